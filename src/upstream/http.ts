@@ -1,0 +1,165 @@
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import {
+  UpstreamBadResponseError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type UpstreamError,
+} from './errors.js';
+import { redact } from './redact.js';
+import { parseRetryAfter } from './retry-after.js';
+
+/** Options of the shared upstream HTTP client. */
+export interface UpstreamHttpOptions {
+  /** Whole-call deadline in ms, from sending the request to the last body byte. Default 8000. */
+  timeoutMs?: number;
+  /** TCP/TLS connect deadline in ms. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Deadline for the response headers in ms. Default 5000. */
+  headersTimeoutMs?: number;
+  /** Largest body accepted, in bytes; a larger one fails with UPSTREAM_BAD_RESPONSE. Default 5 MiB. */
+  maxBodyBytes?: number;
+  /** Keep-alive connections per vendor origin. Default 32. */
+  connectionsPerOrigin?: number;
+  /** A dispatcher to use instead of our own keep-alive agent (tests pass undici's MockAgent). */
+  dispatcher?: Dispatcher;
+}
+
+export interface UpstreamRequest {
+  /** Vendor name for errors and logs, e.g. `SHARPE`. */
+  provider: string;
+  url: URL;
+  headers: Record<string, string>;
+  /** Every credential sent with this request, so that nothing derived from it can leak them. */
+  secrets: readonly string[];
+  /** Overrides the client's whole-call deadline for this request. */
+  timeoutMs?: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Body as text (UTF-8), already size-checked. */
+  text: string;
+  /** Seconds from the Retry-After header, either form; null when absent or unreadable. */
+  retryAfterSeconds: number | null;
+}
+
+const DEFAULTS = {
+  timeoutMs: 8000,
+  connectTimeoutMs: 2000,
+  headersTimeoutMs: 5000,
+  maxBodyBytes: 5 * 1024 * 1024,
+  connectionsPerOrigin: 32,
+};
+
+/**
+ * The one HTTP client every vendor shares: keep-alive pools per origin (undici Agent), deadlines,
+ * a body size cap, no redirects (a credential never crosses origins), and typed errors whose
+ * messages are redacted of the request's secrets.
+ */
+export class UpstreamHttp {
+  readonly options: Required<Omit<UpstreamHttpOptions, 'dispatcher'>>;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(options: UpstreamHttpOptions = {}) {
+    this.options = {
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      headersTimeoutMs: options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? DEFAULTS.connectionsPerOrigin,
+    };
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: this.options.connectionsPerOrigin,
+        connect: { timeout: this.options.connectTimeoutMs },
+        keepAliveTimeout: 30_000,
+      });
+  }
+
+  async get(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const deadline = request.timeoutMs ?? this.options.timeoutMs;
+    const signal = AbortSignal.timeout(deadline);
+    const where = `${request.provider} ${request.url.pathname}`;
+    try {
+      const response = await this.dispatcher.request({
+        origin: request.url.origin,
+        path: `${request.url.pathname}${request.url.search}`,
+        method: 'GET',
+        headers: { accept: 'application/json', ...request.headers },
+        signal,
+        headersTimeout: Math.min(this.options.headersTimeoutMs, deadline),
+        bodyTimeout: deadline,
+      });
+      const text = await this.readBody(response.body, request, signal);
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text,
+        retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
+      };
+    } catch (error) {
+      throw this.toUpstreamError(error, request, where, deadline);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async readBody(
+    body: Dispatcher.ResponseData['body'],
+    request: UpstreamRequest,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > this.options.maxBodyBytes) {
+        body.destroy();
+        throw new UpstreamBadResponseError(
+          `${request.provider} sent a body larger than ${this.options.maxBodyBytes} bytes`,
+          { provider: request.provider },
+        );
+      }
+      chunks.push(buffer);
+    }
+    if (signal.aborted) throw signal.reason;
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private toUpstreamError(error: unknown, request: UpstreamRequest, where: string, deadline: number): UpstreamError {
+    if (error instanceof UpstreamBadResponseError) return error;
+    const details = { provider: request.provider, cause: sanitizeCause(error, request.secrets) };
+    if (
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError ||
+      (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    ) {
+      return new UpstreamTimeoutError(`${where} did not answer within ${deadline} ms`, details);
+    }
+    const reason = error instanceof Error ? describeNetworkError(error) : 'unknown failure';
+    return new UpstreamUnavailableError(redact(`${where} could not be reached: ${reason}`, request.secrets), details);
+  }
+}
+
+function describeNetworkError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+}
+
+/** Keeps the cause's kind and code for logs while dropping anything that could hold a secret. */
+function sanitizeCause(error: unknown, secrets: readonly string[]): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const copy = new Error(redact(error.message, secrets));
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}

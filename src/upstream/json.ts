@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import { UpstreamBadResponseError } from './errors.js';
+import type { UpstreamResponse } from './http.js';
+import { redact } from './redact.js';
+
+/**
+ * Parses a vendor body as JSON. A body that is not JSON (an HTML error page with status 200, a
+ * truncated body) is an UPSTREAM_BAD_RESPONSE naming what it began with, redacted.
+ */
+export function parseJsonBody(response: UpstreamResponse, provider: string, secrets: readonly string[]): unknown {
+  try {
+    return JSON.parse(response.text) as unknown;
+  } catch {
+    const contentType = String(response.headers['content-type'] ?? 'no content-type');
+    const start = redact(response.text.slice(0, 40).replace(/\s+/g, ' '), secrets);
+    throw new UpstreamBadResponseError(
+      `${provider} answered ${response.status} with a body that is not JSON (${contentType}, begins ${JSON.stringify(start)})`,
+      { provider, httpStatus: response.status },
+    );
+  }
+}
+
+/**
+ * Checks a parsed payload against the vendor's contract. A missing or mistyped documented field is
+ * an UPSTREAM_BAD_RESPONSE that names the field path (never its value, which could be anything).
+ */
+export function parsePayload<S extends z.ZodType>(
+  schema: S,
+  payload: unknown,
+  context: { provider: string; what: string; httpStatus: number; upstreamRequestId?: string | null },
+): z.infer<S> {
+  const result = schema.safeParse(payload);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+  throw new UpstreamBadResponseError(`${context.provider} ${context.what} broke its contract: ${problems}`, {
+    provider: context.provider,
+    httpStatus: context.httpStatus,
+    upstreamRequestId: context.upstreamRequestId ?? null,
+  });
+}
