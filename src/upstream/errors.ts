@@ -23,7 +23,17 @@ export interface UpstreamErrorDetails {
   upstreamRequestId?: string | null;
   /** The vendor's own error code (e.g. Faraday `EXPIRED_API_KEY`), when it sent one. */
   vendorCode?: string | null;
+  /** The vendor's advice or documentation link (Arrays `hint` / `docs_url`), redacted. */
+  hint?: string | null;
+  docsUrl?: string | null;
+  /** Per-field complaints (Arrays `details`, Faraday `validationErrors`), redacted. */
+  fieldErrors?: readonly FieldError[];
   cause?: unknown;
+}
+
+export interface FieldError {
+  field: string;
+  reason: string;
 }
 
 /** Base of every upstream failure; never thrown itself. */
@@ -34,6 +44,9 @@ export abstract class UpstreamError extends Error {
   readonly retryAfterSeconds: number | null;
   readonly upstreamRequestId: string | null;
   readonly vendorCode: string | null;
+  readonly hint: string | null;
+  readonly docsUrl: string | null;
+  readonly fieldErrors: readonly FieldError[];
 
   constructor(message: string, details: UpstreamErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -42,6 +55,9 @@ export abstract class UpstreamError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds ?? null;
     this.upstreamRequestId = details.upstreamRequestId ?? null;
     this.vendorCode = details.vendorCode ?? null;
+    this.hint = details.hint ?? null;
+    this.docsUrl = details.docsUrl ?? null;
+    this.fieldErrors = details.fieldErrors ?? [];
   }
 }
 
@@ -99,6 +115,9 @@ export interface StatusErrorInput {
   retryAfterSeconds?: number | null;
   upstreamRequestId?: string | null;
   vendorCode?: string | null;
+  hint?: string | null;
+  docsUrl?: string | null;
+  fieldErrors?: readonly FieldError[];
 }
 
 /** Maps a vendor's non-2xx status to its typed error; vendors call it after parsing their body. */
@@ -110,6 +129,9 @@ export function errorForStatus(input: StatusErrorInput): UpstreamError {
     retryAfterSeconds: input.retryAfterSeconds ?? null,
     upstreamRequestId: input.upstreamRequestId ?? null,
     vendorCode: input.vendorCode ?? null,
+    hint: input.hint ?? null,
+    docsUrl: input.docsUrl ?? null,
+    fieldErrors: input.fieldErrors ?? [],
   };
   const reason = `${provider} answered ${status}: ${input.message}`;
   if (status === 401 || status === 403) return new UpstreamAuthFailedError(reason, details);

@@ -100,11 +100,21 @@ export interface AccountUsage {
   periods: MetricPeriods[];
   alerts: UsageAlert[];
   totals: UsageTotals | null;
-  /** When the vendor recorded the snapshot (Faraday's finished_at, Sharpe's meta.timestamp). */
+  /** When the vendor produced this answer (Sharpe's meta.timestamp, Faraday's finished_at). */
   recordedAt: Date | null;
+  /** Faraday's usage event: its id and when the recording ran. Not a usage period boundary. */
+  snapshot: UsageSnapshot | null;
+  /** How long the vendor says it took to answer (Sharpe's meta.elapsed_ms). */
+  upstreamElapsedMs: number | null;
   /** When the gateway received it from the vendor. */
   fetchedAt: Date;
   upstreamRequestId: string | null;
+}
+
+export interface UsageSnapshot {
+  id: string;
+  recordingStartedAt: Date;
+  recordingFinishedAt: Date;
 }
 
 /** One Arrays partner user's usage within one stream window. `sub` is an opaque string id. */
