@@ -1,0 +1,96 @@
+import DataLoader from 'dataloader';
+import type { Logger } from './logger.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import { accountFromApiKeyUsage } from './providers/anylayer/to-usage.js';
+import { accountFromPartnerPage } from './providers/arrays/to-usage.js';
+import {
+  DEFAULT_API_KEY_USAGE_QUERY,
+  type AccountUsage,
+  type ApiKeyUsage,
+  type ApiKeyUsageQuery,
+  type PartnerUsagePage,
+  type ProviderId,
+} from './usage/model.js';
+
+/** The vendor asked for is not configured on this gateway (no credential, not in demo mode). */
+export class ProviderNotConfiguredError extends Error {
+  override readonly name = 'ProviderNotConfiguredError';
+  readonly code = 'PROVIDER_NOT_CONFIGURED';
+  constructor(readonly provider: ProviderId) {
+    super(`${provider} is not configured on this gateway: set its credential variable, or run in demo mode`);
+  }
+}
+
+export interface PartnerPageKey {
+  fromCursor: string;
+  count: number;
+}
+
+/** The page of the Arrays stream that `account(provider: ARRAYS)` summarises. */
+export const ARRAYS_ACCOUNT_PAGE: PartnerPageKey = { fromCursor: '0', count: 1000 };
+
+/**
+ * Per-request loaders: within one operation every distinct (vendor, arguments) call happens once,
+ * whatever the number of fields, aliases and fragments asking for it, and distinct calls run in
+ * parallel. Fresh per request, so nothing here outlives the operation.
+ */
+export interface Loaders {
+  account: DataLoader<ProviderId, AccountUsage>;
+  partnerPage: DataLoader<PartnerPageKey, PartnerUsagePage, string>;
+  apiKeyUsage: DataLoader<ApiKeyUsageQuery, ApiKeyUsage, string>;
+}
+
+export interface GatewayContext {
+  registry: ProviderRegistry;
+  loaders: Loaders;
+  logger: Logger;
+}
+
+/** Runs every key at once; a failure is that key's result only (DataLoader's per-key errors). */
+function parallel<K, V>(load: (key: K) => Promise<V>) {
+  return (keys: readonly K[]) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => toError(error))));
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A stable identity for argument objects: same fields, same key, regardless of property order. */
+function argumentsKey(value: object): string {
+  return JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function createLoaders(registry: ProviderRegistry): Loaders {
+  const partnerPage = new DataLoader<PartnerPageKey, PartnerUsagePage, string>(
+    parallel((key) => {
+      const arrays = registry.arrays();
+      if (!arrays) throw new ProviderNotConfiguredError('ARRAYS');
+      return arrays.fetchPartnerPage(key.fromCursor, key.count);
+    }),
+    { cacheKeyFn: argumentsKey },
+  );
+  const apiKeyUsage = new DataLoader<ApiKeyUsageQuery, ApiKeyUsage, string>(
+    parallel((query) => {
+      const anylayer = registry.anylayer();
+      if (!anylayer) throw new ProviderNotConfiguredError('ANYLAYER');
+      return anylayer.fetchApiKeyUsage(query);
+    }),
+    { cacheKeyFn: argumentsKey },
+  );
+  // Arrays and Anylayer accounts are views of calls other fields make too; going through those
+  // loaders lets `account` and `partnerUsage`/`apiKeyUsage` in one operation share one call.
+  const account = new DataLoader<ProviderId, AccountUsage>(
+    parallel(async (id) => {
+      const provider = registry.get(id);
+      if (!provider) throw new ProviderNotConfiguredError(id);
+      if (id === 'ARRAYS') return accountFromPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE));
+      if (id === 'ANYLAYER') return accountFromApiKeyUsage(await apiKeyUsage.load(DEFAULT_API_KEY_USAGE_QUERY));
+      return provider.client.fetchAccount();
+    }),
+  );
+  return { account, partnerPage, apiKeyUsage };
+}
+
+export function createContext(registry: ProviderRegistry, logger: Logger): GatewayContext {
+  return { registry, loaders: createLoaders(registry), logger };
+}

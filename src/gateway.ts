@@ -1,0 +1,34 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createContext, type GatewayContext } from './context.js';
+import type { Logger } from './logger.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import { createErrorMask } from './schema/errors.js';
+import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
+import { schema } from './schema/index.js';
+
+/** What a gateway is built from; no port, so tests drive it with `yoga.fetch`. */
+export interface GatewayDeps {
+  registry: ProviderRegistry;
+  logger: Logger;
+  /** Serve GraphiQL on GET /graphql from a browser. Default true. */
+  graphiql?: boolean;
+}
+
+export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+
+export function createGateway({ registry, logger, graphiql = true }: GatewayDeps): Gateway {
+  return createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    context: () => createContext(registry, logger),
+    maskedErrors: { maskError: createErrorMask(logger) },
+    graphiql: graphiql ? { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    landingPage: false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+  });
+}

@@ -1,0 +1,117 @@
+import { errorForStatus } from '../../upstream/errors.js';
+import type { UpstreamResponse } from '../../upstream/http.js';
+import { parseJsonBody } from '../../upstream/json.js';
+import { redact } from '../../upstream/redact.js';
+import {
+  ANYLAYER_MAX_LIMIT,
+  DEFAULT_API_KEY_USAGE_QUERY,
+  type AccountUsage,
+  type ApiKeyUsage,
+  type ApiKeyUsageQuery,
+} from '../../usage/model.js';
+import { endpointUrl, type AnylayerClientApi, type VendorClientOptions } from '../provider.js';
+import {
+  errorForFailureEnvelope,
+  isSuccessStatus,
+  parseVendorPayload,
+  readErrorBody,
+  UNREADABLE_ERROR_BODY,
+} from '../vendor-response.js';
+import { errorBodySchema, responseSchema, type IncludedParts } from './contract.js';
+import { accountFromApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
+
+const PROVIDER = 'ANYLAYER';
+const USAGE_PATH = '/v1/developer/usage';
+
+/** Anylayer error code meaning "no usage for that timeframe or key", kept as not-found even inside a 2xx. */
+const NOT_FOUND_CODE = 'NO_USAGE_DATA';
+
+/** Reads Anylayer's API key analytics (`GET /v1/developer/usage`, `Authorization: Bearer <key>`). */
+export class AnylayerClient implements AnylayerClientApi {
+  readonly id = 'ANYLAYER' as const;
+  private readonly options: VendorClientOptions;
+
+  constructor(options: VendorClientOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Usage analytics for `query`. The query is expected validated (enums are typed); a `limit`
+   * outside 1..1000 or a negative or fractional `offset` is a programming error and throws a
+   * plain `RangeError` before any upstream call.
+   */
+  async fetchApiKeyUsage(query: ApiKeyUsageQuery): Promise<ApiKeyUsage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > ANYLAYER_MAX_LIMIT) {
+      throw new RangeError(`Anylayer limit must be an integer in 1..${ANYLAYER_MAX_LIMIT}, got ${query.limit}`);
+    }
+    if (!Number.isSafeInteger(query.offset) || query.offset < 0) {
+      throw new RangeError(`Anylayer offset must be a non-negative integer, got ${query.offset}`);
+    }
+    const { baseUrl, credential, http } = this.options;
+    const secrets = [credential];
+    const response = await http.get({
+      provider: PROVIDER,
+      url: endpointUrl(baseUrl, USAGE_PATH, queryParameters(query)),
+      headers: { authorization: `Bearer ${credential}` },
+      secrets,
+    });
+    const fetchedAt = new Date();
+    if (!isSuccessStatus(response.status)) {
+      const body = readErrorBody(response, errorBodySchema);
+      throw errorForStatus({ ...failureDetails(body?.error ?? null, response, secrets), status: response.status });
+    }
+    const body = parseVendorPayload(responseSchema(includedParts(query)), parseJsonBody(response, PROVIDER, secrets), {
+      provider: PROVIDER,
+      what: 'usage response',
+      httpStatus: response.status,
+      secrets,
+    });
+    if (!body.success) {
+      throw errorForFailureEnvelope({
+        ...failureDetails(body.error, response, secrets),
+        status: response.status,
+        notFound: body.error.code === NOT_FOUND_CODE,
+      });
+    }
+    return apiKeyUsageFromBody(body, query, fetchedAt);
+  }
+
+  /** The vendor's default analytics (last 24 h, every key) as an account overview. */
+  async fetchAccount(): Promise<AccountUsage> {
+    return accountFromApiKeyUsage(await this.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+  }
+}
+
+/**
+ * Every parameter, defaults included: the answer then does not depend on vendor defaults that
+ * may change, and equal queries are equal requests (which is what request sharing keys on).
+ */
+export function queryParameters(query: ApiKeyUsageQuery): Record<string, string> {
+  return {
+    ...(query.keyId === null ? {} : { key_id: query.keyId }),
+    timeframe: query.timeframe,
+    granularity: query.granularity,
+    include_breakdown: String(query.includeBreakdown),
+    include_errors: String(query.includeErrors),
+    include_latency: String(query.includeLatency),
+    sort_by: query.sortBy,
+    order: query.order,
+    limit: String(query.limit),
+    offset: String(query.offset),
+  };
+}
+
+function includedParts(query: ApiKeyUsageQuery): IncludedParts {
+  return { breakdown: query.includeBreakdown, errors: query.includeErrors, latency: query.includeLatency };
+}
+
+/** What an error can quote from an Anylayer error, redacted: vendors echo what they got. */
+function failureDetails(
+  error: { code: string; message: string } | null,
+  response: UpstreamResponse,
+  secrets: readonly string[],
+) {
+  const common = { provider: PROVIDER, retryAfterSeconds: response.retryAfterSeconds };
+  if (error === null) return { ...common, message: UNREADABLE_ERROR_BODY };
+  return { ...common, message: redact(error.message, secrets), vendorCode: redact(error.code, secrets) };
+}

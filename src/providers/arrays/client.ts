@@ -1,0 +1,114 @@
+import { errorForStatus, type FieldError } from '../../upstream/errors.js';
+import type { UpstreamResponse } from '../../upstream/http.js';
+import { parseJsonBody } from '../../upstream/json.js';
+import { redact } from '../../upstream/redact.js';
+import type { AccountUsage, PartnerUsagePage } from '../../usage/model.js';
+import { endpointUrl, type ArraysClientApi, type VendorClientOptions } from '../provider.js';
+import {
+  errorForFailureEnvelope,
+  isSuccessStatus,
+  parseVendorPayload,
+  readErrorBody,
+  redactOptional,
+  UNREADABLE_ERROR_BODY,
+} from '../vendor-response.js';
+import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
+import { accountFromPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
+
+const PROVIDER = 'ARRAYS';
+const USAGE_PATH = '/v1/partner/usage';
+
+/** Largest `count` Arrays accepts per call. */
+export const ARRAYS_MAX_COUNT = 5000;
+/** Arrays' own default `count`, used for the account overview. */
+export const ARRAYS_DEFAULT_COUNT = 1000;
+/** The cursor of the beginning of the stream. */
+export const ARRAYS_STREAM_START = '0';
+
+/** Arrays error code meaning "nothing there", kept as not-found even inside a 200. */
+const NOT_FOUND_CODE = 'RESOURCE_NOT_FOUND';
+
+/** Reads Arrays' partner usage stream (`GET /v1/partner/usage`, header `X-Service-Token`). */
+export class ArraysClient implements ArraysClientApi {
+  readonly id = 'ARRAYS' as const;
+  private readonly options: VendorClientOptions;
+
+  constructor(options: VendorClientOptions) {
+    this.options = options;
+  }
+
+  /**
+   * One stream page after `fromCursor`. `count` must be an integer in 1..5000: callers validate
+   * user input, so a bad count here is a programming error and throws a plain `RangeError`
+   * before any upstream call.
+   */
+  async fetchPartnerPage(fromCursor: string, count: number): Promise<PartnerUsagePage> {
+    if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
+      throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
+    }
+    const { baseUrl, credential, http } = this.options;
+    const secrets = [credential];
+    const response = await http.get({
+      provider: PROVIDER,
+      url: endpointUrl(baseUrl, USAGE_PATH, { from_id: fromCursor, count: String(count) }),
+      headers: { 'X-Service-Token': credential },
+      secrets,
+    });
+    const fetchedAt = new Date();
+    if (!isSuccessStatus(response.status)) {
+      const body = readErrorBody(response, errorBodySchema);
+      throw errorForStatus({ ...failureDetails(body, response, secrets), status: response.status });
+    }
+    const payload = parseJsonBody(response, PROVIDER, secrets);
+    const envelope = parseVendorPayload(apiResponseSchema, payload, {
+      provider: PROVIDER,
+      what: 'partner usage response',
+      httpStatus: response.status,
+      upstreamRequestId: requestIdOf(payload, secrets),
+      secrets,
+    });
+    if (!envelope.success) {
+      throw errorForFailureEnvelope({
+        ...failureDetails(envelope, response, secrets),
+        status: response.status,
+        notFound: envelope.error.code === NOT_FOUND_CODE,
+      });
+    }
+    return partnerPageFromEnvelope(envelope, fromCursor, fetchedAt);
+  }
+
+  /** The first page of the stream (Arrays' default size), summed per endpoint. */
+  async fetchAccount(): Promise<AccountUsage> {
+    return accountFromPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
+  }
+}
+
+/** Everything an error can quote from an Arrays error body, redacted: vendors echo what they got. */
+function failureDetails(body: ArraysErrorBody | null, response: UpstreamResponse, secrets: readonly string[]) {
+  const common = { provider: PROVIDER, retryAfterSeconds: response.retryAfterSeconds };
+  if (body === null) return { ...common, message: UNREADABLE_ERROR_BODY };
+  const { error } = body;
+  return {
+    ...common,
+    message: redact(error.message, secrets),
+    upstreamRequestId: redactOptional(body.request_id, secrets),
+    vendorCode: redact(error.code, secrets),
+    hint: redactOptional(error.hint, secrets),
+    docsUrl: redactOptional(error.docs_url, secrets),
+    fieldErrors: (error.details ?? []).map(
+      (detail): FieldError => ({
+        field: redact(detail.field, secrets),
+        reason:
+          redact(detail.reason, secrets) +
+          (detail.got === undefined ? '' : ` (got ${JSON.stringify(redact(detail.got, secrets))})`),
+      }),
+    ),
+  };
+}
+
+/** The envelope's request id even when the rest broke its contract, so support can still trace it. */
+function requestIdOf(payload: unknown, secrets: readonly string[]): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const id = (payload as { request_id?: unknown }).request_id;
+  return typeof id === 'string' ? redact(id, secrets) : null;
+}

@@ -1,0 +1,116 @@
+import { UpstreamBadResponseError } from '../../upstream/errors.js';
+import type {
+  AccountUsage,
+  EndpointUsage,
+  PartnerUsage,
+  PartnerUsagePage,
+  UsageWindow,
+} from '../../usage/model.js';
+import type { ArraysSuccessEnvelope } from './contract.js';
+
+/**
+ * Arrays payloads to the unified model. Pure: the caller supplies the cursor it asked from and
+ * when the answer arrived.
+ */
+
+/** Maps one successful envelope to a page. `fromCursor` is the `from_id` the page was read from. */
+export function partnerPageFromEnvelope(
+  envelope: ArraysSuccessEnvelope,
+  fromCursor: string,
+  fetchedAt: Date,
+): PartnerUsagePage {
+  const entries: PartnerUsage[] = envelope.data.map((usage) => ({
+    sub: usage.sub,
+    calls: usage.calls,
+    discoveries: usage.discoveries,
+    tweets: usage.tweets,
+    // Default sort compares UTF-16 code units: stable across locales, unlike localeCompare.
+    byEndpoint: Object.keys(usage.by_endpoint)
+      .sort()
+      .map((endpoint) => {
+        const counts = usage.by_endpoint[endpoint]!;
+        return { endpoint, calls: counts.calls, discoveries: counts.discoveries, tweets: counts.tweets };
+      }),
+  }));
+  const pagination = envelope.pagination ?? null;
+  return {
+    entries,
+    // Without pagination the vendor processed nothing we can resume after, so the next read
+    // starts where this one did rather than skipping or restarting the stream.
+    nextCursor: pagination?.next_cursor ?? fromCursor,
+    hasMore: pagination?.has_more ?? false,
+    fromCursor,
+    upstreamRequestId: envelope.request_id,
+    fetchedAt,
+  };
+}
+
+/**
+ * The account overview of one page: calls per endpoint summed over the page's users. It covers
+ * only the page's stream window, which the window label and bounds say.
+ */
+export function accountFromPartnerPage(page: PartnerUsagePage): AccountUsage {
+  const window = streamWindow(page.fromCursor, page.nextCursor);
+  const callsByEndpoint = new Map<string, number>();
+  for (const entry of page.entries) {
+    for (const { endpoint, calls } of entry.byEndpoint) {
+      callsByEndpoint.set(endpoint, safeSum(callsByEndpoint.get(endpoint) ?? 0, calls, 'per-endpoint calls'));
+    }
+  }
+  const endpoints: EndpointUsage[] = [...callsByEndpoint.keys()].sort().map((path) => ({
+    path,
+    method: null,
+    requests: callsByEndpoint.get(path)!,
+    errors: null,
+    avgLatencyMs: null,
+    window,
+  }));
+  const requests = page.entries.reduce((total, entry) => safeSum(total, entry.calls, 'calls'), 0);
+  return {
+    provider: 'ARRAYS',
+    plan: null,
+    rateLimit: null,
+    quotas: [],
+    endpoints,
+    periods: [],
+    alerts: [],
+    totals: { requests, successfulRequests: null, failedRequests: null, avgLatencyMs: null, p95LatencyMs: null, window },
+    recordedAt: null,
+    snapshot: null,
+    upstreamElapsedMs: null,
+    fetchedAt: page.fetchedAt,
+    upstreamRequestId: page.upstreamRequestId,
+  };
+}
+
+/** The stream span a page covers: after `from` (exclusive) through `next` (inclusive). */
+export function streamWindow(from: string, next: string): UsageWindow {
+  return {
+    kind: 'STREAM_WINDOW',
+    label: `entries after ${from} through ${next}`,
+    start: cursorTime(from),
+    end: cursorTime(next),
+  };
+}
+
+/**
+ * The time in a Redis-style stream id `<unix-ms>-<seq>`, or null for any other cursor (notably
+ * `0`, the beginning, which is not a time). Cursors are otherwise opaque.
+ */
+export function cursorTime(cursor: string): Date | null {
+  const match = /^(\d{1,16})-\d+$/.exec(cursor);
+  if (match === null) return null;
+  const time = new Date(Number(match[1]));
+  return Number.isNaN(time.getTime()) ? null : time;
+}
+
+/** A sum that refuses to round: a total past 2^53 - 1 cannot be reported exactly. */
+function safeSum(total: number, add: number, what: string): number {
+  const sum = total + add;
+  if (!Number.isSafeInteger(sum)) {
+    throw new UpstreamBadResponseError(`ARRAYS ${what} sum past 2^53 - 1 and cannot be represented exactly`, {
+      provider: 'ARRAYS',
+    });
+  }
+  return sum;
+}

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import {
+  UpstreamBadResponseError,
+  UpstreamNotFoundError,
+  type StatusErrorInput,
+  type UpstreamError,
+} from '../upstream/errors.js';
+import type { UpstreamResponse } from '../upstream/http.js';
+import { parsePayload } from '../upstream/json.js';
+import { redact } from '../upstream/redact.js';
+
+/**
+ * Response handling shared by the vendor adapters whose APIs wrap every answer in a
+ * `{ success, error }` envelope (Arrays, Anylayer): reading error bodies leniently, checking
+ * payloads without leaking credentials, and turning a "successful" status that reports failure
+ * into a typed error.
+ */
+
+/** Reason quoted when a failed call's body is missing, not JSON, or not the vendor's error shape. */
+export const UNREADABLE_ERROR_BODY = 'no error details in the documented shape';
+
+/** True for the statuses whose body is the vendor's data rather than an error. */
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+/**
+ * The vendor's error body when it is JSON in the documented shape, else null. A failure status
+ * must surface as its own typed error even when a proxy answered with HTML or the vendor drifted,
+ * so an unreadable error body is never reported as a second, different failure.
+ */
+export function readErrorBody<S extends z.ZodType>(response: UpstreamResponse, schema: S): z.output<S> | null {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(response.text) as unknown;
+  } catch {
+    return null;
+  }
+  const result = schema.safeParse(payload);
+  return result.success ? result.data : null;
+}
+
+/** Context of {@link parseVendorPayload}: that of `parsePayload` plus the request's credentials. */
+export interface VendorPayloadContext {
+  provider: string;
+  /** What the payload is, for the message, e.g. `partner usage response`. */
+  what: string;
+  httpStatus: number;
+  upstreamRequestId?: string | null;
+  secrets: readonly string[];
+}
+
+/**
+ * `parsePayload`, redacted. Its message names field paths, and a path through a record (Arrays
+ * `by_endpoint`, Anylayer `by_type`) carries a vendor-chosen key, which could echo our credential.
+ */
+export function parseVendorPayload<S extends z.ZodType>(schema: S, payload: unknown, context: VendorPayloadContext): z.output<S> {
+  const { secrets, ...rest } = context;
+  try {
+    return parsePayload(schema, payload, rest);
+  } catch (error) {
+    if (error instanceof UpstreamBadResponseError) {
+      const message = redact(error.message, secrets);
+      if (message !== error.message) {
+        throw new UpstreamBadResponseError(message, {
+          provider: error.provider,
+          httpStatus: error.httpStatus,
+          upstreamRequestId: error.upstreamRequestId,
+        });
+      }
+    }
+    throw error;
+  }
+}
+
+/** `redact` for optional vendor text: absent (or null) stays null. */
+export function redactOptional(text: string | null | undefined, secrets: readonly string[]): string | null {
+  return text === undefined || text === null ? null : redact(text, secrets);
+}
+
+/**
+ * The error for a 2xx answer whose envelope says `success: false`. The vendor's "not found" code
+ * keeps its meaning; anything else is a broken contract, since a 2xx promised data. Like
+ * `errorForStatus`, expects `message` and every detail already redacted.
+ */
+export function errorForFailureEnvelope(input: StatusErrorInput & { notFound: boolean }): UpstreamError {
+  const { notFound, message, provider, status, ...details } = input;
+  const reason = `${provider} answered ${status} but reported failure: ${message}`;
+  const errorDetails = { ...details, provider, httpStatus: status };
+  return notFound ? new UpstreamNotFoundError(reason, errorDetails) : new UpstreamBadResponseError(reason, errorDetails);
+}

@@ -1,0 +1,94 @@
+/**
+ * Public options and handles of the vendor simulators. Self-contained on purpose: simulators
+ * emulate vendors and must not depend on the gateway's own model.
+ */
+
+export type SimulatedProvider = 'ARRAYS' | 'ANYLAYER' | 'SHARPE' | 'FARADAY';
+
+export interface SimulatorOptions {
+  /** Seed of the deterministic data. Default 42. */
+  seed?: number;
+  /**
+   * Credentials the simulator accepts. Default: the vendor's entry of `DEMO_CREDENTIALS`.
+   * Data is seeded by (seed, credential), so two credentials see different numbers.
+   */
+  credentials?: string[];
+  /** Interface to listen on. Default '127.0.0.1'. */
+  host?: string;
+}
+
+export interface ArraysSimulatorOptions extends SimulatorOptions {
+  /** Stream length at start. Default 20_000. */
+  entries?: number;
+  /** Distinct subs in the stream. Default 2_000. */
+  subs?: number;
+}
+
+export type FaultMode =
+  /** Answer normally after `ms`. */
+  | { mode: 'latency'; ms: number }
+  /** Accept, never answer, until the fault is changed or cleared (then answer normally) or the server closes. */
+  | { mode: 'hang' }
+  /** Answer with this status (400..599) and the vendor's own error body. */
+  | { mode: 'status'; status: number }
+  /** 429 with `Retry-After` exactly as given (seconds or HTTP date) and the vendor's error body. */
+  | { mode: 'rate-limit'; retryAfter: string }
+  /** 200, JSON content type, a body that is not JSON. */
+  | { mode: 'malformed-json' }
+  /** 200 with an HTML page (text/html), as a captive portal or CDN error page would send. */
+  | { mode: 'html' }
+  /** 200, a valid JSON prefix of the normal body, then the socket is destroyed mid-body. */
+  | { mode: 'truncated' }
+  /** Destroy the socket without answering. */
+  | { mode: 'reset' }
+  /** The normal 200 body with one documented field renamed and one retyped. */
+  | { mode: 'drift' };
+
+export interface FaultSetting {
+  fault: FaultMode;
+  /** Apply to the next N vendor requests only. Default: until cleared. */
+  count?: number;
+}
+
+export interface SimulatorHandle {
+  readonly provider: SimulatedProvider;
+  /**
+   * Base URL to configure the gateway with: 'http://127.0.0.1:PORT/api' for Arrays and Sharpe
+   * (their production bases carry an /api prefix), 'http://127.0.0.1:PORT' for Anylayer and Faraday.
+   */
+  readonly baseUrl: string;
+  /** A credential the simulator accepts (the first of `credentials`). */
+  readonly credential: string;
+  /** Requests received on vendor routes (admin routes not counted), in total or for one pathname. */
+  hits(path?: string): number;
+  resetHits(): void;
+  setFault(setting: FaultSetting | null): void;
+  /** Stops listening and ends every open, hung or keep-alive connection. */
+  close(): Promise<void>;
+}
+
+export interface ArraysStreamEntry {
+  id: string;
+  sub: string;
+  endpoint: string;
+  calls: number;
+  discoveries: number;
+  tweets: number;
+}
+
+export interface ArraysSimulatorHandle extends SimulatorHandle {
+  /** Current stream length. */
+  readonly length: number;
+  /** Appends n more entries to every credential's stream (the stream is append-only). */
+  append(n: number): void;
+  /** The i-th stream entry (0-based) of `credential`'s stream (default: `this.credential`). */
+  entry(i: number, credential?: string): ArraysStreamEntry;
+}
+
+/** One accepted credential per vendor, used when `credentials` is not given. */
+export const DEMO_CREDENTIALS = {
+  ARRAYS: 'arr_svc_sim_7c41e09b5d2a8f36',
+  ANYLAYER: 'al_live_sim_3f8a2c6e91b4d057',
+  SHARPE: 'sk_live_sim_5e1f9a3c7b2d4e68',
+  FARADAY: 'fdy_sim_9b2e4c7a1f6d3e80',
+} as const satisfies Record<SimulatedProvider, string>;

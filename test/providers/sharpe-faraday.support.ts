@@ -1,0 +1,35 @@
+import { inspect } from 'node:util';
+import { MockAgent } from 'undici';
+import { expect } from 'vitest';
+import { UpstreamError } from '../../src/upstream/errors.js';
+import { UpstreamHttp, type UpstreamHttpOptions } from '../../src/upstream/http.js';
+
+/** A MockAgent that refuses real network, and the shared HTTP layer dispatching through it. */
+export function mockedHttp(options: Omit<UpstreamHttpOptions, 'dispatcher'> = {}): { agent: MockAgent; http: UpstreamHttp } {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  return { agent, http: new UpstreamHttp({ ...options, dispatcher: agent }) };
+}
+
+/** Awaits a promise that must reject with an UpstreamError, and returns that error. */
+export async function upstreamFailure(promise: Promise<unknown>): Promise<UpstreamError> {
+  const outcome = await promise.then(
+    (value) => ({ rejected: false as const, value }),
+    (error: unknown) => ({ rejected: true as const, error }),
+  );
+  if (!outcome.rejected) throw new Error(`expected a rejection, got ${inspect(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(UpstreamError);
+  return outcome.error as UpstreamError;
+}
+
+/** Asserts that nothing reachable from the error (message, properties, cause, stack) holds `secret`. */
+export function expectNoSecret(error: UpstreamError, secret: string): void {
+  const everything = [
+    error.message,
+    String(error.cause),
+    JSON.stringify(error),
+    JSON.stringify({ ...error, message: error.message, cause: String(error.cause) }),
+    inspect(error, { depth: 10, showHidden: true }),
+  ].join('\n');
+  expect(everything).not.toContain(secret);
+}
