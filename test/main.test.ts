@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GRAPHIQL_DEFAULT_QUERY } from '../src/schema/graphiql-query.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+/** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for its URL. */
+async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${stderr}`)), 20_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /"message":"gateway listening","url":"([^"]+)"/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${stderr}`));
+    });
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+describe('the entry point (npm start)', () => {
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('in demo mode serves GraphiQL and the example query answers from all four simulated vendors', async () => {
+    const started = await startMain({});
+    child = started.child;
+    expect(started.stderr()).toContain('demo mode');
+
+    const page = await fetch(started.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('GraphiQL');
+    expect(html).toContain('query Overview');
+
+    const response = await fetch(started.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: GRAPHIQL_DEFAULT_QUERY }),
+    });
+    const body = (await response.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.providers.map((p: any) => [p.id, p.simulated])).toEqual([
+      ['ARRAYS', true],
+      ['ANYLAYER', true],
+      ['SHARPE', true],
+      ['FARADAY', true],
+    ]);
+    for (const entry of body.data.accounts) {
+      expect(entry.error).toBeNull();
+      expect(entry.account.fetchedAt).toBeTruthy();
+    }
+    expect(body.data.partnerUsage.edges.length).toBeGreaterThan(0);
+    expect(body.data.apiKeyUsage.timeSeries.length).toBeGreaterThan(0);
+
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('refuses to start on bad configuration, listing every bad variable and no secret', async () => {
+    const secret = 'sk_live_do_not_print_me_0123';
+    const run = spawn(TSX, ['src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: 'http', SHARPE_API_KEY: secret, SHARPE_BASE_URL: 'nope' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(run, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toContain('PORT: expected a whole number');
+    expect(stderr).toContain('SHARPE_BASE_URL: expected an http(s) URL');
+    expect(stderr).not.toContain(secret);
+  });
+});
