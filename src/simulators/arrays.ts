@@ -48,6 +48,8 @@ interface EntryDraws {
 class Stream {
   private readonly key: number;
   private readonly subKey: number;
+  /** Sub strings by index, filled lazily: at most `subCount` short strings. */
+  private readonly subs = new Map<number, string>();
 
   constructor(
     seed: number,
@@ -94,6 +96,15 @@ class Stream {
 
   /** The sub with index k: mostly 20-digit ids above 2^53, some pairs one last digit apart, a few short ids. */
   sub(k: number): string {
+    let sub = this.subs.get(k);
+    if (sub === undefined) {
+      sub = this.makeSub(k);
+      this.subs.set(k, sub);
+    }
+    return sub;
+  }
+
+  private makeSub(k: number): string {
     if (k % 40 === 13) return String(100_003 + k * 7);
     if (k % 10 === 1) {
       const twin = this.sub(k - 1);

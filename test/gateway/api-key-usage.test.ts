@@ -46,10 +46,10 @@ describe('apiKeyUsage', () => {
     expect(usage.rateLimit.requestsPerMinute).toBe(raw.data.rate_limit.requests_per_minute);
     expect(usage.alerts).toHaveLength(raw.data.alerts.length);
     expect(usage.pagination).toEqual({
-      limit: raw.data.pagination.limit,
-      offset: raw.data.pagination.offset,
-      total: raw.data.pagination.total,
-      hasMore: raw.data.pagination.has_more,
+      limit: raw.pagination.limit,
+      offset: raw.pagination.offset,
+      total: raw.pagination.total,
+      hasMore: raw.pagination.has_more,
     });
     expect(usage.respondedAt).toBe(new Date(raw.timestamp).toISOString());
   });

@@ -58,7 +58,7 @@ describe('one upstream call per distinct (vendor, arguments) per operation', () 
     for (const sim of [harness.sims.arrays, harness.sims.anylayer, harness.sims.sharpe, harness.sims.faraday]) {
       sim.setFault({ fault: { mode: 'hang' } });
     }
-    const pending = harness.query(`{ accounts { error { code } } }`);
+    const pending = harness.query<any>(`{ accounts { error { code } } }`);
     // Sequential calls would leave three vendors at zero hits while the first one hangs.
     const deadline = Date.now() + 2500;
     let hits = [0, 0, 0, 0];

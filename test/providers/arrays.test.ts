@@ -25,7 +25,7 @@ let pool: Interceptable;
 let client: ArraysClient;
 
 beforeEach(() => {
-  mockAgent = new MockAgent();
+  mockAgent = new MockAgent({ enableCallHistory: true });
   mockAgent.disableNetConnect();
   pool = mockAgent.get(ORIGIN);
   client = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http: new UpstreamHttp({ dispatcher: mockAgent }) });
@@ -124,32 +124,18 @@ describe('ArraysClient success', () => {
   });
 
   it('sends exactly from_id, count and the service token', async () => {
-    let seenPath = '';
-    let seenHeaders: Record<string, string> = {};
-    pool
-      .intercept({
-        path: (path) => {
-          seenPath = path;
-          return true;
-        },
-        method: 'GET',
-        headers: (headers) => {
-          seenHeaders = headers;
-          return true;
-        },
-      })
-      .reply(200, envelope([]), { headers: JSON_HEADERS });
+    // The interceptor matches the query exactly (no parameter more or less); the call history
+    // shows what went over the wire.
+    usageRoute({ from_id: '1732147200000-3', count: '5000' }).reply(200, envelope([]), { headers: JSON_HEADERS });
 
     await client.fetchPartnerPage('1732147200000-3', 5000);
 
-    const url = new URL(seenPath, ORIGIN);
-    expect(url.pathname).toBe(PATH);
-    expect([...url.searchParams.entries()]).toEqual([
-      ['from_id', '1732147200000-3'],
-      ['count', '5000'],
+    const calls = mockAgent.getCallHistory()?.calls() ?? [];
+    expect(calls.map((call) => [call.method, call.path, call.searchParams])).toEqual([
+      ['GET', PATH, { from_id: '1732147200000-3', count: '5000' }],
     ]);
-    expect(seenHeaders['x-service-token']).toBe(TOKEN);
-    expect(seenHeaders['authorization']).toBeUndefined();
+    expect(calls[0]?.headers).toMatchObject({ 'X-Service-Token': TOKEN });
+    expect(calls[0]?.headers).not.toHaveProperty('authorization');
   });
 
   it('builds the account overview from the first page of the default size', async () => {

@@ -1,6 +1,7 @@
 import type { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaradayClient } from '../../src/providers/faraday/client.js';
+import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import type { MetricPeriods } from '../../src/usage/model.js';
 import { faradayAccountUsageDistinct, faradayAccountUsageExample, faradayLimitsExample } from './faraday.fixtures.js';
@@ -350,7 +351,7 @@ describe('FaradayClient — error statuses', () => {
     const error = await upstreamFailure(client().fetchLimits());
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(error.httpStatus).toBe(500);
-    expect(error.message).toBe('FARADAY answered 500: no error body in the documented form');
+    expect(error.message).toBe(`FARADAY answered 500: ${UNREADABLE_ERROR_BODY}`);
     expect(error.vendorCode).toBeNull();
     expect(error.upstreamRequestId).toBeNull();
   });

@@ -1,6 +1,7 @@
 import type { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SharpeClient } from '../../src/providers/sharpe/client.js';
+import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import { sharpeExample } from './sharpe.fixtures.js';
 import { expectNoSecret, mockedHttp, upstreamFailure } from './sharpe-faraday.support.js';
@@ -247,7 +248,7 @@ describe('SharpeClient.fetchAccount — error statuses', () => {
     const error = await upstreamFailure(client().fetchAccount());
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(error.httpStatus).toBe(502);
-    expect(error.message).toBe('SHARPE answered 502: no error body in the documented form');
+    expect(error.message).toBe(`SHARPE answered 502: ${UNREADABLE_ERROR_BODY}`);
     expect(error.vendorCode).toBeNull();
     expect(error.upstreamRequestId).toBeNull();
   });

@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 import { errorForStatus, type FieldError, type UpstreamError } from '../../upstream/errors.js';
-import type { UpstreamHttp, UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody, parsePayload } from '../../upstream/json.js';
+import type { UpstreamResponse } from '../../upstream/http.js';
+import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
 import { endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
+import {
+  isSuccessStatus,
+  parseVendorPayload,
+  readErrorBody,
+  redactOptional,
+  UNREADABLE_ERROR_BODY,
+} from '../vendor-response.js';
 import {
   faradayAccountUsageResponse,
   faradayErrorBody,
@@ -22,15 +29,13 @@ const PROVIDER = 'FARADAY';
  * with a typed `UpstreamError` carrying Faraday's error code and error id, free of the key.
  */
 export class FaradayClient implements VendorClient {
-  readonly id = 'FARADAY';
-  private readonly baseUrl: string;
-  private readonly credential: string;
-  private readonly http: UpstreamHttp;
+  readonly id = 'FARADAY' as const;
+  private readonly options: VendorClientOptions;
+  private readonly secrets: readonly string[];
 
   constructor(options: VendorClientOptions) {
-    this.baseUrl = options.baseUrl;
-    this.credential = options.credential;
-    this.http = options.http;
+    this.options = options;
+    this.secrets = [options.credential];
   }
 
   /**
@@ -52,72 +57,65 @@ export class FaradayClient implements VendorClient {
     return this.get('/v1/accounts/current/usage', faradayAccountUsageResponse);
   }
 
-  private async get<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> {
-    const secrets = [this.credential];
-    const response = await this.http.get({
+  private async get<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
+    const { baseUrl, credential, http } = this.options;
+    const response = await http.get({
       provider: PROVIDER,
-      url: endpointUrl(this.baseUrl, path),
-      headers: { authorization: `Bearer ${this.credential}` },
-      secrets,
+      url: endpointUrl(baseUrl, path),
+      headers: { authorization: `Bearer ${credential}` },
+      secrets: this.secrets,
     });
-    if (response.status < 200 || response.status > 299) throw this.errorFrom(response);
-    const payload = parseJsonBody(response, PROVIDER, secrets);
-    return parsePayload(schema, payload, { provider: PROVIDER, what: `GET ${path}`, httpStatus: response.status });
+    if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
+    const payload = parseJsonBody(response, PROVIDER, this.secrets);
+    return parseVendorPayload(schema, payload, {
+      provider: PROVIDER,
+      what: `GET ${path}`,
+      httpStatus: response.status,
+      secrets: this.secrets,
+    });
   }
 
   private errorFrom(response: UpstreamResponse): UpstreamError {
-    const secrets = [this.credential];
-    const parsed = faradayErrorBody.safeParse(parseJsonOrUndefined(response.text));
-    if (!parsed.success) {
-      return errorForStatus({
-        provider: PROVIDER,
-        status: response.status,
-        message: 'no error body in the documented form',
-        retryAfterSeconds: response.retryAfterSeconds,
-      });
-    }
-    const body = parsed.data;
-    const code = redact(body.error, secrets);
+    const body = readErrorBody(response, faradayErrorBody);
+    const common = { provider: PROVIDER, status: response.status, retryAfterSeconds: response.retryAfterSeconds };
+    if (body === null) return errorForStatus({ ...common, message: UNREADABLE_ERROR_BODY });
+    const code = redact(body.error, this.secrets);
     return errorForStatus({
-      provider: PROVIDER,
-      status: response.status,
-      message: body.message === undefined ? code : `${code}: ${redact(body.message, secrets)}`,
-      retryAfterSeconds: response.retryAfterSeconds,
-      upstreamRequestId: body.id === undefined ? null : redact(body.id, secrets),
+      ...common,
+      message: body.message === undefined ? code : `${code}: ${redact(body.message, this.secrets)}`,
+      upstreamRequestId: redactOptional(body.id, this.secrets),
       vendorCode: code,
-      fieldErrors: (body.validationErrors ?? []).map((item) => fieldErrorOf(item, secrets)),
+      fieldErrors: (body.validationErrors ?? []).map((item) => fieldErrorOf(item, this.secrets)),
     });
   }
 }
 
 /**
  * Reads one JSON Schema validation error of unknown shape: ajv's `instancePath` (v8) or `dataPath`
- * (v6), or a plain `field`/`path`/`property`, plus `params.missingProperty` for `required` errors,
+ * (v6), or a plain `field`/`property`/`path`, plus `params.missingProperty` for `required` errors,
  * which ajv reports at the parent's path.
  */
 function fieldErrorOf(item: unknown, secrets: readonly string[]): FieldError {
   const record = isRecord(item) ? item : {};
-  const location = [record.field, record.instancePath, record.dataPath, record.property, record.path].find(
-    (value) => typeof value === 'string' || Array.isArray(value),
-  );
-  const base = Array.isArray(location) ? location.map(String).join('.') : ((location as string | undefined) ?? '');
-  const missing = isRecord(record.params) ? record.params.missingProperty : undefined;
-  const field = typeof missing === 'string' ? [base, missing].filter(Boolean).join('/') : base;
-  const reason = [record.message, record.keyword].find((value) => typeof value === 'string') as string | undefined;
+  const location =
+    [record.field, record.instancePath, record.dataPath, record.property, record.path]
+      .map(pathText)
+      .find((text) => text !== undefined) ?? '';
+  const missing = isRecord(record.params) ? pathText(record.params.missingProperty) : undefined;
+  const field = [location, missing ?? ''].filter((part) => part !== '').join('/');
+  const reason = [record.message, record.keyword].find((value) => typeof value === 'string');
   return {
     field: redact(field === '' ? '(root)' : field, secrets),
-    reason: redact(reason ?? 'invalid', secrets),
+    reason: redact(typeof reason === 'string' ? reason : 'invalid', secrets),
   };
+}
+
+function pathText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(String).join('.');
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

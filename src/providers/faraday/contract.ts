@@ -85,6 +85,3 @@ export const faradayErrorBody = z.object({
   message: z.string().optional(),
   validationErrors: z.array(z.unknown()).optional(),
 });
-
-/** A parsed Faraday error body. */
-export type FaradayErrorBody = z.infer<typeof faradayErrorBody>;

@@ -1,9 +1,16 @@
-import { errorForStatus, UpstreamBadResponseError, type UpstreamError } from '../../upstream/errors.js';
-import type { UpstreamHttp, UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody, parsePayload } from '../../upstream/json.js';
+import { errorForStatus, type UpstreamError } from '../../upstream/errors.js';
+import type { UpstreamResponse } from '../../upstream/http.js';
+import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
 import { endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
+import {
+  isSuccessStatus,
+  parseVendorPayload,
+  readErrorBody,
+  redactOptional,
+  UNREADABLE_ERROR_BODY,
+} from '../vendor-response.js';
 import { sharpeErrorBody, sharpeRequestId, sharpeUsageResponse, type SharpeUsageResponse } from './contract.js';
 import { sharpeToAccountUsage } from './to-usage.js';
 
@@ -16,15 +23,13 @@ const USAGE_PATH = '/v1/usage';
  * key, even when Sharpe echoes it.
  */
 export class SharpeClient implements VendorClient {
-  readonly id = 'SHARPE';
-  private readonly baseUrl: string;
-  private readonly credential: string;
-  private readonly http: UpstreamHttp;
+  readonly id = 'SHARPE' as const;
+  private readonly options: VendorClientOptions;
+  private readonly secrets: readonly string[];
 
   constructor(options: VendorClientOptions) {
-    this.baseUrl = options.baseUrl;
-    this.credential = options.credential;
-    this.http = options.http;
+    this.options = options;
+    this.secrets = [options.credential];
   }
 
   /** Plan, rate limit, monthly quota and the last-24h endpoint breakdown, in the unified model. */
@@ -34,53 +39,34 @@ export class SharpeClient implements VendorClient {
   }
 
   private async fetchUsage(): Promise<SharpeUsageResponse> {
-    const secrets = [this.credential];
-    const response = await this.http.get({
+    const { baseUrl, credential, http } = this.options;
+    const response = await http.get({
       provider: PROVIDER,
-      url: endpointUrl(this.baseUrl, USAGE_PATH),
-      headers: { authorization: `Bearer ${this.credential}` },
-      secrets,
+      url: endpointUrl(baseUrl, USAGE_PATH),
+      headers: { authorization: `Bearer ${credential}` },
+      secrets: this.secrets,
     });
-    if (response.status < 200 || response.status > 299) throw this.errorFrom(response);
-    const payload = parseJsonBody(response, PROVIDER, secrets);
-    const requestId = sharpeRequestId.safeParse(payload).data?.meta.request_id;
-    try {
-      return parsePayload(sharpeUsageResponse, payload, {
-        provider: PROVIDER,
-        what: `GET ${USAGE_PATH}`,
-        httpStatus: response.status,
-        upstreamRequestId: requestId === undefined ? null : redact(requestId, secrets),
-      });
-    } catch (error) {
-      // parsePayload names field paths, and `by_endpoint` keys are Sharpe's text: redact them too.
-      if (!(error instanceof UpstreamBadResponseError)) throw error;
-      throw new UpstreamBadResponseError(redact(error.message, secrets), {
-        provider: PROVIDER,
-        httpStatus: error.httpStatus,
-        upstreamRequestId: error.upstreamRequestId,
-      });
-    }
+    if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
+    const payload = parseJsonBody(response, PROVIDER, this.secrets);
+    return parseVendorPayload(sharpeUsageResponse, payload, {
+      provider: PROVIDER,
+      what: `GET ${USAGE_PATH}`,
+      httpStatus: response.status,
+      // A body that broke its contract may still carry the request id Sharpe's support asks for.
+      upstreamRequestId: redactOptional(sharpeRequestId.safeParse(payload).data?.meta.request_id, this.secrets),
+      secrets: this.secrets,
+    });
   }
 
   private errorFrom(response: UpstreamResponse): UpstreamError {
-    const secrets = [this.credential];
-    const parsed = sharpeErrorBody.safeParse(parseJsonOrUndefined(response.text));
-    const body = parsed.success ? parsed.data : null;
+    const body = readErrorBody(response, sharpeErrorBody);
+    const common = { provider: PROVIDER, status: response.status, retryAfterSeconds: response.retryAfterSeconds };
+    if (body === null) return errorForStatus({ ...common, message: UNREADABLE_ERROR_BODY });
     return errorForStatus({
-      provider: PROVIDER,
-      status: response.status,
-      message: body ? redact(body.error.message, secrets) : 'no error body in the documented form',
-      retryAfterSeconds: response.retryAfterSeconds,
-      upstreamRequestId: body?.meta ? redact(body.meta.request_id, secrets) : null,
-      vendorCode: body ? redact(body.error.code, secrets) : null,
+      ...common,
+      message: redact(body.error.message, this.secrets),
+      upstreamRequestId: redactOptional(body.meta?.request_id, this.secrets),
+      vendorCode: redact(body.error.code, this.secrets),
     });
-  }
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

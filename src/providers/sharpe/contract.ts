@@ -59,6 +59,3 @@ export const sharpeErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
   meta: requestIdOnly.optional(),
 });
-
-/** A parsed Sharpe error body. */
-export type SharpeErrorBody = z.infer<typeof sharpeErrorBody>;
