@@ -22,8 +22,22 @@ import { DEMO_CREDENTIALS, type SimulatorHandle, type SimulatorOptions } from '.
 
 const ROUTE = '/v1/developer/usage';
 
-const TIMEFRAMES = { '1h': HOUR_MS, '24h': DAY_MS, '7d': 7 * DAY_MS, '30d': 30 * DAY_MS, '90d': 90 * DAY_MS, '1y': 365 * DAY_MS, all: 730 * DAY_MS } as const;
-const GRANULARITIES = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS, week: 7 * DAY_MS, month: 30 * DAY_MS } as const;
+const TIMEFRAMES = {
+  '1h': HOUR_MS,
+  '24h': DAY_MS,
+  '7d': 7 * DAY_MS,
+  '30d': 30 * DAY_MS,
+  '90d': 90 * DAY_MS,
+  '1y': 365 * DAY_MS,
+  all: 730 * DAY_MS,
+} as const;
+const GRANULARITIES = {
+  minute: MINUTE_MS,
+  hour: HOUR_MS,
+  day: DAY_MS,
+  week: 7 * DAY_MS,
+  month: 30 * DAY_MS,
+} as const;
 const SORT_FIELDS = ['requests', 'errors', 'latency', 'timestamp'] as const;
 const ORDERS = ['desc', 'asc'] as const;
 const MAX_LIMIT = 1000;
@@ -210,7 +224,8 @@ function points(account: Account, series: HourlySeries, timeframe: Timeframe, gr
       const from = (start - tfStart) / HOUR_MS;
       const to = (end - tfStart) / HOUR_MS;
       const requests = sum(series.requests, from, to);
-      out.push({ start, requests, errors: sum(series.errors, from, to), latency: requests === 0 ? 0 : sum(series.latencyWeight, from, to) / requests });
+      const latency = requests === 0 ? 0 : sum(series.latencyWeight, from, to) / requests;
+      out.push({ start, requests, errors: sum(series.errors, from, to), latency });
     }
     return out;
   }
@@ -246,30 +261,35 @@ function oneOf<T extends string>(raw: string | null, allowed: readonly T[], fall
 }
 
 function parseQuery(params: URLSearchParams): Parsed<Query> {
+  const invalid = (name: string, rule: string) =>
+    fail(400, 'INVALID_PARAMETER', `Invalid ${name} '${params.get(name)}': ${rule}.`);
   const timeframe = oneOf(params.get('timeframe'), Object.keys(TIMEFRAMES) as Timeframe[], '24h');
   if (timeframe === null) {
-    return fail(400, 'INVALID_TIMEFRAME', `Invalid timeframe '${params.get('timeframe')}'. Supported timeframes: ${Object.keys(TIMEFRAMES).join(', ')}.`);
+    const supported = Object.keys(TIMEFRAMES).join(', ');
+    return fail(400, 'INVALID_TIMEFRAME', `Invalid timeframe '${params.get('timeframe')}'. Supported timeframes: ${supported}.`);
   }
   const granularity = oneOf(params.get('granularity'), Object.keys(GRANULARITIES) as Granularity[], 'hour');
   if (granularity === null) {
-    return fail(400, 'INVALID_GRANULARITY', `Invalid granularity '${params.get('granularity')}'. Supported granularities: ${Object.keys(GRANULARITIES).join(', ')}.`);
+    const supported = Object.keys(GRANULARITIES).join(', ');
+    const message = `Invalid granularity '${params.get('granularity')}'. Supported granularities: ${supported}.`;
+    return fail(400, 'INVALID_GRANULARITY', message);
   }
   const flags: boolean[] = [];
   for (const name of ['include_breakdown', 'include_errors', 'include_latency']) {
     const flag = oneOf(params.get(name), ['true', 'false'], 'true');
-    if (flag === null) return fail(400, 'INVALID_PARAMETER', `Invalid ${name} '${params.get(name)}': must be 'true' or 'false'.`);
+    if (flag === null) return invalid(name, "must be 'true' or 'false'");
     flags.push(flag === 'true');
   }
   const sortBy = oneOf(params.get('sort_by'), SORT_FIELDS, 'requests');
-  if (sortBy === null) return fail(400, 'INVALID_PARAMETER', `Invalid sort_by '${params.get('sort_by')}': must be one of ${SORT_FIELDS.join(', ')}.`);
+  if (sortBy === null) return invalid('sort_by', `must be one of ${SORT_FIELDS.join(', ')}`);
   const order = oneOf(params.get('order'), ORDERS, 'desc');
-  if (order === null) return fail(400, 'INVALID_PARAMETER', `Invalid order '${params.get('order')}': must be 'desc' or 'asc'.`);
+  if (order === null) return invalid('order', "must be 'desc' or 'asc'");
   const limit = integerParam(params.get('limit'), 100);
   if (limit === null || limit < 1 || limit > MAX_LIMIT) {
-    return fail(400, 'INVALID_PARAMETER', `Invalid limit '${params.get('limit')}': must be an integer between 1 and ${MAX_LIMIT}.`);
+    return invalid('limit', `must be an integer between 1 and ${MAX_LIMIT}`);
   }
   const offset = integerParam(params.get('offset'), 0);
-  if (offset === null) return fail(400, 'INVALID_PARAMETER', `Invalid offset '${params.get('offset')}': must be a non-negative integer.`);
+  if (offset === null) return invalid('offset', 'must be a non-negative integer');
   const keyId = params.get('key_id');
   if (keyId === '') return fail(400, 'INVALID_PARAMETER', 'Invalid key_id: must not be empty.');
   const [includeBreakdown = true, includeErrors = true, includeLatency = true] = flags;
@@ -315,19 +335,21 @@ interface EndpointRow {
 
 function endpointRows(keys: KeyProfile[], series: HourlySeries): EndpointRow[] {
   const requests = sum(series.requests);
-  const rows: EndpointRow[] = ENDPOINTS.map((e) => ({ endpoint: e.endpoint, method: e.method, requests: 0, errors: 0, latency: 0 }));
   const overallLatency = requests === 0 ? 0 : sum(series.latencyWeight) / requests;
   // Split the selection's exact totals by the keys' combined weights, so the rows add up to them.
   const requestWeights = ENDPOINTS.map((_, i) => keys.reduce((s, k) => s + k.share * (k.endpointWeights[i] ?? 0), 0));
-  const errorWeights = ENDPOINTS.map((_, i) => keys.reduce((s, k) => s + k.share * k.errorRate * (k.endpointErrorWeights[i] ?? 0), 0));
+  const errorWeights = ENDPOINTS.map((_, i) =>
+    keys.reduce((s, k) => s + k.share * k.errorRate * (k.endpointErrorWeights[i] ?? 0), 0),
+  );
   const byRequests = splitInteger(requests, requestWeights);
   const byErrors = splitInteger(sum(series.errors), errorWeights);
-  rows.forEach((row, i) => {
-    row.requests = byRequests[i] ?? 0;
-    row.errors = Math.min(row.requests, byErrors[i] ?? 0);
-    row.latency = overallLatency * (ENDPOINTS[i]?.latency ?? 1);
-  });
-  return rows;
+  return ENDPOINTS.map((e, i) => ({
+    endpoint: e.endpoint,
+    method: e.method,
+    requests: byRequests[i] ?? 0,
+    errors: Math.min(byRequests[i] ?? 0, byErrors[i] ?? 0),
+    latency: overallLatency * e.latency,
+  }));
 }
 
 const ENDPOINT_SORT: Record<SortField, (row: EndpointRow) => number | string> = {
@@ -337,22 +359,56 @@ const ENDPOINT_SORT: Record<SortField, (row: EndpointRow) => number | string> = 
   timestamp: (row) => row.endpoint,
 };
 
-function alerts(account: Account, errorRate: number, p95: number, query: Query, requests: number): object[] {
-  const out: object[] = [];
+interface Alert {
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  recommendation: string;
+}
+
+/** The vendor's alerts, derived from the figures it reports so that they agree with them. */
+function alerts(account: Account, errorRate: number, p95: number, query: Query, requests: number): Alert[] {
+  const out: Alert[] = [];
+  const percent = (errorRate * 100).toFixed(2);
   if (errorRate >= 0.05) {
-    out.push({ type: 'high_error_rate', severity: 'critical', message: `Error rate is ${(errorRate * 100).toFixed(1)}% over ${query.timeframe}.`, recommendation: 'Inspect errors.by_status and the failing endpoints; 5xx responses are retried automatically by the SDKs.' });
+    out.push({
+      type: 'high_error_rate',
+      severity: 'critical',
+      message: `Error rate is ${percent}% over ${query.timeframe}.`,
+      recommendation: 'Inspect errors.by_status and the failing endpoints.',
+    });
   } else if (errorRate >= 0.01) {
-    out.push({ type: 'elevated_error_rate', severity: 'warning', message: `Error rate is ${(errorRate * 100).toFixed(2)}% over ${query.timeframe}.`, recommendation: 'Validate request payloads before sending; most errors are 4xx.' });
+    out.push({
+      type: 'elevated_error_rate',
+      severity: 'warning',
+      message: `Error rate is ${percent}% over ${query.timeframe}.`,
+      recommendation: 'Validate request payloads before sending; most errors are 4xx.',
+    });
   }
-  const headroom = account.remaining / account.tier.requestsPerMinute;
-  if (headroom < 0.2) {
-    out.push({ type: 'rate_limit_approaching', severity: 'warning', message: `Only ${account.remaining} of ${account.tier.requestsPerMinute} requests left in the current minute.`, recommendation: 'Spread requests evenly or upgrade your tier.' });
+  const { tier, requestsPerMinute } = account.tier;
+  if (account.remaining / requestsPerMinute < 0.2) {
+    out.push({
+      type: 'rate_limit_approaching',
+      severity: 'warning',
+      message: `Only ${account.remaining} of ${requestsPerMinute} requests left in the current minute (${tier} tier).`,
+      recommendation: 'Spread requests evenly or upgrade your tier.',
+    });
   }
   if (p95 > 350) {
-    out.push({ type: 'high_latency', severity: 'warning', message: `p95 latency is ${Math.round(p95)} ms.`, recommendation: 'Use the batch endpoints for bulk scoring.' });
+    out.push({
+      type: 'high_latency',
+      severity: 'warning',
+      message: `p95 latency is ${Math.round(p95)} ms.`,
+      recommendation: 'Use the batch endpoints for bulk scoring.',
+    });
   }
-  const days = TIMEFRAMES[query.timeframe] / DAY_MS;
-  out.push({ type: 'usage_forecast', severity: 'info', message: `At the current pace you will make about ${Math.round((requests / days) * 30).toLocaleString('en-US')} requests in the next 30 days.`, recommendation: 'Review your plan if this exceeds your monthly allowance.' });
+  const monthly = Math.round((requests / (TIMEFRAMES[query.timeframe] / DAY_MS)) * 30);
+  out.push({
+    type: 'usage_forecast',
+    severity: 'info',
+    message: `At the current pace you will make about ${monthly.toLocaleString('en-US')} requests in the next 30 days.`,
+    recommendation: 'Review your plan if this exceeds your monthly allowance.',
+  });
   return out;
 }
 
@@ -424,7 +480,12 @@ function usageBody(account: Account, query: Query): SimResponse {
     body: {
       success: true,
       data,
-      pagination: { limit: query.limit, offset: query.offset, total: all.length, has_more: query.offset + query.limit < all.length },
+      pagination: {
+        limit: query.limit,
+        offset: query.offset,
+        total: all.length,
+        has_more: query.offset + query.limit < all.length,
+      },
       timestamp: new Date(SIM_NOW_MS).toISOString(),
     },
   };
@@ -437,7 +498,11 @@ function vendorError(status: number): SimResponse {
     405: ['METHOD_NOT_ALLOWED', 'Method not allowed.'],
     429: ['RATE_LIMIT_EXCEEDED', 'Too many requests. Please retry later.'],
   };
-  const [code, message] = known[status] ?? (status >= 500 ? ['INTERNAL_ERROR', 'An unexpected error occurred. Please try again later.'] : ['BAD_REQUEST', 'The request was invalid.']);
+  const fallback: [string, string] =
+    status >= 500
+      ? ['INTERNAL_ERROR', 'An unexpected error occurred. Please try again later.']
+      : ['BAD_REQUEST', 'The request was invalid.'];
+  const [code, message] = known[status] ?? fallback;
   return fail(status, code, message).response;
 }
 

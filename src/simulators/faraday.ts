@@ -66,7 +66,8 @@ function share(r: Random, whole: TermPeriods, fraction: number): TermPeriods {
 function accountUsage(seed: number, credential: string): object {
   const r = new Random(seedKey(seed, credential, 'faraday.account'));
   const term = r.int(20, 30);
-  const predictiveMonthly = r.int(200_000, 900_000);
+  // Batch scoring of a whole population: its 12-month total passes 2^31 (exact counters matter).
+  const predictiveMonthly = r.int(260_000_000, 320_000_000);
   const resourceTypes = ['outcome', 'persona_set', 'outcome', 'cohort_membership'];
   const resources = resourceTypes.slice(0, r.int(2, 4)).map((type) => {
     const periods = yearPeriods(r, Math.round(predictiveMonthly * r.between(0.1, 0.4)));

@@ -76,7 +76,7 @@ export function genericError(status: number): { code: string; message: string } 
   return { code: codes[status] ?? `HTTP_${status}`, message: STATUS_CODES[status] ?? `HTTP ${status}` };
 }
 
-/** Resolves true after `ms`, or false as soon as the server starts closing. */
+/** Releases a held request: `true` to answer it, `false` when the server is closing. */
 type Waiter = (answered: boolean) => void;
 
 /**
@@ -110,6 +110,7 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
     return current;
   }
 
+  /** Resolves true when released (after `ms`, if given) or false when the server closes. */
   function hold(set: Set<Waiter>, ms?: number): Promise<boolean> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -186,7 +187,10 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
         resetHits();
         return sendEmpty(res);
       case 'GET /__sim/fault':
-        return sendJson(res, { status: 200, body: { fault: fault?.fault ?? null, remaining: fault?.count === undefined ? null : remaining } });
+        return sendJson(res, {
+          status: 200,
+          body: { fault: fault?.fault ?? null, remaining: fault?.count === undefined ? null : remaining },
+        });
       case 'DELETE /__sim/fault':
         setFault(null);
         return sendEmpty(res);
@@ -207,6 +211,29 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
   function resetHits(): void {
     totalHits = 0;
     hitsByPath.clear();
+  }
+
+  function sendJson(res: ServerResponse, response: SimResponse): void {
+    sendText(res, response.status, 'application/json; charset=utf-8', JSON.stringify(response.body), response.headers);
+  }
+
+  function sendText(
+    res: ServerResponse,
+    status: number,
+    contentType: string,
+    text: string,
+    headers: Record<string, string> = {},
+  ): void {
+    if (res.destroyed || closing) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, {
+      ...headers,
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
   }
 
   const server = createServer((req, res) => {
@@ -244,29 +271,6 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
       return closed;
     },
   };
-
-  function sendJson(res: ServerResponse, response: SimResponse): void {
-    sendText(res, response.status, 'application/json; charset=utf-8', JSON.stringify(response.body), response.headers);
-  }
-
-  function sendText(
-    res: ServerResponse,
-    status: number,
-    contentType: string,
-    text: string,
-    headers: Record<string, string> = {},
-  ): void {
-    if (res.destroyed || closing) {
-      res.destroy();
-      return;
-    }
-    res.writeHead(status, {
-      ...headers,
-      'content-type': contentType,
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
-  }
 }
 
 function sendEmpty(res: ServerResponse): void {

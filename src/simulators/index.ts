@@ -46,7 +46,12 @@ export async function startSimulators(options: { seed?: number; arrays?: ArraysS
     await Promise.all(handles.map((h) => h.close()));
   };
   const [arrays, anylayer, sharpe, faraday] = started;
-  if (arrays.status !== 'fulfilled' || anylayer.status !== 'fulfilled' || sharpe.status !== 'fulfilled' || faraday.status !== 'fulfilled') {
+  if (
+    arrays.status === 'rejected' ||
+    anylayer.status === 'rejected' ||
+    sharpe.status === 'rejected' ||
+    faraday.status === 'rejected'
+  ) {
     await closeAll();
     const failure = started.find((s) => s.status === 'rejected');
     throw failure?.status === 'rejected' ? failure.reason : new Error('a simulator failed to start');

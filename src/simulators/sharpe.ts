@@ -30,13 +30,19 @@ const ENDPOINTS = [
   { path: '/api/v1/sentiment/scores', latency: 96 },
 ] as const;
 
+interface EndpointStats {
+  count: number;
+  avg_response_ms: number;
+  errors: number;
+}
+
 interface SharpeAccount {
   body: {
     data: {
       plan: { tier: string; rpm: number; monthly_limit: number };
       rate_limit: { requests_per_minute: number };
       quota: { used: number; limit: number; remaining: number; resets_at: string };
-      last_24h: { total_requests: number; by_endpoint: Record<string, { count: number; avg_response_ms: number; errors: number }> };
+      last_24h: { total_requests: number; by_endpoint: Record<string, EndpointStats> };
     };
     meta: { timestamp: string; elapsed_ms: number };
   };
@@ -69,7 +75,12 @@ function makeAccount(seed: number, credential: string): SharpeAccount {
           by_endpoint: Object.fromEntries(
             endpoints.map((e, i) => {
               const count = counts[i] ?? 0;
-              return [e.path, { count, avg_response_ms: round(e.latency * r.between(0.8, 1.25), 1), errors: Math.floor(count * r.between(0, 0.03)) }];
+              const stats: EndpointStats = {
+                count,
+                avg_response_ms: round(e.latency * r.between(0.8, 1.25), 1),
+                errors: Math.floor(count * r.between(0, 0.03)),
+              };
+              return [e.path, stats];
             }),
           ),
         },
@@ -91,7 +102,9 @@ function errorBody(status: number, code: string, message: string, headers?: Reco
 
 function vendorError(status: number): SimResponse {
   if (status === 401) return errorBody(401, 'UNAUTHORIZED', 'Invalid or missing API key.');
-  if (status === 429) return errorBody(429, 'RATE_LIMITED', 'Rate limit exceeded. Retry after the time in the Retry-After header.');
+  if (status === 429) {
+    return errorBody(429, 'RATE_LIMITED', 'Rate limit exceeded. Retry after the time in the Retry-After header.');
+  }
   const { code, message } = genericError(status);
   return errorBody(status, code, message);
 }
@@ -120,11 +133,11 @@ export async function startSharpeSimulator(options: SimulatorOptions = {}): Prom
     if (bearer.kind === 'missing') return errorBody(401, 'UNAUTHORIZED', 'Missing API key. Send Authorization: Bearer <key>.');
     const account = bearer.kind === 'token' ? accounts.get(bearer.token) : undefined;
     if (account === undefined) return vendorError(401);
-    const retryAfter = admit(account, account.body.data.rate_limit.requests_per_minute, Date.now());
+    const limit = account.body.data.rate_limit.requests_per_minute;
+    const retryAfter = admit(account, limit, Date.now());
     if (retryAfter !== null) {
-      return errorBody(429, 'RATE_LIMITED', `Rate limit of ${account.body.data.rate_limit.requests_per_minute} requests per minute exceeded.`, {
-        'retry-after': String(retryAfter),
-      });
+      const message = `Rate limit of ${limit} requests per minute exceeded.`;
+      return errorBody(429, 'RATE_LIMITED', message, { 'retry-after': String(retryAfter) });
     }
     if (account.noScope) {
       return errorBody(403, 'INSUFFICIENT_SCOPE', "This API key lacks the 'usage:read' scope required by GET /v1/usage.");

@@ -59,7 +59,7 @@ export interface SimulatorHandle {
   readonly baseUrl: string;
   /** A credential the simulator accepts (the first of `credentials`). */
   readonly credential: string;
-  /** Requests received on vendor routes (admin routes not counted), in total or for one pathname. */
+  /** Requests received outside the admin routes (unknown paths included), in total or for one pathname. */
   hits(path?: string): number;
   resetHits(): void;
   setFault(setting: FaultSetting | null): void;

@@ -71,6 +71,8 @@ describe('Faraday simulator: /v1/accounts/current/usage', () => {
       expect(parts).toBeLessThanOrEqual(lookups.successful[key].count);
     }
     expect(lookups.requests.term_period_to_last_month.count).toBeGreaterThan(2 ** 31);
+    expect(batch.predictive_data.last_12_months.count).toBeGreaterThan(2 ** 31);
+    expect(Number.isSafeInteger(batch.predictive_data.last_12_months.count)).toBe(true);
     expect(Number.isSafeInteger(lookups.requests.term_period_to_last_month.count)).toBe(true);
     expect(bigIntegers(reply.text)).toContain(BigInt(lookups.requests.term_period_to_last_month.count));
   });
