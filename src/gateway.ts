@@ -1,3 +1,5 @@
+import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
+import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import type { Logger } from './logger.js';
@@ -17,11 +19,17 @@ export interface GatewayDeps {
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
 export function createGateway({ registry, logger, graphiql = true }: GatewayDeps): Gateway {
+  const maskError = createErrorMask(logger);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
     context: () => createContext(registry, logger),
-    maskedErrors: { maskError: createErrorMask(logger) },
+    maskedErrors: { maskError },
+    plugins: [
+      // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
+      // trace carries errors too, so they get the same mask as the response.
+      useApolloInlineTrace({ rewriteError: (error) => toGraphQLError(maskError(error)) }),
+    ],
     graphiql: graphiql ? { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     landingPage: false,
     logging: {
@@ -31,4 +39,8 @@ export function createGateway({ registry, logger, graphiql = true }: GatewayDeps
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
   });
+}
+
+function toGraphQLError(error: Error): GraphQLError {
+  return error instanceof GraphQLError ? error : new GraphQLError(error.message);
 }
