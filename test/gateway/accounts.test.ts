@@ -191,3 +191,35 @@ describe('credentials', () => {
     expect(harness.sims.sharpe.hits()).toBe(0);
   });
 });
+
+describe('unexpected errors', () => {
+  let harness: Harness;
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('are masked for the client and logged with every credential redacted', async () => {
+    harness = await startHarness();
+    const sharpe = harness.registry.get('SHARPE')!;
+    const credential = harness.sims.sharpe.credential;
+    // A bug that leaks a credential into an error message: the client must see none of it.
+    sharpe.client.fetchAccount = async () => {
+      throw new TypeError(`cannot read plan of undefined (key ${credential})`);
+    };
+    const { body, text } = await harness.query<any>(`{
+      account(provider: SHARPE) { fetchedAt }
+      accounts { provider { id } error { code message } }
+    }`);
+    expect(body.data.account).toBeNull();
+    expect(body.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const entry = body.data.accounts.find((e: any) => e.provider.id === 'SHARPE');
+    expect(entry.error).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' });
+    expect(text).not.toContain(credential);
+    const errorLines = harness.logs.filter((line) => line.includes('cannot read plan of undefined'));
+    expect(errorLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of errorLines) {
+      expect(line).not.toContain(credential);
+      expect(line).toContain('[REDACTED]');
+    }
+  });
+});
