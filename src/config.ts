@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { CURSOR_PATTERN } from './ledger/cursor.js';
 import type { LogLevel } from './logger.js';
+import { DEFAULT_POLICY, type VendorPolicy } from './upstream/policy.js';
 import { PROVIDER_IDS, type ProviderId } from './usage/model.js';
 
 /** Where each vendor lives and how to authenticate; enabled when its credential is set. */
@@ -24,6 +26,38 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** Vendors with a credential, keyed by provider. Empty in demo mode (the simulators fill it). */
   vendors: Partial<Record<ProviderId, VendorConfig>>;
+  /** Upstream resilience and economy: one policy per vendor, and the shared cache's bounds. */
+  upstream: UpstreamConfig;
+  /** The partner usage ledger that follows the Arrays stream (when Arrays is enabled). */
+  ledger: LedgerConfig;
+}
+
+/** Where the partner usage ledger starts, how often it polls, where it keeps its files. */
+export interface LedgerConfig {
+  /** Cursor a new ledger starts after. `ARRAYS_START_CURSOR`, default `0` (the beginning of the stream). */
+  startCursor: string;
+  /** Wait between polls once the head of the stream is reached, ms. `ARRAYS_POLL_INTERVAL_MS`, default 15000. */
+  pollIntervalMs: number;
+  /** Directory of the ledger's journal, snapshot and lock. `DATA_DIR`, default `./data`. */
+  dataDir: string;
+}
+
+/** The `UPSTREAM_*`, `<VENDOR>_*` and cache settings, resolved per vendor. */
+export interface UpstreamConfig {
+  /**
+   * Deadlines, retries, breaker, rate budget, cache TTL and stale-if-error window per vendor.
+   * Each field comes from `<VENDOR>_…` when set, else from the `UPSTREAM_…` default.
+   */
+  policies: Record<ProviderId, VendorPolicy>;
+  /** Most entries in the shared cache. `UPSTREAM_CACHE_MAX_ENTRIES`, default 1000. */
+  cacheMaxEntries: number;
+  /** Most bytes (of vendor bodies) in the shared cache. `UPSTREAM_CACHE_MAX_BYTES`, default 64 MiB. */
+  cacheMaxBytes: number;
+  /**
+   * The gateway's own deadline for answering one HTTP request, ms; above every vendor's whole-call
+   * deadline. `GATEWAY_REQUEST_TIMEOUT_MS`, default 10000.
+   */
+  requestTimeoutMs: number;
 }
 
 /** Raised when the environment holds invalid values; `problems` lists every one of them. */
@@ -46,15 +80,62 @@ export const VENDOR_ENV: Record<ProviderId, { baseUrl: string; credential: strin
 /** Credentials shorter than this are refused: they are typos, and redaction of them is unsafe. */
 const MIN_CREDENTIAL_LENGTH = 8;
 
-const integerIn = (min: number, max: number, fallback: number) =>
+const optionalIntegerIn = (min: number, max: number) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
     .transform(Number)
     .refine((value) => value >= min && value <= max, `expected a whole number from ${min} to ${max}`)
-    .optional()
-    .transform((value) => value ?? fallback);
+    .optional();
+
+const integerIn = (min: number, max: number, fallback: number) =>
+  optionalIntegerIn(min, max).transform((value) => value ?? fallback);
+
+/**
+ * Requests per minute each vendor's usage endpoint is sent at most. Anylayer documents 60 on its
+ * free tier. Sharpe documents none for the endpoint; its own example's lowest figure (free plan,
+ * 30 rpm) is the safe start, and the effective limit it reports in every answer lowers it
+ * further. Arrays and Faraday document none: 60, a conservative guess to raise by configuration.
+ */
+export const DEFAULT_RATE_LIMITS: Record<ProviderId, number> = { ARRAYS: 60, ANYLAYER: 60, SHARPE: 30, FARADAY: 60 };
+
+/** Per-vendor settings: `<VENDOR>_<suffix>`, falling back to the `UPSTREAM_<suffix>` default. */
+const VENDOR_SETTINGS = {
+  CONNECT_TIMEOUT_MS: [10, 60_000],
+  HEADERS_TIMEOUT_MS: [100, 120_000],
+  TIMEOUT_MS: [100, 120_000],
+  RATE_LIMIT_PER_MINUTE: [1, 100_000],
+  CACHE_TTL_SECONDS: [0, 86_400],
+} as const satisfies Record<string, readonly [number, number]>;
+
+const vendorVariable = (id: ProviderId, suffix: keyof typeof VENDOR_SETTINGS) => `${id}_${suffix}`;
+
+const upstreamVariables = {
+  UPSTREAM_CONNECT_TIMEOUT_MS: integerIn(10, 60_000, DEFAULT_POLICY.connectTimeoutMs),
+  UPSTREAM_HEADERS_TIMEOUT_MS: integerIn(100, 120_000, DEFAULT_POLICY.headersTimeoutMs),
+  UPSTREAM_MAX_RETRIES: integerIn(0, 5, DEFAULT_POLICY.maxRetries),
+  UPSTREAM_RETRY_BASE_DELAY_MS: integerIn(1, 10_000, DEFAULT_POLICY.retryBaseDelayMs),
+  UPSTREAM_RETRY_MAX_DELAY_MS: integerIn(1, 60_000, DEFAULT_POLICY.retryMaxDelayMs),
+  UPSTREAM_RETRY_BUDGET_PERCENT: integerIn(0, 100, DEFAULT_POLICY.retryBudgetRatio * 100),
+  UPSTREAM_BREAKER_FAILURE_PERCENT: integerIn(1, 100, DEFAULT_POLICY.breaker.failureRateThreshold * 100),
+  UPSTREAM_BREAKER_MIN_CALLS: integerIn(1, 100_000, DEFAULT_POLICY.breaker.minimumCalls),
+  UPSTREAM_BREAKER_WINDOW_MS: integerIn(100, 600_000, DEFAULT_POLICY.breaker.windowMs),
+  UPSTREAM_BREAKER_OPEN_MS: integerIn(100, 3_600_000, DEFAULT_POLICY.breaker.openMs),
+  UPSTREAM_CACHE_TTL_SECONDS: integerIn(0, 86_400, DEFAULT_POLICY.cacheTtlMs / 1000),
+  STALE_IF_ERROR_SECONDS: integerIn(0, 604_800, DEFAULT_POLICY.staleIfErrorMs / 1000),
+  UPSTREAM_CACHE_MAX_ENTRIES: integerIn(0, 1_000_000, 1000),
+  UPSTREAM_CACHE_MAX_BYTES: integerIn(0, 4 * 1024 ** 3, 64 * 1024 ** 2),
+  GATEWAY_REQUEST_TIMEOUT_MS: integerIn(1000, 600_000, 10_000),
+  ...Object.fromEntries(
+    PROVIDER_IDS.flatMap((id) =>
+      Object.entries(VENDOR_SETTINGS).map(([suffix, [min, max]]) => [
+        vendorVariable(id, suffix as keyof typeof VENDOR_SETTINGS),
+        optionalIntegerIn(min, max),
+      ]),
+    ),
+  ),
+};
 
 const baseUrl = z
   .string()
@@ -74,6 +155,7 @@ const envSchema = z.object({
   PORT: integerIn(0, 65_535, 4000),
   HOST: z.string().trim().min(1, 'expected a host name or IP address').optional().transform((value) => value ?? '127.0.0.1'),
   UPSTREAM_TIMEOUT_MS: integerIn(100, 120_000, 8000),
+  ...upstreamVariables,
   LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error', 'silent'], { message: 'expected debug, info, warn, error or silent' })
     .optional()
@@ -82,6 +164,14 @@ const envSchema = z.object({
     .enum(['0', '1', 'true', 'false'], { message: 'expected 1, 0, true or false' })
     .optional()
     .transform((value) => (value === undefined ? undefined : value === '1' || value === 'true')),
+  ARRAYS_START_CURSOR: z
+    .string()
+    .trim()
+    .regex(CURSOR_PATTERN, "expected 0 or an Arrays stream id '<unix-ms>-<seq>' such as 1732147200000-0")
+    .optional()
+    .transform((value) => value ?? '0'),
+  ARRAYS_POLL_INTERVAL_MS: integerIn(100, 86_400_000, 15_000),
+  DATA_DIR: z.string().trim().optional().transform((value) => value ?? './data'),
   ...Object.fromEntries(
     Object.values(VENDOR_ENV).flatMap((names) => [
       [names.baseUrl, baseUrl],
@@ -131,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     vendors[id] = { baseUrl: url, credential: secret };
   }
+  const upstream = upstreamConfig(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const demoSetting = values.GATEWAY_DEMO as boolean | undefined;
   const demo = demoSetting ?? Object.keys(vendors).length === 0;
@@ -141,5 +232,73 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: values.LOG_LEVEL as LogLevel,
     demo,
     vendors: demo ? {} : vendors,
+    upstream,
+    ledger: {
+      startCursor: values.ARRAYS_START_CURSOR as string,
+      pollIntervalMs: values.ARRAYS_POLL_INTERVAL_MS as number,
+      dataDir: values.DATA_DIR as string,
+    },
+  };
+}
+
+/**
+ * Resolves each vendor's policy and checks that the pieces fit: a vendor's connect and headers
+ * deadlines within its whole-call deadline, and that within the gateway's own request deadline
+ * (retries, backoff and budget waits all happen inside the whole-call deadline).
+ */
+function upstreamConfig(values: Record<string, string | number | boolean | undefined>, problems: string[]): UpstreamConfig {
+  const number = (name: string) => values[name] as number;
+  const vendorNumber = (id: ProviderId, suffix: keyof typeof VENDOR_SETTINGS, fallback: number) =>
+    (values[vendorVariable(id, suffix)] as number | undefined) ?? fallback;
+  const requestTimeoutMs = number('GATEWAY_REQUEST_TIMEOUT_MS');
+  if (number('UPSTREAM_RETRY_BASE_DELAY_MS') > number('UPSTREAM_RETRY_MAX_DELAY_MS')) {
+    problems.push('UPSTREAM_RETRY_BASE_DELAY_MS: must not exceed UPSTREAM_RETRY_MAX_DELAY_MS');
+  }
+  // A shared default that is wrong is wrong for every vendor: say so once.
+  const report = (problem: string) => {
+    if (!problems.includes(problem)) problems.push(problem);
+  };
+  const nameOf = (id: ProviderId, suffix: keyof typeof VENDOR_SETTINGS) =>
+    values[vendorVariable(id, suffix)] === undefined ? `UPSTREAM_${suffix}` : vendorVariable(id, suffix);
+  const policies = {} as Record<ProviderId, VendorPolicy>;
+  for (const id of PROVIDER_IDS) {
+    const timeoutMs = vendorNumber(id, 'TIMEOUT_MS', number('UPSTREAM_TIMEOUT_MS'));
+    const connectTimeoutMs = vendorNumber(id, 'CONNECT_TIMEOUT_MS', number('UPSTREAM_CONNECT_TIMEOUT_MS'));
+    const headersTimeoutMs = vendorNumber(id, 'HEADERS_TIMEOUT_MS', number('UPSTREAM_HEADERS_TIMEOUT_MS'));
+    if (timeoutMs >= requestTimeoutMs) {
+      report(
+        `${nameOf(id, 'TIMEOUT_MS')}: the whole-call deadline (${timeoutMs} ms) must be below GATEWAY_REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms); retries, backoff and rate-budget waits all happen within it`,
+      );
+    }
+    for (const [suffix, value] of [
+      ['CONNECT_TIMEOUT_MS', connectTimeoutMs],
+      ['HEADERS_TIMEOUT_MS', headersTimeoutMs],
+    ] as const) {
+      if (value > timeoutMs) report(`${nameOf(id, suffix)}: ${value} ms exceeds the whole-call deadline (${timeoutMs} ms)`);
+    }
+    policies[id] = {
+      connectTimeoutMs,
+      headersTimeoutMs,
+      timeoutMs,
+      maxRetries: number('UPSTREAM_MAX_RETRIES'),
+      retryBaseDelayMs: number('UPSTREAM_RETRY_BASE_DELAY_MS'),
+      retryMaxDelayMs: number('UPSTREAM_RETRY_MAX_DELAY_MS'),
+      retryBudgetRatio: number('UPSTREAM_RETRY_BUDGET_PERCENT') / 100,
+      breaker: {
+        failureRateThreshold: number('UPSTREAM_BREAKER_FAILURE_PERCENT') / 100,
+        minimumCalls: number('UPSTREAM_BREAKER_MIN_CALLS'),
+        windowMs: number('UPSTREAM_BREAKER_WINDOW_MS'),
+        openMs: number('UPSTREAM_BREAKER_OPEN_MS'),
+      },
+      rateLimitPerMinute: vendorNumber(id, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS[id]),
+      cacheTtlMs: vendorNumber(id, 'CACHE_TTL_SECONDS', number('UPSTREAM_CACHE_TTL_SECONDS')) * 1000,
+      staleIfErrorMs: number('STALE_IF_ERROR_SECONDS') * 1000,
+    };
+  }
+  return {
+    policies,
+    cacheMaxEntries: number('UPSTREAM_CACHE_MAX_ENTRIES'),
+    cacheMaxBytes: number('UPSTREAM_CACHE_MAX_BYTES'),
+    requestTimeoutMs,
   };
 }

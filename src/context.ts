@@ -1,4 +1,9 @@
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
+import { LedgerUnavailableError } from './ledger/errors.js';
+import type { PartnerLedger } from './ledger/service.js';
+import type { DailyQuery, DailyUsage } from './ledger/store.js';
+import type { PartnerUserTotals } from './ledger/types.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { accountFromApiKeyUsage } from './providers/anylayer/to-usage.js';
@@ -38,12 +43,31 @@ export interface Loaders {
   account: DataLoader<ProviderId, AccountUsage>;
   partnerPage: DataLoader<PartnerPageKey, PartnerUsagePage, string>;
   apiKeyUsage: DataLoader<ApiKeyUsageQuery, ApiKeyUsage, string>;
+  /** Partner users by sub from the ledger: every sub of one operation in one ledger read. */
+  partnerUser: DataLoader<string, PartnerUserTotals | null>;
+  /** Daily series of partner users, likewise batched into one ledger read. */
+  partnerUserDaily: DataLoader<DailyQuery, DailyUsage[] | null, string>;
 }
 
 export interface GatewayContext {
   registry: ProviderRegistry;
   loaders: Loaders;
   logger: Logger;
+  /** The partner usage ledger; null when this gateway runs none (Arrays not configured, or a test gateway). */
+  ledger: PartnerLedger | null;
+}
+
+/**
+ * The ledger, or the error a client should see: PROVIDER_NOT_CONFIGURED without Arrays,
+ * LEDGER_UNAVAILABLE when Arrays is configured but this gateway runs no ledger.
+ */
+export function requireLedger(registry: ProviderRegistry, ledger: PartnerLedger | null): PartnerLedger {
+  if (!registry.arrays()) throw new ProviderNotConfiguredError('ARRAYS');
+  if (ledger === null) {
+    const { message, code } = new LedgerUnavailableError();
+    throw new GraphQLError(message, { extensions: { code, provider: 'ARRAYS' } });
+  }
+  return ledger;
 }
 
 /** Runs every key at once; a failure is that key's result only (DataLoader's per-key errors). */
@@ -60,7 +84,7 @@ function argumentsKey(value: object): string {
   return JSON.stringify(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function createLoaders(registry: ProviderRegistry): Loaders {
+export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger | null = null): Loaders {
   const partnerPage = new DataLoader<PartnerPageKey, PartnerUsagePage, string>(
     parallel((key) => {
       const arrays = registry.arrays();
@@ -88,9 +112,14 @@ export function createLoaders(registry: ProviderRegistry): Loaders {
       return provider.client.fetchAccount();
     }),
   );
-  return { account, partnerPage, apiKeyUsage };
+  const partnerUser = new DataLoader<string, PartnerUserTotals | null>((subs) => requireLedger(registry, ledger).store.getUsers(subs));
+  const partnerUserDaily = new DataLoader<DailyQuery, DailyUsage[] | null, string>(
+    (queries) => requireLedger(registry, ledger).store.getDaily(queries),
+    { cacheKeyFn: ({ sub, sinceDay, untilDay }) => `${sinceDay}\u0000${untilDay}\u0000${sub}` },
+  );
+  return { account, partnerPage, apiKeyUsage, partnerUser, partnerUserDaily };
 }
 
-export function createContext(registry: ProviderRegistry, logger: Logger): GatewayContext {
-  return { registry, loaders: createLoaders(registry), logger };
+export function createContext(registry: ProviderRegistry, logger: Logger, ledger: PartnerLedger | null = null): GatewayContext {
+  return { registry, loaders: createLoaders(registry, ledger), logger, ledger };
 }

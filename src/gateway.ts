@@ -2,6 +2,7 @@ import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
+import type { PartnerLedger } from './ledger/service.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { createErrorMask } from './schema/errors.js';
@@ -14,16 +15,18 @@ export interface GatewayDeps {
   logger: Logger;
   /** Serve GraphiQL on GET /graphql from a browser. Default true. */
   graphiql?: boolean;
+  /** The partner usage ledger behind `partnerUser(s)` and `partnerLedger`. Default: none. */
+  ledger?: PartnerLedger | null;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
-export function createGateway({ registry, logger, graphiql = true }: GatewayDeps): Gateway {
+export function createGateway({ registry, logger, graphiql = true, ledger = null }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: () => createContext(registry, logger),
+    context: () => createContext(registry, logger, ledger),
     maskedErrors: { maskError },
     plugins: [
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the

@@ -1,11 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { startPartnerLedger, type RunningPartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
+import { ArraysClient } from './providers/arrays/client.js';
 import { createProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import { startSimulators, type Simulators } from './simulators/index.js';
+import { MemoryCache } from './upstream/cache.js';
 import { UpstreamHttp } from './upstream/http.js';
+import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
@@ -30,11 +34,26 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       Object.entries(config.vendors).map(([id, vendor]) => [id, { ...vendor, simulated: false }]),
     );
   }
-  const http = new UpstreamHttp({ timeoutMs: config.upstreamTimeoutMs });
-  const registry = createProviderRegistry(settings, http);
-  const log = logger ?? createLogger({ level: config.logLevel, secrets: registry.secrets() });
-  const yoga = createGateway({ registry, logger: log });
-  const server = createServer(yoga);
+  const secrets = Object.values(settings).map((setting) => setting.credential);
+  const log = logger ?? createLogger({ level: config.logLevel, secrets });
+  const upstream = new ResilientUpstream({
+    policies: config.upstream.policies,
+    cache: new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
+    logger: log,
+  });
+  const registry = createProviderRegistry(settings, upstream);
+  let ledger: { running: RunningPartnerLedger; http: UpstreamHttp } | null = null;
+  if (settings.ARRAYS) {
+    try {
+      ledger = await startLedger(config, settings.ARRAYS, log);
+    } catch (error) {
+      await upstream.close();
+      await simulators?.close();
+      throw error;
+    }
+  }
+  const yoga = createGateway({ registry, logger: log, ledger: ledger?.running ?? null });
+  const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
@@ -51,9 +70,61 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await http.close();
+      await ledger?.running.close();
+      await ledger?.http.close();
+      await upstream.close();
       await simulators?.close();
     },
+  };
+}
+
+/**
+ * The partner ledger and the follower's own Arrays client. That client is a plain one on purpose:
+ * the follower must read fresh pages, reads each page once (caching them would only evict what
+ * user queries share), must not spend the rate budget user queries need while it catches up, and
+ * backs off by itself, honouring Retry-After.
+ */
+async function startLedger(
+  config: GatewayConfig,
+  arrays: ProviderSetting,
+  log: Logger,
+): Promise<{ running: RunningPartnerLedger; http: UpstreamHttp }> {
+  const http = new UpstreamHttp({ timeoutMs: config.upstream.policies.ARRAYS.timeoutMs });
+  const client = new ArraysClient({ baseUrl: arrays.baseUrl, credential: arrays.credential, http });
+  try {
+    const running = await startPartnerLedger({
+      dir: config.ledger.dataDir,
+      startCursor: config.ledger.startCursor,
+      pollIntervalMs: config.ledger.pollIntervalMs,
+      source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
+      logger: log,
+    });
+    return { running, http };
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+}
+
+/**
+ * The gateway's own deadline per HTTP request. Vendor calls end within their deadlines, which
+ * config keeps below this one; this bounds whatever else an operation chains (several vendor
+ * pages in a row). Past it the connection is closed rather than answered: yoga would still write
+ * its late answer, and a response we had already ended would make that write throw.
+ */
+function withRequestDeadline(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+  timeoutMs: number,
+  log: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const timer = setTimeout(() => {
+      if (res.writableEnded) return;
+      log.warn('request exceeded GATEWAY_REQUEST_TIMEOUT_MS; connection closed', { timeoutMs, path: req.url });
+      res.destroy();
+    }, timeoutMs);
+    res.once('close', () => clearTimeout(timer));
+    handler(req, res);
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { DEFAULT_POLICY } from '../src/upstream/policy.js';
 
 const SECRET = 'sk_live_canary_0123456789abcdef';
 
@@ -16,7 +17,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 describe('loadConfig', () => {
   it('defaults to demo mode on 127.0.0.1:4000 with an 8 s upstream deadline', () => {
     const config = loadConfig({});
-    expect(config).toEqual({ port: 4000, host: '127.0.0.1', upstreamTimeoutMs: 8000, logLevel: 'info', demo: true, vendors: {} });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', upstreamTimeoutMs: 8000, logLevel: 'info', demo: true, vendors: {} });
   });
 
   it('enables exactly the vendors whose credential is set, with production base URLs by default', () => {
@@ -68,5 +69,117 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(/^SHARPE_BASE_URL: must not embed credentials/);
     expect(problems.join('\n')).not.toContain(SECRET);
     expect(problems.join('\n')).not.toContain('user:pw');
+  });
+
+  it('gives every vendor the documented resilience defaults, with rate budgets per vendor tier', () => {
+    const { upstream } = loadConfig({});
+    expect(upstream).toMatchObject({ cacheMaxEntries: 1000, cacheMaxBytes: 64 * 1024 * 1024, requestTimeoutMs: 10_000 });
+    expect(upstream.policies.ANYLAYER).toEqual({
+      connectTimeoutMs: 2000,
+      headersTimeoutMs: 5000,
+      timeoutMs: 8000,
+      maxRetries: 2,
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 2000,
+      retryBudgetRatio: 0.2,
+      breaker: { failureRateThreshold: 0.5, minimumCalls: 20, windowMs: 10_000, openMs: 30_000 },
+      rateLimitPerMinute: 60,
+      cacheTtlMs: 30_000,
+      staleIfErrorMs: 600_000,
+    });
+    expect(upstream.policies.ANYLAYER).toEqual({ ...DEFAULT_POLICY, rateLimitPerMinute: 60 });
+    expect(Object.fromEntries(Object.entries(upstream.policies).map(([id, policy]) => [id, policy.rateLimitPerMinute]))).toEqual({
+      ARRAYS: 60,
+      ANYLAYER: 60,
+      SHARPE: 30,
+      FARADAY: 60,
+    });
+  });
+
+  it('reads shared UPSTREAM_* settings and per-vendor overrides', () => {
+    const { upstream } = loadConfig({
+      UPSTREAM_CONNECT_TIMEOUT_MS: '500',
+      UPSTREAM_HEADERS_TIMEOUT_MS: '1500',
+      UPSTREAM_TIMEOUT_MS: '3000',
+      SHARPE_TIMEOUT_MS: '6000',
+      SHARPE_CONNECT_TIMEOUT_MS: '900',
+      ANYLAYER_RATE_LIMIT_PER_MINUTE: '300',
+      FARADAY_CACHE_TTL_SECONDS: '0',
+      UPSTREAM_CACHE_TTL_SECONDS: '45',
+      STALE_IF_ERROR_SECONDS: '60',
+      UPSTREAM_MAX_RETRIES: '1',
+      UPSTREAM_RETRY_BUDGET_PERCENT: '10',
+      UPSTREAM_BREAKER_FAILURE_PERCENT: '75',
+      UPSTREAM_BREAKER_MIN_CALLS: '5',
+      UPSTREAM_BREAKER_WINDOW_MS: '20000',
+      UPSTREAM_BREAKER_OPEN_MS: '5000',
+      UPSTREAM_CACHE_MAX_ENTRIES: '10',
+      UPSTREAM_CACHE_MAX_BYTES: '1048576',
+      GATEWAY_REQUEST_TIMEOUT_MS: '7000',
+    });
+    expect(upstream.policies.SHARPE).toMatchObject({ timeoutMs: 6000, connectTimeoutMs: 900, headersTimeoutMs: 1500, cacheTtlMs: 45_000 });
+    expect(upstream.policies.ARRAYS).toMatchObject({ timeoutMs: 3000, connectTimeoutMs: 500, rateLimitPerMinute: 60 });
+    expect(upstream.policies.ANYLAYER.rateLimitPerMinute).toBe(300);
+    expect(upstream.policies.FARADAY).toMatchObject({
+      cacheTtlMs: 0,
+      staleIfErrorMs: 60_000,
+      maxRetries: 1,
+      retryBudgetRatio: 0.1,
+      breaker: { failureRateThreshold: 0.75, minimumCalls: 5, windowMs: 20_000, openMs: 5000 },
+    });
+    expect(upstream).toMatchObject({ cacheMaxEntries: 10, cacheMaxBytes: 1_048_576, requestTimeoutMs: 7000 });
+  });
+
+  it('refuses vendor deadlines that do not fit inside the gateway request timeout, naming the variable', () => {
+    const problems = problemsOf({
+      GATEWAY_REQUEST_TIMEOUT_MS: '9000',
+      FARADAY_TIMEOUT_MS: '9000',
+      SHARPE_HEADERS_TIMEOUT_MS: '8500',
+      UPSTREAM_RETRY_BASE_DELAY_MS: '3000',
+      ANYLAYER_RATE_LIMIT_PER_MINUTE: '0',
+      STALE_IF_ERROR_SECONDS: 'ten minutes',
+    });
+    // Values that are not numbers in range are reported before any cross-check.
+    expect([...problems].sort()).toEqual([
+      'ANYLAYER_RATE_LIMIT_PER_MINUTE: expected a whole number from 1 to 100000 (got "0")',
+      'STALE_IF_ERROR_SECONDS: expected a whole number from 0 to 604800 (got "ten minutes")',
+    ]);
+    const fit = problemsOf({
+      GATEWAY_REQUEST_TIMEOUT_MS: '9000',
+      FARADAY_TIMEOUT_MS: '9000',
+      SHARPE_HEADERS_TIMEOUT_MS: '8500',
+      UPSTREAM_RETRY_BASE_DELAY_MS: '3000',
+    });
+    expect(fit).toEqual([
+      'UPSTREAM_RETRY_BASE_DELAY_MS: must not exceed UPSTREAM_RETRY_MAX_DELAY_MS',
+      'SHARPE_HEADERS_TIMEOUT_MS: 8500 ms exceeds the whole-call deadline (8000 ms)',
+      'FARADAY_TIMEOUT_MS: the whole-call deadline (9000 ms) must be below GATEWAY_REQUEST_TIMEOUT_MS (9000 ms); retries, backoff and rate-budget waits all happen within it',
+    ]);
+    expect(problemsOf({ UPSTREAM_TIMEOUT_MS: '12000' })).toEqual([
+      'UPSTREAM_TIMEOUT_MS: the whole-call deadline (12000 ms) must be below GATEWAY_REQUEST_TIMEOUT_MS (10000 ms); retries, backoff and rate-budget waits all happen within it',
+    ]);
+  });
+});
+
+describe('loadConfig: the partner usage ledger', () => {
+  it('follows the stream from its beginning every 15 s into ./data by default', () => {
+    expect(loadConfig({}).ledger).toEqual({ startCursor: '0', pollIntervalMs: 15_000, dataDir: './data' });
+  });
+
+  it('reads ARRAYS_START_CURSOR, ARRAYS_POLL_INTERVAL_MS and DATA_DIR', () => {
+    expect(loadConfig({ ARRAYS_START_CURSOR: '1732147200000-3', ARRAYS_POLL_INTERVAL_MS: '500', DATA_DIR: '/var/lib/gateway' }).ledger).toEqual({
+      startCursor: '1732147200000-3',
+      pollIntervalMs: 500,
+      dataDir: '/var/lib/gateway',
+    });
+  });
+
+  it('names each bad ledger variable and what it expects', () => {
+    const problems = problemsOf({ ARRAYS_START_CURSOR: 'latest', ARRAYS_POLL_INTERVAL_MS: '10' });
+    expect(problems).toEqual([
+      `ARRAYS_START_CURSOR: expected 0 or an Arrays stream id '<unix-ms>-<seq>' such as 1732147200000-0 (got "latest")`,
+      'ARRAYS_POLL_INTERVAL_MS: expected a whole number from 100 to 86400000 (got "10")',
+    ]);
+    expect(problemsOf({ ARRAYS_POLL_INTERVAL_MS: '15s' })[0]).toMatch(/^ARRAYS_POLL_INTERVAL_MS: expected a whole number/);
   });
 });

@@ -1,4 +1,5 @@
 import type { UpstreamHttp } from '../upstream/http.js';
+import { passThroughChannel, type Fetched, type VendorChannel } from '../upstream/vendor-channel.js';
 import type {
   AccountUsage,
   ApiKeyUsage,
@@ -13,8 +14,28 @@ export interface VendorClientOptions {
   baseUrl: string;
   /** The vendor credential (API key or service token). Sent only to `baseUrl`'s origin. */
   credential: string;
-  /** The shared upstream HTTP client. */
-  http: UpstreamHttp;
+  /**
+   * The resilient path to the vendor for this credential: cache, single-flight, breaker, rate
+   * budget, deadline and retries. The gateway always passes one.
+   */
+  channel?: VendorChannel;
+  /** Without `channel`: a bare transport, called once per request with nothing kept (unit tests). */
+  http?: UpstreamHttp;
+}
+
+/** The client's channel: the one given, or a pass-through over the bare transport. */
+export function channelFor(provider: string, options: VendorClientOptions): VendorChannel {
+  if (options.channel !== undefined) return options.channel;
+  if (options.http === undefined) throw new TypeError(`${provider} client needs a channel or an http transport`);
+  return passThroughChannel(provider, options.credential, options.http);
+}
+
+/**
+ * A value as the gateway hands it on: itself when fresh, a copy carrying `staleReason` when the
+ * channel served it from cache because the vendor failed. The cached object is never modified.
+ */
+export function withFreshness<T extends object>(fetched: Fetched<T>): T & { staleReason?: Error } {
+  return fetched.staleReason === null ? fetched.value : { ...fetched.value, staleReason: fetched.staleReason };
 }
 
 /** A configured vendor as the rest of the gateway sees it. */

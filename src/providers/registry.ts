@@ -1,4 +1,6 @@
-import type { UpstreamHttp } from '../upstream/http.js';
+import { UpstreamHttp } from '../upstream/http.js';
+import type { ResilientUpstream } from '../upstream/resilient-upstream.js';
+import type { ChannelHealth } from '../upstream/vendor-channel.js';
 import { PROVIDER_IDS, type ProviderId } from '../usage/model.js';
 import { AnylayerClient } from './anylayer/client.js';
 import { ArraysClient } from './arrays/client.js';
@@ -22,6 +24,8 @@ export interface ConfiguredProvider {
   /** True when this vendor is one of the built-in simulators (demo mode). */
   simulated: boolean;
   client: VendorClient;
+  /** Breaker, budgets, last error and last success of this vendor's channel; null without one. */
+  health(): ChannelHealth | null;
 }
 
 export interface ProviderRegistry {
@@ -39,22 +43,35 @@ export interface ProviderSetting {
   simulated: boolean;
 }
 
-/** Builds one client per configured vendor, all sharing one upstream HTTP layer. */
+/**
+ * Builds one client per configured vendor over the shared upstream layer: normally a
+ * ResilientUpstream (one channel per vendor and credential); a bare UpstreamHttp gives clients
+ * that call once and keep nothing, and report no health.
+ */
 export function createProviderRegistry(
   settings: Partial<Record<ProviderId, ProviderSetting>>,
-  http: UpstreamHttp,
+  upstream: ResilientUpstream | UpstreamHttp,
 ): ProviderRegistry {
   const providers = new Map<ProviderId, ConfiguredProvider>();
   let arrays: ArraysClientApi | undefined;
   let anylayer: AnylayerClientApi | undefined;
   for (const [id, setting] of Object.entries(settings) as [ProviderId, ProviderSetting][]) {
-    const options = { baseUrl: setting.baseUrl, credential: setting.credential, http };
+    const channel = upstream instanceof UpstreamHttp ? undefined : upstream.channel(id, setting.credential);
+    const via = upstream instanceof UpstreamHttp ? { http: upstream } : { channel };
+    const options = { baseUrl: setting.baseUrl, credential: setting.credential, ...via };
     let client: VendorClient;
     if (id === 'ARRAYS') client = arrays = new ArraysClient(options);
     else if (id === 'ANYLAYER') client = anylayer = new AnylayerClient(options);
     else if (id === 'SHARPE') client = new SharpeClient(options);
     else client = new FaradayClient(options);
-    providers.set(id, { id, name: PROVIDER_NAMES[id], origin: new URL(setting.baseUrl).origin, simulated: setting.simulated, client });
+    providers.set(id, {
+      id,
+      name: PROVIDER_NAMES[id],
+      origin: new URL(setting.baseUrl).origin,
+      simulated: setting.simulated,
+      client,
+      health: () => channel?.health() ?? null,
+    });
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
   return {

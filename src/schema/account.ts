@@ -2,7 +2,7 @@ import { quotaAlerts } from '../usage/alerts.js';
 import type { AccountUsage, ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
-import { ProviderIdEnum, ProviderRef } from './provider.js';
+import { ageSeconds, ProviderErrorRef, ProviderIdEnum, ProviderRef, staleReason } from './provider.js';
 import {
   EndpointUsageRef,
   MetricPeriodsRef,
@@ -48,28 +48,17 @@ export const AccountRef = builder.objectRef<AccountUsage>('Account').implement({
       description: "The vendor's request id, to quote to the vendor's support.",
     }),
     fetchedAt: t.expose('fetchedAt', { type: 'DateTime', description: 'When the gateway received this from the vendor.' }),
-  }),
-});
-
-const FieldErrorRef = builder.objectRef<{ field: string; reason: string }>('VendorFieldError').implement({
-  fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),
-});
-
-export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderError').implement({
-  description: 'Why a vendor could not answer. `code` is one of the UPSTREAM_* codes or PROVIDER_NOT_CONFIGURED.',
-  fields: (t) => ({
-    code: t.exposeString('code'),
-    message: t.exposeString('message'),
-    httpStatus: t.exposeInt('httpStatus', { nullable: true }),
-    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true }),
-    upstreamRequestId: t.exposeString('upstreamRequestId', {
-      nullable: true,
-      description: "The vendor's request or error id, for the vendor's support.",
+    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`: how old this answer is.', resolve: (account) => ageSeconds(account.fetchedAt) }),
+    stale: t.boolean({
+      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
+      resolve: (account) => account.staleReason !== undefined,
     }),
-    vendorCode: t.exposeString('vendorCode', { nullable: true }),
-    hint: t.exposeString('hint', { nullable: true }),
-    docsUrl: t.exposeString('docsUrl', { nullable: true }),
-    fieldErrors: t.field({ type: [FieldErrorRef], resolve: (error) => [...error.fieldErrors] }),
+    staleReason: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      description: 'The vendor failure that made the gateway serve this cached answer; null when fresh.',
+      resolve: (account, _args, context) => staleReason(account, account.provider, context.logger),
+    }),
   }),
 });
 
@@ -80,7 +69,8 @@ interface AccountResultModel {
 }
 
 const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
-  description: 'One entry per configured vendor: its account, or the error that kept it from answering.',
+  description:
+    "One entry per configured vendor: its account, or the error that kept it from answering; or both, when the vendor failed and its last good account is served stale.",
   fields: (t) => ({
     provider: t.field({
       type: ProviderRef,
@@ -110,7 +100,9 @@ builder.queryFields((t) => ({
       Promise.all(
         context.registry.list().map(async ({ id }): Promise<AccountResultModel> => {
           try {
-            return { provider: id, account: await context.loaders.account.load(id), error: null };
+            const account = await context.loaders.account.load(id);
+            // Stale data comes with the failure that made it stale, beside it.
+            return { provider: id, account, error: staleReason(account, id, context.logger) };
           } catch (error) {
             return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
           }

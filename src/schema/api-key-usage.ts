@@ -10,6 +10,7 @@ import {
   type TimeSeriesPoint,
 } from '../usage/model.js';
 import { builder } from './builder.js';
+import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
 
 const TimeframeEnum = builder.enumType('ApiKeyUsageTimeframe', {
@@ -114,6 +115,16 @@ const ApiKeyUsageRef = builder.objectRef<ApiKeyUsage>('ApiKeyUsage').implement({
     respondedAt: t.expose('respondedAt', { type: 'DateTime', description: "The vendor's response timestamp." }),
     upstreamRequestId: t.exposeString('upstreamRequestId', { nullable: true }),
     fetchedAt: t.expose('fetchedAt', { type: 'DateTime' }),
+    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`.', resolve: (usage) => ageSeconds(usage.fetchedAt) }),
+    stale: t.boolean({
+      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
+      resolve: (usage) => usage.staleReason !== undefined,
+    }),
+    staleReason: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      resolve: (usage, _args, context) => staleReason(usage, 'ANYLAYER', context.logger),
+    }),
   }),
 });
 

@@ -15,6 +15,8 @@ export interface ProviderErrorInfo {
   hint: string | null;
   docsUrl: string | null;
   fieldErrors: readonly FieldError[];
+  /** When the gateway saw the failure; set where that time is part of the answer (provider health). */
+  at?: Date;
 }
 
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';

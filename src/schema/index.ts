@@ -5,6 +5,8 @@ import './provider.js';
 import './usage-types.js';
 import './account.js';
 import './partner-usage.js';
+import './partner-user.js';
+import './partner-ledger.js';
 import './api-key-usage.js';
 
 /**

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { builder } from './builder.js';
+import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
 
 /** Largest `count` the Arrays endpoint accepts per call. */
 export const ARRAYS_MAX_PAGE = 5000;
@@ -51,6 +52,16 @@ const PartnerUsageWindowRef = builder.objectRef<PartnerUsagePage>('PartnerUsageW
     users: t.int({ resolve: (page) => page.entries.length }),
     upstreamRequestId: t.exposeString('upstreamRequestId', { nullable: true }),
     fetchedAt: t.expose('fetchedAt', { type: 'DateTime' }),
+    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`.', resolve: (page) => ageSeconds(page.fetchedAt) }),
+    stale: t.boolean({
+      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
+      resolve: (page) => page.staleReason !== undefined,
+    }),
+    staleReason: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      resolve: (page, _args, context) => staleReason(page, 'ARRAYS', context.logger),
+    }),
   }),
 });
 

@@ -1,10 +1,123 @@
+import type { Logger } from '../logger.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
+import type { ChannelHealth } from '../upstream/vendor-channel.js';
 import { PROVIDER_IDS, type ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
+import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 
 export const ProviderIdEnum = builder.enumType('ProviderId', {
   description: 'A vendor the gateway knows how to read.',
   values: Object.fromEntries(PROVIDER_IDS.map((id) => [id, { value: id }])) as Record<ProviderId, { value: ProviderId }>,
+});
+
+const FieldErrorRef = builder.objectRef<{ field: string; reason: string }>('VendorFieldError').implement({
+  fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),
+});
+
+export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderError').implement({
+  description: 'Why a vendor could not answer. `code` is one of the UPSTREAM_* codes or PROVIDER_NOT_CONFIGURED.',
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    message: t.exposeString('message'),
+    httpStatus: t.exposeInt('httpStatus', { nullable: true }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true }),
+    upstreamRequestId: t.exposeString('upstreamRequestId', {
+      nullable: true,
+      description: "The vendor's request or error id, for the vendor's support.",
+    }),
+    vendorCode: t.exposeString('vendorCode', { nullable: true }),
+    hint: t.exposeString('hint', { nullable: true }),
+    docsUrl: t.exposeString('docsUrl', { nullable: true }),
+    fieldErrors: t.field({ type: [FieldErrorRef], resolve: (error) => [...error.fieldErrors] }),
+    at: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the gateway saw this failure; set on `Provider.health.lastError`.',
+      resolve: (error) => error.at ?? null,
+    }),
+  }),
+});
+
+
+/** Whole seconds since `fetchedAt`; never negative, even across a clock step. */
+export function ageSeconds(fetchedAt: Date): number {
+  return Math.max(0, Math.floor((Date.now() - fetchedAt.getTime()) / 1000));
+}
+
+/** The failure beside a stale value (served from cache because the vendor failed), or null. */
+export function staleReason(value: { staleReason?: Error }, provider: string, logger: Logger): ProviderErrorInfo | null {
+  return value.staleReason === undefined ? null : describeProviderError(value.staleReason, provider, logger);
+}
+
+const CircuitStateEnum = builder.enumType('CircuitState', {
+  description: 'Circuit breaker state of one vendor credential.',
+  values: {
+    CLOSED: { description: 'Calls go to the vendor; failures are being counted.' },
+    OPEN: { description: 'The vendor failed too often: calls fail at once with UPSTREAM_UNAVAILABLE, none is sent.' },
+    HALF_OPEN: { description: 'The open period is over: the next call is a probe whose outcome closes or reopens the breaker.' },
+  } as const,
+});
+
+const RateBudgetRef = builder.objectRef<ChannelHealth['rateBudget']>('VendorRateBudget').implement({
+  description: 'How many requests a minute the gateway sends this vendor, and how many it has sent in the last one.',
+  fields: (t) => ({
+    limitPerMinute: t.exposeInt('limitPerMinute', { description: 'The limit in force: configured, or lower when the vendor reported lower.' }),
+    configuredLimitPerMinute: t.exposeInt('configuredLimitPerMinute'),
+    reportedLimitPerMinute: t.exposeInt('reportedLimitPerMinute', { nullable: true, description: 'What the vendor last reported (body or headers).' }),
+    usedLastMinute: t.exposeInt('used', { description: 'Requests sent in the last 60 seconds.' }),
+    remaining: t.exposeInt('remaining'),
+    pausedUntil: t.expose('pausedUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Nothing is sent before this time: the vendor asked to wait (429 Retry-After, or a spent limit).',
+    }),
+  }),
+});
+
+const RetryBudgetRef = builder.objectRef<ChannelHealth['retryBudget']>('VendorRetryBudget').implement({
+  description: 'Retries to this vendor over the last minute, kept to a share of all its requests.',
+  fields: (t) => ({
+    maxRatio: t.exposeFloat('ratio', { description: 'Largest share of requests that may be retries.' }),
+    requestsLastMinute: t.exposeInt('requests', { description: 'Requests sent, retries included.' }),
+    retriesLastMinute: t.exposeInt('retries'),
+  }),
+});
+
+interface HealthModel {
+  provider: ProviderId;
+  health: ChannelHealth;
+}
+
+const ProviderHealthRef = builder.objectRef<HealthModel>('ProviderHealth').implement({
+  description: "The gateway's view of one vendor: circuit breaker, budgets, last error, last success.",
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: ({ health }) => health.breaker.state }),
+    callsInWindow: t.int({ description: 'Calls counted by the breaker in its window.', resolve: ({ health }) => health.breaker.calls }),
+    failuresInWindow: t.int({ resolve: ({ health }) => health.breaker.failures }),
+    failureRate: t.float({
+      nullable: true,
+      description: 'failuresInWindow / callsInWindow; null with no calls.',
+      resolve: ({ health }) => health.breaker.failureRate,
+    }),
+    openUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an OPEN breaker lets a probe through.',
+      resolve: ({ health }) => health.breaker.openUntil,
+    }),
+    lastError: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      description: 'The last failure of a call to this vendor, with `at`.',
+      resolve: ({ provider, health }, _args, context) =>
+        health.lastError === null
+          ? null
+          : { ...describeProviderError(health.lastError.error, provider, context.logger), at: health.lastError.at },
+    }),
+    lastSuccessAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ health }) => health.lastSuccessAt }),
+    rateBudget: t.field({ type: RateBudgetRef, resolve: ({ health }) => health.rateBudget }),
+    retryBudget: t.field({ type: RetryBudgetRef, resolve: ({ health }) => health.retryBudget }),
+  }),
 });
 
 export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').implement({
@@ -15,6 +128,15 @@ export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').imp
     origin: t.exposeString('origin', { description: 'Scheme, host and port the gateway calls.' }),
     simulated: t.exposeBoolean('simulated', {
       description: 'True when the vendor is the built-in simulator (demo mode), not the real service.',
+    }),
+    health: t.field({
+      type: ProviderHealthRef,
+      nullable: true,
+      description: "Circuit breaker, rate and retry budgets, last error and last success of the gateway's calls to this vendor.",
+      resolve: (provider) => {
+        const health = provider.health();
+        return health === null ? null : { provider: provider.id, health };
+      },
     }),
   }),
 });

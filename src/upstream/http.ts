@@ -1,3 +1,5 @@
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   UpstreamBadResponseError,
@@ -16,7 +18,10 @@ export interface UpstreamHttpOptions {
   connectTimeoutMs?: number;
   /** Deadline for the response headers in ms. Default 5000. */
   headersTimeoutMs?: number;
-  /** Largest body accepted, in bytes; a larger one fails with UPSTREAM_BAD_RESPONSE. Default 5 MiB. */
+  /**
+   * Largest body accepted, in bytes, counted both as received and after decompression; a larger
+   * one is aborted with UPSTREAM_BAD_RESPONSE. Default 5 MiB.
+   */
   maxBodyBytes?: number;
   /** Keep-alive connections per vendor origin. Default 32. */
   connectionsPerOrigin?: number;
@@ -52,10 +57,18 @@ const DEFAULTS = {
   connectionsPerOrigin: 32,
 };
 
+/** Encodings we ask for and can decode, each with a decoder factory. */
+const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
 /**
  * The one HTTP client every vendor shares: keep-alive pools per origin (undici Agent), deadlines,
- * a body size cap, no redirects (a credential never crosses origins), and typed errors whose
- * messages are redacted of the request's secrets.
+ * a body size cap (compressed or not), no redirects (a credential never crosses origins), and
+ * typed errors whose messages are redacted of the request's secrets.
  */
 export class UpstreamHttp {
   readonly options: Required<Omit<UpstreamHttpOptions, 'dispatcher'>>;
@@ -89,12 +102,22 @@ export class UpstreamHttp {
         origin: request.url.origin,
         path: `${request.url.pathname}${request.url.search}`,
         method: 'GET',
-        headers: { accept: 'application/json', ...request.headers },
+        // Usage bodies compress well; decoding happens here, under the same size cap.
+        headers: { accept: 'application/json', 'accept-encoding': 'gzip, br', ...request.headers },
         signal,
         headersTimeout: Math.min(this.options.headersTimeoutMs, deadline),
         bodyTimeout: deadline,
       });
-      const text = await this.readBody(response.body, request, signal);
+      if (response.statusCode >= 300 && response.statusCode <= 399) {
+        discard(response.body);
+        // undici's request() follows nothing by itself; saying so here keeps it that way, since a
+        // followed redirect would carry the credential header to whatever origin it names.
+        throw new UpstreamBadResponseError(
+          `${where} answered ${response.statusCode} (a redirect); redirects are not followed, so the credential stays with the configured origin`,
+          { provider: request.provider, httpStatus: response.statusCode },
+        );
+      }
+      const text = await this.readBody(response, request, signal);
       return {
         status: response.statusCode,
         headers: response.headers,
@@ -110,24 +133,52 @@ export class UpstreamHttp {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async readBody(
-    body: Dispatcher.ResponseData['body'],
-    request: UpstreamRequest,
-    signal: AbortSignal,
-  ): Promise<string> {
+  private async readBody(response: Dispatcher.ResponseData, request: UpstreamRequest, signal: AbortSignal): Promise<string> {
+    const { body } = response;
+    const limit = this.options.maxBodyBytes;
+    const tooLarge = () =>
+      new UpstreamBadResponseError(`${request.provider} sent a body larger than ${limit} bytes`, {
+        provider: request.provider,
+        httpStatus: response.statusCode,
+      });
+    const declared = Number(headerValue(response.headers['content-length']));
+    if (Number.isFinite(declared) && declared > limit) {
+      discard(body);
+      throw tooLarge();
+    }
+    const encoding = headerValue(response.headers['content-encoding'])?.trim().toLowerCase() ?? 'identity';
+    const identity = encoding === 'identity' || encoding === '';
+    const makeDecoder = identity ? undefined : DECODERS[encoding];
+    if (!identity && makeDecoder === undefined) {
+      discard(body);
+      throw new UpstreamBadResponseError(`${request.provider} sent a body in an encoding we did not ask for (${encoding})`, {
+        provider: request.provider,
+        httpStatus: response.statusCode,
+      });
+    }
+    // Counting the raw bytes as well as the decoded ones caps both what crosses the network and
+    // what a small compressed body (a "zip bomb") could expand to in memory.
+    const source: Readable =
+      makeDecoder === undefined ? body : (pipeline(body, byteCap(limit, tooLarge), makeDecoder(), () => {}) as unknown as Readable);
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of body) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size > this.options.maxBodyBytes) {
-        body.destroy();
-        throw new UpstreamBadResponseError(
-          `${request.provider} sent a body larger than ${this.options.maxBodyBytes} bytes`,
-          { provider: request.provider },
-        );
+    try {
+      for await (const chunk of source) {
+        const buffer = chunk as Buffer;
+        size += buffer.length;
+        if (size > limit) throw tooLarge();
+        chunks.push(buffer);
       }
-      chunks.push(buffer);
+    } catch (error) {
+      source.destroy();
+      discard(body);
+      if (isDecodingError(error)) {
+        throw new UpstreamBadResponseError(`${request.provider} sent a ${encoding} body that could not be decoded`, {
+          provider: request.provider,
+          httpStatus: response.statusCode,
+        });
+      }
+      throw error;
     }
     if (signal.aborted) throw signal.reason;
     return Buffer.concat(chunks).toString('utf8');
@@ -147,6 +198,33 @@ export class UpstreamHttp {
     const reason = error instanceof Error ? describeNetworkError(error) : 'unknown failure';
     return new UpstreamUnavailableError(redact(`${where} could not be reached: ${reason}`, request.secrets), details);
   }
+}
+
+/** Passes bytes through until more than `limit` have gone by, then fails the pipeline. */
+function byteCap(limit: number, tooLarge: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+}
+
+/** Drops a body we will not read. undici reports such a body as an 'error' event, which needs a listener. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** zlib reports corrupt input with `Z_*` codes and brotli with `ERR_*BROTLI*`/`ERR__*` ones. */
+function isDecodingError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.includes('BROTLI') || code.startsWith('ERR__'));
 }
 
 function describeNetworkError(error: Error): string {

@@ -109,6 +109,11 @@ export interface AccountUsage {
   /** When the gateway received it from the vendor. */
   fetchedAt: Date;
   upstreamRequestId: string | null;
+  /**
+   * Set when the gateway served this from its cache because the vendor failed just now: that
+   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
+   */
+  staleReason?: Error;
 }
 
 export interface UsageSnapshot {
@@ -141,6 +146,11 @@ export interface PartnerUsagePage {
   fromCursor: string;
   upstreamRequestId: string | null;
   fetchedAt: Date;
+  /**
+   * Set when the gateway served this from its cache because the vendor failed just now: that
+   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
+   */
+  staleReason?: Error;
 }
 
 export const ANYLAYER_TIMEFRAMES = ['1h', '24h', '7d', '30d', '90d', '1y', 'all'] as const;
@@ -217,4 +227,9 @@ export interface ApiKeyUsage {
   respondedAt: Date;
   fetchedAt: Date;
   upstreamRequestId: string | null;
+  /**
+   * Set when the gateway served this from its cache because the vendor failed just now: that
+   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
+   */
+  staleReason?: Error;
 }

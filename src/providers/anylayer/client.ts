@@ -9,7 +9,8 @@ import {
   type ApiKeyUsage,
   type ApiKeyUsageQuery,
 } from '../../usage/model.js';
-import { endpointUrl, type AnylayerClientApi, type VendorClientOptions } from '../provider.js';
+import type { VendorChannel } from '../../upstream/vendor-channel.js';
+import { channelFor, endpointUrl, withFreshness, type AnylayerClientApi, type VendorClientOptions } from '../provider.js';
 import {
   errorForFailureEnvelope,
   isSuccessStatus,
@@ -30,9 +31,11 @@ const NOT_FOUND_CODE = 'NO_USAGE_DATA';
 export class AnylayerClient implements AnylayerClientApi {
   readonly id = 'ANYLAYER' as const;
   private readonly options: VendorClientOptions;
+  private readonly channel: VendorChannel;
 
   constructor(options: VendorClientOptions) {
     this.options = options;
+    this.channel = channelFor(PROVIDER, options);
   }
 
   /**
@@ -47,39 +50,41 @@ export class AnylayerClient implements AnylayerClientApi {
     if (!Number.isSafeInteger(query.offset) || query.offset < 0) {
       throw new RangeError(`Anylayer offset must be a non-negative integer, got ${query.offset}`);
     }
-    const { baseUrl, credential, http } = this.options;
-    const secrets = [credential];
-    const response = await http.get({
-      provider: PROVIDER,
+    const { baseUrl, credential } = this.options;
+    const fetched = await this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH, queryParameters(query)),
       headers: { authorization: `Bearer ${credential}` },
-      secrets,
+      interpret: (response, receivedAt) => usageFrom(response, query, receivedAt, [credential]),
     });
-    const fetchedAt = new Date();
-    if (!isSuccessStatus(response.status)) {
-      const body = readErrorBody(response, errorBodySchema);
-      throw errorForStatus({ ...failureDetails(body?.error ?? null, response, secrets), status: response.status });
-    }
-    const body = parseVendorPayload(responseSchema(includedParts(query)), parseJsonBody(response, PROVIDER, secrets), {
-      provider: PROVIDER,
-      what: 'usage response',
-      httpStatus: response.status,
-      secrets,
-    });
-    if (!body.success) {
-      throw errorForFailureEnvelope({
-        ...failureDetails(body.error, response, secrets),
-        status: response.status,
-        notFound: body.error.code === NOT_FOUND_CODE,
-      });
-    }
-    return apiKeyUsageFromBody(body, query, fetchedAt);
+    return withFreshness(fetched);
   }
 
   /** The vendor's default analytics (last 24 h, every key) as an account overview. */
   async fetchAccount(): Promise<AccountUsage> {
     return accountFromApiKeyUsage(await this.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
   }
+}
+
+/** Anylayer's answer to `query` in the unified model, or the typed error it means. */
+function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, fetchedAt: Date, secrets: readonly string[]): ApiKeyUsage {
+  if (!isSuccessStatus(response.status)) {
+    const body = readErrorBody(response, errorBodySchema);
+    throw errorForStatus({ ...failureDetails(body?.error ?? null, response, secrets), status: response.status });
+  }
+  const body = parseVendorPayload(responseSchema(includedParts(query)), parseJsonBody(response, PROVIDER, secrets), {
+    provider: PROVIDER,
+    what: 'usage response',
+    httpStatus: response.status,
+    secrets,
+  });
+  if (!body.success) {
+    throw errorForFailureEnvelope({
+      ...failureDetails(body.error, response, secrets),
+      status: response.status,
+      notFound: body.error.code === NOT_FOUND_CODE,
+    });
+  }
+  return apiKeyUsageFromBody(body, query, fetchedAt);
 }
 
 /**

@@ -143,6 +143,8 @@ export function accountFromApiKeyUsage(usage: ApiKeyUsage): AccountUsage {
     upstreamElapsedMs: null,
     fetchedAt: usage.fetchedAt,
     upstreamRequestId: usage.upstreamRequestId,
+    // A view of stale data is stale for the same reason.
+    ...(usage.staleReason === undefined ? {} : { staleReason: usage.staleReason }),
   };
 }
 

@@ -3,7 +3,8 @@ import type { UpstreamResponse } from '../../upstream/http.js';
 import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage, PartnerUsagePage } from '../../usage/model.js';
-import { endpointUrl, type ArraysClientApi, type VendorClientOptions } from '../provider.js';
+import type { VendorChannel } from '../../upstream/vendor-channel.js';
+import { channelFor, endpointUrl, withFreshness, type ArraysClientApi, type VendorClientOptions } from '../provider.js';
 import {
   errorForFailureEnvelope,
   isSuccessStatus,
@@ -32,9 +33,11 @@ const NOT_FOUND_CODE = 'RESOURCE_NOT_FOUND';
 export class ArraysClient implements ArraysClientApi {
   readonly id = 'ARRAYS' as const;
   private readonly options: VendorClientOptions;
+  private readonly channel: VendorChannel;
 
   constructor(options: VendorClientOptions) {
     this.options = options;
+    this.channel = channelFor(PROVIDER, options);
   }
 
   /**
@@ -46,41 +49,46 @@ export class ArraysClient implements ArraysClientApi {
     if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
       throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
     }
-    const { baseUrl, credential, http } = this.options;
-    const secrets = [credential];
-    const response = await http.get({
-      provider: PROVIDER,
+    const { baseUrl, credential } = this.options;
+    const fetched = await this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH, { from_id: fromCursor, count: String(count) }),
       headers: { 'X-Service-Token': credential },
-      secrets,
+      interpret: (response, receivedAt) => pageFrom(response, fromCursor, receivedAt, [credential]),
+      // A page with more after it is settled history (the stream is append-only) and may be
+      // shared; the last page is the stream's head and must be read afresh every time.
+      cacheable: (page) => page.hasMore,
     });
-    const fetchedAt = new Date();
-    if (!isSuccessStatus(response.status)) {
-      const body = readErrorBody(response, errorBodySchema);
-      throw errorForStatus({ ...failureDetails(body, response, secrets), status: response.status });
-    }
-    const payload = parseJsonBody(response, PROVIDER, secrets);
-    const envelope = parseVendorPayload(apiResponseSchema, payload, {
-      provider: PROVIDER,
-      what: 'partner usage response',
-      httpStatus: response.status,
-      upstreamRequestId: requestIdOf(payload, secrets),
-      secrets,
-    });
-    if (!envelope.success) {
-      throw errorForFailureEnvelope({
-        ...failureDetails(envelope, response, secrets),
-        status: response.status,
-        notFound: envelope.error.code === NOT_FOUND_CODE,
-      });
-    }
-    return partnerPageFromEnvelope(envelope, fromCursor, fetchedAt);
+    return withFreshness(fetched);
   }
 
   /** The first page of the stream (Arrays' default size), summed per endpoint. */
   async fetchAccount(): Promise<AccountUsage> {
     return accountFromPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
   }
+}
+
+/** One Arrays page in the unified model, or the typed error the answer means. */
+function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Date, secrets: readonly string[]): PartnerUsagePage {
+  if (!isSuccessStatus(response.status)) {
+    const body = readErrorBody(response, errorBodySchema);
+    throw errorForStatus({ ...failureDetails(body, response, secrets), status: response.status });
+  }
+  const payload = parseJsonBody(response, PROVIDER, secrets);
+  const envelope = parseVendorPayload(apiResponseSchema, payload, {
+    provider: PROVIDER,
+    what: 'partner usage response',
+    httpStatus: response.status,
+    upstreamRequestId: requestIdOf(payload, secrets),
+    secrets,
+  });
+  if (!envelope.success) {
+    throw errorForFailureEnvelope({
+      ...failureDetails(envelope, response, secrets),
+      status: response.status,
+      notFound: envelope.error.code === NOT_FOUND_CODE,
+    });
+  }
+  return partnerPageFromEnvelope(envelope, fromCursor, fetchedAt);
 }
 
 /** Everything an error can quote from an Arrays error body, redacted: vendors echo what they got. */

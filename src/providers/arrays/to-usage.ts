@@ -80,6 +80,8 @@ export function accountFromPartnerPage(page: PartnerUsagePage): AccountUsage {
     upstreamElapsedMs: null,
     fetchedAt: page.fetchedAt,
     upstreamRequestId: page.upstreamRequestId,
+    // A view of stale data is stale for the same reason.
+    ...(page.staleReason === undefined ? {} : { staleReason: page.staleReason }),
   };
 }
 

@@ -4,7 +4,8 @@ import type { UpstreamResponse } from '../../upstream/http.js';
 import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
-import { endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
+import type { Fetched, VendorChannel } from '../../upstream/vendor-channel.js';
+import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import {
   isSuccessStatus,
   parseVendorPayload,
@@ -32,46 +33,60 @@ export class FaradayClient implements VendorClient {
   readonly id = 'FARADAY' as const;
   private readonly options: VendorClientOptions;
   private readonly secrets: readonly string[];
+  private readonly channel: VendorChannel;
 
   constructor(options: VendorClientOptions) {
     this.options = options;
     this.secrets = [options.credential];
+    this.channel = channelFor(PROVIDER, options);
   }
 
   /**
    * Both calls, in parallel, combined into the unified model. If either fails this rejects with
    * that call's error: half an account would read as "no quotas" or "no usage", which is wrong.
+   * The account is as old as its older half, and stale when either half is.
    */
   async fetchAccount(): Promise<AccountUsage> {
-    const [limits, usage] = await Promise.all([this.fetchLimits(), this.fetchAccountUsage()]);
-    return faradayToAccountUsage(limits, usage, new Date());
+    const [limits, usage] = await Promise.all([this.getLimits(), this.getAccountUsage()]);
+    const fetchedAt = limits.fetchedAt < usage.fetchedAt ? limits.fetchedAt : usage.fetchedAt;
+    const account = faradayToAccountUsage(limits.value, usage.value, fetchedAt);
+    const staleReason = limits.staleReason ?? usage.staleReason;
+    return staleReason === null ? account : { ...account, staleReason };
   }
 
   /** The validated body of `GET /v1/usages`: the account's named limits. */
-  fetchLimits(): Promise<FaradayUsagesResponse> {
-    return this.get('/v1/usages', faradayUsagesResponse);
+  async fetchLimits(): Promise<FaradayUsagesResponse> {
+    return (await this.getLimits()).value;
   }
 
   /** The validated body of `GET /v1/accounts/current/usage`: the latest recorded usage metrics. */
-  fetchAccountUsage(): Promise<FaradayAccountUsageResponse> {
+  async fetchAccountUsage(): Promise<FaradayAccountUsageResponse> {
+    return (await this.getAccountUsage()).value;
+  }
+
+  private getLimits(): Promise<Fetched<FaradayUsagesResponse>> {
+    return this.get('/v1/usages', faradayUsagesResponse);
+  }
+
+  private getAccountUsage(): Promise<Fetched<FaradayAccountUsageResponse>> {
     return this.get('/v1/accounts/current/usage', faradayAccountUsageResponse);
   }
 
-  private async get<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
-    const { baseUrl, credential, http } = this.options;
-    const response = await http.get({
-      provider: PROVIDER,
+  private get<S extends z.ZodType>(path: string, schema: S): Promise<Fetched<z.output<S>>> {
+    const { baseUrl, credential } = this.options;
+    return this.channel.fetch({
       url: endpointUrl(baseUrl, path),
       headers: { authorization: `Bearer ${credential}` },
-      secrets: this.secrets,
-    });
-    if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
-    const payload = parseJsonBody(response, PROVIDER, this.secrets);
-    return parseVendorPayload(schema, payload, {
-      provider: PROVIDER,
-      what: `GET ${path}`,
-      httpStatus: response.status,
-      secrets: this.secrets,
+      interpret: (response) => {
+        if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
+        const payload = parseJsonBody(response, PROVIDER, this.secrets);
+        return parseVendorPayload(schema, payload, {
+          provider: PROVIDER,
+          what: `GET ${path}`,
+          httpStatus: response.status,
+          secrets: this.secrets,
+        });
+      },
     });
   }
 

@@ -3,7 +3,8 @@ import type { UpstreamResponse } from '../../upstream/http.js';
 import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
-import { endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
+import type { VendorChannel } from '../../upstream/vendor-channel.js';
+import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
 import {
   isSuccessStatus,
   parseVendorPayload,
@@ -26,26 +27,28 @@ export class SharpeClient implements VendorClient {
   readonly id = 'SHARPE' as const;
   private readonly options: VendorClientOptions;
   private readonly secrets: readonly string[];
+  private readonly channel: VendorChannel;
 
   constructor(options: VendorClientOptions) {
     this.options = options;
     this.secrets = [options.credential];
+    this.channel = channelFor(PROVIDER, options);
   }
 
   /** Plan, rate limit, monthly quota and the last-24h endpoint breakdown, in the unified model. */
   async fetchAccount(): Promise<AccountUsage> {
-    const body = await this.fetchUsage();
-    return sharpeToAccountUsage(body, new Date());
-  }
-
-  private async fetchUsage(): Promise<SharpeUsageResponse> {
-    const { baseUrl, credential, http } = this.options;
-    const response = await http.get({
-      provider: PROVIDER,
+    const { baseUrl, credential } = this.options;
+    const fetched = await this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH),
       headers: { authorization: `Bearer ${credential}` },
-      secrets: this.secrets,
+      interpret: (response, receivedAt) => sharpeToAccountUsage(this.usageFrom(response), receivedAt),
+      // Sharpe states its effective limit in every answer; the gateway's budget follows it down.
+      reportedRateLimit: (account) => account.rateLimit?.requestsPerMinute ?? null,
     });
+    return withFreshness(fetched);
+  }
+
+  private usageFrom(response: UpstreamResponse): SharpeUsageResponse {
     if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
     const payload = parseJsonBody(response, PROVIDER, this.secrets);
     return parseVendorPayload(sharpeUsageResponse, payload, {

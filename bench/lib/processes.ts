@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** A server the harness started in its own process. */
+export interface Service {
+  name: string;
+  url: string;
+  /** The whole announcement line, for services that announce more than a URL. */
+  announcement: Record<string, unknown>;
+  pid: number;
+  /** Everything the service wrote to stderr beyond its announcement, for failure reports. */
+  stderr: string[];
+  /** Resident set size now, in MiB (Linux /proc; null elsewhere). */
+  rssMiB(): number | null;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills every child still running; called from finally blocks and signal handlers. */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+process.once('exit', killAll);
+
+/**
+ * Spawns `node --import tsx <script>` with `env` and waits for its "gateway listening" line on
+ * stderr. Every service runs through the same loader, so their RSS figures are comparable.
+ */
+export function startService(name: string, script: string, env: Record<string, string>, options: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<Service> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script], {
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  running.add(child);
+  const stderr: string[] = [];
+  return new Promise<Service>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not announce itself within ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      running.delete(child);
+      reject(new Error(`${error.message}\n${stderr.slice(-20).join('\n')}`));
+    };
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`${name} exited with ${code} before listening`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const announcement = parseAnnouncement(line);
+      if (announcement === null) {
+        if (stderr.length < 200) stderr.push(line);
+        return;
+      }
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({
+        name,
+        url: announcement.url as string,
+        announcement,
+        pid: child.pid!,
+        stderr,
+        rssMiB: () => rssMiB(child.pid!),
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+function parseAnnouncement(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    return entry.message === 'gateway listening' && typeof entry.url === 'string' ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    running.delete(child);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      running.delete(child);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function rssMiB(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}

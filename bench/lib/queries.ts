@@ -1,0 +1,47 @@
+import { DEFAULT_API_KEY_USAGE_QUERY } from '../../src/usage/model.js';
+import { queryParameters } from '../../src/providers/anylayer/client.js';
+import { ARRAYS_ACCOUNT_PAGE } from '../../src/context.js';
+
+/** Scenario (a) and (b): the README's overview over every vendor, for our schema (ours, Apollo). */
+export const OVERVIEW_QUERY = `{
+  accounts {
+    provider { id simulated }
+    error { code message httpStatus retryAfterSeconds upstreamRequestId }
+    account { quotas { name used limit utilization } alerts { severity message } fetchedAt }
+  }
+}`;
+
+/** Scenario (c). */
+export const PARTNER_USAGE_QUERY = `{
+  partnerUsage(first: 5000) {
+    edges { node { sub calls discoveries tweets byEndpoint { endpoint calls } } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+const anylayerArgs = Object.entries(queryParameters(DEFAULT_API_KEY_USAGE_QUERY))
+  .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+  .join(', ');
+
+/**
+ * The overview through Mesh: the same five vendor calls with the same parameters as our gateway,
+ * selecting the raw vendor fields our overview is built from (Mesh has no unified model).
+ */
+export const MESH_OVERVIEW_QUERY = `{
+  sharpeUsage { data { plan { tier rpm monthly_limit } rate_limit { requests_per_minute } quota { used limit remaining resets_at } } meta { request_id } }
+  faradayUsages { name description limit usage }
+  faradayAccountUsage { id started_at finished_at }
+  anylayerUsage(${anylayerArgs}) { data { usage { total_requests failed_requests } rate_limit { tier requests_per_minute remaining reset_at } alerts { severity message } } }
+  arraysPartnerUsage(from_id: "${ARRAYS_ACCOUNT_PAGE.fromCursor}", count: "${ARRAYS_ACCOUNT_PAGE.count}") { data { sub calls discoveries tweets } pagination { next_cursor has_more } }
+}`;
+
+export const MESH_PARTNER_USAGE_QUERY = `{
+  arraysPartnerUsage(from_id: "0", count: "5000") { data { sub calls discoveries tweets by_endpoint } pagination { next_cursor has_more } }
+}`;
+
+export const HELLO_QUERY = '{ hello }';
+
+/** The JSON body of a POST /graphql. */
+export function graphqlBody(query: string): string {
+  return JSON.stringify({ query });
+}

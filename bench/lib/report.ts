@@ -1,0 +1,119 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { LoadResult } from './load.js';
+
+interface Row extends LoadResult {
+  target: string;
+  upstreamCallsPerQuery?: Record<string, number> & { total: number };
+  sequentialP50Ms?: number;
+  sequentialClean?: string;
+}
+
+/** The shape `bench/run.ts` writes to bench/results/latest.json. */
+export interface BenchResults {
+  command: string;
+  finishedAt: string;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string };
+  plan: { connections: Record<string, number>; vendorLatencyMs: number; coldRatePerSecond: number };
+  sameData: Record<string, boolean>;
+  idleRssMiB: Record<string, number>;
+  scenarios: {
+    overviewWarm: Row[];
+    coldFanOut: { slowestVendorP50Ms: number; results: Row[] };
+    partnerUsage5000: Row[];
+    ledgerIngestion: unknown;
+    entities1000: { status: string; reason: string };
+  };
+  memory: { requests: number; connections: number; rssBeforeMiB: number | null; rssPeakMiB: number | null; rssAfterMiB: number | null; growthMiB: number | null; requestsPerSecond: number; failures: number };
+  durationSeconds: number;
+}
+
+const ratio = (ours: number, peer: number) => (peer > 0 ? `${(ours / peer).toFixed(2)}×` : 'n/a');
+const calls = (row: Row) =>
+  row.upstreamCallsPerQuery === undefined
+    ? '—'
+    : `${row.upstreamCallsPerQuery.total} (A ${row.upstreamCallsPerQuery.arrays}, An ${row.upstreamCallsPerQuery.anylayer}, S ${row.upstreamCallsPerQuery.sharpe}, F ${row.upstreamCallsPerQuery.faraday})`;
+
+function table(rows: Row[], ours: Row, idle?: Record<string, number>): string[] {
+  const lines = [
+    '| target | answers/s | clean answers/s | p50 ms | p99 ms | answers/s ours ÷ target | p50 ours ÷ target | p99 ours ÷ target | vendor calls per query | one at a time: p50 ms, clean | RSS idle / peak MiB | HTTP failures |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const mine = row === ours;
+    lines.push(
+      `| ${mine ? `**${row.target}**` : row.target} | ${row.requestsPerSecond} | ${row.cleanPerSecond} | ${row.latencyMs.p50} | ${row.latencyMs.p99} | ${mine ? '—' : ratio(ours.requestsPerSecond, row.requestsPerSecond)} | ${mine ? '—' : ratio(ours.latencyMs.p50, row.latencyMs.p50)} | ${mine ? '—' : ratio(ours.latencyMs.p99, row.latencyMs.p99)} | ${calls(row)} | ${row.sequentialP50Ms === undefined ? '—' : `${row.sequentialP50Ms}, ${row.sequentialClean}`} | ${idle?.[row.target] ?? '—'} / ${row.peakRssMiB ?? '—'} | ${row.failures} |`,
+    );
+  }
+  return lines;
+}
+
+function goal(met: boolean, text: string): string {
+  return `- ${met ? 'met' : '**not met**'}: ${text}`;
+}
+
+/** The Markdown that goes into the README: machine, command, one table per scenario, the goals. */
+export function renderMarkdown(results: BenchResults): string {
+  const { overviewWarm, coldFanOut, partnerUsage5000 } = results.scenarios;
+  const find = (rows: Row[], prefix: string) => rows.find((row) => row.target.startsWith(prefix));
+  const ours = overviewWarm[0]!;
+  const apollo = find(overviewWarm, 'Apollo');
+  const mesh = find(overviewWarm, 'GraphQL Mesh');
+  const bare = find(overviewWarm, 'bare');
+  const cold = coldFanOut.results[0]!;
+  const m = results.machine;
+  const ledger = results.scenarios.ledgerIngestion as { status?: string; reason?: string };
+  const lines = [
+    `Command: \`${results.command}\` — ${results.finishedAt}, ${results.durationSeconds} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
+    `Every process on 127.0.0.1: one for the four vendor simulators, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
+    '',
+    `**(a) \`accounts\` overview over the four vendors, default configuration (cache warm), ${results.plan.connections.overview} connections**`,
+    '',
+    ...table(overviewWarm, ours, results.idleRssMiB),
+    '',
+    `**(b) cold fan-out: cache off, every vendor +${results.plan.vendorLatencyMs} ms (slowest vendor p50 ${coldFanOut.slowestVendorP50Ms} ms), ${results.plan.connections.cold} connections at a fixed ${results.plan.coldRatePerSecond} queries/s (a latency test: req/s is the offered rate)**`,
+    '',
+    ...table(coldFanOut.results, cold),
+    '',
+    `**(c) \`partnerUsage(first: 5000)\`, ${results.plan.connections.partner} connections**`,
+    '',
+    ...table(partnerUsage5000, partnerUsage5000[0]!),
+    '',
+    `**(d) ledger ingestion of 1,000,000 entries**: ${ledger.status === 'measured' ? `\`${JSON.stringify(results.scenarios.ledgerIngestion)}\`` : `${ledger.status} — ${ledger.reason}`}`,
+    '',
+    `**(e) \`_entities\` with 1,000 partner users**: ${results.scenarios.entities1000.status} — ${results.scenarios.entities1000.reason}`,
+    '',
+    `**Memory (ours)**: RSS ${results.memory.rssBeforeMiB} MiB before, ${results.memory.rssPeakMiB} MiB at peak and ${results.memory.rssAfterMiB} MiB after ${results.memory.requests} overview requests over ${results.memory.connections} connections (${results.memory.requestsPerSecond} req/s, ${results.memory.failures} failures): growth ${results.memory.growthMiB} MiB.`,
+    '',
+    `Answers checked before load: ${Object.entries(results.sameData).map(([name, same]) => `${name} ${same}`).join(', ')}.`,
+    '',
+    'Goals (reported, not asserted):',
+    '',
+    goal(mesh !== undefined && ours.requestsPerSecond >= 2 * mesh.requestsPerSecond, `(a) at least 2× GraphQL Mesh: ${mesh ? ratio(ours.requestsPerSecond, mesh.requestsPerSecond) : 'n/a'}`),
+    goal(apollo !== undefined && ours.requestsPerSecond >= 1.5 * apollo.requestsPerSecond, `(a) at least 1.5× Apollo Server: ${apollo ? ratio(ours.requestsPerSecond, apollo.requestsPerSecond) : 'n/a'}`),
+    goal(bare !== undefined && ours.requestsPerSecond >= 0.4 * bare.requestsPerSecond, `(a) at least 40 % of the bare-node ceiling: ${bare ? `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %` : 'n/a'}`),
+    goal(
+      cold.sequentialP50Ms !== undefined && cold.sequentialP50Ms <= coldFanOut.slowestVendorP50Ms + 5,
+      `(b) p50 within 5 ms of the slowest vendor, one query at a time: ${cold.sequentialP50Ms} ms vs ${coldFanOut.slowestVendorP50Ms} ms (under load: ${cold.latencyMs.p50} ms)`,
+    ),
+    goal(cold.upstreamCallsPerQuery?.total === 5, `(b) cold: one call per vendor endpoint, 4 vendors = 5 HTTP calls (Faraday's account is two endpoints): ${calls(cold)}`),
+    goal(ours.upstreamCallsPerQuery?.total === 0, `(a) warm: 0 vendor calls per overview query: ${calls(ours)}`),
+    goal(results.memory.rssPeakMiB !== null && results.memory.rssPeakMiB <= 200, `peak RSS at most 200 MB under ${results.memory.connections} connections: ${results.memory.rssPeakMiB} MiB`),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const START = '<!-- bench:start (written by npm run bench) -->';
+const END = '<!-- bench:end -->';
+
+/** Replaces the generated block of the README's Benchmark section; the rest of the README is left alone. */
+export function updateReadme(path: string, markdown: string): void {
+  const readme = readFileSync(path, 'utf8');
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start === -1 || end < start) {
+    process.stderr.write(`README has no ${START} … ${END} block; the table is in bench/results/latest.md\n`);
+    return;
+  }
+  writeFileSync(path, `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`);
+}

@@ -1,0 +1,296 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isCleanAnswer, runLoad, post, round, type LoadResult } from './lib/load.js';
+import { killAll, startService, type Service } from './lib/processes.js';
+import {
+  graphqlBody,
+  HELLO_QUERY,
+  MESH_OVERVIEW_QUERY,
+  MESH_PARTNER_USAGE_QUERY,
+  OVERVIEW_QUERY,
+  PARTNER_USAGE_QUERY,
+} from './lib/queries.js';
+import { renderMarkdown, updateReadme } from './lib/report.js';
+import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
+
+/**
+ * `npm run bench [-- --quick]`: our gateway, its peers and two baselines side by side, each in its
+ * own process on 127.0.0.1, against one set of vendor simulators. Every load run is bounded in
+ * requests and seconds; every child is killed on exit, failure or Ctrl-C.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const here = (path: string) => join(root, path);
+const quick = process.argv.includes('--quick');
+
+const PLAN = quick
+  ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, soakRequests: 20_000, soakSeconds: 2, ledgerSeconds: 20 }
+  : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120 };
+/** Connections of each scenario: (a) enough to saturate 2 cores, (b) and (c) a dashboard's worth. */
+const CONNECTIONS = { overview: 32, cold: 4, partner: 8, soak: 256 };
+/**
+ * (b) is about latency, so it runs at a fixed rate every target sustains: 5 overviews a second is
+ * 300 Sharpe calls a minute, within the 600 a minute Sharpe's simulator reports as its limit and
+ * our gateway therefore budgets (above it, ours would refuse calls rather than be slow).
+ */
+const COLD_RATE_PER_SECOND = 5;
+const VENDOR_LATENCY_MS = 50;
+/** Sequential queries over which upstream calls per query are counted. */
+const CALL_SAMPLES = 10;
+
+/** Turns the shared upstream cache off for scenario (b): a TTL of 0 for every vendor. */
+const CACHE_OFF_ENV = { UPSTREAM_CACHE_TTL_SECONDS: '0' };
+
+/**
+ * The simulators enforce no rate limit, and the gateway's own budget defaults to a free tier (60 a
+ * minute) that a benchmark exhausts in a second; a deployment on a paid tier raises it the same way.
+ */
+const RATE_BUDGET_ENV = Object.fromEntries(VENDORS.map((vendor) => [`${vendor.toUpperCase()}_RATE_LIMIT_PER_MINUTE`, '100000']));
+
+/** `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line (nothing logs per request at info). */
+const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+
+interface TargetResult extends LoadResult {
+  target: string;
+  /** Vendor HTTP calls per query, per simulator, counted over sequential queries after the run. */
+  upstreamCallsPerQuery?: Record<Vendor, number> & { total: number };
+  /** Median latency of those sequential queries: one query at a time, nothing to share a call with. */
+  sequentialP50Ms?: number;
+  /** How many of those sequential queries were answered without error. */
+  sequentialClean?: string;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - started) / 1000)}s] ${message}\n`);
+  const simService = await startService('simulators', here('bench/services/simulators.ts'), {});
+  const sims = new SimulatorsClient(simService);
+  const env = { ...GATEWAY_ENV, ...RATE_BUDGET_ENV, ...sims.gatewayEnv() };
+  log('simulators up; starting our gateway, the peers and the baselines');
+
+  const [ours, oursCold, apollo, mesh, yogaHello] = await Promise.all([
+    startService('ours', here('src/main.ts'), env),
+    startService('ours (cache off)', here('src/main.ts'), { ...env, ...CACHE_OFF_ENV }),
+    startService('Apollo Server 5 + datasource-rest', here('bench/peers/apollo/server.ts'), env),
+    startService('GraphQL Mesh (Hive Gateway runtime)', here('bench/peers/mesh/server.ts'), env, { timeoutMs: 60_000 }),
+    startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
+  ]);
+
+  const overview = await post(ours, graphqlBody(OVERVIEW_QUERY));
+  assertClean(ours, overview);
+  const responseFile = join(tmpdir(), `bench-overview-${process.pid}.json`);
+  writeFileSync(responseFile, overview.text);
+  const bare = await startService('bare node:http (ceiling)', here('bench/baselines/bare-node.ts'), {
+    BENCH_RESPONSE_FILE: responseFile,
+    BENCH_RESPONSE_CONTENT_TYPE: overview.contentType,
+  });
+  const idleRss = Object.fromEntries([ours, oursCold, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
+  const sameData = await checkSameData(ours, apollo, mesh, overview.text);
+  log(`answers checked: ${JSON.stringify(sameData)}`);
+
+  const countCalls = async (target: Service, body: string) => {
+    // Calls still in flight from the load run would be joined (single-flight) and go uncounted.
+    await new Promise((resolve) => setTimeout(resolve, quick ? 300 : 1000));
+    await sims.resetHits();
+    const times: number[] = [];
+    let clean = 0;
+    for (let i = 0; i < CALL_SAMPLES; i += 1) {
+      const start = performance.now();
+      const answer = await post(target, body);
+      times.push(performance.now() - start);
+      if (answer.status === 200 && isCleanAnswer(answer.text)) clean += 1;
+    }
+    const hits = await sims.hits();
+    const perQuery = Object.fromEntries(VENDORS.map((vendor) => [vendor, round(hits[vendor] / CALL_SAMPLES, 2)])) as Record<Vendor, number>;
+    return {
+      upstreamCallsPerQuery: { ...perQuery, total: round(VENDORS.reduce((sum, vendor) => sum + perQuery[vendor], 0), 2) },
+      sequentialP50Ms: round(median(times)),
+      sequentialClean: `${clean}/${CALL_SAMPLES}`,
+    };
+  };
+  const measure = async (target: Service, body: string, connections: number, seconds: number, calls: boolean, rate?: number): Promise<TargetResult> => {
+    const bounds = { body, connections, ...(rate === undefined ? {} : { ratePerSecond: rate }) };
+    await runLoad(target, { ...bounds, durationSeconds: PLAN.warmupSeconds });
+    const result = await runLoad(target, { ...bounds, durationSeconds: seconds });
+    log(`${target.name}: ${result.requestsPerSecond} answers/s (${result.cleanPerSecond} clean), p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, failures ${result.failures}`);
+    return { target: target.name, ...result, ...(calls ? await countCalls(target, body) : {}) };
+  };
+
+  const overviewBody = graphqlBody(OVERVIEW_QUERY);
+  const meshOverviewBody = graphqlBody(MESH_OVERVIEW_QUERY);
+  // (b) first: uncached peers in (a) exhaust Sharpe's 600 calls a minute for the next minute.
+  log(`(b) cold fan-out: cache off, every vendor +${VENDOR_LATENCY_MS} ms`);
+  await sims.setLatency(VENDOR_LATENCY_MS);
+  let scenarioB: TargetResult[];
+  let slowestVendorP50Ms: number;
+  try {
+    slowestVendorP50Ms = await slowestVendorP50(sims);
+    scenarioB = [
+      await measure(oursCold, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
+      await measure(apollo, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
+      await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
+    ];
+  } finally {
+    await sims.setLatency(null);
+  }
+
+  log('(a) overview, cache warm');
+  const scenarioA = [
+    await measure(ours, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
+    await measure(apollo, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
+    await measure(mesh, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
+    await measure(bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, false),
+    await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, false),
+  ];
+
+  log('(c) partnerUsage(first: 5000)');
+  const partnerBody = graphqlBody(PARTNER_USAGE_QUERY);
+  const scenarioC = [
+    await measure(ours, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, true),
+    await measure(apollo, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, true),
+    await measure(mesh, graphqlBody(MESH_PARTNER_USAGE_QUERY), CONNECTIONS.partner, PLAN.partnerSeconds, true),
+  ];
+
+  log(`memory: ${PLAN.soakRequests} overview requests over ${CONNECTIONS.soak} connections`);
+  const memory = await soak(ours, overviewBody);
+  log(`memory: ${JSON.stringify(memory)}`);
+
+  log('(d) ledger ingestion');
+  const ledger = await runLedger();
+
+  const results = {
+    command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    plan: { ...PLAN, connections: CONNECTIONS, coldRatePerSecond: COLD_RATE_PER_SECOND, rateBudgetEnv: RATE_BUDGET_ENV, vendorLatencyMs: VENDOR_LATENCY_MS, callSamples: CALL_SAMPLES, cacheOffEnv: CACHE_OFF_ENV },
+    sameData,
+    idleRssMiB: idleRss,
+    scenarios: {
+      overviewWarm: scenarioA,
+      coldFanOut: { slowestVendorP50Ms, results: scenarioB },
+      partnerUsage5000: scenarioC,
+      ledgerIngestion: ledger,
+      entities1000: { status: 'not yet available', reason: 'federation `_entities` for partner users has not landed yet' },
+    },
+    memory,
+    durationSeconds: round((Date.now() - started) / 1000),
+  };
+  mkdirSync(here('bench/results'), { recursive: true });
+  // --quick is a smoke run: its figures never replace the published ones.
+  const name = quick ? 'quick' : 'latest';
+  writeFileSync(here(`bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = renderMarkdown(results);
+  writeFileSync(here(`bench/results/${name}.md`), markdown);
+  if (!quick) updateReadme(here('README.md'), markdown);
+  process.stdout.write(markdown);
+  log(`done in ${results.durationSeconds}s; wrote bench/results/${name}.json and .md${quick ? '' : ' and the README table'}`);
+}
+
+/** A figure measured on error answers would flatter whoever failed fastest. */
+function assertClean(target: Service, answer: { status: number; text: string }): void {
+  if (answer.status !== 200 || !isCleanAnswer(answer.text)) {
+    throw new Error(`${target.name} did not answer cleanly: ${answer.status} ${answer.text.slice(0, 500)}`);
+  }
+}
+
+/** Ours and Apollo serve the same schema: their data must be equal but for fetch times. Mesh reads raw vendor fields. */
+async function checkSameData(ours: Service, apollo: Service, mesh: Service, oursText: string) {
+  const withoutTimes = (text: string) => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)));
+  const apolloText = (await post(apollo, graphqlBody(OVERVIEW_QUERY))).text;
+  const ourData = JSON.parse(oursText) as { data: { accounts: { provider: { id: string }; account: { quotas: { name: string; used: number }[] } }[] } };
+  const sharpeUsed = ourData.data.accounts.find((entry) => entry.provider.id === 'SHARPE')?.account.quotas[0]?.used;
+  const meshAnswer = JSON.parse((await post(mesh, graphqlBody(MESH_OVERVIEW_QUERY))).text) as {
+    data?: { sharpeUsage?: { data?: { quota?: { used?: number } } } };
+    errors?: unknown[];
+  };
+  return {
+    apolloEqualsOurs: withoutTimes(apolloText) === withoutTimes(oursText),
+    meshSharpeQuotaUsedEqualsOurs: meshAnswer.errors === undefined && meshAnswer.data?.sharpeUsage?.data?.quota?.used === sharpeUsed,
+  };
+}
+
+/** Median latency of each vendor endpoint our overview calls, under the current fault; the largest. */
+async function slowestVendorP50(sims: SimulatorsClient): Promise<number> {
+  const paths: Record<Vendor, string[]> = {
+    arrays: ['/v1/partner/usage?from_id=0&count=1000'],
+    anylayer: ['/v1/developer/usage'],
+    sharpe: ['/v1/usage'],
+    faraday: ['/v1/usages', '/v1/accounts/current/usage'],
+  };
+  let slowest = 0;
+  for (const vendor of VENDORS) {
+    const { baseUrl, credential } = sims.vendors[vendor];
+    for (const path of paths[vendor]) {
+      const times: number[] = [];
+      for (let i = 0; i < 9; i += 1) {
+        const start = performance.now();
+        const response = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${credential}`, 'x-service-token': credential } });
+        await response.arrayBuffer();
+        times.push(performance.now() - start);
+      }
+      slowest = Math.max(slowest, median(times));
+    }
+  }
+  return round(slowest);
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+/** RSS of our gateway before, at the peak of, and after a long run at 256 connections. */
+async function soak(target: Service, body: string) {
+  const beforeMiB = target.rssMiB();
+  const result = await runLoad(target, { body, connections: CONNECTIONS.soak, durationSeconds: PLAN.soakSeconds, amount: PLAN.soakRequests });
+  await new Promise((resolve) => setTimeout(resolve, quick ? 500 : 2000));
+  const afterMiB = target.rssMiB();
+  return {
+    target: target.name,
+    requests: result.requests,
+    connections: CONNECTIONS.soak,
+    requestsPerSecond: result.requestsPerSecond,
+    latencyMs: result.latencyMs,
+    failures: result.failures,
+    rssBeforeMiB: beforeMiB === null ? null : round(beforeMiB),
+    rssPeakMiB: result.peakRssMiB,
+    rssAfterMiB: afterMiB === null ? null : round(afterMiB),
+    growthMiB: beforeMiB === null || afterMiB === null ? null : round(afterMiB - beforeMiB),
+  };
+}
+
+/**
+ * Scenario (d) lives in `bench/ledger.ts`, owned by the ledger work: run it when present, bounded
+ * in time, and fold in the JSON it writes. A million entries do not fit --quick's minute.
+ */
+async function runLedger(): Promise<unknown> {
+  const script = here('bench/ledger.ts');
+  if (!existsSync(script)) return { status: 'not yet available', reason: 'bench/ledger.ts does not exist yet' };
+  if (quick) return { status: 'skipped', reason: 'not run by --quick; `npm run bench` or `npm run bench:ledger` runs it' };
+  const output = here('bench/results/ledger.json');
+  const code = await new Promise<number | string>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), PLAN.ledgerSeconds * 1000);
+    child.once('error', (error) => resolve(error.message));
+    child.once('exit', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve(exitCode ?? signal ?? 'unknown');
+    });
+  });
+  if (code !== 0) return { status: 'failed', reason: `bench/ledger.ts ended with ${code} (bound ${PLAN.ledgerSeconds} s)` };
+  return { status: 'measured', ...(JSON.parse(readFileSync(output, 'utf8')) as object) };
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(killAll);

@@ -1,0 +1,333 @@
+import type { Logger } from '../logger.js';
+import type { PartnerUsagePage } from '../usage/model.js';
+import { compareCursors, cursorDay, cursorMs, DAY_MS, isCursor } from './cursor.js';
+import { LedgerBadPageError, isLedgerError } from './errors.js';
+import type { LedgerStore } from './store.js';
+
+/**
+ * Reads one page of the Arrays stream: at most `count` entries after `fromCursor`. A page with
+ * has_more=true never changes (the stream is append-only) and may come from a cache; one with
+ * has_more=false must be fresh.
+ */
+export type PageSource = (fromCursor: string, count: number) => Promise<PartnerUsagePage>;
+
+/** The last failure of the follower, as `partnerLedger.lastError` shows it. */
+export interface LedgerErrorInfo {
+  code: string;
+  message: string;
+  at: Date;
+}
+
+export interface FollowerStatus {
+  /** True when this gateway follows the stream; false when another process holds the ledger's lock. */
+  following: boolean;
+  /** The last poll reached the head of the stream and everything up to it is committed. */
+  caughtUp: boolean;
+  /** The newest stream cursor any page has shown the follower. */
+  headCursor: string | null;
+  /** When the follower last had an answer from Arrays. */
+  lastPollAt: Date | null;
+  lastError: LedgerErrorInfo | null;
+  /** Failures since the last successful step; 0 when healthy. */
+  consecutiveFailures: number;
+}
+
+/** Options of the stream follower. */
+export interface LedgerFollowerOptions {
+  source: PageSource;
+  store: LedgerStore;
+  logger: Logger;
+  /** Wait between polls once the head of the stream is reached, ms. Default 15000. */
+  pollIntervalMs?: number;
+  /** Entries asked per page, 1 to 5000 (Arrays' maximum). Default 5000. */
+  pageSize?: number;
+  /** Wait after the first failure, ms; doubles per consecutive failure, with jitter. Default 1000. */
+  backoffBaseMs?: number;
+  /** Longest wait after failures, ms. Default 60000. */
+  backoffMaxMs?: number;
+  /** Source of jitter in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+const DEFAULTS = { pollIntervalMs: 15_000, pageSize: 5000, backoffBaseMs: 1000, backoffMaxMs: 60_000 };
+
+/**
+ * Follows the Arrays stream from the ledger's committed cursor and commits it page by page. Each
+ * committed page lies within one UTC day (so daily buckets are exact) and its entry count is known
+ * exactly; a page the follower cannot vouch for is rejected whole and retried after a backoff.
+ * Exactly once: reading the same cursor again yields the same page, and the store commits a page
+ * atomically with the cursor after it, so resuming from the committed cursor neither skips nor
+ * repeats an entry.
+ */
+export class LedgerFollower {
+  private readonly options: LedgerFollowerOptions & typeof DEFAULTS;
+  private readonly state: FollowerStatus = {
+    following: true,
+    caughtUp: false,
+    headCursor: null,
+    lastPollAt: null,
+    lastError: null,
+    consecutiveFailures: 0,
+  };
+  /** Null until read from the store, and again after a failed commit (the store decides). */
+  private cursor: string | null = null;
+  /** Entries per ms of stream time on the last page whose count Arrays told us: a first guess for counting the next short page. */
+  private density: number | null = null;
+  private running: Promise<void> | null = null;
+  private committing: Promise<void> | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(options: LedgerFollowerOptions) {
+    this.options = { ...DEFAULTS, ...options };
+    if (!Number.isInteger(this.options.pageSize) || this.options.pageSize < 1 || this.options.pageSize > 5000) {
+      throw new RangeError(`pageSize must be an integer from 1 to 5000; got ${this.options.pageSize}`);
+    }
+  }
+
+  status(): FollowerStatus {
+    return { ...this.state };
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Stops polling; resolves once a commit in flight has finished. A page being read is dropped uncommitted. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.committing?.catch(() => undefined);
+  }
+
+  /** Resolves when the loop has ended (after `stop`, once any read in flight has returned). */
+  async finished(): Promise<void> {
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let wait: number;
+      try {
+        const more = await this.step();
+        this.state.consecutiveFailures = 0;
+        wait = more ? 0 : this.options.pollIntervalMs;
+      } catch (error) {
+        if (this.stopped) return;
+        this.state.consecutiveFailures += 1;
+        wait = this.backoff(error);
+        this.state.lastError = describe(error);
+        const fields = { code: this.state.lastError.code, error, consecutiveFailures: this.state.consecutiveFailures, retryInMs: wait };
+        if (isLedgerError(error)) this.options.logger.error('partner ledger: page rejected, nothing of it committed', fields);
+        else this.options.logger.warn('partner ledger: reading the Arrays stream failed', fields);
+      }
+      if (wait > 0 && !this.stopped) await this.sleep(wait);
+    }
+  }
+
+  /** Reads, narrows, counts and commits one page; true when the stream has more right now. */
+  private async step(): Promise<boolean> {
+    this.cursor ??= (await this.options.store.position()).cursor;
+    const from = this.cursor;
+    const probe = new PageProbe(this.options.source, from, (page) => this.observe(page));
+    const size = this.options.pageSize;
+    const full = await probe.page(size);
+    if (full.entries.length === 0) {
+      this.state.caughtUp = true;
+      return false;
+    }
+    const count = await probe.countWithinOneDay(size, this.density);
+    const page = await probe.page(count);
+    const entries = page.hasMore ? count : await probe.countEntries(count, this.density);
+    if (this.stopped) return false;
+    this.committing = this.options.store.commit({ cursorBefore: from, cursorAfter: page.nextCursor, entries, users: page.entries });
+    try {
+      await this.committing;
+    } catch (error) {
+      this.cursor = null;
+      throw error;
+    } finally {
+      this.committing = null;
+    }
+    this.cursor = page.nextCursor;
+    const spanMs = (cursorMs(page.nextCursor) ?? 0) - (cursorMs(from) ?? 0);
+    if (page.hasMore && from !== '0' && spanMs > 0) this.density = entries / spanMs;
+    this.state.caughtUp = !page.hasMore;
+    return page.hasMore;
+  }
+
+  private observe(page: PartnerUsagePage): void {
+    this.state.lastPollAt = page.fetchedAt;
+    const head = this.state.headCursor;
+    if (head === null || compareCursors(page.nextCursor, head) > 0) this.state.headCursor = page.nextCursor;
+  }
+
+  /** Exponential backoff with equal jitter, never shorter than the vendor's Retry-After. */
+  private backoff(error: unknown): number {
+    const { backoffBaseMs, backoffMaxMs } = this.options;
+    const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(this.state.consecutiveFailures - 1, 30));
+    const jittered = ceiling / 2 + (ceiling / 2) * (this.options.random ?? Math.random)();
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return Math.max(jittered, typeof retryAfter === 'number' ? Math.min(retryAfter * 1000, backoffMaxMs) : 0);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function describe(error: unknown): LedgerErrorInfo {
+  const code = (error as { code?: unknown }).code;
+  return {
+    code: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'INTERNAL_SERVER_ERROR',
+    message: error instanceof Error ? error.message : String(error),
+    at: new Date(),
+  };
+}
+
+/** Throws unless `page`, read after `from`, is one the ledger can commit or recognise as the head. */
+export function checkPage(from: string, page: PartnerUsagePage): void {
+  const bad = (why: string) => new LedgerBadPageError(`Arrays page after ${from}: ${why}`);
+  if (page.fromCursor !== from) throw bad(`it was read from ${page.fromCursor}`);
+  if (!isCursor(page.nextCursor)) throw bad(`next cursor ${JSON.stringify(page.nextCursor)} is not a stream id <unix-ms>-<seq>`);
+  const order = compareCursors(page.nextCursor, from);
+  if (order < 0) throw bad(`next cursor ${page.nextCursor} goes backwards`);
+  if (order === 0) {
+    if (page.entries.length > 0 || page.hasMore) throw bad(`next cursor ${page.nextCursor} does not advance although the page ${page.hasMore ? 'has more' : 'reports usage'}`);
+    return;
+  }
+  if (page.entries.length === 0) throw bad(`next cursor ${page.nextCursor} advances but the page reports no usage`);
+}
+
+/**
+ * The pages one step reads, all from the same cursor and each checked. Arrays aggregates a page
+ * per user, so the first k entries of the stream after the cursor are only visible as page(k);
+ * the searches below find the k they need in a few such reads. page(k) is the same whenever it
+ * is read, for every k up to the stream's length, which keeps the searches sound while the stream grows.
+ */
+class PageProbe {
+  private readonly pages = new Map<number, Promise<PartnerUsagePage>>();
+
+  constructor(
+    private readonly source: PageSource,
+    readonly from: string,
+    private readonly observe: (page: PartnerUsagePage) => void,
+  ) {}
+
+  page(count: number): Promise<PartnerUsagePage> {
+    let page = this.pages.get(count);
+    if (page === undefined) {
+      page = this.source(this.from, count).then((read) => {
+        checkPage(this.from, read);
+        this.observe(read);
+        return read;
+      });
+      // A failed read is not remembered: the step fails and the next one starts a fresh probe.
+      this.pages.set(count, page);
+    }
+    return page;
+  }
+
+  /** Stream time of entry k (k = 0: the cursor itself); null for cursor `0`. */
+  private async msAt(k: number): Promise<number | null> {
+    return cursorMs(k === 0 ? this.from : (await this.page(k)).nextCursor) ?? null;
+  }
+
+  /**
+   * The largest k <= size such that the first k entries lie within one UTC day: size itself unless
+   * the page crosses a midnight. The search costs a handful of reads, once per day of stream.
+   */
+  async countWithinOneDay(size: number, density: number | null): Promise<number> {
+    const lastDay = cursorDay((await this.page(size)).nextCursor);
+    let day = cursorDay(this.from);
+    let low = 0;
+    if (day === null) {
+      // Cursor `0` has no time: the first entry's day comes from a one-entry page.
+      day = cursorDay((await this.page(1)).nextCursor);
+      low = 1;
+    }
+    if (day === lastDay) return size;
+    let count = await this.lastInDay(low, size, day!, density);
+    if (count === 0) {
+      // The first entry after the cursor is already on a later day than the cursor.
+      day = cursorDay((await this.page(1)).nextCursor);
+      if (day === lastDay) return size;
+      count = await this.lastInDay(1, size, day!, density);
+    }
+    return count;
+  }
+
+  /**
+   * Largest k in [low, high) whose entry is on `day`, given entry `low` is and entry `high` is not.
+   * Entries come at a fairly steady pace, so the stream's recent density (entries per ms), or else
+   * interpolation between the two ends, guesses where midnight falls.
+   */
+  private async lastInDay(low: number, high: number, day: number, density: number | null): Promise<number> {
+    const midnight = (day + 1) * DAY_MS;
+    const lowMs = await this.msAt(low);
+    const highMs = await this.msAt(high);
+    let estimate: number | undefined;
+    if (lowMs !== null && density !== null) estimate = low + Math.floor(density * (midnight - 1 - lowMs));
+    else if (lowMs !== null && highMs !== null && highMs > lowMs) estimate = low + Math.floor(((high - low) * (midnight - 1 - lowMs)) / (highMs - lowMs));
+    // Clamped inside the range: a cursor that is the last entry of its day (where the previous page
+    // was cut) then costs one read, not a bisection down to it.
+    const guess = estimate === undefined ? undefined : Math.min(high - 1, Math.max(low + 1, estimate));
+    return lastTrue(low, high, async (k) => cursorDay((await this.page(k)).nextCursor) === day, guess);
+  }
+
+  /**
+   * Entries in page(count), which reached the head (has_more false) and so may hold fewer than
+   * `count`: the smallest k whose page ends at the same cursor. `density` (entries per ms) guesses it.
+   */
+  async countEntries(count: number, density: number | null): Promise<number> {
+    const end = (await this.page(count)).nextCursor;
+    const fromMs = cursorMs(this.from);
+    const endMs = cursorMs(end);
+    const guess = density !== null && fromMs != null && endMs != null ? Math.round(density * (endMs - fromMs)) : undefined;
+    return 1 + (await lastTrue(0, count, async (k) => k === 0 || compareCursors((await this.page(k)).nextCursor, end) < 0, guess));
+  }
+}
+
+/**
+ * Largest k in [low, high) with `test(k)`, given test(low) holds, test(high) does not and the test
+ * is monotone. Gallops out from a guess, when there is one, then bisects.
+ */
+export async function lastTrue(low: number, high: number, test: (k: number) => Promise<boolean>, guess?: number): Promise<number> {
+  let lo = low;
+  let hi = high;
+  if (guess !== undefined && guess > lo && guess < hi) {
+    if (await test(guess)) {
+      lo = guess;
+      for (let step = 1; lo + step < hi; step *= 2) {
+        if (!(await test(lo + step))) {
+          hi = lo + step;
+          break;
+        }
+        lo += step;
+      }
+    } else {
+      hi = guess;
+      for (let step = 1; hi - step > lo; step *= 2) {
+        if (await test(hi - step)) {
+          lo = hi - step;
+          break;
+        }
+        hi -= step;
+      }
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (await test(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

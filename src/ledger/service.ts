@@ -1,0 +1,70 @@
+import type { Logger } from '../logger.js';
+import { LedgerLockedError } from './errors.js';
+import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
+import { LedgerFollower, type FollowerStatus, type LedgerFollowerOptions, type PageSource } from './follower.js';
+import type { LedgerStore } from './store.js';
+
+/** What the schema reads: the ledger's totals and what its follower is doing. */
+export interface PartnerLedger {
+  readonly store: LedgerStore;
+  status(): FollowerStatus;
+}
+
+export interface RunningPartnerLedger extends PartnerLedger {
+  /** Stops the follower (a commit in flight finishes), writes a snapshot and releases the lock. */
+  close(): Promise<void>;
+}
+
+/** Options of the gateway's partner ledger. */
+export interface PartnerLedgerOptions {
+  /** `DATA_DIR`. */
+  dir: string;
+  /** `ARRAYS_START_CURSOR`: where a new ledger starts. */
+  startCursor: string;
+  /** `ARRAYS_POLL_INTERVAL_MS`. */
+  pollIntervalMs: number;
+  /** Reads Arrays pages. */
+  source: PageSource;
+  logger: Logger;
+  /** More store settings (snapshot cadence, test hooks). Default: the store's defaults. */
+  store?: Omit<FileLedgerStoreOptions, 'dir' | 'startCursor' | 'logger' | 'readOnly'>;
+  /** More follower settings (page size, backoff). Default: the follower's defaults. */
+  follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs'>;
+}
+
+/**
+ * Opens the ledger in `dir` and starts following the stream. When another live process already
+ * follows it, this gateway opens it read-only and says so in `status().lastError`: it serves
+ * the totals as they were when it opened, and every other field as usual.
+ */
+export async function startPartnerLedger(options: PartnerLedgerOptions): Promise<RunningPartnerLedger> {
+  const { dir, startCursor, logger } = options;
+  let store: FileLedgerStore;
+  try {
+    store = await FileLedgerStore.open({ ...options.store, dir, startCursor, logger });
+  } catch (error) {
+    if (!(error instanceof LedgerLockedError)) throw error;
+    logger.error('partner ledger: not following the Arrays stream, another process does; serving its totals read-only', { error });
+    const readOnly = await FileLedgerStore.open({ dir, startCursor, logger, readOnly: true });
+    const status: FollowerStatus = {
+      following: false,
+      caughtUp: false,
+      headCursor: null,
+      lastPollAt: null,
+      lastError: { code: error.code, message: error.message, at: new Date() },
+      consecutiveFailures: 0,
+    };
+    return { store: readOnly, status: () => ({ ...status }), close: () => readOnly.close() };
+  }
+  const follower = new LedgerFollower({ ...options.follower, source: options.source, store, logger, pollIntervalMs: options.pollIntervalMs });
+  follower.start();
+  logger.info('partner ledger: following the Arrays stream', { dir, position: await store.position() });
+  return {
+    store,
+    status: () => follower.status(),
+    async close() {
+      await follower.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { GraphQLError } from 'graphql';
+import { requireLedger } from '../context.js';
+import { DAY_MS, dayOf } from '../ledger/cursor.js';
+import { type DailyUsage, type DayRange, type PartnerUserOrder, type UserList, type UserListPosition } from '../ledger/store.js';
+import type { PartnerUserTotals } from '../ledger/types.js';
+import type { PartnerEndpointUsage } from '../usage/model.js';
+import { builder } from './builder.js';
+
+/** Largest `first` of `partnerUsers`. */
+export const PARTNER_USERS_MAX_FIRST = 1000;
+/** Longest daily series one field returns. */
+export const PARTNER_DAILY_MAX_DAYS = 366;
+const MAX_SUB_LENGTH = 256;
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', provider: 'ARRAYS' } });
+}
+
+const PartnerEndpointTotalsRef = builder.objectRef<PartnerEndpointUsage>('PartnerEndpointTotals').implement({
+  description: "One endpoint's share of a partner user's totals in the ledger.",
+  fields: (t) => ({
+    endpoint: t.exposeString('endpoint'),
+    calls: t.expose('calls', { type: 'SafeInt' }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
+    tweets: t.expose('tweets', { type: 'SafeInt' }),
+  }),
+});
+
+const PartnerUsageDayRef = builder.objectRef<DailyUsage>('PartnerUsageDay').implement({
+  description: "A partner user's usage on one UTC day, dated by the millisecond part of the stream ids.",
+  fields: (t) => ({
+    date: t.string({ description: 'The UTC day, `YYYY-MM-DD`.', resolve: ({ day }) => new Date(day * DAY_MS).toISOString().slice(0, 10) }),
+    start: t.field({ type: 'DateTime', description: 'Midnight UTC that starts the day.', resolve: ({ day }) => new Date(day * DAY_MS) }),
+    calls: t.expose('calls', { type: 'SafeInt' }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
+    tweets: t.expose('tweets', { type: 'SafeInt' }),
+  }),
+});
+
+/**
+ * A day bound from a DateTime argument: the ledger keeps whole UTC days, so only a midnight can
+ * be answered exactly, and anything else is refused rather than rounded.
+ */
+function dayArgument(name: string, value: Date | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (value.getTime() % DAY_MS !== 0) {
+    throw badInput(`${name} must be a UTC midnight such as 2026-11-01T00:00:00Z (the ledger keeps whole UTC days); got ${value.toISOString()}`);
+  }
+  return value.getTime() / DAY_MS;
+}
+
+function rangeArguments(since: Date | null | undefined, until: Date | null | undefined): DayRange {
+  const range = { sinceDay: dayArgument('since', since), untilDay: dayArgument('until', until) };
+  if (range.sinceDay !== null && range.untilDay !== null && range.sinceDay >= range.untilDay) {
+    throw badInput('since must be before until (since is inclusive, until exclusive)');
+  }
+  return range;
+}
+
+export const PartnerUserRef = builder.objectRef<PartnerUserTotals>('PartnerUser').implement({
+  description:
+    "A partner user's exact usage over every Arrays stream entry the ledger has counted: the sum of the user's rows over every stream page, each page counted once.",
+  fields: (t) => ({
+    sub: t.exposeID('sub', { description: "The partner's user id, exactly as Arrays sent it (a string; may exceed 2^53)." }),
+    calls: t.expose('calls', { type: 'SafeInt' }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
+    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    byEndpoint: t.expose('byEndpoint', { type: [PartnerEndpointTotalsRef], description: 'Per endpoint, sorted by endpoint.' }),
+    firstSeenAt: t.expose('firstSeenAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Stream time of the first counted page with this user (the time of its last entry; pages lie within one UTC day).',
+    }),
+    lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', nullable: true, description: 'Stream time of the last counted page with this user.' }),
+    daily: t.field({
+      type: [PartnerUsageDayRef],
+      description: `Usage per UTC day, zero days included, \`since\` inclusive and \`until\` exclusive, both UTC midnights, at most ${PARTNER_DAILY_MAX_DAYS} days. Without bounds: the user's own days, the last ${PARTNER_DAILY_MAX_DAYS} of them at most.`,
+      args: { since: t.arg({ type: 'DateTime' }), until: t.arg({ type: 'DateTime' }) },
+      resolve: async (user, args, context) => {
+        const range = rangeArguments(args.since, args.until);
+        if (user.firstSeenAt === null || user.lastSeenAt === null) return [];
+        let sinceDay = range.sinceDay ?? dayOf(user.firstSeenAt.getTime());
+        let untilDay = range.untilDay ?? dayOf(user.lastSeenAt.getTime()) + 1;
+        if (untilDay - sinceDay > PARTNER_DAILY_MAX_DAYS) {
+          if (range.sinceDay !== null && range.untilDay !== null) {
+            throw badInput(`daily covers at most ${PARTNER_DAILY_MAX_DAYS} days; since to until spans ${untilDay - sinceDay}`);
+          }
+          if (range.sinceDay === null) sinceDay = untilDay - PARTNER_DAILY_MAX_DAYS;
+          else untilDay = sinceDay + PARTNER_DAILY_MAX_DAYS;
+        }
+        if (sinceDay >= untilDay) return [];
+        return (await context.loaders.partnerUserDaily.load({ sub: user.sub, sinceDay, untilDay })) ?? [];
+      },
+    }),
+  }),
+});
+
+const PartnerUserOrderEnum = builder.enumType('PartnerUserOrder', {
+  description: 'Order of `partnerUsers`: counters heaviest first (ties by sub), or by sub.',
+  values: {
+    CALLS: { description: 'Most calls first.' },
+    TWEETS: { description: 'Most tweets first.' },
+    DISCOVERIES: { description: 'Most discoveries first.' },
+    SUB: { description: 'By sub in UTF-16 code-unit order, as strings: `100003` sorts before `12…`, and ids are never compared as numbers.' },
+  } as const,
+});
+
+interface PartnerUserConnection {
+  list: UserList;
+  /** Binds cursors to the query they page through. */
+  scope: CursorScope;
+}
+
+interface CursorScope {
+  orderBy: PartnerUserOrder;
+  range: DayRange;
+}
+
+interface PartnerUserEdge {
+  position: UserListPosition;
+  scope: CursorScope;
+  node: PartnerUserTotals;
+  calls: number;
+  discoveries: number;
+  tweets: number;
+}
+
+function encodeCursor({ orderBy, range }: CursorScope, { value, sub }: UserListPosition): string {
+  return Buffer.from(JSON.stringify([orderBy, range.sinceDay, range.untilDay, value, sub]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, scope: CursorScope): UserListPosition {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badInput('after is not a cursor of partnerUsers');
+  }
+  if (!Array.isArray(parts) || parts.length !== 5 || typeof parts[3] !== 'number' || typeof parts[4] !== 'string') {
+    throw badInput('after is not a cursor of partnerUsers');
+  }
+  const [orderBy, sinceDay, untilDay, value, sub] = parts as [unknown, unknown, unknown, number, string];
+  if (orderBy !== scope.orderBy || sinceDay !== scope.range.sinceDay || untilDay !== scope.range.untilDay) {
+    throw badInput('after belongs to a partnerUsers query with another orderBy, since or until');
+  }
+  return { value, sub };
+}
+
+const PartnerUserEdgeRef = builder.objectRef<PartnerUserEdge>('PartnerUserEdge').implement({
+  description: 'A user in a `partnerUsers` list. The edge counters cover the query\'s since/until (all time without them); the node\'s are all time.',
+  fields: (t) => ({
+    cursor: t.string({ resolve: (edge) => encodeCursor(edge.scope, edge.position) }),
+    node: t.expose('node', { type: PartnerUserRef }),
+    calls: t.expose('calls', { type: 'SafeInt' }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
+    tweets: t.expose('tweets', { type: 'SafeInt' }),
+  }),
+});
+
+const PartnerUserPageInfoRef = builder.objectRef<PartnerUserConnection>('PartnerUserPageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.boolean({ resolve: ({ list }) => list.hasNextPage }),
+    endCursor: t.string({
+      nullable: true,
+      description: 'Pass as `after` (with the same orderBy, since and until) for the next page.',
+      resolve: ({ list, scope }) => {
+        const last = list.users.at(-1);
+        return last === undefined ? null : encodeCursor(scope, last.position);
+      },
+    }),
+  }),
+});
+
+const PartnerUserConnectionRef = builder.objectRef<PartnerUserConnection>('PartnerUserConnection').implement({
+  description: 'Partner users from the ledger, in the order asked for, a page at a time.',
+  fields: (t) => ({
+    edges: t.field({
+      type: [PartnerUserEdgeRef],
+      resolve: ({ list, scope }) =>
+        list.users.map(({ user, counts, position }) => ({ node: user, position, scope, ...counts })),
+    }),
+    pageInfo: t.field({ type: PartnerUserPageInfoRef, resolve: (connection) => connection }),
+    totalCount: t.field({
+      type: 'SafeInt',
+      description: 'Users in the list over every page: with since/until, those with usage in that range.',
+      resolve: ({ list }) => list.totalCount,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  partnerUser: t.field({
+    type: PartnerUserRef,
+    nullable: true,
+    description: 'One partner user by sub, from the usage ledger; null when the ledger has counted no usage of that sub.',
+    args: { sub: t.arg.id({ required: true }) },
+    resolve: (_root, { sub }, context) => {
+      if (sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw badInput(`sub must be 1 to ${MAX_SUB_LENGTH} characters`);
+      requireLedger(context.registry, context.ledger);
+      return context.loaders.partnerUser.load(sub);
+    },
+  }),
+  partnerUsers: t.field({
+    type: PartnerUserConnectionRef,
+    nullable: true,
+    description: 'Partner users from the usage ledger, heaviest first by default. With since/until (UTC midnights), counters and order cover those days only.',
+    args: {
+      first: t.arg.int({ defaultValue: 50, description: `1 to ${PARTNER_USERS_MAX_FIRST}.` }),
+      after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),
+      orderBy: t.arg({ type: PartnerUserOrderEnum, defaultValue: 'CALLS' }),
+      since: t.arg({ type: 'DateTime', description: 'First day counted (inclusive), a UTC midnight.' }),
+      until: t.arg({ type: 'DateTime', description: 'Day after the last one counted (exclusive), a UTC midnight.' }),
+    },
+    resolve: async (_root, args, context) => {
+      const first = args.first ?? 50;
+      if (!Number.isInteger(first) || first < 1 || first > PARTNER_USERS_MAX_FIRST) {
+        throw badInput(`first must be between 1 and ${PARTNER_USERS_MAX_FIRST}; got ${first}`);
+      }
+      const orderBy: PartnerUserOrder = args.orderBy ?? 'CALLS';
+      const range = rangeArguments(args.since, args.until);
+      const scope = { orderBy, range };
+      const after = args.after === null || args.after === undefined ? null : decodeCursor(args.after, scope);
+      const ledger = requireLedger(context.registry, context.ledger);
+      const bounded = range.sinceDay !== null || range.untilDay !== null;
+      const list = await ledger.store.listUsers({ orderBy, first, after, range: bounded ? range : null });
+      for (const { user } of list.users) context.loaders.partnerUser.prime(user.sub, user);
+      return { list, scope };
+    },
+  }),
+}));

@@ -1,0 +1,110 @@
+import { SlidingWindow } from './sliding-window.js';
+
+const MINUTE_MS = 60_000;
+
+/** Options of a {@link RateBudget}. */
+export interface RateBudgetOptions {
+  /** Requests per minute the gateway may send; the vendor's documented tier. Required. */
+  limitPerMinute: number;
+  /** Pause after a 429 that names no Retry-After, ms. Default 1000. */
+  defaultPauseMs?: number;
+}
+
+export interface RateBudgetSnapshot {
+  /** The limit in force: the configured one, or lower when the vendor reported lower. */
+  limitPerMinute: number;
+  configuredLimitPerMinute: number;
+  /** What the vendor last reported (body or headers), when it did. */
+  reportedLimitPerMinute: number | null;
+  /** Requests sent in the last minute. */
+  used: number;
+  remaining: number;
+  /** While set, nothing is sent: the vendor said (429, remaining 0) to wait until then. */
+  pausedUntil: number | null;
+}
+
+/**
+ * The most requests per sliding minute the gateway sends one vendor credential: configured, and
+ * tightened by what the vendor reports (a lower limit, a 429's Retry-After, remaining 0 until a
+ * reset). A request that finds no room is told how long to wait; it is never sent early.
+ */
+export class RateBudget {
+  readonly configuredLimit: number;
+  private readonly defaultPauseMs: number;
+  private reportedLimit: number | null = null;
+  private pausedUntil = 0;
+  private readonly sent = new SlidingWindow<'sent'>(MINUTE_MS);
+
+  constructor(options: RateBudgetOptions) {
+    this.configuredLimit = options.limitPerMinute;
+    this.defaultPauseMs = options.defaultPauseMs ?? 1000;
+  }
+
+  get limit(): number {
+    return this.reportedLimit === null ? this.configuredLimit : Math.min(this.configuredLimit, this.reportedLimit);
+  }
+
+  /**
+   * Takes one request's slot when there is one (returns 0, and the request must then be sent);
+   * otherwise returns how many ms until one frees up, and takes nothing.
+   */
+  tryAcquire(now: number): number {
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    if (this.sent.count(now) >= this.limit) {
+      const oldest = this.sent.oldest(now) ?? now;
+      return Math.max(1, oldest + MINUTE_MS - now);
+    }
+    this.sent.record(now, 'sent');
+    return 0;
+  }
+
+  /** The vendor's own statement of its per-minute limit (e.g. Sharpe's `rate_limit`). */
+  observeLimit(perMinute: number): void {
+    if (Number.isFinite(perMinute) && perMinute >= 1) this.reportedLimit = Math.floor(perMinute);
+  }
+
+  /** Nothing more is sent until `until` (a 429's Retry-After, or a reset with remaining 0). */
+  pauseUntil(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+  }
+
+  /** A 429: pause for its Retry-After, or briefly when it named none. */
+  observeRateLimited(now: number, retryAfterSeconds: number | null): void {
+    this.pauseUntil(now + (retryAfterSeconds === null ? this.defaultPauseMs : retryAfterSeconds * 1000));
+  }
+
+  /**
+   * Reads the common rate-limit headers (`x-ratelimit-*`, IETF draft `ratelimit-*`). The limit is
+   * taken as per minute, which is what the vendors we read document; a `remaining` of 0 pauses
+   * until `reset` (seconds from now, or a Unix time when larger than a year of seconds).
+   */
+  observeHeaders(now: number, headers: Record<string, string | string[] | undefined>): void {
+    const read = (name: string): number | null => {
+      const raw = headers[`x-ratelimit-${name}`] ?? headers[`ratelimit-${name}`];
+      const text = Array.isArray(raw) ? raw[0] : raw;
+      // Structured forms such as `60;w=60` carry the number first.
+      const match = text === undefined ? null : /^\s*(\d+)/.exec(text);
+      return match?.[1] === undefined ? null : Number(match[1]);
+    };
+    const limit = read('limit');
+    if (limit !== null) this.observeLimit(limit);
+    const remaining = read('remaining');
+    const reset = read('reset');
+    if (remaining === 0 && reset !== null) {
+      const resetAt = reset > 365 * 24 * 3600 ? reset * 1000 : now + reset * 1000;
+      this.pauseUntil(resetAt);
+    }
+  }
+
+  snapshot(now: number): RateBudgetSnapshot {
+    const used = this.sent.count(now);
+    return {
+      limitPerMinute: this.limit,
+      configuredLimitPerMinute: this.configuredLimit,
+      reportedLimitPerMinute: this.reportedLimit,
+      used,
+      remaining: Math.max(0, this.limit - used),
+      pausedUntil: now < this.pausedUntil ? this.pausedUntil : null,
+    };
+  }
+}
