@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { schema } from '../src/schema/index.js';
+import { buildSchema } from '../src/schema/index.js';
 
-/** The subgraph SDL exactly as `_service { sdl }` serves it; schema.graphql at the root holds it. */
+/**
+ * The subgraph SDL exactly as `_service { sdl }` serves it with the default host user type (`User`,
+ * key `id`); schema.graphql at the root holds it.
+ */
 export function printSchema(): string {
-  return printSubgraphSchema(schema);
+  return printSubgraphSchema(buildSchema());
 }
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../schema.graphql', import.meta.url));

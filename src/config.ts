@@ -30,6 +30,16 @@ export interface GatewayConfig {
   upstream: UpstreamConfig;
   /** The partner usage ledger that follows the Arrays stream (when Arrays is enabled). */
   ledger: LedgerConfig;
+  /** How the host graph names the user entity this subgraph adds `partnerUsage` to. */
+  federation: FederationConfig;
+}
+
+/** The host graph's user entity, whose key value is the partner's `sub`. */
+export interface FederationConfig {
+  /** `FEDERATION_USER_TYPE`, default `User`. */
+  typeName: string;
+  /** `FEDERATION_USER_KEY`, default `id`. */
+  keyField: string;
 }
 
 /** Where the partner usage ledger starts, how often it polls, where it keeps its files. */
@@ -151,6 +161,15 @@ const credential = z
   .refine((value) => !/\s/.test(value), 'must not contain whitespace')
   .optional();
 
+const graphqlName = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'expected a GraphQL name (letters, digits, underscores; not starting with a digit)')
+    .refine((value) => !value.startsWith('__'), 'must not start with __ (reserved by GraphQL)')
+    .optional()
+    .transform((value) => value ?? fallback);
+
 const envSchema = z.object({
   PORT: integerIn(0, 65_535, 4000),
   HOST: z.string().trim().min(1, 'expected a host name or IP address').optional().transform((value) => value ?? '127.0.0.1'),
@@ -172,6 +191,8 @@ const envSchema = z.object({
     .transform((value) => value ?? '0'),
   ARRAYS_POLL_INTERVAL_MS: integerIn(100, 86_400_000, 15_000),
   DATA_DIR: z.string().trim().optional().transform((value) => value ?? './data'),
+  FEDERATION_USER_TYPE: graphqlName('User'),
+  FEDERATION_USER_KEY: graphqlName('id'),
   ...Object.fromEntries(
     Object.values(VENDOR_ENV).flatMap((names) => [
       [names.baseUrl, baseUrl],
@@ -238,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: values.ARRAYS_POLL_INTERVAL_MS as number,
       dataDir: values.DATA_DIR as string,
     },
+    federation: { typeName: values.FEDERATION_USER_TYPE as string, keyField: values.FEDERATION_USER_KEY as string },
   };
 }
 

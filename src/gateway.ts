@@ -1,5 +1,5 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import type { PartnerLedger } from './ledger/service.js';
@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { createErrorMask } from './schema/errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
-import { schema } from './schema/index.js';
+import { buildSchema } from './schema/index.js';
 
 /** What a gateway is built from; no port, so tests drive it with `yoga.fetch`. */
 export interface GatewayDeps {
@@ -17,11 +17,13 @@ export interface GatewayDeps {
   graphiql?: boolean;
   /** The partner usage ledger behind `partnerUser(s)` and `partnerLedger`. Default: none. */
   ledger?: PartnerLedger | null;
+  /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
+  schema?: GraphQLSchema;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
-export function createGateway({ registry, logger, graphiql = true, ledger = null }: GatewayDeps): Gateway {
+export function createGateway({ registry, logger, graphiql = true, ledger = null, schema = buildSchema() }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,

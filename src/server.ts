@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { buildSchema } from './schema/index.js';
 import { startPartnerLedger, type RunningPartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { ArraysClient } from './providers/arrays/client.js';
@@ -52,7 +53,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
       throw error;
     }
   }
-  const yoga = createGateway({ registry, logger: log, ledger: ledger?.running ?? null });
+  const yoga = createGateway({ registry, logger: log, ledger: ledger?.running ?? null, schema: buildSchema(config.federation) });
   const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;

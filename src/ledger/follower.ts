@@ -73,6 +73,8 @@ export class LedgerFollower {
   private cursor: string | null = null;
   /** Entries per ms of stream time on the last page whose count Arrays told us: a first guess for counting the next short page. */
   private density: number | null = null;
+  /** The next step's first read, started while this step's commit is being made durable. */
+  private prefetch: { from: string; page: Promise<PartnerUsagePage> } | null = null;
   private running: Promise<void> | null = null;
   private committing: Promise<void> | null = null;
   private stopped = false;
@@ -131,6 +133,8 @@ export class LedgerFollower {
     const from = this.cursor;
     const probe = new PageProbe(this.options.source, from, (page) => this.observe(page));
     const size = this.options.pageSize;
+    if (this.prefetch?.from === from) probe.seed(size, this.prefetch.page);
+    this.prefetch = null;
     const full = await probe.page(size);
     if (full.entries.length === 0) {
       this.state.caughtUp = true;
@@ -141,10 +145,17 @@ export class LedgerFollower {
     const entries = page.hasMore ? count : await probe.countEntries(count, this.density);
     if (this.stopped) return false;
     this.committing = this.options.store.commit({ cursorBefore: from, cursorAfter: page.nextCursor, entries, users: page.entries });
+    if (page.hasMore) {
+      // The vendor prepares the next page while the fsync runs; a read that fails is retried by the next step.
+      const next = this.options.source(page.nextCursor, size);
+      next.catch(() => undefined);
+      this.prefetch = { from: page.nextCursor, page: next };
+    }
     try {
       await this.committing;
     } catch (error) {
       this.cursor = null;
+      this.prefetch = null;
       throw error;
     } finally {
       this.committing = null;
@@ -223,16 +234,18 @@ class PageProbe {
   ) {}
 
   page(count: number): Promise<PartnerUsagePage> {
-    let page = this.pages.get(count);
-    if (page === undefined) {
-      page = this.source(this.from, count).then((read) => {
-        checkPage(this.from, read);
-        this.observe(read);
-        return read;
-      });
-      // A failed read is not remembered: the step fails and the next one starts a fresh probe.
-      this.pages.set(count, page);
-    }
+    return this.pages.get(count) ?? this.seed(count, this.source(this.from, count));
+  }
+
+  /** Takes a read of page(count) already under way. */
+  seed(count: number, read: Promise<PartnerUsagePage>): Promise<PartnerUsagePage> {
+    const page = read.then((answer) => {
+      checkPage(this.from, answer);
+      this.observe(answer);
+      return answer;
+    });
+    // A failed read is remembered only for this step: the next step starts a fresh probe.
+    this.pages.set(count, page);
     return page;
   }
 

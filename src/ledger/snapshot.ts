@@ -13,7 +13,7 @@ import { LedgerIndex, type IndexHeader, type UserRow } from './memory-index.js';
 const FORMAT = 'partner-usage-ledger-snapshot';
 const VERSION = 1;
 /** Lines are gathered into writes of about this size: few syscalls, no whole-file string. */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 18;
 
 interface SnapshotHeader extends IndexHeader {
   format: typeof FORMAT;

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createContext, type GatewayContext } from '../../../src/context.js';
 import { createLogger } from '../../../src/logger.js';
 import { createProviderRegistry } from '../../../src/providers/registry.js';
-import { schema } from '../../../src/schema/index.js';
+import { buildSchema } from '../../../src/schema/index.js';
 import { UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from '../../../src/upstream/http.js';
 import { parseRetryAfter } from '../../../src/upstream/retry-after.js';
 import { announceListening, exitWithParent } from '../../lib/announce.js';
@@ -61,7 +61,7 @@ const registry = createProviderRegistry(
   http,
 );
 const logger = createLogger({ level: config.logLevel, secrets: registry.secrets() });
-const server = new ApolloServer<GatewayContext>({ schema });
+const server = new ApolloServer<GatewayContext>({ schema: buildSchema() });
 const { url } = await startStandaloneServer(server, {
   listen: { port: 0, host: '127.0.0.1' },
   context: async () => createContext(registry, logger),
