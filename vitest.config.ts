@@ -16,5 +16,11 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Simulators and gateways bind real loopback ports; forks keep each file's servers apart.
     pool: 'forks',
+    env: {
+      // @apollo/gateway otherwise reports telemetry to Apollo and probes cloud metadata endpoints
+      // (AWS, GCP, Azure) on start; tests talk to 127.0.0.1 only.
+      APOLLO_TELEMETRY_DISABLED: 'true',
+      METADATA_SERVER_DETECTION: 'none',
+    },
   },
 });

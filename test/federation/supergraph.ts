@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
+import { startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
 
 export interface Subgraph {
   name: string;
@@ -62,4 +63,60 @@ export async function startUsageSubgraph(env: Record<string, string> = {}): Prom
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export const UNKNOWN_SUB = '99999999999999999999';
+
+export interface LedgerUser {
+  sub: string;
+  calls: number;
+  tweets: number;
+  discoveries: number;
+}
+
+/** Our subgraph, a `users` subgraph owning three of our heaviest partner users plus one unknown, composed. */
+export interface FederationFixture {
+  usage: UsageSubgraph;
+  users: UsersSubgraph;
+  heavy: LedgerUser[];
+  supergraphSdl: string;
+  close(): Promise<void>;
+}
+
+export async function startFederationFixture(): Promise<FederationFixture> {
+  const usage = await startUsageSubgraph();
+  const { data } = await postGraphQL(usage.url, '{ partnerUsers(first: 3, orderBy: CALLS) { edges { node { sub calls tweets discoveries } } } }');
+  const heavy: LedgerUser[] = data.partnerUsers.edges.map((edge: { node: LedgerUser }) => edge.node);
+  const users = await startUsersSubgraph([
+    ...heavy.map((user, index) => ({ id: user.sub, name: `Heavy user ${index + 1}` })),
+    { id: UNKNOWN_SUB, name: 'Never used the partner API' },
+  ]);
+  const supergraphSdl = composeSupergraph([
+    { name: 'users', url: users.url, sdl: users.sdl },
+    { name: 'usage', url: usage.url, sdl: usage.sdl },
+  ]);
+  return {
+    usage,
+    users,
+    heavy,
+    supergraphSdl,
+    async close() {
+      await users.close();
+      await usage.close();
+    },
+  };
+}
+
+/** The checks both real gateways must pass, against the ledger's own numbers. */
+export async function expectCrossSubgraphQuery(gatewayUrl: string, fixture: FederationFixture, expect: (value: unknown) => any): Promise<void> {
+  const { data, errors } = await postGraphQL(gatewayUrl, '{ users { id name partnerUsage { calls tweets discoveries } } }');
+  expect(errors).toBeUndefined();
+  expect(data.users).toEqual([
+    ...fixture.heavy.map((user, index) => ({
+      id: user.sub,
+      name: `Heavy user ${index + 1}`,
+      partnerUsage: { calls: user.calls, tweets: user.tweets, discoveries: user.discoveries },
+    })),
+    { id: UNKNOWN_SUB, name: 'Never used the partner API', partnerUsage: null },
+  ]);
 }
