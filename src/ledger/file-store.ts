@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { STREAM_START } from './cursor.js';
 import { LedgerCorruptError, LedgerReadOnlyError } from './errors.js';
-import { encodeRecord, readRecords, type JournalScan } from './journal.js';
+import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock } from './lock.js';
 import { LedgerIndex } from './memory-index.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
@@ -167,6 +167,8 @@ export class FileLedgerStore implements LedgerStore {
     this.index.check(commit);
     const committedAt = Date.now();
     const record = encodeRecord({ seq: this.index.seq + 1, committedAt, commit });
+    // From here on the commit is its record: the caller's page can be collected while the fsync runs.
+    commit = undefined as never;
     try {
       await writeAll(journal, record);
       this.options.onCrashPoint?.('after-journal-write');
@@ -182,7 +184,9 @@ export class FileLedgerStore implements LedgerStore {
       throw error;
     }
     this.journalBytes += record.length;
-    this.index.apply(commit, committedAt);
+    // Decoded and applied in one synchronous stretch, these objects die young; the page they came
+    // from would otherwise survive into the old generation across the fsync and inflate the heap.
+    this.index.apply(decodeRecord(record).commit, committedAt);
     this.stats.commits += 1;
     this.commitsSinceSnapshot += 1;
     if (this.commitsSinceSnapshot >= this.options.snapshotEveryCommits || this.journalBytes >= this.options.snapshotEveryBytes) {

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import type { PartnerUsagePage } from '../usage/model.js';
 import { compareCursors, cursorDay, cursorMs, DAY_MS, isCursor } from './cursor.js';
 import { LedgerBadPageError, isLedgerError } from './errors.js';
-import type { LedgerStore } from './store.js';
+import type { LedgerCommit, LedgerStore } from './store.js';
 
 /**
  * Reads one page of the Arrays stream: at most `count` entries after `fromCursor`. A page with
@@ -144,12 +144,20 @@ export class LedgerFollower {
     const page = await probe.page(count);
     const entries = page.hasMore ? count : await probe.countEntries(count, this.density);
     if (this.stopped) return false;
-    this.committing = this.options.store.commit({ cursorBefore: from, cursorAfter: page.nextCursor, entries, users: page.entries });
-    if (page.hasMore) {
+    // Not awaited here: this frame, and the pages it holds, end now rather than after the fsync.
+    return this.commit({ cursorBefore: from, cursorAfter: page.nextCursor, entries, users: page.entries }, page.hasMore);
+  }
+
+  /** Commits a page; true when the stream has more after it. */
+  private async commit(commit: LedgerCommit, hasMore: boolean): Promise<boolean> {
+    const { cursorBefore: from, cursorAfter: next, entries } = commit;
+    this.committing = this.options.store.commit(commit);
+    commit = undefined as never;
+    if (hasMore) {
       // The vendor prepares the next page while the fsync runs; a read that fails is retried by the next step.
-      const next = this.options.source(page.nextCursor, size);
-      next.catch(() => undefined);
-      this.prefetch = { from: page.nextCursor, page: next };
+      const read = this.options.source(next, this.options.pageSize);
+      read.catch(() => undefined);
+      this.prefetch = { from: next, page: read };
     }
     try {
       await this.committing;
@@ -160,11 +168,11 @@ export class LedgerFollower {
     } finally {
       this.committing = null;
     }
-    this.cursor = page.nextCursor;
-    const spanMs = (cursorMs(page.nextCursor) ?? 0) - (cursorMs(from) ?? 0);
-    if (page.hasMore && from !== '0' && spanMs > 0) this.density = entries / spanMs;
-    this.state.caughtUp = !page.hasMore;
-    return page.hasMore;
+    this.cursor = next;
+    const spanMs = (cursorMs(next) ?? 0) - (cursorMs(from) ?? 0);
+    if (hasMore && from !== '0' && spanMs > 0) this.density = entries / spanMs;
+    this.state.caughtUp = !hasMore;
+    return hasMore;
   }
 
   private observe(page: PartnerUsagePage): void {

@@ -54,6 +54,11 @@ export function encodeRecord({ seq, committedAt, commit }: JournalRecord): Buffe
   return Buffer.concat([header, body]);
 }
 
+/** The record a frame made by `encodeRecord` holds. */
+export function decodeRecord(frame: Buffer): JournalRecord {
+  return decode(frame.subarray(HEADER_BYTES), 0);
+}
+
 export interface JournalScan {
   /** Bytes of intact records from the start; what follows is a torn write. */
   intactBytes: number;
