@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   let upstreamCalls = 0;
   const logger = createLogger({ level: 'warn' });
   const rss = rssSampler();
+  const cpuBefore = process.cpuUsage();
 
   const ingest = await timed(async () => {
     const ledger = await startPartnerLedger({
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
   const position = await ledger.store.position();
   if (position.entries !== ENTRIES) throw new Error(`ingested ${position.entries} entries, expected ${ENTRIES}`);
   const ingestPeakMb = rss.peakMb();
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
   const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
   const yoga = createGateway({ registry, logger, ledger });
@@ -133,11 +136,14 @@ async function main(): Promise<void> {
     command: COMMAND,
     date: new Date().toISOString(),
     node: process.version,
+    nodeFlags: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].filter((flag) => flag.startsWith('--max-')),
     cpus: (await import('node:os')).cpus().length,
     stream: { entries: ENTRIES, distinctSubs: SUBS, pageSize: PAGE, usersCounted: position.users },
     ingest: {
       seconds: round(ingest.ms / 1000, 2),
       entriesPerSecond: Math.round(ENTRIES / (ingest.ms / 1000)),
+      gatewayCpuSeconds: round(cpuSeconds, 2),
+      entriesPerGatewayCpuSecond: Math.round(ENTRIES / cpuSeconds),
       commits: position.pages,
       upstreamCalls,
       durable: 'one fsync per commit (journal), snapshots written to a temp file, fsync, rename, directory fsync',

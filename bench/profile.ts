@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from './lib/load.js';
@@ -9,7 +10,8 @@ import { SimulatorsClient } from './lib/simulators.js';
 /**
  * `npm run bench:profile [-- partner]`: our gateway under `node --cpu-prof` while it serves the
  * overview (or partnerUsage(first: 5000)) for 8 s at 32 connections; prints the functions with
- * the most self time. The .cpuprofile stays in bench/results/profiles/ for Chrome DevTools.
+ * the most self time, and our functions with the most total time. The .cpuprofile stays in
+ * bench/results/profiles/ for Chrome DevTools.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = join(root, 'bench/results/profiles');
@@ -20,6 +22,7 @@ const partner = process.argv.includes('partner');
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -27,11 +30,11 @@ interface CpuProfile {
 }
 
 try {
-  const sims = new SimulatorsClient(await startService('simulators', join(root, 'bench/services/simulators.ts'), {}));
+  const sims = SimulatorsClient.of(await startService('simulators', join(root, 'bench/services/simulators.ts'), {}));
   const ours = await startService(
     'ours',
     join(root, 'src/main.ts'),
-    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...sims.gatewayEnv() },
+    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: join(tmpdir(), `bench-profile-ledger-${process.pid}`), ...sims.gatewayEnv() },
     { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
   );
   const body = graphqlBody(partner ? PARTNER_USAGE_QUERY : OVERVIEW_QUERY);
@@ -46,13 +49,26 @@ const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
 if (file === undefined) throw new Error('no profile written');
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+const where = (frame: ProfileNode['callFrame']) =>
+  `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(`file://${root}`, '')}:${frame.lineNumber + 1}`;
 const self = new Map<string, number>();
+// Total time counts a function once per sample in which it is anywhere on the stack: what it
+// costs with everything it calls, which is what a cache in front of it would save.
+const total = new Map<string, number>();
 for (const id of profile.samples) {
-  const frame = byId.get(id)!.callFrame;
-  const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(`file://${root}`, '')}:${frame.lineNumber + 1}`;
-  self.set(where, (self.get(where) ?? 0) + 1);
+  const leaf = where(byId.get(id)!.callFrame);
+  self.set(leaf, (self.get(leaf) ?? 0) + 1);
+  const seen = new Set<string>();
+  for (let node: number | undefined = id; node !== undefined; node = parentOf.get(node)) seen.add(where(byId.get(node)!.callFrame));
+  for (const frame of seen) total.set(frame, (total.get(frame) ?? 0) + 1);
 }
-const total = profile.samples.length;
-for (const [where, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-  process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)} %  ${where}\n`);
-}
+const print = (title: string, counts: Map<string, number>, filter: (frame: string) => boolean) => {
+  process.stdout.write(`${title}\n`);
+  for (const [frame, count] of [...counts].filter(([frame]) => filter(frame)).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    process.stdout.write(`${((100 * count) / profile.samples.length).toFixed(1).padStart(5)} %  ${frame}\n`);
+  }
+};
+print('self time, every function:', self, () => true);
+print('total time (self and callees), our code:', total, (frame) => frame.includes(' src/') || frame.includes(' bench/'));

@@ -1,17 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { isCleanAnswer, runLoad, post, round, type LoadResult } from './lib/load.js';
 import { killAll, startService, type Service } from './lib/processes.js';
 import {
+  ENTITIES_QUERY,
   graphqlBody,
   HELLO_QUERY,
   MESH_OVERVIEW_QUERY,
   MESH_PARTNER_USAGE_QUERY,
   OVERVIEW_QUERY,
   PARTNER_USAGE_QUERY,
+  VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
@@ -26,10 +29,12 @@ const here = (path: string) => join(root, path);
 const quick = process.argv.includes('--quick');
 
 const PLAN = quick
-  ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, soakRequests: 20_000, soakSeconds: 2, ledgerSeconds: 20 }
-  : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120 };
-/** Connections of each scenario: (a) enough to saturate 2 cores, (b) and (c) a dashboard's worth. */
-const CONNECTIONS = { overview: 32, cold: 4, partner: 8, soak: 256 };
+  ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, entitiesSeconds: 1, soakRequests: 10_000, soakSeconds: 2, ledgerSeconds: 20 }
+  : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, entitiesSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120 };
+/** Connections of each scenario: (a) enough to saturate 2 cores, (b), (c) and (e) a dashboard's or a router's worth. */
+const CONNECTIONS = { overview: 32, cold: 4, partner: 8, entities: 8, soak: 256 };
+/** Partner users per `_entities` call in (e). */
+const ENTITIES = 1000;
 /**
  * (b) is about latency, so it runs at a fixed rate every target sustains: 5 overviews a second is
  * 300 Sharpe calls a minute, within the 600 a minute Sharpe's simulator reports as its limit and
@@ -49,8 +54,21 @@ const CACHE_OFF_ENV = { UPSTREAM_CACHE_TTL_SECONDS: '0' };
  */
 const RATE_BUDGET_ENV = Object.fromEntries(VENDORS.map((vendor) => [`${vendor.toUpperCase()}_RATE_LIMIT_PER_MINUTE`, '100000']));
 
-/** `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line (nothing logs per request at info). */
-const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+/**
+ * `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line
+ * (nothing logs per request at info). The ledger follower of each gateway catches up with the
+ * Arrays stream as it starts; its later polls (every 15 s by default) would land among the calls
+ * counted per query, so they are pushed past the run.
+ */
+const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ARRAYS_POLL_INTERVAL_MS: '86400000' };
+
+/** Every gateway keeps its ledger in a directory of its own (one ledger per directory: a lock). */
+const dataDirs: string[] = [];
+function dataDir(): { DATA_DIR: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
+  dataDirs.push(dir);
+  return { DATA_DIR: dir };
+}
 
 interface TargetResult extends LoadResult {
   target: string;
@@ -65,14 +83,16 @@ interface TargetResult extends LoadResult {
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - started) / 1000)}s] ${message}\n`);
-  const simService = await startService('simulators', here('bench/services/simulators.ts'), {});
-  const sims = new SimulatorsClient(simService);
+  const [simService, plainGateway] = await Promise.all([startService('simulators', here('bench/services/simulators.ts'), {}), buildPlainGateway()]);
+  const sims = SimulatorsClient.of(simService);
   const env = { ...GATEWAY_ENV, ...RATE_BUDGET_ENV, ...sims.gatewayEnv() };
-  log('simulators up; starting our gateway, the peers and the baselines');
+  log('simulators up; starting our gateways, the peers and the baselines');
 
-  const [ours, oursCold, apollo, mesh, yogaHello] = await Promise.all([
-    startService('ours', here('src/main.ts'), env),
-    startService('ours (cache off)', here('src/main.ts'), { ...env, ...CACHE_OFF_ENV }),
+  const [ours, oursCold, oursPlain, oursDemo, apollo, mesh, yogaHello] = await Promise.all([
+    startService('ours', here('src/main.ts'), { ...env, ...dataDir() }),
+    startService('ours (cache off)', here('src/main.ts'), { ...env, ...CACHE_OFF_ENV, ...dataDir() }),
+    startService('ours (plain node, bundled)', plainGateway, { ...env, ...dataDir() }, { plain: true }),
+    startService('ours (demo mode, ledger)', here('src/main.ts'), { ...GATEWAY_ENV, GATEWAY_DEMO: '1', ...dataDir() }),
     startService('Apollo Server 5 + datasource-rest', here('bench/peers/apollo/server.ts'), env),
     startService('GraphQL Mesh (Hive Gateway runtime)', here('bench/peers/mesh/server.ts'), env, { timeoutMs: 60_000 }),
     startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
@@ -86,14 +106,15 @@ async function main(): Promise<void> {
     BENCH_RESPONSE_FILE: responseFile,
     BENCH_RESPONSE_CONTENT_TYPE: overview.contentType,
   });
-  const idleRss = Object.fromEntries([ours, oursCold, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
+  const idleRss = Object.fromEntries([ours, oursCold, oursPlain, oursDemo, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
   const sameData = await checkSameData(ours, apollo, mesh, overview.text);
   log(`answers checked: ${JSON.stringify(sameData)}`);
 
-  const countCalls = async (target: Service, body: string) => {
-    // Calls still in flight from the load run would be joined (single-flight) and go uncounted.
-    await new Promise((resolve) => setTimeout(resolve, quick ? 300 : 1000));
-    await sims.resetHits();
+  const countCalls = async (target: Service, body: string, vendors: SimulatorsClient) => {
+    // Calls still in flight from the load run would be joined (single-flight) and go uncounted,
+    // and answers reused within the response cache's TTL (1 s) would not be counted at all.
+    await new Promise((resolve) => setTimeout(resolve, quick ? 1100 : 1500));
+    await vendors.resetHits();
     const times: number[] = [];
     let clean = 0;
     for (let i = 0; i < CALL_SAMPLES; i += 1) {
@@ -102,7 +123,7 @@ async function main(): Promise<void> {
       times.push(performance.now() - start);
       if (answer.status === 200 && isCleanAnswer(answer.text)) clean += 1;
     }
-    const hits = await sims.hits();
+    const hits = await vendors.hits();
     const perQuery = Object.fromEntries(VENDORS.map((vendor) => [vendor, round(hits[vendor] / CALL_SAMPLES, 2)])) as Record<Vendor, number>;
     return {
       upstreamCallsPerQuery: { ...perQuery, total: round(VENDORS.reduce((sum, vendor) => sum + perQuery[vendor], 0), 2) },
@@ -110,12 +131,19 @@ async function main(): Promise<void> {
       sequentialClean: `${clean}/${CALL_SAMPLES}`,
     };
   };
-  const measure = async (target: Service, body: string, connections: number, seconds: number, calls: boolean, rate?: number): Promise<TargetResult> => {
+  const measure = async (
+    target: Service,
+    body: string,
+    connections: number,
+    seconds: number,
+    calls: SimulatorsClient | null,
+    rate?: number,
+  ): Promise<TargetResult> => {
     const bounds = { body, connections, ...(rate === undefined ? {} : { ratePerSecond: rate }) };
     await runLoad(target, { ...bounds, durationSeconds: PLAN.warmupSeconds });
     const result = await runLoad(target, { ...bounds, durationSeconds: seconds });
     log(`${target.name}: ${result.requestsPerSecond} answers/s (${result.cleanPerSecond} clean), p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, failures ${result.failures}`);
-    return { target: target.name, ...result, ...(calls ? await countCalls(target, body) : {}) };
+    return { target: target.name, ...result, ...(calls === null ? {} : await countCalls(target, body, calls)) };
   };
 
   const overviewBody = graphqlBody(OVERVIEW_QUERY);
@@ -124,13 +152,13 @@ async function main(): Promise<void> {
   log(`(b) cold fan-out: cache off, every vendor +${VENDOR_LATENCY_MS} ms`);
   await sims.setLatency(VENDOR_LATENCY_MS);
   let scenarioB: TargetResult[];
-  let slowestVendorP50Ms: number;
+  let vendorLatency: { slowestVendorP50Ms: number; allAtOnceP50Ms: number };
   try {
-    slowestVendorP50Ms = await slowestVendorP50(sims);
+    vendorLatency = await vendorLatencies(sims);
     scenarioB = [
-      await measure(oursCold, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
-      await measure(apollo, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
-      await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, true, COLD_RATE_PER_SECOND),
+      await measure(oursCold, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
+      await measure(apollo, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
+      await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
     ];
   } finally {
     await sims.setLatency(null);
@@ -138,24 +166,30 @@ async function main(): Promise<void> {
 
   log('(a) overview, cache warm');
   const scenarioA = [
-    await measure(ours, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
-    await measure(apollo, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
-    await measure(mesh, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, true),
-    await measure(bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, false),
-    await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, false),
+    await measure(ours, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(apollo, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(mesh, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, null),
+    await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, null),
   ];
 
   log('(c) partnerUsage(first: 5000)');
   const partnerBody = graphqlBody(PARTNER_USAGE_QUERY);
   const scenarioC = [
-    await measure(ours, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, true),
-    await measure(apollo, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, true),
-    await measure(mesh, graphqlBody(MESH_PARTNER_USAGE_QUERY), CONNECTIONS.partner, PLAN.partnerSeconds, true),
+    await measure(ours, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(apollo, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(mesh, graphqlBody(MESH_PARTNER_USAGE_QUERY), CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];
 
-  log(`memory: ${PLAN.soakRequests} overview requests over ${CONNECTIONS.soak} connections`);
-  const memory = await soak(ours, overviewBody);
-  log(`memory: ${JSON.stringify(memory)}`);
+  log(`(e) _entities with ${ENTITIES} partner users (demo mode, ledger)`);
+  const entities = await entitiesScenario(oursDemo, measure);
+
+  const memory = [];
+  for (const target of [ours, oursPlain]) {
+    log(`memory: ${PLAN.soakRequests} overview requests over ${CONNECTIONS.soak} connections to ${target.name}`);
+    memory.push(await soak(target, overviewBody));
+    log(`memory: ${JSON.stringify(memory.at(-1))}`);
+  }
 
   log('(d) ledger ingestion');
   const ledger = await runLedger();
@@ -170,15 +204,15 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
     },
-    plan: { ...PLAN, connections: CONNECTIONS, coldRatePerSecond: COLD_RATE_PER_SECOND, rateBudgetEnv: RATE_BUDGET_ENV, vendorLatencyMs: VENDOR_LATENCY_MS, callSamples: CALL_SAMPLES, cacheOffEnv: CACHE_OFF_ENV },
+    plan: { ...PLAN, connections: CONNECTIONS, entities: ENTITIES, coldRatePerSecond: COLD_RATE_PER_SECOND, rateBudgetEnv: RATE_BUDGET_ENV, vendorLatencyMs: VENDOR_LATENCY_MS, callSamples: CALL_SAMPLES, cacheOffEnv: CACHE_OFF_ENV },
     sameData,
     idleRssMiB: idleRss,
     scenarios: {
       overviewWarm: scenarioA,
-      coldFanOut: { slowestVendorP50Ms, results: scenarioB },
+      coldFanOut: { ...vendorLatency, results: scenarioB },
       partnerUsage5000: scenarioC,
       ledgerIngestion: ledger,
-      entities1000: { status: 'not yet available', reason: 'federation `_entities` for partner users has not landed yet' },
+      entities1000: entities,
     },
     memory,
     durationSeconds: round((Date.now() - started) / 1000),
@@ -201,7 +235,7 @@ function assertClean(target: Service, answer: { status: number; text: string }):
   }
 }
 
-/** Ours and Apollo serve the same schema: their data must be equal but for fetch times. Mesh reads raw vendor fields. */
+/** Ours and Apollo answer the overview in the same shape: their data must be equal but for fetch times. Mesh reads raw vendor fields. */
 async function checkSameData(ours: Service, apollo: Service, mesh: Service, oursText: string) {
   const withoutTimes = (text: string) => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)));
   const apolloText = (await post(apollo, graphqlBody(OVERVIEW_QUERY))).text;
@@ -217,29 +251,70 @@ async function checkSameData(ours: Service, apollo: Service, mesh: Service, ours
   };
 }
 
-/** Median latency of each vendor endpoint our overview calls, under the current fault; the largest. */
-async function slowestVendorP50(sims: SimulatorsClient): Promise<number> {
-  const paths: Record<Vendor, string[]> = {
-    arrays: ['/v1/partner/usage?from_id=0&count=1000'],
-    anylayer: ['/v1/developer/usage'],
-    sharpe: ['/v1/usage'],
-    faraday: ['/v1/usages', '/v1/accounts/current/usage'],
+/**
+ * Median latency of each vendor endpoint our overview calls, under the current fault, each alone;
+ * the largest of them is "the slowest vendor". Also the median of the five called at once, as a
+ * perfect fan-out would call them: the simulators share one process, so their answers to five
+ * simultaneous calls leave it one after another, and no gateway can answer before the last.
+ */
+async function vendorLatencies(sims: SimulatorsClient): Promise<{ slowestVendorP50Ms: number; allAtOnceP50Ms: number }> {
+  const call = async (vendor: Vendor, path: string) => {
+    const { baseUrl, credential } = sims.vendors[vendor];
+    const response = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${credential}`, 'x-service-token': credential } });
+    await response.arrayBuffer();
+  };
+  const timed = async (run: () => Promise<unknown>) => {
+    const times: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const start = performance.now();
+      await run();
+      times.push(performance.now() - start);
+    }
+    return median(times);
   };
   let slowest = 0;
-  for (const vendor of VENDORS) {
-    const { baseUrl, credential } = sims.vendors[vendor];
-    for (const path of paths[vendor]) {
-      const times: number[] = [];
-      for (let i = 0; i < 9; i += 1) {
-        const start = performance.now();
-        const response = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${credential}`, 'x-service-token': credential } });
-        await response.arrayBuffer();
-        times.push(performance.now() - start);
-      }
-      slowest = Math.max(slowest, median(times));
-    }
+  for (const [vendor, path] of VENDOR_OVERVIEW_CALLS) slowest = Math.max(slowest, await timed(() => call(vendor, path)));
+  const allAtOnce = await timed(() => Promise.all(VENDOR_OVERVIEW_CALLS.map(([vendor, path]) => call(vendor, path))));
+  return { slowestVendorP50Ms: round(slowest), allAtOnceP50Ms: round(allAtOnce) };
+}
+
+/**
+ * Scenario (e): a demo-mode gateway (its own simulators, its ledger following their Arrays
+ * stream) answers `_entities` for 1,000 PartnerUser representations, as a federation router
+ * would send them. Measured once the ledger has caught up; the subs are the ledger's heaviest.
+ */
+async function entitiesScenario(target: Service, measure: (target: Service, body: string, connections: number, seconds: number, calls: SimulatorsClient | null) => Promise<TargetResult>) {
+  const ask = async <T>(query: string): Promise<T> => {
+    const answer = await post(target, graphqlBody(query));
+    assertClean(target, answer);
+    return (JSON.parse(answer.text) as { data: T }).data;
+  };
+  const started = Date.now();
+  while (!(await ask<{ partnerLedger: { caughtUp: boolean } }>('{ partnerLedger { caughtUp } }')).partnerLedger.caughtUp) {
+    if (Date.now() - started > 60_000) throw new Error(`${target.name}: the ledger did not catch up within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return round(slowest);
+  const users = await ask<{ partnerUsers: { edges: { node: { sub: string } }[] } }>(`{ partnerUsers(first: ${ENTITIES}) { edges { node { sub } } } }`);
+  const representations = users.partnerUsers.edges.map(({ node }) => ({ __typename: 'PartnerUser', sub: node.sub }));
+  if (representations.length !== ENTITIES) throw new Error(`${target.name}: the ledger holds ${representations.length} partner users, not ${ENTITIES}`);
+  const body = JSON.stringify({ query: ENTITIES_QUERY, variables: { representations } });
+  const answer = await post(target, body);
+  assertClean(target, answer);
+  const resolved = (JSON.parse(answer.text) as { data: { _entities: unknown[] } }).data._entities.filter((entity) => entity !== null).length;
+  const providers = await ask<{ providers: { id: string; origin: string }[] }>('{ providers { id origin } }');
+  const origin = (vendor: Vendor) => providers.providers.find((provider) => provider.id === vendor.toUpperCase())!.origin;
+  // The demo simulators' admin routes take no credential.
+  const demoSims = new SimulatorsClient(Object.fromEntries(VENDORS.map((vendor) => [vendor, { baseUrl: origin(vendor), credential: '' }])) as Record<Vendor, { baseUrl: string; credential: string }>);
+  const result = await measure(target, body, CONNECTIONS.entities, PLAN.entitiesSeconds, demoSims);
+  return { representations: ENTITIES, resolved, ledgerCaughtUpAfterSeconds: round((Date.now() - started) / 1000), results: [result] };
+}
+
+/** Bundles our gateway for plain node, so its memory can be measured without the tsx loader. */
+async function buildPlainGateway(): Promise<string> {
+  // Inside node_modules so the bundle's bare imports resolve to this project's packages.
+  const outfile = here('node_modules/.cache/bench/main.mjs');
+  await build({ entryPoints: [here('src/main.ts')], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  return outfile;
 }
 
 function median(values: number[]): number {
@@ -293,4 +368,7 @@ main()
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   })
-  .finally(killAll);
+  .finally(() => {
+    killAll();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });

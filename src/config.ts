@@ -32,6 +32,12 @@ export interface GatewayConfig {
   ledger: LedgerConfig;
   /** How the host graph names the user entity this subgraph adds `partnerUsage` to. */
   federation: FederationConfig;
+  /**
+   * How long a whole answer is reused for identical requests, ms; 0 is off. `RESPONSE_CACHE_TTL_MS`
+   * (0 to 1000), default 1000, lowered to the shortest vendor cache TTL: with a vendor's cache off,
+   * so is this one, and no answer is ever more than this much older than its vendor data allows.
+   */
+  responseCacheTtlMs: number;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -109,6 +115,13 @@ const integerIn = (min: number, max: number, fallback: number) =>
  * further. Arrays and Faraday document none: 60, a conservative guess to raise by configuration.
  */
 export const DEFAULT_RATE_LIMITS: Record<ProviderId, number> = { ARRAYS: 60, ANYLAYER: 60, SHARPE: 30, FARADAY: 60 };
+
+/**
+ * In demo mode the vendors are our simulators, so the budgets default to what they allow (the
+ * Sharpe simulator enforces 600 a minute; the others enforce none): the demo ledger then catches
+ * up in seconds instead of minutes. `<VENDOR>_RATE_LIMIT_PER_MINUTE` still overrides.
+ */
+export const DEMO_RATE_LIMITS: Record<ProviderId, number> = { ARRAYS: 600, ANYLAYER: 600, SHARPE: 600, FARADAY: 600 };
 
 /** Per-vendor settings: `<VENDOR>_<suffix>`, falling back to the `UPSTREAM_<suffix>` default. */
 const VENDOR_SETTINGS = {
@@ -193,6 +206,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().optional().transform((value) => value ?? './data'),
   FEDERATION_USER_TYPE: graphqlName('User'),
   FEDERATION_USER_KEY: graphqlName('id'),
+  RESPONSE_CACHE_TTL_MS: integerIn(0, 1000, 1000),
   ...Object.fromEntries(
     Object.values(VENDOR_ENV).flatMap((names) => [
       [names.baseUrl, baseUrl],
@@ -242,10 +256,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     vendors[id] = { baseUrl: url, credential: secret };
   }
-  const upstream = upstreamConfig(values, problems);
+  const demo = (values.GATEWAY_DEMO as boolean | undefined) ?? Object.keys(vendors).length === 0;
+  const upstream = upstreamConfig(values, problems, demo ? DEMO_RATE_LIMITS : DEFAULT_RATE_LIMITS);
   if (problems.length > 0) throw new ConfigError(problems);
-  const demoSetting = values.GATEWAY_DEMO as boolean | undefined;
-  const demo = demoSetting ?? Object.keys(vendors).length === 0;
   return {
     port: values.PORT as number,
     host: values.HOST as string,
@@ -260,6 +273,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: values.DATA_DIR as string,
     },
     federation: { typeName: values.FEDERATION_USER_TYPE as string, keyField: values.FEDERATION_USER_KEY as string },
+    responseCacheTtlMs: Math.min(
+      values.RESPONSE_CACHE_TTL_MS as number,
+      ...PROVIDER_IDS.map((id) => upstream.policies[id].cacheTtlMs),
+    ),
   };
 }
 
@@ -268,7 +285,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  * deadlines within its whole-call deadline, and that within the gateway's own request deadline
  * (retries, backoff and budget waits all happen inside the whole-call deadline).
  */
-function upstreamConfig(values: Record<string, string | number | boolean | undefined>, problems: string[]): UpstreamConfig {
+function upstreamConfig(
+  values: Record<string, string | number | boolean | undefined>,
+  problems: string[],
+  rateLimits: Record<ProviderId, number>,
+): UpstreamConfig {
   const number = (name: string) => values[name] as number;
   const vendorNumber = (id: ProviderId, suffix: keyof typeof VENDOR_SETTINGS, fallback: number) =>
     (values[vendorVariable(id, suffix)] as number | undefined) ?? fallback;
@@ -312,7 +333,7 @@ function upstreamConfig(values: Record<string, string | number | boolean | undef
         windowMs: number('UPSTREAM_BREAKER_WINDOW_MS'),
         openMs: number('UPSTREAM_BREAKER_OPEN_MS'),
       },
-      rateLimitPerMinute: vendorNumber(id, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMITS[id]),
+      rateLimitPerMinute: vendorNumber(id, 'RATE_LIMIT_PER_MINUTE', rateLimits[id]),
       cacheTtlMs: vendorNumber(id, 'CACHE_TTL_SECONDS', number('UPSTREAM_CACHE_TTL_SECONDS')) * 1000,
       staleIfErrorMs: number('STALE_IF_ERROR_SECONDS') * 1000,
     };

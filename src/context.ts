@@ -6,8 +6,8 @@ import type { DailyQuery, DailyUsage } from './ledger/store.js';
 import type { PartnerUserTotals } from './ledger/types.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import { accountFromApiKeyUsage } from './providers/anylayer/to-usage.js';
-import { accountFromPartnerPage } from './providers/arrays/to-usage.js';
+import { accountOfApiKeyUsage } from './providers/anylayer/to-usage.js';
+import { accountOfPartnerPage } from './providers/arrays/to-usage.js';
 import {
   DEFAULT_API_KEY_USAGE_QUERY,
   type AccountUsage,
@@ -102,13 +102,14 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
     { cacheKeyFn: argumentsKey },
   );
   // Arrays and Anylayer accounts are views of calls other fields make too; going through those
-  // loaders lets `account` and `partnerUsage`/`apiKeyUsage` in one operation share one call.
+  // loaders lets `account` and `partnerUsage`/`apiKeyUsage` in one operation share one call. The
+  // views are built once per cached answer, not once per request.
   const account = new DataLoader<ProviderId, AccountUsage>(
     parallel(async (id) => {
       const provider = registry.get(id);
       if (!provider) throw new ProviderNotConfiguredError(id);
-      if (id === 'ARRAYS') return accountFromPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE));
-      if (id === 'ANYLAYER') return accountFromApiKeyUsage(await apiKeyUsage.load(DEFAULT_API_KEY_USAGE_QUERY));
+      if (id === 'ARRAYS') return accountOfPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE));
+      if (id === 'ANYLAYER') return accountOfApiKeyUsage(await apiKeyUsage.load(DEFAULT_API_KEY_USAGE_QUERY));
       return provider.client.fetchAccount();
     }),
   );

@@ -5,6 +5,7 @@ import { createContext, type GatewayContext } from './context.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
+import { useResponseCache } from './response-cache.js';
 import { createErrorMask } from './schema/errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
@@ -19,11 +20,16 @@ export interface GatewayDeps {
   ledger?: PartnerLedger | null;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
   schema?: GraphQLSchema;
+  /**
+   * How long a whole answer is reused for identical requests, ms (see `useResponseCache`). Default
+   * 0, off; `startGateway` passes `RESPONSE_CACHE_TTL_MS` as the configuration resolved it.
+   */
+  responseCacheTtlMs?: number;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
-export function createGateway({ registry, logger, graphiql = true, ledger = null, schema = buildSchema() }: GatewayDeps): Gateway {
+export function createGateway({ registry, logger, graphiql = true, ledger = null, schema = buildSchema(), responseCacheTtlMs = 0 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -34,6 +40,7 @@ export function createGateway({ registry, logger, graphiql = true, ledger = null
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
       // trace carries errors too, so they get the same mask as the response.
       useApolloInlineTrace({ rewriteError: (error) => toGraphQLError(maskError(error)) }),
+      useResponseCache({ ttlMs: responseCacheTtlMs }),
     ],
     graphiql: graphiql ? { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     landingPage: false,

@@ -9,7 +9,6 @@ import { ArraysClient } from './providers/arrays/client.js';
 import { createProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import { startSimulators, type Simulators } from './simulators/index.js';
 import { MemoryCache } from './upstream/cache.js';
-import { UpstreamHttp } from './upstream/http.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import type { ProviderId } from './usage/model.js';
 
@@ -43,17 +42,23 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     logger: log,
   });
   const registry = createProviderRegistry(settings, upstream);
-  let ledger: { running: RunningPartnerLedger; http: UpstreamHttp } | null = null;
+  let ledger: RunningPartnerLedger | null = null;
   if (settings.ARRAYS) {
     try {
-      ledger = await startLedger(config, settings.ARRAYS, log);
+      ledger = await startLedger(config, settings.ARRAYS, upstream, log);
     } catch (error) {
       await upstream.close();
       await simulators?.close();
       throw error;
     }
   }
-  const yoga = createGateway({ registry, logger: log, ledger: ledger?.running ?? null, schema: buildSchema(config.federation) });
+  const yoga = createGateway({
+    registry,
+    logger: log,
+    ledger,
+    schema: buildSchema(config.federation),
+    responseCacheTtlMs: config.responseCacheTtlMs,
+  });
   const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
@@ -71,8 +76,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await ledger?.running.close();
-      await ledger?.http.close();
+      await ledger?.close();
       await upstream.close();
       await simulators?.close();
     },
@@ -80,31 +84,25 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
 }
 
 /**
- * The partner ledger and the follower's own Arrays client. That client is a plain one on purpose:
- * the follower must read fresh pages, reads each page once (caching them would only evict what
- * user queries share), must not spend the rate budget user queries need while it catches up, and
- * backs off by itself, honouring Retry-After.
+ * The partner ledger, following the stream with its own Arrays client on the shared channel: the
+ * vendor's rate budget and breaker count every call we make, the follower's included. Its calls
+ * are background ones: never cached (it must see the head as it is now, and reads each page
+ * once) and leaving part of the budget to user queries while it catches up.
  */
-async function startLedger(
-  config: GatewayConfig,
-  arrays: ProviderSetting,
-  log: Logger,
-): Promise<{ running: RunningPartnerLedger; http: UpstreamHttp }> {
-  const http = new UpstreamHttp({ timeoutMs: config.upstream.policies.ARRAYS.timeoutMs });
-  const client = new ArraysClient({ baseUrl: arrays.baseUrl, credential: arrays.credential, http });
-  try {
-    const running = await startPartnerLedger({
-      dir: config.ledger.dataDir,
-      startCursor: config.ledger.startCursor,
-      pollIntervalMs: config.ledger.pollIntervalMs,
-      source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
-      logger: log,
-    });
-    return { running, http };
-  } catch (error) {
-    await http.close();
-    throw error;
-  }
+function startLedger(config: GatewayConfig, arrays: ProviderSetting, upstream: ResilientUpstream, log: Logger): Promise<RunningPartnerLedger> {
+  const client = new ArraysClient({
+    baseUrl: arrays.baseUrl,
+    credential: arrays.credential,
+    channel: upstream.channel('ARRAYS', arrays.credential),
+    priority: 'background',
+  });
+  return startPartnerLedger({
+    dir: config.ledger.dataDir,
+    startCursor: config.ledger.startCursor,
+    pollIntervalMs: config.ledger.pollIntervalMs,
+    source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
+    logger: log,
+  });
 }
 
 /**

@@ -72,7 +72,7 @@ describe('loadConfig', () => {
   });
 
   it('gives every vendor the documented resilience defaults, with rate budgets per vendor tier', () => {
-    const { upstream } = loadConfig({});
+    const { upstream } = loadConfig({ GATEWAY_DEMO: '0' });
     expect(upstream).toMatchObject({ cacheMaxEntries: 1000, cacheMaxBytes: 64 * 1024 * 1024, requestTimeoutMs: 10_000 });
     expect(upstream.policies.ANYLAYER).toEqual({
       connectTimeoutMs: 2000,
@@ -98,6 +98,7 @@ describe('loadConfig', () => {
 
   it('reads shared UPSTREAM_* settings and per-vendor overrides', () => {
     const { upstream } = loadConfig({
+      GATEWAY_DEMO: '0',
       UPSTREAM_CONNECT_TIMEOUT_MS: '500',
       UPSTREAM_HEADERS_TIMEOUT_MS: '1500',
       UPSTREAM_TIMEOUT_MS: '3000',
@@ -181,5 +182,16 @@ describe('loadConfig: the partner usage ledger', () => {
       'ARRAYS_POLL_INTERVAL_MS: expected a whole number from 100 to 86400000 (got "10")',
     ]);
     expect(problemsOf({ ARRAYS_POLL_INTERVAL_MS: '15s' })[0]).toMatch(/^ARRAYS_POLL_INTERVAL_MS: expected a whole number/);
+  });
+});
+
+describe('rate budgets by mode', () => {
+  it('default to the documented tiers with real vendors, and to what the simulators allow in demo mode', () => {
+    const real = loadConfig({ ANYLAYER_API_KEY: SECRET, ANYLAYER_BASE_URL: 'https://anylayer.test' });
+    expect(real.upstream.policies.ANYLAYER.rateLimitPerMinute).toBe(60);
+    expect(real.upstream.policies.SHARPE.rateLimitPerMinute).toBe(30);
+    const demo = loadConfig({});
+    expect(demo.upstream.policies.ARRAYS.rateLimitPerMinute).toBe(600);
+    expect(loadConfig({ ARRAYS_RATE_LIMIT_PER_MINUTE: '90' }).upstream.policies.ARRAYS.rateLimitPerMinute).toBe(90);
   });
 });

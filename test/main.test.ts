@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,9 +12,10 @@ const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 /** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for its URL. */
 async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-main-'));
   const child = spawn(TSX, ['src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -30,6 +34,7 @@ async function startMain(env: Record<string, string>): Promise<{ child: ChildPro
       reject(new Error(`exited with ${code}:\n${stderr}`));
     });
   });
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return { child, url, stderr: () => stderr };
 }
 

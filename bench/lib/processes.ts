@@ -32,12 +32,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.once('exit', killAll);
 
+/** Options of {@link startService}. */
+export interface ServiceOptions {
+  /** How long to wait for the announcement, ms. Default 30000. */
+  timeoutMs?: number;
+  /** Node flags before the script. Default none. */
+  nodeArgs?: string[];
+  /** Run a compiled JavaScript file with plain node, without the tsx loader. Default false. */
+  plain?: boolean;
+}
+
 /**
  * Spawns `node --import tsx <script>` with `env` and waits for its "gateway listening" line on
- * stderr. Every service runs through the same loader, so their RSS figures are comparable.
+ * stderr. Every service runs through the same loader, so their RSS figures are comparable; a
+ * `plain` one measures what that loader costs.
  */
-export function startService(name: string, script: string, env: Record<string, string>, options: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<Service> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script], {
+export function startService(name: string, script: string, env: Record<string, string>, options: ServiceOptions = {}): Promise<Service> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.plain ? [] : ['--import', 'tsx']), script], {
     env: { ...process.env, ...env, NODE_ENV: 'production' },
     stdio: ['pipe', 'ignore', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { DEFAULT_API_KEY_USAGE_QUERY } from '../../src/usage/model.js';
 import { queryParameters } from '../../src/providers/anylayer/client.js';
 import { ARRAYS_ACCOUNT_PAGE } from '../../src/context.js';
+import type { Vendor } from './simulators.js';
 
 /** Scenario (a) and (b): the README's overview over every vendor, for our schema (ours, Apollo). */
 export const OVERVIEW_QUERY = `{
@@ -40,6 +41,18 @@ export const MESH_PARTNER_USAGE_QUERY = `{
 }`;
 
 export const HELLO_QUERY = '{ hello }';
+
+/** Scenario (e): what a federation router sends for partner users, with `representations` as a variable. */
+export const ENTITIES_QUERY = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on PartnerUser { sub calls discoveries tweets } } }';
+
+/** The vendor calls behind one overview, with our gateway's parameters. */
+export const VENDOR_OVERVIEW_CALLS: readonly (readonly [Vendor, string])[] = [
+  ['arrays', `/v1/partner/usage?from_id=${ARRAYS_ACCOUNT_PAGE.fromCursor}&count=${ARRAYS_ACCOUNT_PAGE.count}`],
+  ['anylayer', `/v1/developer/usage?${new URLSearchParams(queryParameters(DEFAULT_API_KEY_USAGE_QUERY)).toString()}`],
+  ['sharpe', '/v1/usage'],
+  ['faraday', '/v1/usages'],
+  ['faraday', '/v1/accounts/current/usage'],
+];
 
 /** The JSON body of a POST /graphql. */
 export function graphqlBody(query: string): string {

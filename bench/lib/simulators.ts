@@ -8,12 +8,16 @@ export interface VendorEndpoint {
   credential: string;
 }
 
-/** The simulators' process, driven through their admin routes (`/__sim/*`, loopback only). */
+/**
+ * A set of vendor simulators driven through their admin routes (`/__sim/*`, loopback only): the
+ * harness's own process of them, or those a demo-mode gateway started (admin routes need no credential).
+ */
 export class SimulatorsClient {
-  readonly vendors: Record<Vendor, VendorEndpoint>;
+  constructor(readonly vendors: Record<Vendor, VendorEndpoint>) {}
 
-  constructor(service: Service) {
-    this.vendors = service.announcement.vendors as Record<Vendor, VendorEndpoint>;
+  /** The simulators of the bench's own simulator process, from its announcement. */
+  static of(service: Service): SimulatorsClient {
+    return new SimulatorsClient(service.announcement.vendors as Record<Vendor, VendorEndpoint>);
   }
 
   /** Environment that points a gateway (ours or a peer) at the simulators, demo mode off. */

@@ -167,7 +167,7 @@ export class FileLedgerStore implements LedgerStore {
     this.index.check(commit);
     const committedAt = Date.now();
     const record = encodeRecord({ seq: this.index.seq + 1, committedAt, commit });
-    // From here on the commit is its record: the caller's page can be collected while the fsync runs.
+    // From here on the commit is its record, and the caller's page can be collected during the fsync.
     commit = undefined as never;
     try {
       await writeAll(journal, record);
@@ -184,8 +184,8 @@ export class FileLedgerStore implements LedgerStore {
       throw error;
     }
     this.journalBytes += record.length;
-    // Decoded and applied in one synchronous stretch, these objects die young; the page they came
-    // from would otherwise survive into the old generation across the fsync and inflate the heap.
+    // Applied from the durable record, through the same decoding as recovery: what a reader sees
+    // now is exactly what a restart will rebuild.
     this.index.apply(decodeRecord(record).commit, committedAt);
     this.stats.commits += 1;
     this.commitsSinceSnapshot += 1;

@@ -152,7 +152,6 @@ export class LedgerFollower {
   private async commit(commit: LedgerCommit, hasMore: boolean): Promise<boolean> {
     const { cursorBefore: from, cursorAfter: next, entries } = commit;
     this.committing = this.options.store.commit(commit);
-    commit = undefined as never;
     if (hasMore) {
       // The vendor prepares the next page while the fsync runs; a read that fails is retried by the next step.
       const read = this.options.source(next, this.options.pageSize);

@@ -1,4 +1,5 @@
 import type { UpstreamHttp } from '../upstream/http.js';
+import type { RequestPriority } from '../upstream/rate-budget.js';
 import { passThroughChannel, type Fetched, type VendorChannel } from '../upstream/vendor-channel.js';
 import type {
   AccountUsage,
@@ -21,6 +22,11 @@ export interface VendorClientOptions {
   channel?: VendorChannel;
   /** Without `channel`: a bare transport, called once per request with nothing kept (unit tests). */
   http?: UpstreamHttp;
+  /**
+   * `background` for a job that can wait (the ledger follower): its calls skip the cache and
+   * leave part of the vendor's rate budget to user queries. Default `foreground`.
+   */
+  priority?: RequestPriority;
 }
 
 /** The client's channel: the one given, or a pass-through over the bare transport. */
@@ -61,4 +67,23 @@ export function endpointUrl(baseUrl: string, path: string, query?: Record<string
   const url = new URL(baseUrl.replace(/\/+$/, '') + path);
   for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
   return url;
+}
+
+/**
+ * `derive`, computed once per source object. The channel hands out the same object for as long
+ * as a vendor answer is cached and fresh, and a new one (or a stale copy) otherwise, so object
+ * identity means "the same answer" and the view of it cannot change. Views are shared, so like
+ * the cached values they come from they must never be modified. A derivation that throws is not
+ * remembered.
+ */
+export function viewOf<S extends object, V>(derive: (source: S) => V): (source: S) => V {
+  const views = new WeakMap<S, V>();
+  return (source) => {
+    let view = views.get(source);
+    if (view === undefined) {
+      view = derive(source);
+      views.set(source, view);
+    }
+    return view;
+  };
 }

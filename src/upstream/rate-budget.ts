@@ -2,6 +2,12 @@ import { SlidingWindow } from './sliding-window.js';
 
 const MINUTE_MS = 60_000;
 
+/** Whether a request serves a client now (`foreground`) or a job that can wait (`background`). */
+export type RequestPriority = 'foreground' | 'background';
+
+/** Share of every rate budget that background requests leave to foreground ones. */
+export const BACKGROUND_RESERVE = 0.25;
+
 /** Options of a {@link RateBudget}. */
 export interface RateBudgetOptions {
   /** Requests per minute the gateway may send; the vendor's documented tier. Required. */
@@ -46,11 +52,14 @@ export class RateBudget {
 
   /**
    * Takes one request's slot when there is one (returns 0, and the request must then be sent);
-   * otherwise returns how many ms until one frees up, and takes nothing.
+   * otherwise returns how many ms until one frees up, and takes nothing. A background request
+   * leaves BACKGROUND_RESERVE of the limit to foreground ones, so a ledger catching up never
+   * spends the budget user queries need.
    */
-  tryAcquire(now: number): number {
+  tryAcquire(now: number, priority: RequestPriority = 'foreground'): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
-    if (this.sent.count(now) >= this.limit) {
+    const usable = priority === 'background' ? this.limit - Math.floor(this.limit * BACKGROUND_RESERVE) : this.limit;
+    if (this.sent.count(now) >= usable) {
       const oldest = this.sent.oldest(now) ?? now;
       return Math.max(1, oldest + MINUTE_MS - now);
     }

@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import { PASS_THROUGH_POLICY, type VendorPolicy } from './policy.js';
-import { RateBudget } from './rate-budget.js';
+import { RateBudget, type RequestPriority } from './rate-budget.js';
 import { RetryBudget } from './retry-budget.js';
 import { decideRetry, fullJitterBackoff, type AttemptOutcome } from './retry-policy.js';
 import { SingleFlight } from './single-flight.js';
@@ -29,6 +29,12 @@ export interface ChannelCall<T> {
   interpret(response: UpstreamResponse, receivedAt: Date): T;
   /** Whether this value may be cached and shared. Default: yes. */
   cacheable?(value: T): boolean;
+  /**
+   * `background`: a job that can wait (the ledger follower). It neither reads nor fills the
+   * cache (it reads each answer once, and must see the vendor's current one) and leaves part of
+   * the rate budget to foreground calls. Default `foreground`.
+   */
+  priority?: RequestPriority;
   /** The vendor's own per-minute limit when the value reports one (it tightens the rate budget). */
   reportedRateLimit?(value: T): number | null;
 }
@@ -147,6 +153,10 @@ export class VendorChannel {
 
   /** The vendor's answer to `call`: from cache while fresh, else from the vendor (or stale on failure). */
   async fetch<T>(call: ChannelCall<T>): Promise<Fetched<T>> {
+    if (call.priority === 'background') {
+      const { value, receivedAt } = await this.callVendor(call);
+      return { value, fetchedAt: new Date(receivedAt), staleReason: null };
+    }
     const key = this.keyPrefix + call.url.href;
     const cached = await this.readCache(key);
     if (cached !== undefined && this.clock.now() - cached.fetchedAt < this.policy.cacheTtlMs) {
@@ -195,7 +205,7 @@ export class VendorChannel {
     const deadlineAt = this.clock.now() + this.policy.timeoutMs;
     let previous: UpstreamError | null = null;
     for (let retries = 0; ; retries += 1) {
-      const permit = await this.admit(deadlineAt, previous);
+      const permit = await this.admit(deadlineAt, previous, call.priority);
       if (retries === 0) this.retryBudget.recordRequest(this.clock.now());
       else this.retryBudget.recordRetry(this.clock.now());
       const { response, result } = await this.attempt(call, permit, deadlineAt);
@@ -248,7 +258,7 @@ export class VendorChannel {
    * slot before the deadline. Otherwise fails at once, with the previous attempt's error when
    * this would have been a retry (it says more than "no room").
    */
-  private async admit(deadlineAt: number, previous: UpstreamError | null): Promise<Permit> {
+  private async admit(deadlineAt: number, previous: UpstreamError | null, priority: RequestPriority = 'foreground'): Promise<Permit> {
     let now = this.clock.now();
     if (now >= deadlineAt) {
       throw previous ?? new UpstreamTimeoutError(`${this.provider}: no time left within ${this.policy.timeoutMs} ms`, { provider: this.provider });
@@ -264,7 +274,7 @@ export class VendorChannel {
       );
     }
     for (;;) {
-      const waitMs = this.rateBudget.tryAcquire(now);
+      const waitMs = this.rateBudget.tryAcquire(now, priority);
       if (waitMs === 0) return { probe: permit.probe };
       if (now + waitMs >= deadlineAt) {
         this.breaker.release(permit.probe);

@@ -222,3 +222,30 @@ describe('VendorChannel cache', () => {
     expect(new Set(results.map((result) => result.value)).size).toBe(1);
   });
 });
+
+describe('VendorChannel background calls (the ledger follower)', () => {
+  it('leave a quarter of the rate budget to foreground calls', async () => {
+    const transport = scriptedTransport([]);
+    const { vendor } = channel(transport, { rateLimitPerMinute: 8, timeoutMs: 1000 });
+    for (let sent = 0; sent < 6; sent += 1) await vendor.fetch({ ...call(`/p${sent}`), priority: 'background' });
+    await expect(vendor.fetch({ ...call('/p6'), priority: 'background' })).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    expect(transport.requests).toHaveLength(6);
+    // The reserved two slots are still there for user queries.
+    await vendor.fetch(call('/user-1'));
+    await vendor.fetch(call('/user-2'));
+    await expect(vendor.fetch(call('/user-3'))).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    expect(transport.requests).toHaveLength(8);
+  });
+
+  it('neither read nor fill the cache, but count in the breaker like every call', async () => {
+    const transport = scriptedTransport([{ status: 200, body: '{"n":1}' }, { status: 200, body: '{"n":2}' }, { status: 200, body: '{"n":3}' }]);
+    const { vendor } = channel(transport);
+    await expect(vendor.fetch(call())).resolves.toMatchObject({ value: { n: 1 } });
+    // A foreground answer is cached, yet the background call asks the vendor again...
+    await expect(vendor.fetch({ ...call(), priority: 'background' })).resolves.toMatchObject({ value: { n: 2 } });
+    // ...and does not replace what foreground calls are served.
+    await expect(vendor.fetch(call())).resolves.toMatchObject({ value: { n: 1 } });
+    expect(transport.requests).toHaveLength(2);
+    expect(vendor.health().breaker).toMatchObject({ calls: 2 });
+  });
+});

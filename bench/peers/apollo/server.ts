@@ -1,70 +1,249 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { RESTDataSource } from '@apollo/datasource-rest';
-import { loadConfig } from '../../../src/config.js';
-import { createContext, type GatewayContext } from '../../../src/context.js';
-import { createLogger } from '../../../src/logger.js';
-import { createProviderRegistry } from '../../../src/providers/registry.js';
-import { buildSchema } from '../../../src/schema/index.js';
-import { UpstreamHttp, type UpstreamRequest, type UpstreamResponse } from '../../../src/upstream/http.js';
-import { parseRetryAfter } from '../../../src/upstream/retry-after.js';
+import { RESTDataSource, type AugmentedRequest } from '@apollo/datasource-rest';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { announceListening, exitWithParent } from '../../lib/announce.js';
 
 /**
- * The Apollo Server peer: Apollo Server 5 serving the same schema and resolvers as ours, with every
- * vendor call made by `@apollo/datasource-rest` (its default fetcher) instead of our undici pools.
- * Same schema, same vendor adapters, same response bytes: what differs is the server and the
- * HTTP client, which is the choice a team would make when picking Apollo Server.
+ * The Apollo Server peer, built the way its documentation shows: Apollo Server 5, one
+ * `RESTDataSource` per vendor created per request (sharing the server's cache, which only keeps
+ * what the vendor's Cache-Control allows: here nothing), its own SDL for the overview and the
+ * partner stream, and resolvers that map vendor JSON to that shape. Nothing of our gateway is
+ * reused: no cache, no cross-request sharing; datasource-rest's own deduplication of identical
+ * GETs within one request is all there is. Vendor base URLs and credentials come from the same
+ * variables as our gateway's.
  */
-class VendorRestDataSource extends RESTDataSource {
-  constructor(private readonly timeoutMs: number) {
-    super();
+const typeDefs = /* GraphQL */ `
+  "Counters pass 2^31, so they cannot be Int."
+  scalar SafeInt
+  scalar DateTime
+  enum ProviderId { ARRAYS ANYLAYER SHARPE FARADAY }
+
+  type Query {
+    accounts: [AccountResult!]!
+    partnerUsage(first: Int = 1000, after: String = "0"): PartnerUsageConnection
+  }
+  type Provider { id: ProviderId! simulated: Boolean! }
+  type ProviderError { code: String! message: String! httpStatus: Int retryAfterSeconds: Int upstreamRequestId: String }
+  type AccountResult { provider: Provider! account: Account error: ProviderError }
+  type Quota { name: String! used: SafeInt! limit: SafeInt utilization: Float }
+  type UsageAlert { severity: String! message: String! }
+  type Account { quotas: [Quota!]! alerts: [UsageAlert!]! fetchedAt: DateTime! }
+
+  type EndpointCalls { endpoint: String! calls: SafeInt! }
+  type PartnerUsage { sub: ID! calls: SafeInt! discoveries: SafeInt! tweets: SafeInt! byEndpoint: [EndpointCalls!]! }
+  type PartnerUsageEdge { cursor: String! node: PartnerUsage! }
+  type PageInfo { endCursor: String! hasNextPage: Boolean! }
+  type PartnerUsageConnection { edges: [PartnerUsageEdge!]! pageInfo: PageInfo! }
+`;
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required for the Apollo peer`);
+  return value;
+}
+
+/** Bearer-token vendors; Arrays overrides the header. */
+class VendorAPI extends RESTDataSource {
+  constructor(
+    override baseURL: string,
+    protected readonly credential: string,
+    cache: KeyValueCache,
+  ) {
+    super({ cache });
   }
 
-  /** Every call goes out, as in our gateway with its cache off; our per-request DataLoaders dedupe. */
-  protected override requestDeduplicationPolicyFor() {
-    return { policy: 'do-not-deduplicate' as const };
+  protected override willSendRequest(_path: string, request: AugmentedRequest): void {
+    request.headers['authorization'] = `Bearer ${this.credential}`;
   }
 
-  /** Our vendor adapters read the text themselves (size cap, big-number checks, zod). */
-  protected override parseBody(response: Parameters<RESTDataSource['parseBody']>[0]): Promise<string> {
-    return response.text();
+  /** The same deadline our gateway gives a vendor by default. */
+  protected read<T>(path: string, params?: Record<string, string>): Promise<T> {
+    return super.get<T>(path, { params, signal: AbortSignal.timeout(8000) });
   }
+}
 
-  /** Vendor errors are data to our adapters (they map each vendor's error body), not exceptions. */
-  protected override async throwIfResponseIsError(): Promise<void> {}
+interface SharpeUsage {
+  data: { quota: { used: number; limit: number } };
+}
+interface FaradayLimit {
+  name: string;
+  limit: number;
+  usage: number;
+}
+interface AnylayerUsage {
+  data: { alerts: { severity: string; message: string }[] };
+}
+interface ArraysPage {
+  data: { sub: string; calls: number; discoveries: number; tweets: number; by_endpoint: Record<string, { calls: number }> }[];
+  pagination?: { next_cursor: string; has_more: boolean } | null;
+}
 
-  async call(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const { parsedBody, response } = await this.fetch<string>(request.url.toString(), {
-      method: 'GET',
-      headers: { accept: 'application/json', ...request.headers },
-      signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
+class SharpeAPI extends VendorAPI {
+  usage = () => this.read<SharpeUsage>('v1/usage');
+}
+class FaradayAPI extends VendorAPI {
+  limits = () => this.read<FaradayLimit[]>('v1/usages');
+  accountUsage = () => this.read<unknown>('v1/accounts/current/usage');
+}
+class AnylayerAPI extends VendorAPI {
+  usage = () =>
+    this.read<AnylayerUsage>('v1/developer/usage', {
+      timeframe: '24h',
+      granularity: 'hour',
+      include_breakdown: 'true',
+      include_errors: 'true',
+      include_latency: 'true',
+      sort_by: 'requests',
+      order: 'desc',
+      limit: '100',
+      offset: '0',
     });
-    const headers = Object.fromEntries(response.headers);
-    return { status: response.status, headers, text: parsedBody, retryAfterSeconds: parseRetryAfter(headers['retry-after']) };
+}
+class ArraysAPI extends VendorAPI {
+  protected override willSendRequest(_path: string, request: AugmentedRequest): void {
+    request.headers['x-service-token'] = this.credential;
   }
+  page = (fromId: string, count: number) => this.read<ArraysPage>('v1/partner/usage', { from_id: fromId, count: String(count) });
 }
 
-const config = loadConfig(process.env);
-/** The seam where datasource-rest replaces our undici transport under the same vendor clients. */
-class DataSourceTransport extends UpstreamHttp {
-  private readonly rest = new VendorRestDataSource(this.options.timeoutMs);
-
-  override get(request: UpstreamRequest): Promise<UpstreamResponse> {
-    return this.rest.call(request);
-  }
+interface DataSources {
+  arrays: ArraysAPI;
+  anylayer: AnylayerAPI;
+  sharpe: SharpeAPI;
+  faraday: FaradayAPI;
+}
+interface Context {
+  dataSources: DataSources;
 }
 
-const http = new DataSourceTransport({ timeoutMs: config.upstreamTimeoutMs });
-const registry = createProviderRegistry(
-  Object.fromEntries(Object.entries(config.vendors).map(([id, vendor]) => [id, { ...vendor, simulated: false }])),
-  http,
-);
-const logger = createLogger({ level: config.logLevel, secrets: registry.secrets() });
-const server = new ApolloServer<GatewayContext>({ schema: buildSchema() });
+interface Quota {
+  name: string;
+  used: number;
+  limit: number | null;
+}
+interface Account {
+  quotas: Quota[];
+  vendorAlerts: { severity: string; message: string }[];
+  fetchedAt: Date;
+}
+
+const utilization = (quota: Quota) => (quota.limit === null || quota.limit <= 0 ? null : quota.used / quota.limit);
+
+/** Alerts at 90 % and 100 % of a quota, the same rule and wording as our gateway's. */
+function quotaAlerts(quotas: Quota[]) {
+  return quotas.flatMap((quota) => {
+    const share = utilization(quota);
+    if (share === null || share < 0.9) return [];
+    const percent = Math.round(share * 100);
+    return [{ severity: share >= 1 ? 'CRITICAL' : 'WARNING', message: `${quota.name}: ${quota.used} of ${quota.limit} used (${percent}%)` }];
+  });
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+const accountOf: Record<keyof DataSources, (sources: DataSources) => Promise<Account>> = {
+  arrays: async ({ arrays }) => {
+    await arrays.page('0', 1000);
+    return { quotas: [], vendorAlerts: [], fetchedAt: new Date() };
+  },
+  anylayer: async ({ anylayer }) => {
+    const body = await anylayer.usage();
+    return { quotas: [], vendorAlerts: body.data.alerts.map((a) => ({ severity: a.severity.toUpperCase(), message: a.message })), fetchedAt: new Date() };
+  },
+  sharpe: async ({ sharpe }) => {
+    const { quota } = (await sharpe.usage()).data;
+    return { quotas: [{ name: 'monthly_requests', used: quota.used, limit: quota.limit }], vendorAlerts: [], fetchedAt: new Date() };
+  },
+  faraday: async ({ faraday }) => {
+    // An account is both endpoints, as in our gateway (its periods come from the second one).
+    const [limits] = await Promise.all([faraday.limits(), faraday.accountUsage()]);
+    const quotas = limits.map((item) => ({ name: item.name, used: item.usage, limit: item.limit })).sort(byName);
+    return { quotas, vendorAlerts: [], fetchedAt: new Date() };
+  },
+};
+
+/** What a failing vendor's entry says: datasource-rest throws a GraphQLError carrying the status. */
+function providerError(error: unknown) {
+  const status = (error as GraphQLError).extensions?.['response'] as { status?: number } | undefined;
+  const httpStatus = status?.status ?? null;
+  const code =
+    httpStatus === null
+      ? 'UPSTREAM_UNAVAILABLE'
+      : httpStatus === 429
+        ? 'UPSTREAM_RATE_LIMITED'
+        : httpStatus === 401 || httpStatus === 403
+          ? 'UPSTREAM_AUTH_FAILED'
+          : httpStatus >= 500
+            ? 'UPSTREAM_UNAVAILABLE'
+            : 'UPSTREAM_BAD_REQUEST';
+  return { code, message: error instanceof Error ? error.message : String(error), httpStatus, retryAfterSeconds: null, upstreamRequestId: null };
+}
+
+const resolvers = {
+  SafeInt: new GraphQLScalarType({
+    name: 'SafeInt',
+    serialize: (value) => {
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+      throw new GraphQLError(`SafeInt cannot represent ${String(value)}`);
+    },
+  }),
+  DateTime: new GraphQLScalarType({ name: 'DateTime', serialize: (value) => (value as Date).toISOString() }),
+  Query: {
+    accounts: (_root: unknown, _args: unknown, { dataSources }: Context) =>
+      Promise.all(
+        (Object.keys(accountOf) as (keyof DataSources)[]).map(async (vendor) => {
+          const provider = { id: vendor.toUpperCase(), simulated: false };
+          try {
+            return { provider, account: await accountOf[vendor](dataSources), error: null };
+          } catch (error) {
+            return { provider, account: null, error: providerError(error) };
+          }
+        }),
+      ),
+    partnerUsage: async (_root: unknown, args: { first: number; after: string }, { dataSources }: Context) => {
+      const edges: { cursor: string; node: ArraysPage['data'][number] }[] = [];
+      let cursor = args.after;
+      let hasNextPage = true;
+      for (let remaining = args.first; remaining > 0 && hasNextPage; remaining -= 5000) {
+        const page = await dataSources.arrays.page(cursor, Math.min(5000, remaining));
+        const next = page.pagination?.next_cursor ?? cursor;
+        for (const node of page.data) edges.push({ cursor: next, node });
+        hasNextPage = page.pagination?.has_more ?? false;
+        if (next === cursor) break;
+        cursor = next;
+      }
+      return { edges, pageInfo: { endCursor: cursor, hasNextPage } };
+    },
+  },
+  Account: {
+    alerts: (account: Account) => [...account.vendorAlerts, ...quotaAlerts(account.quotas)],
+  },
+  Quota: { utilization },
+  PartnerUsage: {
+    byEndpoint: (usage: ArraysPage['data'][number]) =>
+      Object.keys(usage.by_endpoint)
+        .sort()
+        .map((endpoint) => ({ endpoint, calls: usage.by_endpoint[endpoint]!.calls })),
+  },
+};
+
+const server = new ApolloServer<Context>({ typeDefs, resolvers });
 const { url } = await startStandaloneServer(server, {
   listen: { port: 0, host: '127.0.0.1' },
-  context: async () => createContext(registry, logger),
+  context: async () => {
+    const { cache } = server;
+    const base = (name: string) => `${env(name).replace(/\/+$/, '')}/`;
+    return {
+      dataSources: {
+        arrays: new ArraysAPI(base('ARRAYS_BASE_URL'), env('ARRAYS_SERVICE_TOKEN'), cache),
+        anylayer: new AnylayerAPI(base('ANYLAYER_BASE_URL'), env('ANYLAYER_API_KEY'), cache),
+        sharpe: new SharpeAPI(base('SHARPE_BASE_URL'), env('SHARPE_API_KEY'), cache),
+        faraday: new FaradayAPI(base('FARADAY_BASE_URL'), env('FARADAY_API_KEY'), cache),
+      },
+    };
+  },
 });
 exitWithParent(() => server.stop());
 announceListening(url);

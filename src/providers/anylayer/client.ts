@@ -19,7 +19,7 @@ import {
   UNREADABLE_ERROR_BODY,
 } from '../vendor-response.js';
 import { errorBodySchema, responseSchema, type IncludedParts } from './contract.js';
-import { accountFromApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
+import { accountOfApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
 
 const PROVIDER = 'ANYLAYER';
 const USAGE_PATH = '/v1/developer/usage';
@@ -61,7 +61,7 @@ export class AnylayerClient implements AnylayerClientApi {
 
   /** The vendor's default analytics (last 24 h, every key) as an account overview. */
   async fetchAccount(): Promise<AccountUsage> {
-    return accountFromApiKeyUsage(await this.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    return accountOfApiKeyUsage(await this.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
   }
 }
 

@@ -7,6 +7,7 @@ import type {
   RateLimit,
   UsageWindow,
 } from '../../usage/model.js';
+import { viewOf } from '../provider.js';
 import type { AnylayerSuccessBody } from './contract.js';
 
 /**
@@ -147,6 +148,9 @@ export function accountFromApiKeyUsage(usage: ApiKeyUsage): AccountUsage {
     ...(usage.staleReason === undefined ? {} : { staleReason: usage.staleReason }),
   };
 }
+
+/** `accountFromApiKeyUsage` once per analytics object, so a cached answer is mapped once. */
+export const accountOfApiKeyUsage = viewOf(accountFromApiKeyUsage);
 
 /** A record of counters as a list sorted by key (UTF-16 code units: the same in every locale). */
 function countsByKey(record: Record<string, number>): CountByKey[] {

@@ -14,7 +14,7 @@ import {
   UNREADABLE_ERROR_BODY,
 } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
-import { accountFromPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
+import { accountOfPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
 
 const PROVIDER = 'ARRAYS';
 const USAGE_PATH = '/v1/partner/usage';
@@ -57,13 +57,14 @@ export class ArraysClient implements ArraysClientApi {
       // A page with more after it is settled history (the stream is append-only) and may be
       // shared; the last page is the stream's head and must be read afresh every time.
       cacheable: (page) => page.hasMore,
+      priority: this.options.priority,
     });
     return withFreshness(fetched);
   }
 
   /** The first page of the stream (Arrays' default size), summed per endpoint. */
   async fetchAccount(): Promise<AccountUsage> {
-    return accountFromPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
+    return accountOfPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
   }
 }
 

@@ -34,6 +34,8 @@ export class FaradayClient implements VendorClient {
   private readonly options: VendorClientOptions;
   private readonly secrets: readonly string[];
   private readonly channel: VendorChannel;
+  /** The last fresh account and the two cached answers it was built from (shared: never modified). */
+  private lastAccount: { limits: FaradayUsagesResponse; usage: FaradayAccountUsageResponse; account: AccountUsage } | null = null;
 
   constructor(options: VendorClientOptions) {
     this.options = options;
@@ -48,10 +50,15 @@ export class FaradayClient implements VendorClient {
    */
   async fetchAccount(): Promise<AccountUsage> {
     const [limits, usage] = await Promise.all([this.getLimits(), this.getAccountUsage()]);
+    const staleReason = limits.staleReason ?? usage.staleReason;
+    const last = this.lastAccount;
+    // The same two cached answers make the same account: build it once, not on every request.
+    if (staleReason === null && last?.limits === limits.value && last.usage === usage.value) return last.account;
     const fetchedAt = limits.fetchedAt < usage.fetchedAt ? limits.fetchedAt : usage.fetchedAt;
     const account = faradayToAccountUsage(limits.value, usage.value, fetchedAt);
-    const staleReason = limits.staleReason ?? usage.staleReason;
-    return staleReason === null ? account : { ...account, staleReason };
+    if (staleReason !== null) return { ...account, staleReason };
+    this.lastAccount = { limits: limits.value, usage: usage.value, account };
+    return account;
   }
 
   /** The validated body of `GET /v1/usages`: the account's named limits. */
