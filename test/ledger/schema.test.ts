@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { DAY_MS } from '../../src/ledger/cursor.js';
-import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/service.js';
+import type { RunningPartnerLedger } from '../../src/ledger/service.js';
 import { createLogger } from '../../src/logger.js';
-import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { startArraysSimulator, startSharpeSimulator, type ArraysSimulatorHandle, type SimulatorHandle } from '../../src/simulators/index.js';
+import { startSharpeSimulator, type ArraysSimulatorHandle, type SimulatorHandle } from '../../src/simulators/index.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { replayStream, tempDataDir, waitFor, type ExpectedUser } from './support.js';
+import { startLedgerGateway, type LedgerGateway } from './ledger-gateway.js';
+import { replayStream, type ExpectedUser } from './support.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -43,30 +43,20 @@ const USERS = /* GraphQL */ `
 type Field = 'calls' | 'discoveries' | 'tweets';
 
 describe('partner ledger schema', () => {
+  let fixture: LedgerGateway;
   let sim: ArraysSimulatorHandle;
   let http: UpstreamHttp;
   let ledger: RunningPartnerLedger;
   let yoga: Gateway;
   let expected: Map<string, ExpectedUser>;
-  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    sim = await startArraysSimulator({ entries: 5000, subs: 400 });
-    http = new UpstreamHttp({ timeoutMs: 3000 });
-    const data = await tempDataDir();
-    cleanup = data.cleanup;
-    const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
-    ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPartnerPage(f, c), logger });
-    await waitFor(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length);
-    const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
-    yoga = createGateway({ registry, logger, ledger });
+    fixture = await startLedgerGateway({ entries: 5000, subs: 400 });
+    ({ sim, http, ledger, yoga } = fixture);
     expected = replayStream(sim);
   });
   afterAll(async () => {
-    await ledger.close();
-    await http.close();
-    await sim.close();
-    await cleanup();
+    await fixture.close();
   });
 
   /** Every sub in the order a partnerUsers order must produce, with its counter. */

@@ -1,0 +1,51 @@
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/service.js';
+import { createLogger } from '../../src/logger.js';
+import { ArraysClient } from '../../src/providers/arrays/client.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
+import { startArraysSimulator, type ArraysSimulatorHandle, type ArraysSimulatorOptions } from '../../src/simulators/index.js';
+import { UpstreamHttp } from '../../src/upstream/http.js';
+import { tempDataDir, waitFor } from './support.js';
+
+/** An Arrays simulator, a ledger that has caught up with its whole stream, and a gateway over both. */
+export interface LedgerGateway {
+  sim: ArraysSimulatorHandle;
+  ledger: RunningPartnerLedger;
+  http: UpstreamHttp;
+  yoga: Gateway;
+  /** POSTs one operation through `yoga.fetch` and returns the parsed body. */
+  post(query: string, variables?: Record<string, unknown>): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startLedgerGateway(stream: ArraysSimulatorOptions): Promise<LedgerGateway> {
+  const logger = createLogger({ level: 'silent' });
+  const sim = await startArraysSimulator(stream);
+  const http = new UpstreamHttp({ timeoutMs: 3000 });
+  const data = await tempDataDir();
+  const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
+  const ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPartnerPage(f, c), logger });
+  await waitFor(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length);
+  const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
+  const yoga = createGateway({ registry, logger, ledger });
+  return {
+    sim,
+    ledger,
+    http,
+    yoga,
+    async post(query, variables = {}) {
+      const response = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.json();
+    },
+    async close() {
+      await ledger.close();
+      await http.close();
+      await sim.close();
+      await data.cleanup();
+    },
+  };
+}
