@@ -1,19 +1,20 @@
 import type { z } from 'zod';
 import {
+  errorForStatus,
   UpstreamBadResponseError,
   UpstreamNotFoundError,
   type StatusErrorInput,
   type UpstreamError,
 } from '../upstream/errors.js';
 import type { UpstreamResponse } from '../upstream/http.js';
-import { parsePayload } from '../upstream/json.js';
+import { parseJsonBody, parsePayload } from '../upstream/json.js';
 import { redact } from '../upstream/redact.js';
 
 /**
- * Response handling shared by the vendor adapters whose APIs wrap every answer in a
- * `{ success, error }` envelope (Arrays, Anylayer): reading error bodies leniently, checking
- * payloads without leaking credentials, and turning a "successful" status that reports failure
- * into a typed error.
+ * Response handling shared by every vendor adapter: reading error bodies leniently, checking
+ * payloads without leaking credentials, and, for the vendors that wrap answers in a
+ * `{ success, error }` envelope (Arrays, Anylayer), turning a "successful" status that reports
+ * failure into a typed error.
  */
 
 /** Reason quoted when a failed call's body is missing, not JSON, or not the vendor's error shape. */
@@ -88,4 +89,51 @@ export function errorForFailureEnvelope(input: StatusErrorInput & { notFound: bo
   const reason = `${provider} answered ${status} but reported failure: ${message}`;
   const errorDetails = { ...details, provider, httpStatus: status };
   return notFound ? new UpstreamNotFoundError(reason, errorDetails) : new UpstreamBadResponseError(reason, errorDetails);
+}
+
+/** What an error quotes from a vendor's error body (message, ids, codes), every text redacted. */
+export type ErrorQuote = Omit<StatusErrorInput, 'provider' | 'status' | 'retryAfterSeconds'>;
+
+/** How one vendor's failed answers read: its error body and what an error quotes from it. */
+export interface VendorErrors<E> {
+  provider: string;
+  errorBody: z.ZodType<E>;
+  quote(body: E, secrets: readonly string[]): ErrorQuote;
+}
+
+/**
+ * The payload of a 2xx answer checked against `schema`, or the typed error the answer means: the
+ * status's error (quoting the vendor's error body when it is readable), UPSTREAM_BAD_RESPONSE for
+ * a body that is not JSON or breaks the contract. Nothing it throws carries a credential.
+ */
+export function readVendorAnswer<S extends z.ZodType, E>(
+  response: UpstreamResponse,
+  vendor: VendorErrors<E>,
+  schema: S,
+  context: {
+    what: string;
+    secrets: readonly string[];
+    /** Reads the request id from a payload that may have broken its contract, for support. */
+    requestIdOf?(payload: unknown): string | null;
+  },
+): z.output<S> {
+  const { provider } = vendor;
+  const { secrets } = context;
+  if (!isSuccessStatus(response.status)) {
+    const body = readErrorBody(response, vendor.errorBody);
+    throw errorForStatus({
+      provider,
+      status: response.status,
+      retryAfterSeconds: response.retryAfterSeconds,
+      ...(body === null ? { message: UNREADABLE_ERROR_BODY } : vendor.quote(body, secrets)),
+    });
+  }
+  const payload = parseJsonBody(response, provider, secrets);
+  return parseVendorPayload(schema, payload, {
+    provider,
+    what: context.what,
+    httpStatus: response.status,
+    upstreamRequestId: context.requestIdOf?.(payload) ?? null,
+    secrets,
+  });
 }

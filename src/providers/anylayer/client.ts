@@ -1,6 +1,4 @@
-import { errorForStatus } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import {
   ANYLAYER_MAX_LIMIT,
@@ -11,13 +9,7 @@ import {
 } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, withFreshness, type AnylayerClientApi, type VendorClientOptions } from '../provider.js';
-import {
-  errorForFailureEnvelope,
-  isSuccessStatus,
-  parseVendorPayload,
-  readErrorBody,
-  UNREADABLE_ERROR_BODY,
-} from '../vendor-response.js';
+import { errorForFailureEnvelope, readVendorAnswer, type VendorErrors } from '../vendor-response.js';
 import { errorBodySchema, responseSchema, type IncludedParts } from './contract.js';
 import { accountOfApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
 
@@ -67,25 +59,25 @@ export class AnylayerClient implements AnylayerClientApi {
 
 /** Anylayer's answer to `query` in the unified model, or the typed error it means. */
 function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, fetchedAt: Date, secrets: readonly string[]): ApiKeyUsage {
-  if (!isSuccessStatus(response.status)) {
-    const body = readErrorBody(response, errorBodySchema);
-    throw errorForStatus({ ...failureDetails(body?.error ?? null, response, secrets), status: response.status });
-  }
-  const body = parseVendorPayload(responseSchema(includedParts(query)), parseJsonBody(response, PROVIDER, secrets), {
-    provider: PROVIDER,
-    what: 'usage response',
-    httpStatus: response.status,
-    secrets,
-  });
+  const body = readVendorAnswer(response, ANYLAYER_ERRORS, responseSchema(includedParts(query)), { what: 'usage response', secrets });
   if (!body.success) {
     throw errorForFailureEnvelope({
-      ...failureDetails(body.error, response, secrets),
+      ...ANYLAYER_ERRORS.quote(body, secrets),
+      provider: PROVIDER,
       status: response.status,
+      retryAfterSeconds: response.retryAfterSeconds,
       notFound: body.error.code === NOT_FOUND_CODE,
     });
   }
   return apiKeyUsageFromBody(body, query, fetchedAt);
 }
+
+/** What an error can quote from an Anylayer error, redacted: vendors echo what they got. */
+const ANYLAYER_ERRORS: VendorErrors<{ error: { code: string; message: string } }> = {
+  provider: PROVIDER,
+  errorBody: errorBodySchema,
+  quote: ({ error }, secrets) => ({ message: redact(error.message, secrets), vendorCode: redact(error.code, secrets) }),
+};
 
 /**
  * Every parameter, defaults included: the answer then does not depend on vendor defaults that
@@ -108,15 +100,4 @@ export function queryParameters(query: ApiKeyUsageQuery): Record<string, string>
 
 function includedParts(query: ApiKeyUsageQuery): IncludedParts {
   return { breakdown: query.includeBreakdown, errors: query.includeErrors, latency: query.includeLatency };
-}
-
-/** What an error can quote from an Anylayer error, redacted: vendors echo what they got. */
-function failureDetails(
-  error: { code: string; message: string } | null,
-  response: UpstreamResponse,
-  secrets: readonly string[],
-) {
-  const common = { provider: PROVIDER, retryAfterSeconds: response.retryAfterSeconds };
-  if (error === null) return { ...common, message: UNREADABLE_ERROR_BODY };
-  return { ...common, message: redact(error.message, secrets), vendorCode: redact(error.code, secrets) };
 }

@@ -1,18 +1,10 @@
-import { errorForStatus, type FieldError } from '../../upstream/errors.js';
+import type { FieldError } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage, PartnerUsagePage } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, withFreshness, type ArraysClientApi, type VendorClientOptions } from '../provider.js';
-import {
-  errorForFailureEnvelope,
-  isSuccessStatus,
-  parseVendorPayload,
-  readErrorBody,
-  redactOptional,
-  UNREADABLE_ERROR_BODY,
-} from '../vendor-response.js';
+import { errorForFailureEnvelope, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
 import { accountOfPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
 
@@ -70,22 +62,17 @@ export class ArraysClient implements ArraysClientApi {
 
 /** One Arrays page in the unified model, or the typed error the answer means. */
 function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Date, secrets: readonly string[]): PartnerUsagePage {
-  if (!isSuccessStatus(response.status)) {
-    const body = readErrorBody(response, errorBodySchema);
-    throw errorForStatus({ ...failureDetails(body, response, secrets), status: response.status });
-  }
-  const payload = parseJsonBody(response, PROVIDER, secrets);
-  const envelope = parseVendorPayload(apiResponseSchema, payload, {
-    provider: PROVIDER,
+  const envelope = readVendorAnswer(response, ARRAYS_ERRORS, apiResponseSchema, {
     what: 'partner usage response',
-    httpStatus: response.status,
-    upstreamRequestId: requestIdOf(payload, secrets),
     secrets,
+    requestIdOf: (payload) => requestIdOf(payload, secrets),
   });
   if (!envelope.success) {
     throw errorForFailureEnvelope({
-      ...failureDetails(envelope, response, secrets),
+      ...ARRAYS_ERRORS.quote(envelope, secrets),
+      provider: PROVIDER,
       status: response.status,
+      retryAfterSeconds: response.retryAfterSeconds,
       notFound: envelope.error.code === NOT_FOUND_CODE,
     });
   }
@@ -93,14 +80,12 @@ function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Dat
 }
 
 /** Everything an error can quote from an Arrays error body, redacted: vendors echo what they got. */
-function failureDetails(body: ArraysErrorBody | null, response: UpstreamResponse, secrets: readonly string[]) {
-  const common = { provider: PROVIDER, retryAfterSeconds: response.retryAfterSeconds };
-  if (body === null) return { ...common, message: UNREADABLE_ERROR_BODY };
-  const { error } = body;
-  return {
-    ...common,
+const ARRAYS_ERRORS: VendorErrors<ArraysErrorBody> = {
+  provider: PROVIDER,
+  errorBody: errorBodySchema,
+  quote: ({ error, request_id }, secrets) => ({
     message: redact(error.message, secrets),
-    upstreamRequestId: redactOptional(body.request_id, secrets),
+    upstreamRequestId: redactOptional(request_id, secrets),
     vendorCode: redact(error.code, secrets),
     hint: redactOptional(error.hint, secrets),
     docsUrl: redactOptional(error.docs_url, secrets),
@@ -112,8 +97,8 @@ function failureDetails(body: ArraysErrorBody | null, response: UpstreamResponse
           (detail.got === undefined ? '' : ` (got ${JSON.stringify(redact(detail.got, secrets))})`),
       }),
     ),
-  };
-}
+  }),
+};
 
 /** The envelope's request id even when the rest broke its contract, so support can still trace it. */
 function requestIdOf(payload: unknown, secrets: readonly string[]): string | null {

@@ -1,18 +1,10 @@
 import type { z } from 'zod';
-import { errorForStatus, type FieldError, type UpstreamError } from '../../upstream/errors.js';
-import type { UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody } from '../../upstream/json.js';
+import type { FieldError } from '../../upstream/errors.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
 import type { Fetched, VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
-import {
-  isSuccessStatus,
-  parseVendorPayload,
-  readErrorBody,
-  redactOptional,
-  UNREADABLE_ERROR_BODY,
-} from '../vendor-response.js';
+import { readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import {
   faradayAccountUsageResponse,
   faradayErrorBody,
@@ -84,33 +76,25 @@ export class FaradayClient implements VendorClient {
     return this.channel.fetch({
       url: endpointUrl(baseUrl, path),
       headers: { authorization: `Bearer ${credential}` },
-      interpret: (response) => {
-        if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
-        const payload = parseJsonBody(response, PROVIDER, this.secrets);
-        return parseVendorPayload(schema, payload, {
-          provider: PROVIDER,
-          what: `GET ${path}`,
-          httpStatus: response.status,
-          secrets: this.secrets,
-        });
-      },
-    });
-  }
-
-  private errorFrom(response: UpstreamResponse): UpstreamError {
-    const body = readErrorBody(response, faradayErrorBody);
-    const common = { provider: PROVIDER, status: response.status, retryAfterSeconds: response.retryAfterSeconds };
-    if (body === null) return errorForStatus({ ...common, message: UNREADABLE_ERROR_BODY });
-    const code = redact(body.error, this.secrets);
-    return errorForStatus({
-      ...common,
-      message: body.message === undefined ? code : `${code}: ${redact(body.message, this.secrets)}`,
-      upstreamRequestId: redactOptional(body.id, this.secrets),
-      vendorCode: code,
-      fieldErrors: (body.validationErrors ?? []).map((item) => fieldErrorOf(item, this.secrets)),
+      interpret: (response) => readVendorAnswer(response, FARADAY_ERRORS, schema, { what: `GET ${path}`, secrets: this.secrets }),
     });
   }
 }
+
+const FARADAY_ERRORS: VendorErrors<z.output<typeof faradayErrorBody>> = {
+  provider: PROVIDER,
+  errorBody: faradayErrorBody,
+  quote: (body, secrets) => {
+    const code = redact(body.error, secrets);
+    return {
+      message: body.message === undefined ? code : `${code}: ${redact(body.message, secrets)}`,
+      // Faraday's error id is what its support asks for.
+      upstreamRequestId: redactOptional(body.id, secrets),
+      vendorCode: code,
+      fieldErrors: (body.validationErrors ?? []).map((item) => fieldErrorOf(item, secrets)),
+    };
+  },
+};
 
 /**
  * Reads one JSON Schema validation error of unknown shape: ajv's `instancePath` (v8) or `dataPath`

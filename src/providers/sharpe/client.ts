@@ -1,17 +1,10 @@
-import { errorForStatus, type UpstreamError } from '../../upstream/errors.js';
+import type { z } from 'zod';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody } from '../../upstream/json.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
-import {
-  isSuccessStatus,
-  parseVendorPayload,
-  readErrorBody,
-  redactOptional,
-  UNREADABLE_ERROR_BODY,
-} from '../vendor-response.js';
+import { readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { sharpeErrorBody, sharpeRequestId, sharpeUsageResponse, type SharpeUsageResponse } from './contract.js';
 import { sharpeToAccountUsage } from './to-usage.js';
 
@@ -49,27 +42,21 @@ export class SharpeClient implements VendorClient {
   }
 
   private usageFrom(response: UpstreamResponse): SharpeUsageResponse {
-    if (!isSuccessStatus(response.status)) throw this.errorFrom(response);
-    const payload = parseJsonBody(response, PROVIDER, this.secrets);
-    return parseVendorPayload(sharpeUsageResponse, payload, {
-      provider: PROVIDER,
+    return readVendorAnswer(response, SHARPE_ERRORS, sharpeUsageResponse, {
       what: `GET ${USAGE_PATH}`,
-      httpStatus: response.status,
-      // A body that broke its contract may still carry the request id Sharpe's support asks for.
-      upstreamRequestId: redactOptional(sharpeRequestId.safeParse(payload).data?.meta.request_id, this.secrets),
       secrets: this.secrets,
-    });
-  }
-
-  private errorFrom(response: UpstreamResponse): UpstreamError {
-    const body = readErrorBody(response, sharpeErrorBody);
-    const common = { provider: PROVIDER, status: response.status, retryAfterSeconds: response.retryAfterSeconds };
-    if (body === null) return errorForStatus({ ...common, message: UNREADABLE_ERROR_BODY });
-    return errorForStatus({
-      ...common,
-      message: redact(body.error.message, this.secrets),
-      upstreamRequestId: redactOptional(body.meta?.request_id, this.secrets),
-      vendorCode: redact(body.error.code, this.secrets),
+      // A body that broke its contract may still carry the request id Sharpe's support asks for.
+      requestIdOf: (payload) => redactOptional(sharpeRequestId.safeParse(payload).data?.meta.request_id, this.secrets),
     });
   }
 }
+
+const SHARPE_ERRORS: VendorErrors<z.output<typeof sharpeErrorBody>> = {
+  provider: PROVIDER,
+  errorBody: sharpeErrorBody,
+  quote: (body, secrets) => ({
+    message: redact(body.error.message, secrets),
+    upstreamRequestId: redactOptional(body.meta?.request_id, secrets),
+    vendorCode: redact(body.error.code, secrets),
+  }),
+};
