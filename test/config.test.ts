@@ -195,3 +195,18 @@ describe('rate budgets by mode', () => {
     expect(loadConfig({ ARRAYS_RATE_LIMIT_PER_MINUTE: '90' }).upstream.policies.ARRAYS.rateLimitPerMinute).toBe(90);
   });
 });
+
+describe('response cache', () => {
+  it('reuses whole answers for 1 s by default; 0 turns it off; more than 1 s is refused', () => {
+    expect(loadConfig({}).responseCacheTtlMs).toBe(1000);
+    expect(loadConfig({ RESPONSE_CACHE_TTL_MS: '250' }).responseCacheTtlMs).toBe(250);
+    expect(loadConfig({ RESPONSE_CACHE_TTL_MS: '0' }).responseCacheTtlMs).toBe(0);
+    expect(problemsOf({ RESPONSE_CACHE_TTL_MS: '1001' })).toEqual(['RESPONSE_CACHE_TTL_MS: expected a whole number from 0 to 1000 (got "1001")']);
+  });
+
+  it('is off when any vendor cache is off: no answer outlives vendor data its TTL would refetch', () => {
+    expect(loadConfig({ UPSTREAM_CACHE_TTL_SECONDS: '0' }).responseCacheTtlMs).toBe(0);
+    expect(loadConfig({ SHARPE_CACHE_TTL_SECONDS: '0' }).responseCacheTtlMs).toBe(0);
+    expect(loadConfig({ UPSTREAM_CACHE_TTL_SECONDS: '1', RESPONSE_CACHE_TTL_MS: '1000' }).responseCacheTtlMs).toBe(1000);
+  });
+});

@@ -57,6 +57,8 @@ export interface HarnessOptions {
   cache?: UpstreamCache;
   clock?: Clock;
   arrays?: { entries?: number; subs?: number };
+  /** The gateway's response cache TTL, ms. Default 0 (off), as `createGateway`'s. */
+  responseCacheTtlMs?: number;
 }
 
 /** Simulators on loopback plus a gateway driven through `yoga.fetch` (no port). */
@@ -108,7 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock: options.clock,
   });
   const registry = createProviderRegistry(settings, upstream);
-  const yoga = createGateway({ registry, logger });
+  const yoga = createGateway({ registry, logger, responseCacheTtlMs: options.responseCacheTtlMs ?? 0 });
   return {
     yoga,
     sims,
