@@ -8,12 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GRAPHIQL_DEFAULT_QUERY } from '../src/schema/graphiql-query.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+// `node --import tsx`, as `npm start` runs it: one process, so a signal reaches the gateway itself.
+const START = [process.execPath, ['--import', 'tsx', 'src/main.ts']] as const;
 
 /** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for its URL. */
 async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-main-'));
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(START[0], [...START[1]], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,7 +86,7 @@ describe('the entry point (npm start)', () => {
 
   it('refuses to start on bad configuration, listing every bad variable and no secret', async () => {
     const secret = 'sk_live_do_not_print_me_0123';
-    const run = spawn(TSX, ['src/main.ts'], {
+    const run = spawn(START[0], [...START[1]], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', PORT: 'http', SHARPE_API_KEY: secret, SHARPE_BASE_URL: 'nope' },
       stdio: ['ignore', 'pipe', 'pipe'],
