@@ -13,6 +13,7 @@ import {
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsageQuery } from '../../src/usage/model.js';
+import { expectNoSecret, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://anylayer.test';
 const BASE_URL = `${ORIGIN}/api/`;
@@ -93,22 +94,6 @@ function bareBody() {
       time_series: [{ timestamp: '2024-11-21T10:00:00Z', requests: 700, errors: 12 }],
     },
   };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
-
-/** Everything a log line or a client could see of an error. */
-function exposed(error: UpstreamError): string {
-  return JSON.stringify({ ...error, message: error.message, name: error.name }) + String(error.cause) + error.stack;
 }
 
 describe('AnylayerClient success', () => {
@@ -366,7 +351,7 @@ describe('AnylayerClient vendor errors', () => {
   ])('maps %i %s to its typed error', async (status, vendorCode, message, errorClass, code) => {
     usageRoute().reply(status, errorBody(vendorCode, message), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toMatchObject({ code, provider: 'ANYLAYER', httpStatus: status, vendorCode, retryAfterSeconds: null, upstreamRequestId: null });
@@ -376,7 +361,7 @@ describe('AnylayerClient vendor errors', () => {
   it('maps 429 with Retry-After in seconds', async () => {
     usageRoute().reply(429, errorBody('RATE_LIMITED', 'Too many requests'), { headers: { ...JSON_HEADERS, 'retry-after': '42' } });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamRateLimitedError);
     expect(error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', httpStatus: 429, retryAfterSeconds: 42, vendorCode: 'RATE_LIMITED' });
@@ -389,7 +374,7 @@ describe('AnylayerClient vendor errors', () => {
       headers: { ...JSON_HEADERS, 'retry-after': retryAt.toUTCString() },
     });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamRateLimitedError);
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(59);
@@ -399,7 +384,7 @@ describe('AnylayerClient vendor errors', () => {
   it('keeps the status meaning when the error body is not the documented shape', async () => {
     usageRoute().reply(401, { message: 'Unauthorized' }, { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamAuthFailedError);
     expect(error).toMatchObject({ httpStatus: 401, vendorCode: null });
@@ -409,7 +394,7 @@ describe('AnylayerClient vendor errors', () => {
   it('maps a 200 with success:false and NO_USAGE_DATA to not-found', async () => {
     usageRoute().reply(200, errorBody('NO_USAGE_DATA', 'No usage data found'), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamNotFoundError);
     expect(error).toMatchObject({ httpStatus: 200, vendorCode: 'NO_USAGE_DATA' });
@@ -418,7 +403,7 @@ describe('AnylayerClient vendor errors', () => {
   it('maps a 200 with success:false and any other code to a bad response', async () => {
     usageRoute().reply(200, errorBody('INTERNAL_ERROR', 'oops'), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expect(error).toMatchObject({ httpStatus: 200, vendorCode: 'INTERNAL_ERROR' });
@@ -429,7 +414,7 @@ describe('AnylayerClient vendor errors', () => {
 describe('AnylayerClient broken contracts', () => {
   async function badResponse(body: string | object, contentType = 'application/json'): Promise<UpstreamError> {
     usageRoute().reply(200, body, { headers: { 'content-type': contentType } });
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', httpStatus: 200 });
     return error;
@@ -511,12 +496,12 @@ describe('AnylayerClient credential safety', () => {
       { headers: JSON_HEADERS },
     );
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamAuthFailedError);
     expect(error.message).toBe('ANYLAYER answered 401: API key [REDACTED] revoked (Authorization: Bearer [REDACTED])');
     expect(error.vendorCode).toBe('KEY_[REDACTED]');
-    expect(exposed(error)).not.toContain(API_KEY);
+    expectNoSecret(error, API_KEY);
   });
 
   it('redacts the key echoed in a 200 failure body, an HTML page or a broken payload', async () => {
@@ -526,15 +511,15 @@ describe('AnylayerClient credential safety', () => {
     usageRoute().reply(200, { ...body, data: { ...body.data, errors: { ...body.data.errors, by_type: { [API_KEY]: -1 } } } }, { headers: JSON_HEADERS });
 
     const errors = [
-      await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
-      await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
-      await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
+      await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
+      await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
+      await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY)),
     ];
 
     expect(errors[2]?.message).toContain('data.errors.by_type.[REDACTED]');
     for (const error of errors) {
       expect(error.message).toContain('[REDACTED]');
-      expect(exposed(error)).not.toContain(API_KEY);
+      expectNoSecret(error, API_KEY);
     }
   });
 });
@@ -548,7 +533,7 @@ describe('AnylayerClient transport failures', () => {
     });
     usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS }).delay(500);
 
-    const error = await rejectionOf(slow.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(slow.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamTimeoutError);
     expect(error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'ANYLAYER' });
@@ -557,10 +542,10 @@ describe('AnylayerClient transport failures', () => {
   it('reports a connection failure as unavailable, redacted', async () => {
     usageRoute().replyWithError(Object.assign(new Error(`socket hang up sending Bearer ${API_KEY}`), { code: 'ECONNRESET' }));
 
-    const error = await rejectionOf(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(exposed(error)).not.toContain(API_KEY);
+    expectNoSecret(error, API_KEY);
   });
 });

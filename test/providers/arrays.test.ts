@@ -12,6 +12,7 @@ import {
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
+import { expectNoSecret, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://arrays.test';
 const BASE_URL = `${ORIGIN}/api`;
@@ -53,22 +54,6 @@ function envelope(data: unknown[], extra: Record<string, unknown> = {}) {
 
 function user(sub: string, calls = 1, byEndpoint: Record<string, unknown> = {}) {
   return { sub, calls, discoveries: 0, tweets: 0, by_endpoint: byEndpoint };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
-
-/** Everything a log line or a client could see of an error. */
-function exposed(error: UpstreamError): string {
-  return JSON.stringify({ ...error, message: error.message, name: error.name }) + String(error.cause) + error.stack;
 }
 
 describe('ArraysClient success', () => {
@@ -272,7 +257,7 @@ describe('ArraysClient vendor errors', () => {
       { headers: JSON_HEADERS },
     );
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 5000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 5000));
 
     expect(error).toBeInstanceOf(UpstreamBadRequestError);
     expect(error).toMatchObject({
@@ -301,7 +286,7 @@ describe('ArraysClient vendor errors', () => {
   ])('maps %i to its typed error', async (status, errorClass, code, vendorCode) => {
     usageRoute().reply(status, errorBody(vendorCode, 'vendor says no'), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toMatchObject({ code, httpStatus: status, vendorCode, upstreamRequestId: 'req_err_9', retryAfterSeconds: null });
@@ -311,7 +296,7 @@ describe('ArraysClient vendor errors', () => {
   it('maps 429 with Retry-After in seconds', async () => {
     usageRoute().reply(429, errorBody('RATE_LIMITED', 'slow down'), { headers: { ...JSON_HEADERS, 'retry-after': '120' } });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamRateLimitedError);
     expect(error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', httpStatus: 429, retryAfterSeconds: 120, vendorCode: 'RATE_LIMITED' });
@@ -324,7 +309,7 @@ describe('ArraysClient vendor errors', () => {
       headers: { ...JSON_HEADERS, 'retry-after': retryAt.toUTCString() },
     });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamRateLimitedError);
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(89);
@@ -334,7 +319,7 @@ describe('ArraysClient vendor errors', () => {
   it('keeps the status meaning when the error body is an HTML page', async () => {
     usageRoute().reply(502, '<html><body>Bad gateway</body></html>', { headers: { 'content-type': 'text/html' } });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ httpStatus: 502, vendorCode: null, upstreamRequestId: null });
@@ -344,7 +329,7 @@ describe('ArraysClient vendor errors', () => {
   it('maps a 200 with success:false and RESOURCE_NOT_FOUND to not-found', async () => {
     usageRoute().reply(200, errorBody('RESOURCE_NOT_FOUND', 'The requested resource was not found.'), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamNotFoundError);
     expect(error).toMatchObject({ httpStatus: 200, vendorCode: 'RESOURCE_NOT_FOUND', upstreamRequestId: 'req_err_9' });
@@ -354,7 +339,7 @@ describe('ArraysClient vendor errors', () => {
   it('maps a 200 with success:false and any other code to a bad response', async () => {
     usageRoute().reply(200, errorBody('INTERNAL_ERROR', 'stream unavailable', { hint: 'retry later' }), { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', httpStatus: 200, vendorCode: 'INTERNAL_ERROR', hint: 'retry later' });
@@ -364,7 +349,7 @@ describe('ArraysClient vendor errors', () => {
 describe('ArraysClient broken contracts', () => {
   async function badResponse(body: string | object, contentType = 'application/json'): Promise<UpstreamError> {
     usageRoute().reply(200, body, { headers: { 'content-type': contentType } });
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', httpStatus: 200 });
     return error;
@@ -432,21 +417,21 @@ describe('ArraysClient credential safety', () => {
       { headers: JSON_HEADERS },
     );
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamAuthFailedError);
     expect(error.message).toBe('ARRAYS answered 401: service token [REDACTED] is not valid');
     expect(error.fieldErrors).toEqual([{ field: 'X-Service-Token', reason: '[REDACTED] expired (got "[REDACTED]")' }]);
-    expect(exposed(error)).not.toContain(TOKEN);
+    expectNoSecret(error, TOKEN);
   });
 
   it('redacts the token echoed in a 200 failure envelope', async () => {
     usageRoute().reply(200, { success: false, error: { code: 'X', message: `bad ${TOKEN}` }, request_id: 'r' }, { headers: JSON_HEADERS });
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error.message).toContain('[REDACTED]');
-    expect(exposed(error)).not.toContain(TOKEN);
+    expectNoSecret(error, TOKEN);
   });
 
   it('redacts the token echoed in an HTML page or a broken payload', async () => {
@@ -455,13 +440,13 @@ describe('ArraysClient credential safety', () => {
       headers: JSON_HEADERS,
     });
 
-    const html = await rejectionOf(client.fetchPartnerPage('0', 1000));
-    const broken = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const html = await upstreamFailure(client.fetchPartnerPage('0', 1000));
+    const broken = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(broken.message).toContain('data.0.by_endpoint.[REDACTED].calls');
     for (const error of [html, broken]) {
       expect(error).toBeInstanceOf(UpstreamBadResponseError);
-      expect(exposed(error)).not.toContain(TOKEN);
+      expectNoSecret(error, TOKEN);
     }
   });
 });
@@ -472,7 +457,7 @@ describe('ArraysClient transport failures', () => {
     const slow = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http });
     usageRoute().reply(200, envelope([]), { headers: JSON_HEADERS }).delay(500);
 
-    const error = await rejectionOf(slow.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(slow.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamTimeoutError);
     expect(error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'ARRAYS' });
@@ -481,10 +466,10 @@ describe('ArraysClient transport failures', () => {
   it('reports a connection failure as unavailable, redacted', async () => {
     usageRoute().replyWithError(Object.assign(new Error(`connect ECONNREFUSED (token ${TOKEN})`), { code: 'ECONNREFUSED' }));
 
-    const error = await rejectionOf(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(exposed(error)).not.toContain(TOKEN);
+    expectNoSecret(error, TOKEN);
   });
 });

@@ -5,7 +5,7 @@ import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import type { MetricPeriods } from '../../src/usage/model.js';
 import { faradayAccountUsageDistinct, faradayAccountUsageExample, faradayLimitsExample } from './faraday.fixtures.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './sharpe-faraday.support.js';
+import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const BASE = 'https://api.faraday.ai';
 const KEY = 'fdy_4c1d2e3f4a5b6c7d8e9f0a1b';

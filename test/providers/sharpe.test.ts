@@ -4,7 +4,7 @@ import { SharpeClient } from '../../src/providers/sharpe/client.js';
 import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import { sharpeExample } from './sharpe.fixtures.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './sharpe-faraday.support.js';
+import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://www.sharpe.ai';
 const BASE = `${ORIGIN}/api`;
