@@ -1,4 +1,5 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
@@ -43,6 +44,8 @@ export function createGateway({ registry, logger, graphiql = true, ledger = null
       useResponseCache({ ttlMs: responseCacheTtlMs }),
     ],
     graphiql: graphiql ? { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    // GraphiQL's scripts served by the gateway itself, not from a CDN: it works offline.
+    renderGraphiQL,
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),

@@ -58,6 +58,8 @@ describe('the entry point (npm start)', () => {
     const html = await page.text();
     expect(html).toContain('GraphiQL');
     expect(html).toContain('query Overview');
+    // Served by the gateway itself, so GraphiQL works offline: no script or style from a CDN.
+    expect(html).not.toMatch(/<(script|link)\s[^>]*(src|href)=["']?https?:/);
 
     const response = await fetch(started.url, {
       method: 'POST',
