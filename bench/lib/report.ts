@@ -94,7 +94,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
     '',
-    `**(d) ledger ingestion of 1,000,000 entries**: ${ledger.status === 'measured' ? `\`${JSON.stringify(results.scenarios.ledgerIngestion)}\`` : `${ledger.status} — ${ledger.reason}`}`,
+    `**(d) ledger ingestion of 1,000,000 entries** (\`npm run bench:ledger\`): ${ledger.status === 'measured' ? describeLedger(results.scenarios.ledgerIngestion as LedgerFigures) : `${ledger.status} — ${ledger.reason}`}`,
     '',
     `**(e) \`_entities\` with ${entities1000.representations} PartnerUser representations per call** (demo mode, ledger caught up after ${entities1000.ledgerCaughtUpAfterSeconds} s; ${entities1000.resolved} of ${entities1000.representations} resolved), ${results.plan.connections.entities} connections`,
     '',
@@ -136,4 +136,23 @@ export function updateReadme(path: string, markdown: string): void {
     return;
   }
   writeFileSync(path, `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`);
+}
+
+/** The fields of bench/results/ledger.json that the table quotes. */
+interface LedgerFigures {
+  ingest: { seconds: number; entriesPerSecond: number; commits: number; upstreamCalls: number; peakRssMb: number };
+  queries: {
+    partnerUsersFirst100ByCallsMs: { median: number };
+    partnerUserBatch1000Ms: { median: number };
+    ledgerReadsPerBatch: number;
+  };
+}
+
+function describeLedger({ ingest, queries }: LedgerFigures): string {
+  return [
+    `${ingest.entriesPerSecond.toLocaleString('en-US')} entries/s (${ingest.seconds} s, ${ingest.commits} durable commits, ${ingest.upstreamCalls} vendor reads)`,
+    `peak RSS ${ingest.peakRssMb} MB`,
+    `\`partnerUsers(first: 100, orderBy: CALLS)\` ${queries.partnerUsersFirst100ByCallsMs.median} ms median`,
+    `1,000 \`partnerUser\` lookups ${queries.partnerUserBatch1000Ms.median} ms median in ${queries.ledgerReadsPerBatch} ledger read`,
+  ].join('; ');
 }
