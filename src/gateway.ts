@@ -1,7 +1,8 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useEngine } from '@envelop/core';
+import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { Logger } from './logger.js';
@@ -28,6 +29,15 @@ export interface GatewayDeps {
   responseCacheTtlMs?: number;
 }
 
+/**
+ * `defaultQuery` only seeds new tabs; yoga's GraphiQL opens its first tab on `query` (its welcome
+ * text unless given), which its option type does not declare, so both are set.
+ */
+const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
+  { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+  { query: GRAPHIQL_DEFAULT_QUERY },
+);
+
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
 export function createGateway({ registry, logger, graphiql = true, ledger = null, schema = buildSchema(), responseCacheTtlMs = 0 }: GatewayDeps): Gateway {
@@ -38,12 +48,15 @@ export function createGateway({ registry, logger, graphiql = true, ledger = null
     context: () => createContext(registry, logger, ledger),
     maskedErrors: { maskError },
     plugins: [
+      // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
+      // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
+      useEngine({ execute, subscribe, parse, validate, specifiedRules }),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
       // trace carries errors too, so they get the same mask as the response.
       useApolloInlineTrace({ rewriteError: (error) => toGraphQLError(maskError(error)) }),
       useResponseCache({ ttlMs: responseCacheTtlMs }),
     ],
-    graphiql: graphiql ? { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN: it works offline.
     renderGraphiQL,
     landingPage: false,

@@ -88,4 +88,10 @@ describe('one upstream call per distinct (vendor, arguments) per operation', () 
       ['FARADAY', null],
     ]);
   });
+
+  it('answers fields in the order the query asked for them, whichever vendor answers first', async () => {
+    harness.sims.sharpe.setFault({ fault: { mode: 'latency', ms: 150 } });
+    const { body } = await harness.query<any>(`{ slow: account(provider: SHARPE) { fetchedAt } fast: providers { id } }`);
+    expect(Object.keys(body.data)).toEqual(['slow', 'fast']);
+  });
 });
