@@ -1,5 +1,4 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useEngine } from '@envelop/core';
 import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
@@ -57,8 +56,9 @@ export function createGateway({ registry, logger, graphiql = true, ledger = null
       useResponseCache({ ttlMs: responseCacheTtlMs }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
-    // GraphiQL's scripts served by the gateway itself, not from a CDN: it works offline.
-    renderGraphiQL,
+    // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The
+    // bundle is megabytes of script: loaded on the first page view, not at start.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
