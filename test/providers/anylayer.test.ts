@@ -13,7 +13,7 @@ import {
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsageQuery } from '../../src/usage/model.js';
-import { expectNoSecret, upstreamFailure } from './support.js';
+import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://anylayer.test';
 const BASE_URL = `${ORIGIN}/api/`;
@@ -39,10 +39,10 @@ let pool: Interceptable;
 let client: AnylayerClient;
 
 beforeEach(() => {
-  mockAgent = new MockAgent({ enableCallHistory: true });
-  mockAgent.disableNetConnect();
+  const mocked = mockedHttp();
+  mockAgent = mocked.agent;
   pool = mockAgent.get(ORIGIN);
-  client = new AnylayerClient({ baseUrl: BASE_URL, credential: API_KEY, http: new UpstreamHttp({ dispatcher: mockAgent }) });
+  client = new AnylayerClient({ baseUrl: BASE_URL, credential: API_KEY, http: mocked.http });
 });
 
 afterEach(async () => {

@@ -12,7 +12,7 @@ import {
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { expectNoSecret, upstreamFailure } from './support.js';
+import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://arrays.test';
 const BASE_URL = `${ORIGIN}/api`;
@@ -26,10 +26,10 @@ let pool: Interceptable;
 let client: ArraysClient;
 
 beforeEach(() => {
-  mockAgent = new MockAgent({ enableCallHistory: true });
-  mockAgent.disableNetConnect();
+  const mocked = mockedHttp();
+  mockAgent = mocked.agent;
   pool = mockAgent.get(ORIGIN);
-  client = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http: new UpstreamHttp({ dispatcher: mockAgent }) });
+  client = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http: mocked.http });
 });
 
 afterEach(async () => {

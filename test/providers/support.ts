@@ -6,7 +6,7 @@ import { UpstreamHttp, type UpstreamHttpOptions } from '../../src/upstream/http.
 
 /** A MockAgent that refuses real network, and the shared HTTP layer dispatching through it. */
 export function mockedHttp(options: Omit<UpstreamHttpOptions, 'dispatcher'> = {}): { agent: MockAgent; http: UpstreamHttp } {
-  const agent = new MockAgent();
+  const agent = new MockAgent({ enableCallHistory: true });
   agent.disableNetConnect();
   return { agent, http: new UpstreamHttp({ ...options, dispatcher: agent }) };
 }
