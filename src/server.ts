@@ -23,11 +23,12 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
   let settings: Partial<Record<ProviderId, ProviderSetting>>;
   if (config.demo) {
     simulators = await startSimulators();
+    const { arrays, anylayer, sharpe, faraday } = simulators;
     settings = Object.fromEntries(
-      (['ARRAYS', 'ANYLAYER', 'SHARPE', 'FARADAY'] as const).map((id) => {
-        const simulator = simulators![id.toLowerCase() as 'arrays' | 'anylayer' | 'sharpe' | 'faraday'];
-        return [id, { baseUrl: simulator.baseUrl, credential: simulator.credential, simulated: true }];
-      }),
+      [arrays, anylayer, sharpe, faraday].map((simulator) => [
+        simulator.provider,
+        { baseUrl: simulator.baseUrl, credential: simulator.credential, simulated: true },
+      ]),
     );
   } else {
     settings = Object.fromEntries(

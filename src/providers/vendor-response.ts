@@ -12,7 +12,7 @@ import { redact } from '../upstream/redact.js';
 
 /**
  * Response handling shared by every vendor adapter: reading error bodies leniently, checking
- * payloads without leaking credentials, and, for the vendors that wrap answers in a
+ * payloads (redacted by `parsePayload`), and, for the vendors that wrap answers in a
  * `{ success, error }` envelope (Arrays, Anylayer), turning a "successful" status that reports
  * failure into a typed error.
  */
@@ -39,39 +39,6 @@ export function readErrorBody<S extends z.ZodType>(response: UpstreamResponse, s
   }
   const result = schema.safeParse(payload);
   return result.success ? result.data : null;
-}
-
-/** Context of {@link parseVendorPayload}: that of `parsePayload` plus the request's credentials. */
-export interface VendorPayloadContext {
-  provider: string;
-  /** What the payload is, for the message, e.g. `partner usage response`. */
-  what: string;
-  httpStatus: number;
-  upstreamRequestId?: string | null;
-  secrets: readonly string[];
-}
-
-/**
- * `parsePayload`, redacted. Its message names field paths, and a path through a record (Arrays
- * `by_endpoint`, Anylayer `by_type`) carries a vendor-chosen key, which could echo our credential.
- */
-export function parseVendorPayload<S extends z.ZodType>(schema: S, payload: unknown, context: VendorPayloadContext): z.output<S> {
-  const { secrets, ...rest } = context;
-  try {
-    return parsePayload(schema, payload, rest);
-  } catch (error) {
-    if (error instanceof UpstreamBadResponseError) {
-      const message = redact(error.message, secrets);
-      if (message !== error.message) {
-        throw new UpstreamBadResponseError(message, {
-          provider: error.provider,
-          httpStatus: error.httpStatus,
-          upstreamRequestId: error.upstreamRequestId,
-        });
-      }
-    }
-    throw error;
-  }
 }
 
 /** `redact` for optional vendor text: absent (or null) stays null. */
@@ -129,7 +96,7 @@ export function readVendorAnswer<S extends z.ZodType, E>(
     });
   }
   const payload = parseJsonBody(response, provider, secrets);
-  return parseVendorPayload(schema, payload, {
+  return parsePayload(schema, payload, {
     provider,
     what: context.what,
     httpStatus: response.status,

@@ -1,3 +1,5 @@
+import type { GatewayContext } from '../context.js';
+import type { ConfiguredProvider } from '../providers/registry.js';
 import { quotaAlerts } from '../usage/alerts.js';
 import type { AccountUsage, ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
@@ -14,16 +16,19 @@ import {
   UsageTotalsRef,
 } from './usage-types.js';
 
+/** Accounts exist only for configured vendors, so a missing one is a bug, not a user error. */
+function configuredProvider(context: GatewayContext, id: ProviderId): ConfiguredProvider {
+  const provider = context.registry.get(id);
+  if (!provider) throw new Error(`no configured provider ${id} for an account`);
+  return provider;
+}
+
 export const AccountRef = builder.objectRef<AccountUsage>('Account').implement({
   description: "One vendor's account usage in the unified vocabulary.",
   fields: (t) => ({
     provider: t.field({
       type: ProviderRef,
-      resolve: (account, _args, context) => {
-        const provider = context.registry.get(account.provider);
-        if (!provider) throw new Error(`account of unconfigured provider ${account.provider}`);
-        return provider;
-      },
+      resolve: (account, _args, context) => configuredProvider(context, account.provider),
     }),
     plan: t.expose('plan', { type: PlanRef, nullable: true }),
     rateLimit: t.expose('rateLimit', { type: RateLimitRef, nullable: true }),
@@ -74,11 +79,7 @@ const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').
   fields: (t) => ({
     provider: t.field({
       type: ProviderRef,
-      resolve: (result, _args, context) => {
-        const provider = context.registry.get(result.provider);
-        if (!provider) throw new Error(`result of unconfigured provider ${result.provider}`);
-        return provider;
-      },
+      resolve: (result, _args, context) => configuredProvider(context, result.provider),
     }),
     account: t.expose('account', { type: AccountRef, nullable: true }),
     error: t.expose('error', { type: ProviderErrorRef, nullable: true }),

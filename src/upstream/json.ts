@@ -23,11 +23,13 @@ export function parseJsonBody(response: UpstreamResponse, provider: string, secr
 /**
  * Checks a parsed payload against the vendor's contract. A missing or mistyped documented field is
  * an UPSTREAM_BAD_RESPONSE that names the field path (never its value, which could be anything).
+ * The message is redacted: a path through a record (Arrays `by_endpoint`, Anylayer `by_type`)
+ * carries a vendor-chosen key, which could echo our credential.
  */
 export function parsePayload<S extends z.ZodType>(
   schema: S,
   payload: unknown,
-  context: { provider: string; what: string; httpStatus: number; upstreamRequestId?: string | null },
+  context: { provider: string; what: string; httpStatus: number; upstreamRequestId?: string | null; secrets: readonly string[] },
 ): z.infer<S> {
   const result = schema.safeParse(payload);
   if (result.success) return result.data;
@@ -35,7 +37,7 @@ export function parsePayload<S extends z.ZodType>(
     .slice(0, 5)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
-  throw new UpstreamBadResponseError(`${context.provider} ${context.what} broke its contract: ${problems}`, {
+  throw new UpstreamBadResponseError(redact(`${context.provider} ${context.what} broke its contract: ${problems}`, context.secrets), {
     provider: context.provider,
     httpStatus: context.httpStatus,
     upstreamRequestId: context.upstreamRequestId ?? null,
