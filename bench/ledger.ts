@@ -17,7 +17,7 @@ import { startPartnerLedger } from '../src/ledger/service.js';
 import { createLogger } from '../src/logger.js';
 import { ArraysClient } from '../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../src/providers/registry.js';
-import { startArraysSimulator } from '../src/simulators/index.js';
+import { startArraysSimulator } from '../src/simulators/arrays.js';
 import { UpstreamHttp } from '../src/upstream/http.js';
 
 const ENTRIES = 1_000_000;

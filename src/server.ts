@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
-import { startPartnerLedger, type RunningPartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
-import { ArraysClient } from './providers/arrays/client.js';
-import { createProviderRegistry, type ProviderSetting } from './providers/registry.js';
-import { startSimulators, type Simulators } from './simulators/index.js';
+import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
+import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
+import { VENDORS } from './providers/vendors.js';
+import { startSimulators, type RunningSimulators, type SimulatorHandle } from './simulators/index.js';
 import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import type { ProviderId } from './usage/model.js';
@@ -17,47 +17,52 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts everything the configuration asks for: simulators in demo mode, the gateway, the listener. */
-export async function startGateway(config: GatewayConfig, logger?: Logger): Promise<RunningGateway> {
-  let simulators: Simulators | undefined;
-  let settings: Partial<Record<ProviderId, ProviderSetting>>;
+/** What {@link startGateway} runs beside the configuration. */
+export interface StartGatewayOptions {
+  /** Default: JSON lines on stderr at `LOG_LEVEL`, redacted of every credential. */
+  logger?: Logger;
+  /** The vendor table the configuration was read for. Default `VENDORS`. */
+  vendors?: readonly AnyVendorModule[];
+}
+
+/** Starts everything the configuration asks for: simulators in demo mode, vendor services, the gateway, the listener. */
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const vendors = options.vendors ?? VENDORS;
+  let simulators: RunningSimulators<Record<string, SimulatorHandle>> | undefined;
+  let settings: Record<ProviderId, ProviderSetting>;
   if (config.demo) {
-    simulators = await startSimulators();
-    const { arrays, anylayer, sharpe, faraday } = simulators;
+    simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors);
+    const running = simulators;
     settings = Object.fromEntries(
-      [arrays, anylayer, sharpe, faraday].map((simulator) => [
-        simulator.provider,
-        { baseUrl: simulator.baseUrl, credential: simulator.credential, simulated: true },
-      ]),
+      vendors.map((vendor) => {
+        const simulator = running[vendor.key]!;
+        return [vendor.id, { baseUrl: simulator.baseUrl, credential: simulator.credential, simulated: true }];
+      }),
     );
   } else {
-    settings = Object.fromEntries(
-      Object.entries(config.vendors).map(([id, vendor]) => [id, { ...vendor, simulated: false }]),
-    );
+    settings = Object.fromEntries(Object.entries(config.vendors).map(([id, vendor]) => [id, { ...vendor, simulated: false }]));
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
-  const log = logger ?? createLogger({ level: config.logLevel, secrets });
+  const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
   const upstream = new ResilientUpstream({
     policies: config.upstream.policies,
     cache: new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
     logger: log,
   });
-  const registry = createProviderRegistry(settings, upstream);
-  let ledger: RunningPartnerLedger | null = null;
-  if (settings.ARRAYS) {
-    try {
-      ledger = await startLedger(config, settings.ARRAYS, upstream, log);
-    } catch (error) {
-      await upstream.close();
-      await simulators?.close();
-      throw error;
-    }
+  const registry = createProviderRegistry(settings, upstream, vendors);
+  let services: RunningVendorService[];
+  try {
+    services = await startVendorServices(config, registry, settings, upstream, log);
+  } catch (error) {
+    await upstream.close();
+    await simulators?.close();
+    throw error;
   }
   const yoga = createGateway({
     registry,
     logger: log,
-    ledger,
-    schema: buildSchema(config.federation),
+    ledger: services[0]?.ledger ?? null,
+    schema: buildSchema(config.federation, vendors),
     responseCacheTtlMs: config.responseCacheTtlMs,
   });
   const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
@@ -77,7 +82,7 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await ledger?.close();
+      await Promise.all(services.map((service) => service.close()));
       await upstream.close();
       await simulators?.close();
     },
@@ -85,25 +90,35 @@ export async function startGateway(config: GatewayConfig, logger?: Logger): Prom
 }
 
 /**
- * The partner ledger, following the stream with its own Arrays client on the shared channel: the
- * vendor's rate budget and breaker count every call we make, the follower's included. Its calls
- * are background ones: never cached (it must see the head as it is now, and reads each page
- * once) and leaving part of the budget to user queries while it catches up.
+ * The background services of configured vendors (the partner ledger), each with a client of its
+ * own on the vendor's shared channel, so that the vendor's rate budget and breaker count every
+ * call. Their calls are background ones (see `RequestPriority`). A failure stops the ones started.
  */
-function startLedger(config: GatewayConfig, arrays: ProviderSetting, upstream: ResilientUpstream, log: Logger): Promise<RunningPartnerLedger> {
-  const client = new ArraysClient({
-    baseUrl: arrays.baseUrl,
-    credential: arrays.credential,
-    channel: upstream.channel('ARRAYS', arrays.credential),
-    priority: 'background',
-  });
-  return startPartnerLedger({
-    dir: config.ledger.dataDir,
-    startCursor: config.ledger.startCursor,
-    pollIntervalMs: config.ledger.pollIntervalMs,
-    source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
-    logger: log,
-  });
+async function startVendorServices(
+  config: GatewayConfig,
+  registry: ProviderRegistry,
+  settings: Record<ProviderId, ProviderSetting>,
+  upstream: ResilientUpstream,
+  log: Logger,
+): Promise<RunningVendorService[]> {
+  const services: RunningVendorService[] = [];
+  try {
+    for (const { vendor } of registry.list()) {
+      const setting = settings[vendor.id];
+      if (vendor.startService === undefined || setting === undefined) continue;
+      const client = vendor.createClient({
+        baseUrl: setting.baseUrl,
+        credential: setting.credential,
+        channel: upstream.channel(vendor.id, setting.credential),
+        priority: 'background',
+      });
+      services.push(await vendor.startService({ client, settings: config.vendorSettings[vendor.id] ?? {}, dataDir: config.dataDir, logger: log }));
+    }
+  } catch (error) {
+    await Promise.all(services.map((service) => service.close()));
+    throw error;
+  }
+  return services;
 }
 
 /**

@@ -17,7 +17,8 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 describe('loadConfig', () => {
   it('defaults to demo mode on 127.0.0.1:4000 with an 8 s upstream deadline', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', upstreamTimeoutMs: 8000, logLevel: 'info', demo: true, vendors: {} });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', logLevel: 'info', demo: true, vendors: {} });
+    for (const policy of Object.values(config.upstream.policies)) expect(policy.timeoutMs).toBe(8000);
   });
 
   it('enables exactly the vendors whose credential is set, with production base URLs by default', () => {
@@ -120,7 +121,7 @@ describe('loadConfig', () => {
     });
     expect(upstream.policies.SHARPE).toMatchObject({ timeoutMs: 6000, connectTimeoutMs: 900, headersTimeoutMs: 1500, cacheTtlMs: 45_000 });
     expect(upstream.policies.ARRAYS).toMatchObject({ timeoutMs: 3000, connectTimeoutMs: 500, rateLimitPerMinute: 60 });
-    expect(upstream.policies.ANYLAYER.rateLimitPerMinute).toBe(300);
+    expect(upstream.policies.ANYLAYER!.rateLimitPerMinute).toBe(300);
     expect(upstream.policies.FARADAY).toMatchObject({
       cacheTtlMs: 0,
       staleIfErrorMs: 60_000,
@@ -164,15 +165,15 @@ describe('loadConfig', () => {
 
 describe('loadConfig: the partner usage ledger', () => {
   it('follows the stream from its beginning every 15 s into ./data by default', () => {
-    expect(loadConfig({}).ledger).toEqual({ startCursor: '0', pollIntervalMs: 15_000, dataDir: './data' });
+    const config = loadConfig({});
+    expect(config.vendorSettings.ARRAYS).toEqual({ ARRAYS_START_CURSOR: '0', ARRAYS_POLL_INTERVAL_MS: 15_000 });
+    expect(config.dataDir).toBe('./data');
   });
 
   it('reads ARRAYS_START_CURSOR, ARRAYS_POLL_INTERVAL_MS and DATA_DIR', () => {
-    expect(loadConfig({ ARRAYS_START_CURSOR: '1732147200000-3', ARRAYS_POLL_INTERVAL_MS: '500', DATA_DIR: '/var/lib/gateway' }).ledger).toEqual({
-      startCursor: '1732147200000-3',
-      pollIntervalMs: 500,
-      dataDir: '/var/lib/gateway',
-    });
+    const config = loadConfig({ ARRAYS_START_CURSOR: '1732147200000-3', ARRAYS_POLL_INTERVAL_MS: '500', DATA_DIR: '/var/lib/gateway' });
+    expect(config.vendorSettings.ARRAYS).toEqual({ ARRAYS_START_CURSOR: '1732147200000-3', ARRAYS_POLL_INTERVAL_MS: 500 });
+    expect(config.dataDir).toBe('/var/lib/gateway');
   });
 
   it('names each bad ledger variable and what it expects', () => {
@@ -188,11 +189,11 @@ describe('loadConfig: the partner usage ledger', () => {
 describe('rate budgets by mode', () => {
   it('default to the documented tiers with real vendors, and to what the simulators allow in demo mode', () => {
     const real = loadConfig({ ANYLAYER_API_KEY: SECRET, ANYLAYER_BASE_URL: 'https://anylayer.test' });
-    expect(real.upstream.policies.ANYLAYER.rateLimitPerMinute).toBe(60);
-    expect(real.upstream.policies.SHARPE.rateLimitPerMinute).toBe(30);
+    expect(real.upstream.policies.ANYLAYER!.rateLimitPerMinute).toBe(60);
+    expect(real.upstream.policies.SHARPE!.rateLimitPerMinute).toBe(30);
     const demo = loadConfig({});
-    expect(demo.upstream.policies.ARRAYS.rateLimitPerMinute).toBe(600);
-    expect(loadConfig({ ARRAYS_RATE_LIMIT_PER_MINUTE: '90' }).upstream.policies.ARRAYS.rateLimitPerMinute).toBe(90);
+    expect(demo.upstream.policies.ARRAYS!.rateLimitPerMinute).toBe(600);
+    expect(loadConfig({ ARRAYS_RATE_LIMIT_PER_MINUTE: '90' }).upstream.policies.ARRAYS!.rateLimitPerMinute).toBe(90);
   });
 });
 

@@ -1,6 +1,6 @@
 import { DEFAULT_API_KEY_USAGE_QUERY } from '../../src/usage/model.js';
 import { queryParameters } from '../../src/providers/anylayer/client.js';
-import { ARRAYS_ACCOUNT_PAGE } from '../../src/context.js';
+import { ARRAYS_ACCOUNT_PAGE } from '../../src/providers/arrays/index.js';
 import type { Vendor } from './simulators.js';
 
 /** Scenario (a) and (b): the README's overview over every vendor, for our schema (ours, Apollo). */

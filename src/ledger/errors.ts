@@ -67,6 +67,8 @@ export class LedgerReadOnlyError extends LedgerError {
 export class LedgerUnavailableError extends LedgerError {
   override readonly name = 'LedgerUnavailableError';
   readonly code = 'LEDGER_UNAVAILABLE';
+  /** The vendor whose stream the missing ledger would follow. */
+  readonly provider = 'ARRAYS';
   constructor() {
     super('the partner usage ledger is not running on this gateway');
   }

@@ -1,13 +1,7 @@
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { RequestPriority } from '../upstream/rate-budget.js';
 import { passThroughChannel, type Fetched, type VendorChannel } from '../upstream/vendor-channel.js';
-import type {
-  AccountUsage,
-  ApiKeyUsage,
-  ApiKeyUsageQuery,
-  PartnerUsagePage,
-  ProviderId,
-} from '../usage/model.js';
+import type { AccountUsage, ProviderId } from '../usage/model.js';
 
 /** What every vendor client is built from. */
 export interface VendorClientOptions {
@@ -49,17 +43,6 @@ export interface VendorClient {
   readonly id: ProviderId;
   /** One call (or one parallel set of calls) that yields the vendor's account overview. */
   fetchAccount(): Promise<AccountUsage>;
-}
-
-export interface ArraysClientApi extends VendorClient {
-  readonly id: 'ARRAYS';
-  /** One vendor page: stream entries after `fromCursor`, at most `count` (1..5000). */
-  fetchPartnerPage(fromCursor: string, count: number): Promise<PartnerUsagePage>;
-}
-
-export interface AnylayerClientApi extends VendorClient {
-  readonly id: 'ANYLAYER';
-  fetchApiKeyUsage(query: ApiKeyUsageQuery): Promise<ApiKeyUsage>;
 }
 
 /** Joins a base URL (which may carry a path prefix such as `/api`) and an endpoint path. */

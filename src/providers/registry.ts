@@ -1,19 +1,10 @@
 import { UpstreamHttp } from '../upstream/http.js';
 import type { ResilientUpstream } from '../upstream/resilient-upstream.js';
 import type { ChannelHealth } from '../upstream/vendor-channel.js';
-import { PROVIDER_IDS, type ProviderId } from '../usage/model.js';
-import { AnylayerClient } from './anylayer/client.js';
-import { ArraysClient } from './arrays/client.js';
-import { FaradayClient } from './faraday/client.js';
-import type { AnylayerClientApi, ArraysClientApi, VendorClient } from './provider.js';
-import { SharpeClient } from './sharpe/client.js';
-
-export const PROVIDER_NAMES: Record<ProviderId, string> = {
-  ARRAYS: 'Arrays',
-  ANYLAYER: 'Anylayer',
-  SHARPE: 'Sharpe',
-  FARADAY: 'Faraday',
-};
+import type { ProviderId } from '../usage/model.js';
+import type { VendorClient } from './provider.js';
+import type { AnyVendorModule, ClientOf } from './vendor-module.js';
+import { VENDORS } from './vendors.js';
 
 /** A vendor the gateway is configured to read, with the client that reads it. */
 export interface ConfiguredProvider {
@@ -23,16 +14,19 @@ export interface ConfiguredProvider {
   origin: string;
   /** True when this vendor is one of the built-in simulators (demo mode). */
   simulated: boolean;
+  /** The vendor's module: what it is and how its account is read. */
+  vendor: AnyVendorModule;
   client: VendorClient;
   /** Breaker, budgets, last error and last success of this vendor's channel; null without one. */
   health(): ChannelHealth | null;
 }
 
 export interface ProviderRegistry {
+  /** The configured vendors, in the vendor table's order. */
   list(): readonly ConfiguredProvider[];
   get(id: ProviderId): ConfiguredProvider | undefined;
-  arrays(): ArraysClientApi | undefined;
-  anylayer(): AnylayerClientApi | undefined;
+  /** The client of one vendor module, typed as that vendor's; undefined when it is not configured. */
+  clientOf<M extends AnyVendorModule>(vendor: M): ClientOf<M> | undefined;
   /** Every configured credential, so logs and errors can be redacted of them. */
   secrets(): readonly string[];
 }
@@ -46,39 +40,42 @@ export interface ProviderSetting {
 /**
  * Builds one client per configured vendor over the shared upstream layer: normally a
  * ResilientUpstream (one channel per vendor and credential); a bare UpstreamHttp gives clients
- * that call once and keep nothing, and report no health.
+ * that call once and keep nothing, and report no health. `vendors` is the table the settings'
+ * ids come from (default `VENDORS`); an id outside it is a programming error.
  */
 export function createProviderRegistry(
   settings: Partial<Record<ProviderId, ProviderSetting>>,
   upstream: ResilientUpstream | UpstreamHttp,
+  vendors: readonly AnyVendorModule[] = VENDORS,
 ): ProviderRegistry {
+  for (const id of Object.keys(settings)) {
+    if (!vendors.some((vendor) => vendor.id === id)) throw new Error(`no vendor module for provider ${id}`);
+  }
   const providers = new Map<ProviderId, ConfiguredProvider>();
-  let arrays: ArraysClientApi | undefined;
-  let anylayer: AnylayerClientApi | undefined;
-  for (const [id, setting] of Object.entries(settings) as [ProviderId, ProviderSetting][]) {
-    const channel = upstream instanceof UpstreamHttp ? undefined : upstream.channel(id, setting.credential);
+  for (const vendor of vendors) {
+    const setting = settings[vendor.id];
+    if (setting === undefined) continue;
+    const channel = upstream instanceof UpstreamHttp ? undefined : upstream.channel(vendor.id, setting.credential);
     const via = upstream instanceof UpstreamHttp ? { http: upstream } : { channel };
-    const options = { baseUrl: setting.baseUrl, credential: setting.credential, ...via };
-    let client: VendorClient;
-    if (id === 'ARRAYS') client = arrays = new ArraysClient(options);
-    else if (id === 'ANYLAYER') client = anylayer = new AnylayerClient(options);
-    else if (id === 'SHARPE') client = new SharpeClient(options);
-    else client = new FaradayClient(options);
-    providers.set(id, {
-      id,
-      name: PROVIDER_NAMES[id],
+    providers.set(vendor.id, {
+      id: vendor.id,
+      name: vendor.name,
       origin: new URL(setting.baseUrl).origin,
       simulated: setting.simulated,
-      client,
+      vendor,
+      client: vendor.createClient({ baseUrl: setting.baseUrl, credential: setting.credential, ...via }),
       health: () => channel?.health() ?? null,
     });
   }
-  const secrets = Object.values(settings).map((setting) => setting.credential);
+  const list = [...providers.values()];
+  const secrets = list.map((provider) => settings[provider.id]!.credential);
   return {
-    list: () => PROVIDER_IDS.flatMap((id) => providers.get(id) ?? []),
+    list: () => list,
     get: (id) => providers.get(id),
-    arrays: () => arrays,
-    anylayer: () => anylayer,
+    clientOf: <M extends AnyVendorModule>(vendor: M) => {
+      const provider = providers.get(vendor.id);
+      return provider?.vendor === vendor ? (provider.client as ClientOf<M>) : undefined;
+    },
     secrets: () => secrets,
   };
 }

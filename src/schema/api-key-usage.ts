@@ -9,6 +9,7 @@ import {
   type OffsetPagination,
   type TimeSeriesPoint,
 } from '../usage/model.js';
+import { anylayerVendor } from '../providers/anylayer/index.js';
 import { builder } from './builder.js';
 import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
@@ -159,7 +160,7 @@ builder.queryFields((t) => ({
       if (query.keyId !== null && !/^[\w.-]{1,128}$/.test(query.keyId)) {
         throw badInput('input.keyId must be 1 to 128 letters, digits, dots, dashes or underscores');
       }
-      return context.loaders.apiKeyUsage.load(query);
+      return context.loaders.of(anylayerVendor).apiKeyUsage.load(query);
     },
   }),
 }));

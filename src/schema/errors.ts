@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { ProviderNotConfiguredError } from '../context.js';
+import { LedgerUnavailableError } from '../ledger/errors.js';
+import { ProviderNotConfiguredError } from '../providers/errors.js';
 import type { Logger } from '../logger.js';
 import { isUpstreamError, type FieldError } from '../upstream/errors.js';
 
@@ -41,7 +42,7 @@ export function describeProviderError(error: unknown, provider: string, logger: 
       fieldErrors: error.fieldErrors,
     };
   }
-  if (error instanceof ProviderNotConfiguredError) {
+  if (error instanceof ProviderNotConfiguredError || error instanceof LedgerUnavailableError) {
     return { ...blank, code: error.code, message: error.message, provider: error.provider };
   }
   logger.error('unexpected error while reading a vendor', { provider, error });
@@ -62,7 +63,7 @@ export function createErrorMask(logger: Logger) {
     if (original === undefined || original === null || original instanceof GraphQLError) {
       return original instanceof GraphQLError && original.extensions['code'] !== undefined ? rebuild(error, original.message, original.extensions) : error;
     }
-    if (isUpstreamError(original) || original instanceof ProviderNotConfiguredError) {
+    if (isUpstreamError(original) || original instanceof ProviderNotConfiguredError || original instanceof LedgerUnavailableError) {
       const { message, ...extensions } = describeProviderError(original, '', logger);
       return rebuild(error, message, withoutNulls(extensions));
     }

@@ -1,7 +1,9 @@
 import type { GraphQLSchema } from 'graphql';
+import type { AnyVendorModule } from '../providers/vendor-module.js';
+import { VENDORS } from '../providers/vendors.js';
 import { builder } from './builder.js';
 import './scalars.js';
-import './provider.js';
+import { defineProviderIdEnum } from './provider.js';
 import './usage-types.js';
 import './account.js';
 import './partner-usage.js';
@@ -14,24 +16,33 @@ export { DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.j
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
-let built: { naming: FederatedUserNaming; schema: GraphQLSchema } | undefined;
+let built: { shape: string; schema: GraphQLSchema } | undefined;
 
 /**
  * The Federation v2 subgraph schema (`@link`, `_service`, `_entities`); Pothos sorts it, so its
- * printed SDL is stable. The host graph's user type is configuration, and Pothos types are
- * registered once per process, so a process builds one schema: asking again with the same naming
- * returns it, with another naming is a programming error.
+ * printed SDL is stable. The host graph's user type and the vendor table (the `ProviderId` enum)
+ * are inputs. The schema files register their types on one module-level Pothos builder when
+ * imported (Pothos's own layout, `examples/complex-app`); a builder cannot forget types, so a
+ * process builds one schema: asking again with the same inputs returns it, with other inputs is a
+ * programming error. (One builder per call would mean every schema file exporting a function
+ * that takes the builder and returns its refs, for a second schema no deployment needs: tests
+ * that need another get their own process, which vitest gives each test file.)
  */
-export function buildSchema(naming: FederatedUserNaming = DEFAULT_FEDERATED_USER): GraphQLSchema {
+export function buildSchema(
+  naming: FederatedUserNaming = DEFAULT_FEDERATED_USER,
+  vendors: readonly Pick<AnyVendorModule, 'id'>[] = VENDORS,
+): GraphQLSchema {
+  const shape = `${naming.typeName}.${naming.keyField} over ${vendors.map((vendor) => vendor.id).join(', ')}`;
   if (built) {
-    if (built.naming.typeName === naming.typeName && built.naming.keyField === naming.keyField) return built.schema;
-    throw new Error(`the schema was already built with ${built.naming.typeName}.${built.naming.keyField}; one naming per process`);
+    if (built.shape === shape) return built.schema;
+    throw new Error(`the schema was already built with ${built.shape}, not ${shape}; one schema per process`);
   }
   for (const name of [naming.typeName, naming.keyField]) {
     if (!GRAPHQL_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a GraphQL name`);
   }
+  defineProviderIdEnum(vendors.map((vendor) => vendor.id));
   addFederatedUser(naming);
   const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
-  built = { naming, schema };
+  built = { shape, schema };
   return schema;
 }

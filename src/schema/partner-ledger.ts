@@ -1,4 +1,4 @@
-import { requireLedger } from '../context.js';
+import { requireLedger } from '../ledger/access.js';
 import { cursorMs } from '../ledger/cursor.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
+import { arraysVendor } from '../providers/arrays/index.js';
 import { builder } from './builder.js';
 import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
 
@@ -121,7 +122,7 @@ builder.queryFields((t) => ({
       let remaining = first;
       while (remaining > 0) {
         const count = Math.min(ARRAYS_MAX_PAGE, remaining);
-        const page = await context.loaders.partnerPage.load({ fromCursor: cursor, count });
+        const page = await context.loaders.of(arraysVendor).partnerPage.load({ fromCursor: cursor, count });
         pages.push(page);
         remaining -= count;
         // A cursor that does not move would loop forever on the same page.

@@ -1,14 +1,27 @@
 import type { Logger } from '../logger.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import type { ChannelHealth } from '../upstream/vendor-channel.js';
-import { PROVIDER_IDS, type ProviderId } from '../usage/model.js';
+import type { ProviderId } from '../usage/model.js';
+import type { EnumRef } from '@pothos/core';
 import { builder } from './builder.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 
-export const ProviderIdEnum = builder.enumType('ProviderId', {
-  description: 'A vendor the gateway knows how to read.',
-  values: Object.fromEntries(PROVIDER_IDS.map((id) => [id, { value: id }])) as Record<ProviderId, { value: ProviderId }>,
-});
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * The `ProviderId` enum: one value per module of the vendor table the schema is built for, so it
+ * is defined by `buildSchema` ({@link defineProviderIdEnum}), not here. Pothos looks a type up
+ * by its name when it builds the schema, so fields can name this one before its values exist.
+ */
+export const ProviderIdEnum = 'ProviderId' as unknown as EnumRef<Types, ProviderId, ProviderId>;
+
+/** Defines {@link ProviderIdEnum} with the given vendor ids, once per schema build. */
+export function defineProviderIdEnum(ids: readonly ProviderId[]): void {
+  builder.enumType('ProviderId', {
+    description: 'A vendor the gateway knows how to read.',
+    values: Object.fromEntries(ids.map((id) => [id, { value: id }])),
+  });
+}
 
 const FieldErrorRef = builder.objectRef<{ field: string; reason: string }>('VendorFieldError').implement({
   fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),

@@ -1,6 +1,9 @@
 import { readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, Random, SIM_NOW_MS, mix, round, seedKey, splitInteger } from './prng.js';
-import { DEMO_CREDENTIALS, type SimulatorHandle, type SimulatorOptions } from './types.js';
+import type { SimulatorHandle, SimulatorOptions } from './types.js';
+
+/** The API key the Anylayer simulator accepts by default (demo mode). */
+export const ANYLAYER_DEMO_CREDENTIAL = 'al_live_sim_3f8a2c6e91b4d057';
 
 /**
  * Anylayer "Developer Tools / Get Usage" (CONTRACTS.md §2), served at `GET /v1/developer/usage`.
@@ -508,7 +511,7 @@ function vendorError(status: number): SimResponse {
 
 export async function startAnylayerSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const seed = options.seed ?? 42;
-  const credentials = options.credentials ?? [DEMO_CREDENTIALS.ANYLAYER];
+  const credentials = options.credentials ?? [ANYLAYER_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startAnylayerSimulator: credentials must not be empty');
   const accounts = new Map(credentials.map((c) => [c, makeAccount(seed, c)]));

@@ -1,12 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { genericError, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { DAY_MS, Random, SIM_NOW_MS, mix, seedKey } from './prng.js';
-import {
-  DEMO_CREDENTIALS,
-  type ArraysSimulatorHandle,
-  type ArraysSimulatorOptions,
-  type ArraysStreamEntry,
-} from './types.js';
+import type { SimulatorHandle, SimulatorOptions } from './types.js';
+
+/** The service token the Arrays simulator accepts by default (demo mode). */
+export const ARRAYS_DEMO_CREDENTIAL = 'arr_svc_sim_7c41e09b5d2a8f36';
+
+export interface ArraysSimulatorOptions extends SimulatorOptions {
+  /** Stream length at start. Default 20_000. */
+  entries?: number;
+  /** Distinct subs in the stream. Default 2_000. */
+  subs?: number;
+}
+
+export interface ArraysStreamEntry {
+  id: string;
+  sub: string;
+  endpoint: string;
+  calls: number;
+  discoveries: number;
+  tweets: number;
+}
+
+export interface ArraysSimulatorHandle extends SimulatorHandle {
+  /** Current stream length. */
+  readonly length: number;
+  /** Appends n more entries to every credential's stream (the stream is append-only). */
+  append(n: number): void;
+  /** The i-th stream entry (0-based) of `credential`'s stream (default: `this.credential`). */
+  entry(i: number, credential?: string): ArraysStreamEntry;
+}
+
 
 /**
  * Arrays partner usage stream (CONTRACTS.md §1). Each credential has its own append-only stream;
@@ -266,7 +290,7 @@ export function sumStream(
 
 export async function startArraysSimulator(options: ArraysSimulatorOptions = {}): Promise<ArraysSimulatorHandle> {
   const seed = options.seed ?? 42;
-  const credentials = options.credentials ?? [DEMO_CREDENTIALS.ARRAYS];
+  const credentials = options.credentials ?? [ARRAYS_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startArraysSimulator: credentials must not be empty');
   const initial = options.entries ?? 20_000;

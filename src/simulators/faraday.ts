@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { HOUR_MS, MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, seedKey } from './prng.js';
-import { DEMO_CREDENTIALS, type SimulatorHandle, type SimulatorOptions } from './types.js';
+import type { SimulatorHandle, SimulatorOptions } from './types.js';
+
+/** The API key the Faraday simulator accepts by default (demo mode). */
+export const FARADAY_DEMO_CREDENTIAL = 'fdy_sim_9b2e4c7a1f6d3e80';
 
 /**
  * Faraday named limits (`GET /v1/usages`, CONTRACTS.md §4) and account usage metrics
@@ -135,7 +138,7 @@ function vendorError(status: number): SimResponse {
 
 export async function startFaradaySimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const seed = options.seed ?? 42;
-  const credentials = options.credentials ?? [DEMO_CREDENTIALS.FARADAY];
+  const credentials = options.credentials ?? [FARADAY_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startFaradaySimulator: credentials must not be empty');
   const bodies = new Map(

@@ -1,60 +1,49 @@
-import { startAnylayerSimulator } from './anylayer.js';
-import { startArraysSimulator } from './arrays.js';
-import { startFaradaySimulator } from './faraday.js';
-import { startSharpeSimulator } from './sharpe.js';
-import type { ArraysSimulatorHandle, ArraysSimulatorOptions, SimulatorHandle } from './types.js';
+import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
-export { anylayerKeyIds, startAnylayerSimulator } from './anylayer.js';
-export { startArraysSimulator, sumStream } from './arrays.js';
-export { startFaradaySimulator } from './faraday.js';
-export { startSharpeSimulator } from './sharpe.js';
 export { InvalidFaultError } from './faults.js';
 export { SIM_NOW_MS } from './prng.js';
-export {
-  DEMO_CREDENTIALS,
-  type ArraysSimulatorHandle,
-  type ArraysSimulatorOptions,
-  type ArraysStreamEntry,
-  type FaultMode,
-  type FaultSetting,
-  type SimulatedProvider,
-  type SimulatorHandle,
-  type SimulatorOptions,
-} from './types.js';
+export type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle, SimulatorOptions } from './types.js';
 
-/** All four vendors, each on its own port, with their demo credentials. */
-export interface Simulators {
-  arrays: ArraysSimulatorHandle;
-  anylayer: SimulatorHandle;
-  sharpe: SimulatorHandle;
-  faraday: SimulatorHandle;
-  /** Closes every simulator. */
-  close(): Promise<void>;
+/** One simulator to start: the property its handle gets, and how to start it. */
+export interface SimulatorStarter<Key extends string = string, Handle extends SimulatorHandle = SimulatorHandle> {
+  readonly key: Key;
+  startSimulator(options: SimulatorOptions & Record<string, unknown>): Promise<Handle>;
 }
 
-/** Starts every simulator with one seed (default 42); a failure closes the ones already started. */
-export async function startSimulators(options: { seed?: number; arrays?: ArraysSimulatorOptions } = {}): Promise<Simulators> {
-  const seed = options.seed;
-  const started = await Promise.allSettled([
-    startArraysSimulator({ seed, ...options.arrays }),
-    startAnylayerSimulator({ seed }),
-    startSharpeSimulator({ seed }),
-    startFaradaySimulator({ seed }),
-  ] as const);
-  const handles = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const closeAll = async (): Promise<void> => {
-    await Promise.all(handles.map((h) => h.close()));
+/** Running simulators by key, and one `close` for all of them. */
+export type RunningSimulators<Handles> = Handles & {
+  /** Closes every simulator. */
+  close(): Promise<void>;
+};
+
+/** What {@link startSimulators} passes on. */
+export interface StartSimulatorsOptions {
+  /** Seed of every simulator's data. Default 42. */
+  seed?: number;
+  /** More options per simulator key (e.g. a stream's length), over the seed. */
+  each?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Starts each simulator on its own loopback port; when one fails to start, the ones already
+ * started are closed and its error is thrown.
+ */
+export async function startSimulators<Handles>(
+  starters: readonly SimulatorStarter[],
+  options: StartSimulatorsOptions = {},
+): Promise<RunningSimulators<Handles>> {
+  const started = await Promise.allSettled(
+    starters.map((starter) => starter.startSimulator({ seed: options.seed, ...options.each?.[starter.key] })),
+  );
+  const handles = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const close = async (): Promise<void> => {
+    await Promise.all(handles.map((handle) => handle.close()));
   };
-  const [arrays, anylayer, sharpe, faraday] = started;
-  if (
-    arrays.status === 'rejected' ||
-    anylayer.status === 'rejected' ||
-    sharpe.status === 'rejected' ||
-    faraday.status === 'rejected'
-  ) {
-    await closeAll();
-    const failure = started.find((s) => s.status === 'rejected');
-    throw failure?.status === 'rejected' ? failure.reason : new Error('a simulator failed to start');
+  const failure = started.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) {
+    await close();
+    throw failure.reason;
   }
-  return { arrays: arrays.value, anylayer: anylayer.value, sharpe: sharpe.value, faraday: faraday.value, close: closeAll };
+  const byKey = Object.fromEntries(starters.map((starter, i) => [starter.key, handles[i]]));
+  return { ...(byKey as Handles), close };
 }

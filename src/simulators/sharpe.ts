@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { genericError, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, round, seedKey, splitInteger } from './prng.js';
-import { DEMO_CREDENTIALS, type SimulatorHandle, type SimulatorOptions } from './types.js';
+import type { SimulatorHandle, SimulatorOptions } from './types.js';
+
+/** The API key the Sharpe simulator accepts by default (demo mode). */
+export const SHARPE_DEMO_CREDENTIAL = 'sk_live_sim_5e1f9a3c7b2d4e68';
 
 /**
  * Sharpe usage (CONTRACTS.md §3), served at `GET /api/v1/usage`. Reproduces the vendor's own
@@ -121,7 +124,7 @@ function admit(account: SharpeAccount, limit: number, now: number): number | nul
 
 export async function startSharpeSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const seed = options.seed ?? 42;
-  const credentials = options.credentials ?? [DEMO_CREDENTIALS.SHARPE];
+  const credentials = options.credentials ?? [SHARPE_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startSharpeSimulator: credentials must not be empty');
   const accounts = new Map(credentials.map((c) => [c, makeAccount(seed, c)]));

@@ -3,25 +3,19 @@
  * emulate vendors and must not depend on the gateway's own model.
  */
 
-export type SimulatedProvider = 'ARRAYS' | 'ANYLAYER' | 'SHARPE' | 'FARADAY';
+/** The id of the vendor a simulator emulates, as the gateway names it (e.g. `SHARPE`). */
+export type SimulatedProvider = string;
 
 export interface SimulatorOptions {
   /** Seed of the deterministic data. Default 42. */
   seed?: number;
   /**
-   * Credentials the simulator accepts. Default: the vendor's entry of `DEMO_CREDENTIALS`.
+   * Credentials the simulator accepts. Default: the vendor's demo credential.
    * Data is seeded by (seed, credential), so two credentials see different numbers.
    */
   credentials?: string[];
   /** Interface to listen on. Default '127.0.0.1'. */
   host?: string;
-}
-
-export interface ArraysSimulatorOptions extends SimulatorOptions {
-  /** Stream length at start. Default 20_000. */
-  entries?: number;
-  /** Distinct subs in the stream. Default 2_000. */
-  subs?: number;
 }
 
 export type FaultMode =
@@ -53,8 +47,8 @@ export interface FaultSetting {
 export interface SimulatorHandle {
   readonly provider: SimulatedProvider;
   /**
-   * Base URL to configure the gateway with: 'http://127.0.0.1:PORT/api' for Arrays and Sharpe
-   * (their production bases carry an /api prefix), 'http://127.0.0.1:PORT' for Anylayer and Faraday.
+   * Base URL to configure the gateway with: 'http://127.0.0.1:PORT' plus the path prefix of the
+   * vendor's production base URL (e.g. `/api`), if it has one.
    */
   readonly baseUrl: string;
   /** A credential the simulator accepts (the first of `credentials`). */
@@ -66,29 +60,3 @@ export interface SimulatorHandle {
   /** Stops listening and ends every open, hung or keep-alive connection. */
   close(): Promise<void>;
 }
-
-export interface ArraysStreamEntry {
-  id: string;
-  sub: string;
-  endpoint: string;
-  calls: number;
-  discoveries: number;
-  tweets: number;
-}
-
-export interface ArraysSimulatorHandle extends SimulatorHandle {
-  /** Current stream length. */
-  readonly length: number;
-  /** Appends n more entries to every credential's stream (the stream is append-only). */
-  append(n: number): void;
-  /** The i-th stream entry (0-based) of `credential`'s stream (default: `this.credential`). */
-  entry(i: number, credential?: string): ArraysStreamEntry;
-}
-
-/** One accepted credential per vendor, used when `credentials` is not given. */
-export const DEMO_CREDENTIALS = {
-  ARRAYS: 'arr_svc_sim_7c41e09b5d2a8f36',
-  ANYLAYER: 'al_live_sim_3f8a2c6e91b4d057',
-  SHARPE: 'sk_live_sim_5e1f9a3c7b2d4e68',
-  FARADAY: 'fdy_sim_9b2e4c7a1f6d3e80',
-} as const satisfies Record<SimulatedProvider, string>;

@@ -4,8 +4,11 @@
  * (|n| <= 2^53 - 1), so they survive the trip to the client exactly. Ids stay strings.
  */
 
-export const PROVIDER_IDS = ['ARRAYS', 'ANYLAYER', 'SHARPE', 'FARADAY'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+/**
+ * A vendor's id as its module declares it (`SHARPE`): the `ProviderId` enum value in the schema.
+ * The set of vendors is the vendor table's, not the model's.
+ */
+export type ProviderId = string;
 
 export interface Plan {
   /** Vendor's tier name as the vendor spells it (`free`, `pro`, …). */

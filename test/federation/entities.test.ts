@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sumStream } from '../../src/simulators/index.js';
+import { sumStream } from '../../src/simulators/arrays.js';
 import { startLedgerGateway, type LedgerGateway } from '../ledger/ledger-gateway.js';
 
 const PARTNER_USERS = /* GraphQL */ `

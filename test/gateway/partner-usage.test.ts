@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sumStream } from '../../src/simulators/index.js';
+import { sumStream } from '../../src/simulators/arrays.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const PAGE = /* GraphQL */ `
@@ -15,7 +15,7 @@ const PAGE = /* GraphQL */ `
 describe('partnerUsage', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({ arrays: { entries: 12_000, subs: 700 } });
+    harness = await startHarness({ simulators: { arrays: { entries: 12_000, subs: 700 } } });
   });
   afterAll(async () => {
     await harness.close();

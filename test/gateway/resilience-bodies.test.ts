@@ -74,7 +74,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   harness = await startHarness({
-    arrays: { entries: 1500, subs: 40 },
+    simulators: { arrays: { entries: 1500, subs: 40 } },
     credentials: { SHARPE: CANARY, ARRAYS: CANARY, ANYLAYER: CANARY, FARADAY: CANARY },
     baseUrls: { SHARPE: `${baseUrl}/api`, ARRAYS: `${baseUrl}/api`, ANYLAYER: baseUrl, FARADAY: baseUrl },
     // Every body must reach the adapter: nothing cached or served stale, no breaker, no retries.

@@ -274,7 +274,7 @@ describe('shared cache', () => {
   });
 
   it('caches Arrays pages that have more after them, never the stream head', async () => {
-    const harness = await open({ arrays: { entries: 1500, subs: 50 } });
+    const harness = await open({ simulators: { arrays: { entries: 1500, subs: 50 } } });
     const page = (after: string) => `{ partnerUsage(first: 1000, after: "${after}") { pageInfo { endCursor hasNextPage } windows { stale ageSeconds } } }`;
     const first = await query(harness, page('0'));
     await query(harness, page('0'));
@@ -317,7 +317,7 @@ describe('demo mode', () => {
     const lines: string[] = [];
     const running = await startGateway(
       loadConfig({ GATEWAY_DEMO: '1', PORT: '0', UPSTREAM_BREAKER_MIN_CALLS: '5' }),
-      createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+      { logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }) },
     );
     logs.push(lines);
     const ask = async (text: string) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES, type CrashPoint } from '../../src/ledger/file-store.js';
-import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/index.js';
+import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { expectStoreEquals, replayStream, tempDataDir, type ExpectedUser } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
-import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/index.js';
+import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { tempDataDir, waitFor } from './support.js';
 
 async function graphql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
@@ -19,7 +19,7 @@ describe('the demo gateway', () => {
     const data = await tempDataDir();
     cleanup = data.cleanup;
     const config = loadConfig({ GATEWAY_DEMO: '1', PORT: '0', DATA_DIR: data.dir, ARRAYS_POLL_INTERVAL_MS: '100' });
-    gateway = await startGateway(config, createLogger({ level: 'silent' }));
+    gateway = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
     // The demo's Arrays simulator is deterministic: one started alike holds the same stream.
     twin = await startArraysSimulator();
   });

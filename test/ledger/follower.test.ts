@@ -4,7 +4,7 @@ import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/
 import { createLogger } from '../../src/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/index.js';
+import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { startFakeArrays, type FakeArrays, type FakeFault } from './fake-arrays.js';
 import { expectStoreEquals, replayStream, tempDataDir, waitFor } from './support.js';

@@ -3,7 +3,7 @@ import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/
 import { createLogger } from '../../src/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { startArraysSimulator, type ArraysSimulatorHandle, type ArraysSimulatorOptions } from '../../src/simulators/index.js';
+import { startArraysSimulator, type ArraysSimulatorHandle, type ArraysSimulatorOptions } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { tempDataDir, waitFor } from './support.js';
 

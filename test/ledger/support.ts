@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DAY_MS } from '../../src/ledger/cursor.js';
 import type { LedgerStore } from '../../src/ledger/store.js';
-import type { ArraysSimulatorHandle } from '../../src/simulators/index.js';
+import type { ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 
 /** A fresh DATA_DIR; `cleanup` removes it. */
 export async function tempDataDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEMO_CREDENTIALS,
-  SIM_NOW_MS,
-  startArraysSimulator,
-  sumStream,
-  type ArraysSimulatorHandle,
-} from '../../src/simulators/index.js';
+import { SIM_NOW_MS } from '../../src/simulators/index.js';
+import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UUID, get, type Reply } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -78,7 +73,7 @@ describe('Arrays simulator: authentication', () => {
     const wrong = await usage('', 'arr_svc_sim_wrong_token_000');
     expect(wrong.status).toBe(401);
     expect(wrong.json().error.message).toBe('Invalid service token.');
-    expect(sim.credential).toBe(DEMO_CREDENTIALS.ARRAYS);
+    expect(sim.credential).toBe(ARRAYS_DEMO_CREDENTIAL);
     expect((await usage('')).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startFaradaySimulator, type SimulatorHandle } from '../../src/simulators/index.js';
+import { type SimulatorHandle } from '../../src/simulators/index.js';
+import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../src/simulators/faraday.js';
 import { UUID, bearer, bigIntegers, get, type Reply } from './helpers.js';
 
 const EXPIRED = 'fdy_expired_5c2d8e1f0a9b';
@@ -13,7 +14,7 @@ const TERM = ['last_month', 'month_to_date', 'term_period_to_last_month'];
 const YEAR = ['last_12_months', 'last_month', 'month_to_date'];
 
 beforeAll(async () => {
-  sim = await startFaradaySimulator({ credentials: [DEMO_CREDENTIALS.FARADAY, EXPIRED] });
+  sim = await startFaradaySimulator({ credentials: [FARADAY_DEMO_CREDENTIAL, EXPIRED] });
 });
 afterAll(async () => {
   await sim.close();

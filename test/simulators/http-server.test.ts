@@ -2,16 +2,12 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, request } from 'undici';
 import { isLoopbackAddress } from '../../src/simulators/http-server.js';
-import {
-  DEMO_CREDENTIALS,
-  InvalidFaultError,
-  startAnylayerSimulator,
-  startArraysSimulator,
-  startFaradaySimulator,
-  startSharpeSimulator,
-  startSimulators,
-  type SimulatorHandle,
-} from '../../src/simulators/index.js';
+import { startVendorSimulators } from '../../src/providers/vendor-simulators.js';
+import { InvalidFaultError, type SimulatorHandle } from '../../src/simulators/index.js';
+import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simulators/anylayer.js';
+import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../src/simulators/arrays.js';
+import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../src/simulators/faraday.js';
+import { SHARPE_DEMO_CREDENTIAL, startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { bearer, get, type Reply } from './helpers.js';
 
 /** Faraday's /v1/usages body carries no request id, so a normal answer is byte-for-byte repeatable. */
@@ -158,10 +154,10 @@ describe('fault modes', () => {
 
 describe('vendor error bodies under faults', () => {
   it.each([
-    ['ARRAYS', () => startArraysSimulator(), '/v1/partner/usage', { 'x-service-token': DEMO_CREDENTIALS.ARRAYS }],
-    ['ANYLAYER', () => startAnylayerSimulator(), '/v1/developer/usage', bearer(DEMO_CREDENTIALS.ANYLAYER)],
-    ['SHARPE', () => startSharpeSimulator(), '/v1/usage', bearer(DEMO_CREDENTIALS.SHARPE)],
-    ['FARADAY', () => startFaradaySimulator(), '/v1/usages', bearer(DEMO_CREDENTIALS.FARADAY)],
+    ['ARRAYS', () => startArraysSimulator(), '/v1/partner/usage', { 'x-service-token': ARRAYS_DEMO_CREDENTIAL }],
+    ['ANYLAYER', () => startAnylayerSimulator(), '/v1/developer/usage', bearer(ANYLAYER_DEMO_CREDENTIAL)],
+    ['SHARPE', () => startSharpeSimulator(), '/v1/usage', bearer(SHARPE_DEMO_CREDENTIAL)],
+    ['FARADAY', () => startFaradaySimulator(), '/v1/usages', bearer(FARADAY_DEMO_CREDENTIAL)],
   ] as const)('%s: 500/502/503/504 and 429 use the vendor shape', async (provider, start, path, headers) => {
     const s = await start();
     try {
@@ -264,7 +260,7 @@ describe('admin routes', () => {
   });
 });
 
-describe('connections and startSimulators', () => {
+describe('connections and startVendorSimulators', () => {
   it('keeps connections alive', async () => {
     const client = new Client(new URL(sim.baseUrl).origin);
     const sockets = new Set<unknown>();
@@ -281,8 +277,8 @@ describe('connections and startSimulators', () => {
     }
   });
 
-  it('startSimulators starts all four with their demo credentials and closes them', async () => {
-    const all = await startSimulators({ seed: 42, arrays: { entries: 500 } });
+  it('startVendorSimulators starts all four with their demo credentials and closes them', async () => {
+    const all = await startVendorSimulators({ seed: 42, each: { arrays: { entries: 500 } } });
     try {
       expect(all.arrays.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
       expect(all.sharpe.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
@@ -290,12 +286,12 @@ describe('connections and startSimulators', () => {
       expect(all.faraday.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(all.arrays.length).toBe(500);
       expect([all.arrays, all.anylayer, all.sharpe, all.faraday].map((s) => s.credential)).toEqual([
-        DEMO_CREDENTIALS.ARRAYS,
-        DEMO_CREDENTIALS.ANYLAYER,
-        DEMO_CREDENTIALS.SHARPE,
-        DEMO_CREDENTIALS.FARADAY,
+        ARRAYS_DEMO_CREDENTIAL,
+        ANYLAYER_DEMO_CREDENTIAL,
+        SHARPE_DEMO_CREDENTIAL,
+        FARADAY_DEMO_CREDENTIAL,
       ]);
-      for (const credential of Object.values(DEMO_CREDENTIALS)) expect(credential.length).toBeGreaterThanOrEqual(16);
+      for (const credential of [ARRAYS_DEMO_CREDENTIAL, ANYLAYER_DEMO_CREDENTIAL, SHARPE_DEMO_CREDENTIAL, FARADAY_DEMO_CREDENTIAL]) expect(credential.length).toBeGreaterThanOrEqual(16);
       expect((await get(`${all.arrays.baseUrl}/v1/partner/usage`, { 'x-service-token': all.arrays.credential })).status).toBe(200);
       expect((await get(`${all.anylayer.baseUrl}/v1/developer/usage`, bearer(all.anylayer.credential))).status).toBe(200);
       expect((await get(`${all.sharpe.baseUrl}/v1/usage`, bearer(all.sharpe.credential))).status).toBe(200);

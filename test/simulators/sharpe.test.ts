@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
-import { DEMO_CREDENTIALS, startSharpeSimulator, type SimulatorHandle } from '../../src/simulators/index.js';
+import { type SimulatorHandle } from '../../src/simulators/index.js';
+import { SHARPE_DEMO_CREDENTIAL, startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { bearer, get, type Reply } from './helpers.js';
 
 let sim: SimulatorHandle;
@@ -25,7 +26,7 @@ afterAll(async () => {
 describe('Sharpe simulator: body', () => {
   it('serves /api/v1/usage with the documented shape, self-disagreement included', async () => {
     expect(sim.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
-    expect(sim.credential).toBe(DEMO_CREDENTIALS.SHARPE);
+    expect(sim.credential).toBe(SHARPE_DEMO_CREDENTIAL);
     expect(sim.credential).toMatch(/^sk_live_sim_/);
     const reply = await usage();
     expect(reply.status).toBe(200);
@@ -80,7 +81,7 @@ describe('Sharpe simulator: errors', () => {
   it.each([
     ['no header', {}, 'Missing API key. Send Authorization: Bearer <key>.'],
     ['a wrong key', bearer('sk_live_sim_wrong'), 'Invalid or missing API key.'],
-    ['a key without the Bearer scheme', { authorization: DEMO_CREDENTIALS.SHARPE }, 'Invalid or missing API key.'],
+    ['a key without the Bearer scheme', { authorization: SHARPE_DEMO_CREDENTIAL }, 'Invalid or missing API key.'],
   ])('answers 401 for %s', async (_label, headers, message) => {
     const reply = await usage(headers);
     expect(reply.status).toBe(401);

@@ -1,24 +1,22 @@
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
-import {
-  startAnylayerSimulator,
-  startArraysSimulator,
-  startFaradaySimulator,
-  startSharpeSimulator,
-  DEMO_CREDENTIALS,
-  type Simulators,
-} from '../../src/simulators/index.js';
+import type { AnyVendorModule } from '../../src/providers/vendor-module.js';
+import type { VendorSimulators } from '../../src/providers/vendor-simulators.js';
+import { VENDORS, type BuiltInVendors } from '../../src/providers/vendors.js';
+import { DEFAULT_FEDERATED_USER, buildSchema } from '../../src/schema/index.js';
+import { startSimulators, type SimulatorHandle, type SimulatorOptions } from '../../src/simulators/index.js';
 import type { UpstreamCache } from '../../src/upstream/cache.js';
 import type { Clock } from '../../src/upstream/clock.js';
 import type { UpstreamHttpOptions } from '../../src/upstream/http.js';
 import { resolvePolicy, type VendorPolicyOverrides } from '../../src/upstream/policy.js';
 import { ResilientUpstream } from '../../src/upstream/resilient-upstream.js';
-import { PROVIDER_IDS, type ProviderId } from '../../src/usage/model.js';
+import type { ProviderId } from '../../src/usage/model.js';
 
-export interface Harness {
+export interface Harness<Vendors extends readonly AnyVendorModule[] = BuiltInVendors> {
   yoga: Gateway;
-  sims: Simulators;
+  /** Each vendor's simulator by its module's key (`sims.sharpe`). */
+  sims: VendorSimulators<Vendors>;
   registry: ProviderRegistry;
   upstream: ResilientUpstream;
   /** Every line the gateway logged. */
@@ -37,7 +35,9 @@ export interface GraphQLBody<T> {
   extensions?: Record<string, unknown>;
 }
 
-export interface HarnessOptions {
+export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = BuiltInVendors> {
+  /** The vendor table (the schema's ProviderId enum included). Default `VENDORS`. */
+  vendors?: Vendors;
   /** Override a vendor's credential (e.g. a wrong one) or leave a vendor out (null). */
   credentials?: Partial<Record<ProviderId, string | null>>;
   /** Credentials each simulator accepts besides its demo one (e.g. a canary). */
@@ -56,39 +56,32 @@ export interface HarnessOptions {
   policies?: Partial<Record<ProviderId, VendorPolicyOverrides>>;
   cache?: UpstreamCache;
   clock?: Clock;
-  arrays?: { entries?: number; subs?: number };
+  /** More options of one simulator, by vendor key (e.g. `{ arrays: { entries: 500 } }`). */
+  simulators?: Record<string, Record<string, unknown>>;
   /** The gateway's response cache TTL, ms. Default 0 (off), as `createGateway`'s. */
   responseCacheTtlMs?: number;
 }
 
 /** Simulators on loopback plus a gateway driven through `yoga.fetch` (no port). */
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const accepted = (id: ProviderId, demo: string) => ({ credentials: [demo, ...(options.simulatorCredentials?.[id] ?? [])] });
-  const [arrays, anylayer, sharpe, faraday] = await Promise.all([
-    startArraysSimulator({ ...options.arrays, ...accepted('ARRAYS', DEMO_CREDENTIALS.ARRAYS) }),
-    startAnylayerSimulator(accepted('ANYLAYER', DEMO_CREDENTIALS.ANYLAYER)),
-    startSharpeSimulator(accepted('SHARPE', DEMO_CREDENTIALS.SHARPE)),
-    startFaradaySimulator(accepted('FARADAY', DEMO_CREDENTIALS.FARADAY)),
-  ]);
-  const sims: Simulators = {
-    arrays,
-    anylayer,
-    sharpe,
-    faraday,
-    close: async () => {
-      await Promise.all([arrays, anylayer, sharpe, faraday].map((sim) => sim.close()));
-    },
-  };
-  const settings: Partial<Record<ProviderId, ProviderSetting>> = {};
-  for (const [id, sim] of [
-    ['ARRAYS', sims.arrays],
-    ['ANYLAYER', sims.anylayer],
-    ['SHARPE', sims.sharpe],
-    ['FARADAY', sims.faraday],
-  ] as const) {
-    const override = options.credentials?.[id];
+export async function startHarness<const Vendors extends readonly AnyVendorModule[] = BuiltInVendors>(
+  options: HarnessOptions<Vendors> = {},
+): Promise<Harness<Vendors>> {
+  const vendors = options.vendors ?? (VENDORS as unknown as Vendors);
+  const starters = vendors.map((vendor) => ({
+    key: vendor.key,
+    startSimulator: (simulatorOptions: SimulatorOptions & Record<string, unknown>) =>
+      vendor.startSimulator({
+        ...simulatorOptions,
+        credentials: [vendor.demoCredential, ...(options.simulatorCredentials?.[vendor.id] ?? [])],
+      }),
+  }));
+  const sims = (await startSimulators(starters, { each: options.simulators })) as VendorSimulators<Vendors>;
+  const settings: Record<ProviderId, ProviderSetting> = {};
+  for (const vendor of vendors) {
+    const override = options.credentials?.[vendor.id];
     if (override === null) continue;
-    settings[id] = { baseUrl: options.baseUrls?.[id] ?? sim.baseUrl, credential: override ?? sim.credential, simulated: true };
+    const sim = (sims as unknown as Record<string, SimulatorHandle>)[vendor.key]!;
+    settings[vendor.id] = { baseUrl: options.baseUrls?.[vendor.id] ?? sim.baseUrl, credential: override ?? sim.credential, simulated: true };
   }
   const logs: string[] = [];
   const secrets = Object.values(settings).map((setting) => setting.credential);
@@ -102,15 +95,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const upstream = new ResilientUpstream({
     policies: Object.fromEntries(
-      PROVIDER_IDS.map((id) => [id, resolvePolicy(options.policies?.[id], resolvePolicy(options.policy, base))]),
+      vendors.map(({ id }) => [id, resolvePolicy(options.policies?.[id], resolvePolicy(options.policy, base))]),
     ),
     http: transport,
     logger,
     cache: options.cache,
     clock: options.clock,
   });
-  const registry = createProviderRegistry(settings, upstream);
-  const yoga = createGateway({ registry, logger, responseCacheTtlMs: options.responseCacheTtlMs ?? 0 });
+  const registry = createProviderRegistry(settings, upstream, vendors);
+  const yoga = createGateway({
+    registry,
+    logger,
+    responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
+    ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),
+  });
   return {
     yoga,
     sims,

@@ -8,7 +8,7 @@ import {
   type ApiKeyUsageQuery,
 } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
-import { channelFor, endpointUrl, withFreshness, type AnylayerClientApi, type VendorClientOptions } from '../provider.js';
+import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, type VendorErrors } from '../vendor-response.js';
 import { errorBodySchema, responseSchema, type IncludedParts } from './contract.js';
 import { accountOfApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
@@ -20,7 +20,7 @@ const USAGE_PATH = '/v1/developer/usage';
 const NOT_FOUND_CODE = 'NO_USAGE_DATA';
 
 /** Reads Anylayer's API key analytics (`GET /v1/developer/usage`, `Authorization: Bearer <key>`). */
-export class AnylayerClient implements AnylayerClientApi {
+export class AnylayerClient implements VendorClient {
   readonly id = 'ANYLAYER' as const;
   private readonly options: VendorClientOptions;
   private readonly channel: VendorChannel;

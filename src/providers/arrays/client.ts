@@ -3,7 +3,7 @@ import type { UpstreamResponse } from '../../upstream/http.js';
 import { redact } from '../../upstream/redact.js';
 import type { AccountUsage, PartnerUsagePage } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
-import { channelFor, endpointUrl, withFreshness, type ArraysClientApi, type VendorClientOptions } from '../provider.js';
+import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
 import { accountOfPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
@@ -22,7 +22,7 @@ export const ARRAYS_STREAM_START = '0';
 const NOT_FOUND_CODE = 'RESOURCE_NOT_FOUND';
 
 /** Reads Arrays' partner usage stream (`GET /v1/partner/usage`, header `X-Service-Token`). */
-export class ArraysClient implements ArraysClientApi {
+export class ArraysClient implements VendorClient {
   readonly id = 'ARRAYS' as const;
   private readonly options: VendorClientOptions;
   private readonly channel: VendorChannel;

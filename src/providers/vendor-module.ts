@@ -1,0 +1,101 @@
+import type { z } from 'zod';
+import type { PartnerLedger } from '../ledger/service.js';
+import type { Logger } from '../logger.js';
+import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
+import type { AccountUsage } from '../usage/model.js';
+import type { VendorClient, VendorClientOptions } from './provider.js';
+
+/** A vendor's own environment variables, by name, each a zod schema of the variable's text. */
+export type VendorSettingsShape = Record<string, z.ZodType<unknown, string | undefined>>;
+
+/** The parsed values of a vendor's own variables, keyed by variable name. */
+export type VendorSettings<Shape extends VendorSettingsShape> = { [Name in keyof Shape]: z.output<Shape[Name]> };
+
+/** What a vendor's background service (the Arrays ledger) is started with. */
+export interface VendorServiceInput<Client, Settings> {
+  /** A client of its own on the vendor's shared channel, whose calls are background ones. */
+  client: Client;
+  /** The vendor's own variables, parsed. */
+  settings: Settings;
+  /** `DATA_DIR`: where a service keeps its files. */
+  dataDir: string;
+  logger: Logger;
+}
+
+/** A running background service of a vendor; its ledger is what the schema's ledger fields read. */
+export interface RunningVendorService {
+  readonly ledger: PartnerLedger;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the gateway needs of one vendor, in one object. The registry, configuration, server,
+ * simulators, the test harness and the benchmark iterate over a table of these (`VENDORS`), so a
+ * new vendor is one folder with an `index.ts` and one line in that table.
+ */
+export interface VendorModule<
+  Key extends string = string,
+  Client extends VendorClient = VendorClient,
+  Loaders extends object = object,
+  Simulator extends SimulatorHandle = SimulatorHandle,
+  Settings extends VendorSettingsShape = VendorSettingsShape,
+> {
+  /** The `ProviderId` enum value and the prefix of the vendor's variables, e.g. `SHARPE`. */
+  readonly id: string;
+  /** Property name of the vendor's simulator in a set of simulators, e.g. `sharpe`. */
+  readonly key: Key;
+  /** Display name, e.g. `Sharpe`. */
+  readonly name: string;
+  /** Names of the variables holding the vendor's credential and base URL. */
+  readonly env: { readonly credential: string; readonly baseUrl: string };
+  /** Production base URL; null when the vendor publishes none (its base URL variable is then required). */
+  readonly defaultBaseUrl: string | null;
+  /**
+   * Requests per minute the gateway sends the vendor per credential: `default` against the real
+   * vendor (its documented or most cautious tier), `demo` against its simulator.
+   */
+  readonly rateLimitPerMinute: { readonly default: number; readonly demo: number };
+  /** The vendor's own tunables beyond credential and base URL (validated with the rest of the configuration). */
+  readonly settings: Settings;
+  /** A credential the vendor's simulator accepts, used in demo mode. */
+  readonly demoCredential: string;
+  /** The vendor's client over the shared channel. */
+  createClient(options: VendorClientOptions): Client;
+  /** Starts the vendor's simulator on loopback. */
+  startSimulator(options: SimulatorOptions & Record<string, unknown>): Promise<Simulator>;
+  /** Per-request loaders of the vendor's own calls: every distinct call of one operation happens once. */
+  createLoaders(client: Client): Loaders;
+  /**
+   * The account overview through the request's loaders, so that `account` and the vendor's own
+   * root fields in one operation share one upstream call.
+   */
+  account(loaders: Loaders): Promise<AccountUsage>;
+  /** A background service the vendor needs (the Arrays partner ledger); most vendors have none. */
+  startService?(input: VendorServiceInput<Client, VendorSettings<Settings>>): Promise<RunningVendorService>;
+}
+
+/** A vendor module of any vendor, as the wiring code holds them. */
+export type AnyVendorModule = VendorModule<string, any, any, any, any>;
+
+/** The client type of a vendor module. */
+export type ClientOf<M extends AnyVendorModule> = ReturnType<M['createClient']>;
+/** The per-request loaders of a vendor module. */
+export type LoadersOf<M extends AnyVendorModule> = ReturnType<M['createLoaders']>;
+/** The simulator handle of a vendor module. */
+export type SimulatorOf<M extends AnyVendorModule> = Awaited<ReturnType<M['startSimulator']>>;
+
+/** The simulators of a table of vendor modules, by each module's `key`. */
+export type SimulatorsOf<Vendors extends readonly AnyVendorModule[]> = {
+  [M in Vendors[number] as M['key']]: SimulatorOf<M>;
+};
+
+/** Declares a vendor module, keeping its literal `key` and its own types for the table. */
+export function defineVendor<
+  const Key extends string,
+  Client extends VendorClient,
+  Loaders extends object,
+  Simulator extends SimulatorHandle,
+  Settings extends VendorSettingsShape,
+>(module: VendorModule<Key, Client, Loaders, Simulator, Settings>): VendorModule<Key, Client, Loaders, Simulator, Settings> {
+  return module;
+}
