@@ -5,7 +5,7 @@ import { STREAM_START } from './cursor.js';
 import { LedgerCorruptError, LedgerReadOnlyError } from './errors.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock } from './lock.js';
-import { LedgerIndex } from './memory-index.js';
+import { LedgerIndex } from './user-totals-index.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type {
   DailyQuery,
