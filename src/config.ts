@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURSOR_PATTERN } from './ledger/cursor.js';
+import { CURSOR_PATTERN } from './providers/arrays/stream.js';
 import type { LogLevel } from './logger.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './upstream/policy.js';
 import { PROVIDER_IDS, type ProviderId } from './usage/model.js';
