@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURSOR_PATTERN } from './providers/arrays/stream.js';
+import { GRAPHQL_NAME } from './graphql-name.js';
 import type { LogLevel } from './logger.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './upstream/policy.js';
 import { PROVIDER_IDS, type ProviderId } from './usage/model.js';
@@ -178,7 +179,7 @@ const graphqlName = (fallback: string) =>
   z
     .string()
     .trim()
-    .regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'expected a GraphQL name (letters, digits, underscores; not starting with a digit)')
+    .regex(GRAPHQL_NAME, 'expected a GraphQL name (letters, digits, underscores; not starting with a digit)')
     .refine((value) => !value.startsWith('__'), 'must not start with __ (reserved by GraphQL)')
     .optional()
     .transform((value) => value ?? fallback);

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import { GRAPHQL_NAME } from '../graphql-name.js';
 import { builder } from './builder.js';
 import './scalars.js';
 import './provider.js';
@@ -11,8 +12,6 @@ import './api-key-usage.js';
 import { addFederatedUser, DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
 
 export { DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
-
-const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 let built: { naming: FederatedUserNaming; schema: GraphQLSchema } | undefined;
 
