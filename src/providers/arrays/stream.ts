@@ -8,7 +8,8 @@
  * cursors are compared as strings (the ledger's committed cursor, cache keys, "the cursor did not
  * move"): `01-0` and `1-0` would be one entry under two names. `seq` is Redis' unsigned 64-bit
  * counter. `<unix-ms>` must be a time a `Date` can hold, because the contract lets us read it as
- * the entry's time and the ledger buckets entries by it; Redis would take more, no real stream has it.
+ * the entry's time and the ledger buckets entries by it: Redis would take larger ones, but no
+ * stream of real entries has them.
  */
 
 /** The cursor of the beginning of the stream, as `from_id`: `0`. */
@@ -41,7 +42,7 @@ function decimalUpTo(max: bigint): string {
     const rest = digits.length - at - 1;
     alternatives.push(`${digits.slice(0, at)}[${lowest}-${digit - 1}]${rest > 0 ? `\\d{${rest}}` : ''}`);
   }
-  if (max > 0n) alternatives.push(digits);
+  alternatives.push(digits);
   return alternatives.join('|');
 }
 
