@@ -3,6 +3,7 @@ import { integerIn, optionalFlag } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
 import { credentialVariables, readVendorCatalogue, type VendorConfig } from './config/vendor-catalogue.js';
+import { GRAPHQL_NAME } from './graphql-name.js';
 import type { LogLevel } from './logger.js';
 import type { AnyVendorModule } from './providers/vendor-module.js';
 import { VENDORS } from './providers/vendors.js';
@@ -50,7 +51,6 @@ export interface FederationConfig {
   keyField: string;
 }
 
-const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 const graphqlName = (fallback: string) =>
   z

@@ -1,11 +1,11 @@
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import { STREAM_START } from './cursor.js';
+import { ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
 import { LedgerCorruptError, LedgerReadOnlyError } from './errors.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock } from './lock.js';
-import { LedgerIndex } from './memory-index.js';
+import { LedgerIndex } from './user-totals-index.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type {
   DailyQuery,
@@ -88,7 +88,7 @@ export class FileLedgerStore implements LedgerStore {
     try {
       // A temporary snapshot is one a crash interrupted; the renamed one is still whole.
       if (writer) await rm(file('snapshotTemp'), { force: true });
-      const startCursor = options.startCursor ?? STREAM_START;
+      const startCursor = options.startCursor ?? ARRAYS_STREAM_START;
       const index = (await readSnapshot(file('snapshot'))) ?? new LedgerIndex(startCursor);
       const scan = await replayJournal(file('journal'), index);
       if (scan.tornBytes > 0) {

@@ -1,8 +1,9 @@
 import type { Logger } from '../logger.js';
+import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
 import type { PartnerUsagePage } from '../usage/model.js';
-import { compareCursors, cursorDay, cursorMs, DAY_MS, isCursor } from './cursor.js';
 import { LedgerBadPageError, isLedgerError } from './errors.js';
 import type { LedgerCommit, LedgerStore } from './store.js';
+import { cursorDay, DAY_MS } from './utc-day.js';
 
 /**
  * Reads one page of the Arrays stream: at most `count` entries after `fromCursor`. A page with
@@ -49,7 +50,7 @@ export interface LedgerFollowerOptions {
   random?: () => number;
 }
 
-const DEFAULTS = { pollIntervalMs: 15_000, pageSize: 5000, backoffBaseMs: 1000, backoffMaxMs: 60_000 };
+const DEFAULTS = { pollIntervalMs: 15_000, pageSize: ARRAYS_MAX_COUNT, backoffBaseMs: 1000, backoffMaxMs: 60_000 };
 
 /**
  * Follows the Arrays stream from the ledger's committed cursor and commits it page by page. Each
@@ -82,8 +83,8 @@ export class LedgerFollower {
 
   constructor(options: LedgerFollowerOptions) {
     this.options = { ...DEFAULTS, ...options };
-    if (!Number.isInteger(this.options.pageSize) || this.options.pageSize < 1 || this.options.pageSize > 5000) {
-      throw new RangeError(`pageSize must be an integer from 1 to 5000; got ${this.options.pageSize}`);
+    if (!Number.isInteger(this.options.pageSize) || this.options.pageSize < 1 || this.options.pageSize > ARRAYS_MAX_COUNT) {
+      throw new RangeError(`pageSize must be an integer from 1 to ${ARRAYS_MAX_COUNT}; got ${this.options.pageSize}`);
     }
   }
 
@@ -169,7 +170,7 @@ export class LedgerFollower {
     }
     this.cursor = next;
     const spanMs = (cursorMs(next) ?? 0) - (cursorMs(from) ?? 0);
-    if (hasMore && from !== '0' && spanMs > 0) this.density = entries / spanMs;
+    if (hasMore && from !== ARRAYS_STREAM_START && spanMs > 0) this.density = entries / spanMs;
     this.state.caughtUp = !hasMore;
     return hasMore;
   }

@@ -2,7 +2,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { LedgerCorruptError } from './errors.js';
-import { LedgerIndex, type IndexHeader, type UserRow } from './memory-index.js';
+import { LedgerIndex, type IndexHeader, type UserRow } from './user-totals-index.js';
 
 /**
  * Snapshots: the whole index as JSON lines — a header, one line per user, and a trailer with the

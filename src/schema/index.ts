@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import { VENDORS } from '../providers/vendors.js';
+import { GRAPHQL_NAME } from '../graphql-name.js';
 import { builder } from './builder.js';
 import './scalars.js';
 import { defineProviderIdEnum } from './provider.js';
@@ -13,8 +14,6 @@ import './api-key-usage.js';
 import { addFederatedUser, DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
 
 export { DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
-
-const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 let built: { shape: string; schema: GraphQLSchema } | undefined;
 

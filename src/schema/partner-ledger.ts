@@ -1,7 +1,7 @@
 import { requireLedger } from '../ledger/access.js';
-import { cursorMs } from '../ledger/cursor.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';
+import { cursorTime } from '../providers/arrays/stream.js';
 import { builder } from './builder.js';
 
 interface LedgerView {
@@ -10,8 +10,7 @@ interface LedgerView {
 }
 
 function timeOf(cursor: string | null): Date | null {
-  const ms = cursor === null ? null : cursorMs(cursor);
-  return ms === null || ms === undefined ? null : new Date(ms);
+  return cursor === null ? null : cursorTime(cursor);
 }
 
 const PartnerLedgerErrorRef = builder.objectRef<LedgerErrorInfo>('PartnerLedgerError').implement({

@@ -1,14 +1,12 @@
 import { GraphQLError } from 'graphql';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, isCursor } from '../providers/arrays/stream.js';
 import type { PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { arraysVendor } from '../providers/arrays/index.js';
 import { builder } from './builder.js';
 import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
 
-/** Largest `count` the Arrays endpoint accepts per call. */
-export const ARRAYS_MAX_PAGE = 5000;
 /** Largest `first` one operation may ask for: ten vendor pages, so a query cannot drain the vendor's rate limit. */
 export const PARTNER_USAGE_MAX_FIRST = 50_000;
-const CURSOR = /^(0|\d{1,16}-\d{1,10})$/;
 
 const PartnerEndpointUsageRef = builder.objectRef<PartnerEndpointUsage>('PartnerEndpointUsage').implement({
   fields: (t) => ({
@@ -74,7 +72,7 @@ interface PartnerUsageConnection {
 const PartnerPageInfoRef = builder.objectRef<PartnerUsageConnection>('PartnerUsagePageInfo').implement({
   fields: (t) => ({
     hasNextPage: t.boolean({ resolve: ({ pages }) => pages.at(-1)?.hasMore ?? false }),
-    hasPreviousPage: t.boolean({ resolve: ({ after }) => after !== '0' }),
+    hasPreviousPage: t.boolean({ resolve: ({ after }) => after !== ARRAYS_STREAM_START }),
     startCursor: t.string({ resolve: ({ after }) => after }),
     endCursor: t.string({
       description: 'Pass as `after` to continue the stream.',
@@ -105,23 +103,23 @@ builder.queryFields((t) => ({
     type: PartnerUsageConnectionRef,
     nullable: true,
     description:
-      'Arrays per-user usage, straight from the vendor stream. `first` counts stream entries to process (more than 5000 chains vendor pages); `after` is the vendor cursor (`0` = the beginning).',
+      `Arrays per-user usage, straight from the vendor stream. \`first\` counts stream entries to process (more than ${ARRAYS_MAX_COUNT} chains vendor pages); \`after\` is the vendor cursor (\`${ARRAYS_STREAM_START}\` = the beginning).`,
     args: {
-      first: t.arg.int({ defaultValue: 1000, description: `Stream entries to process, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
-      after: t.arg.string({ defaultValue: '0', description: 'Exclusive start cursor from a previous `endCursor`.' }),
+      first: t.arg.int({ defaultValue: ARRAYS_DEFAULT_COUNT, description: `Stream entries to process, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
+      after: t.arg.string({ defaultValue: ARRAYS_STREAM_START, description: 'Exclusive start cursor from a previous `endCursor`.' }),
     },
     resolve: async (_root, args, context) => {
-      const first = args.first ?? 1000;
-      const after = args.after ?? '0';
+      const first = args.first ?? ARRAYS_DEFAULT_COUNT;
+      const after = args.after ?? ARRAYS_STREAM_START;
       if (!Number.isInteger(first) || first < 1 || first > PARTNER_USAGE_MAX_FIRST) {
         throw badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST}; got ${first}`);
       }
-      if (!CURSOR.test(after)) throw badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
+      if (!isCursor(after)) throw badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
       const pages: PartnerUsagePage[] = [];
       let cursor = after;
       let remaining = first;
       while (remaining > 0) {
-        const count = Math.min(ARRAYS_MAX_PAGE, remaining);
+        const count = Math.min(ARRAYS_MAX_COUNT, remaining);
         const page = await context.loaders.of(arraysVendor).partnerPage.load({ fromCursor: cursor, count });
         pages.push(page);
         remaining -= count;

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { requireLedger } from '../ledger/access.js';
-import { DAY_MS, dayOf } from '../ledger/cursor.js';
+import { DAY_MS, dayOf } from '../ledger/utc-day.js';
 import { type DailyUsage, type DayRange, type PartnerUserOrder, type UserList, type UserListPosition } from '../ledger/store.js';
 import type { PartnerUserTotals } from '../ledger/types.js';
 import type { PartnerEndpointUsage } from '../usage/model.js';

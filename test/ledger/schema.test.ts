@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { DAY_MS } from '../../src/ledger/cursor.js';
+import { DAY_MS } from '../../src/ledger/utc-day.js';
 import type { RunningPartnerLedger } from '../../src/ledger/service.js';
 import { createLogger } from '../../src/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';

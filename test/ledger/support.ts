@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { DAY_MS } from '../../src/ledger/cursor.js';
+import { DAY_MS } from '../../src/ledger/utc-day.js';
 import type { LedgerStore } from '../../src/ledger/store.js';
 import type { ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 

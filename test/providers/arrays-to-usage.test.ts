@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromPartnerPage, cursorTime, streamWindow } from '../../src/providers/arrays/to-usage.js';
+import { accountFromPartnerPage, streamWindow } from '../../src/providers/arrays/to-usage.js';
 import { UpstreamBadResponseError } from '../../src/upstream/errors.js';
 import type { PartnerUsagePage } from '../../src/usage/model.js';
 
-describe('Arrays cursors', () => {
-  it('reads the millisecond part of a stream id and nothing else', () => {
-    expect(cursorTime('1732147200000-3')).toEqual(new Date(1732147200000));
-    expect(cursorTime('0')).toBeNull();
-    expect(cursorTime('1732147200000')).toBeNull();
-    expect(cursorTime('opaque-token')).toBeNull();
-    expect(cursorTime('99999999999999999-0')).toBeNull();
-  });
-
+describe('Arrays stream windows', () => {
   it('labels a window by both cursors', () => {
     expect(streamWindow('1732147200000-3', '1732147260000-0')).toEqual({
       kind: 'STREAM_WINDOW',

@@ -6,17 +6,11 @@ import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from './stream.js';
 import { accountOfPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
 
 const PROVIDER = 'ARRAYS';
 const USAGE_PATH = '/v1/partner/usage';
-
-/** Largest `count` Arrays accepts per call. */
-export const ARRAYS_MAX_COUNT = 5000;
-/** Arrays' own default `count`, used for the account overview. */
-export const ARRAYS_DEFAULT_COUNT = 1000;
-/** The cursor of the beginning of the stream. */
-export const ARRAYS_STREAM_START = '0';
 
 /** Arrays error code meaning "nothing there", kept as not-found even inside a 200. */
 const NOT_FOUND_CODE = 'RESOURCE_NOT_FOUND';
@@ -33,9 +27,9 @@ export class ArraysClient implements VendorClient {
   }
 
   /**
-   * One stream page after `fromCursor`. `count` must be an integer in 1..5000: callers validate
-   * user input, so a bad count here is a programming error and throws a plain `RangeError`
-   * before any upstream call.
+   * One stream page after `fromCursor`. `count` must be an integer from 1 to `ARRAYS_MAX_COUNT`:
+   * callers validate user input, so a bad count here is a programming error and throws a plain
+   * `RangeError` before any upstream call.
    */
   async fetchPartnerPage(fromCursor: string, count: number): Promise<PartnerUsagePage> {
     if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {

@@ -1,12 +1,12 @@
 import type DataLoader from 'dataloader';
 import { integerIn, textMatching } from '../../config/env-values.js';
-import { CURSOR_PATTERN } from '../../ledger/cursor.js';
 import { startPartnerLedger } from '../../ledger/service.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
 import type { PartnerUsagePage } from '../../usage/model.js';
 import { callLoader } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, ArraysClient } from './client.js';
+import { ArraysClient } from './client.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
 import { accountOfPartnerPage } from './to-usage.js';
 
 /** One vendor page of the stream: entries after `fromCursor`, at most `count`. */

@@ -8,6 +8,7 @@ import type {
 } from '../../usage/model.js';
 import { viewOf } from '../provider.js';
 import type { ArraysSuccessEnvelope } from './contract.js';
+import { cursorTime } from './stream.js';
 
 /**
  * Arrays payloads to the unified model. Pure: the caller supplies the cursor it asked from and
@@ -100,17 +101,6 @@ export function streamWindow(from: string, next: string): UsageWindow {
     start: cursorTime(from),
     end: cursorTime(next),
   };
-}
-
-/**
- * The time in a Redis-style stream id `<unix-ms>-<seq>`, or null for any other cursor (notably
- * `0`, the beginning, which is not a time). Cursors are otherwise opaque.
- */
-export function cursorTime(cursor: string): Date | null {
-  const match = /^(\d{1,16})-\d+$/.exec(cursor);
-  if (match === null) return null;
-  const time = new Date(Number(match[1]));
-  return Number.isNaN(time.getTime()) ? null : time;
 }
 
 /** A sum that refuses to round: a total past 2^53 - 1 cannot be reported exactly. */

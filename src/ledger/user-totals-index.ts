@@ -1,5 +1,5 @@
+import { compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
 import type { PartnerUsageCounts } from '../usage/model.js';
-import { compareCursors, cursorMs, dayOf, isCursor } from './cursor.js';
 import { LedgerBadPageError, LedgerConflictError } from './errors.js';
 import { GroupArena, NONE } from './group-arena.js';
 import type {
@@ -13,6 +13,7 @@ import type {
   UserListPosition,
 } from './store.js';
 import type { PartnerUserTotals } from './types.js';
+import { dayOf } from './utc-day.js';
 
 /**
  * The ledger's totals in memory, compact enough for 100,000 users with endpoint and daily detail:
