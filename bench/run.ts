@@ -17,6 +17,7 @@ import {
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
+import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
 
 /**
@@ -52,7 +53,7 @@ const CACHE_OFF_ENV = { UPSTREAM_CACHE_TTL_SECONDS: '0' };
  * The simulators enforce no rate limit, and the gateway's own budget defaults to a free tier (60 a
  * minute) that a benchmark exhausts in a second; a deployment on a paid tier raises it the same way.
  */
-const RATE_BUDGET_ENV = Object.fromEntries(VENDORS.map((vendor) => [`${vendor.toUpperCase()}_RATE_LIMIT_PER_MINUTE`, '100000']));
+const RATE_BUDGET_ENV = Object.fromEntries(VENDOR_MODULES.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000']));
 
 /**
  * `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line
@@ -303,7 +304,7 @@ async function entitiesScenario(target: Service, measure: (target: Service, body
   assertClean(target, answer);
   const resolved = (JSON.parse(answer.text) as { data: { _entities: unknown[] } }).data._entities.filter((entity) => entity !== null).length;
   const providers = await ask<{ providers: { id: string; origin: string }[] }>('{ providers { id origin } }');
-  const origin = (vendor: Vendor) => providers.providers.find((provider) => provider.id === vendor.toUpperCase())!.origin;
+  const origin = (vendor: Vendor) => providers.providers.find((provider) => provider.id === VENDOR_MODULES.find(({ key }) => key === vendor)!.id)!.origin;
   // The demo simulators' admin routes take no credential.
   const demoSims = new SimulatorsClient(Object.fromEntries(VENDORS.map((vendor) => [vendor, { baseUrl: origin(vendor), credential: '' }])) as Record<Vendor, { baseUrl: string; credential: string }>);
   const result = await measure(target, body, CONNECTIONS.entities, PLAN.entitiesSeconds, demoSims);

@@ -1,7 +1,9 @@
+import { VENDORS as VENDOR_MODULES, type BuiltInVendors } from '../../src/providers/vendors.js';
 import type { Service } from './processes.js';
 
-export const VENDORS = ['arrays', 'anylayer', 'sharpe', 'faraday'] as const;
-export type Vendor = (typeof VENDORS)[number];
+/** The vendors' keys (`sharpe`), from the gateway's own vendor table. */
+export const VENDORS = VENDOR_MODULES.map((vendor) => vendor.key);
+export type Vendor = BuiltInVendors[number]['key'];
 
 export interface VendorEndpoint {
   baseUrl: string;
@@ -22,17 +24,14 @@ export class SimulatorsClient {
 
   /** Environment that points a gateway (ours or a peer) at the simulators, demo mode off. */
   gatewayEnv(): Record<string, string> {
-    const { arrays, anylayer, sharpe, faraday } = this.vendors;
     return {
       GATEWAY_DEMO: '0',
-      ARRAYS_BASE_URL: arrays.baseUrl,
-      ARRAYS_SERVICE_TOKEN: arrays.credential,
-      ANYLAYER_BASE_URL: anylayer.baseUrl,
-      ANYLAYER_API_KEY: anylayer.credential,
-      SHARPE_BASE_URL: sharpe.baseUrl,
-      SHARPE_API_KEY: sharpe.credential,
-      FARADAY_BASE_URL: faraday.baseUrl,
-      FARADAY_API_KEY: faraday.credential,
+      ...Object.fromEntries(
+        VENDOR_MODULES.flatMap(({ key, env }) => [
+          [env.baseUrl, this.vendors[key].baseUrl],
+          [env.credential, this.vendors[key].credential],
+        ]),
+      ),
     };
   }
 
