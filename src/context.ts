@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import { ProviderNotConfiguredError } from './providers/errors.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { AnyVendorModule, LoadersOf } from './providers/vendor-module.js';
-import type { AccountUsage, ProviderId } from './usage/model.js';
+import type { AccountUsage, Fresh, ProviderId } from './usage/model.js';
 
 /**
  * Per-request loaders: within one operation every distinct call happens once, whatever the
@@ -16,7 +16,7 @@ import type { AccountUsage, ProviderId } from './usage/model.js';
  */
 export interface Loaders {
   /** Each vendor's account, through the vendor module (which may share a call with its own fields). */
-  account: DataLoader<ProviderId, AccountUsage>;
+  account: DataLoader<ProviderId, Fresh<AccountUsage>>;
   /** Partner users by sub from the ledger: every sub of one operation in one ledger read. */
   partnerUser: DataLoader<string, PartnerUserTotals | null>;
   /** Daily series of partner users, likewise batched into one ledger read. */
@@ -47,7 +47,7 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
     }
     return loaders as LoadersOf<M>;
   };
-  const account = new DataLoader<ProviderId, AccountUsage>((ids) =>
+  const account = new DataLoader<ProviderId, Fresh<AccountUsage>>((ids) =>
     Promise.all(
       ids.map(async (id) => {
         try {

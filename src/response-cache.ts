@@ -1,5 +1,6 @@
 import { getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { cacheMarkOf, meansFailure, type CacheMark } from './schema/cache-marks.js';
 
 /** Options of {@link useResponseCache}. */
 export interface ResponseCacheOptions {
@@ -15,31 +16,6 @@ export interface ResponseCacheOptions {
   now?: () => number;
 }
 
-/**
- * Root fields whose answers are pure functions of cached vendor answers and configuration. Not
- * here: `partnerUsage` (the stream head is read afresh on every request, by design), the ledger
- * fields and `_entities` (the ledger moves as it follows the stream), `_service`, introspection.
- */
-const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set(['accounts', 'account', 'apiKeyUsage', 'providers', '__typename']);
-
-/**
- * Fields that change with the clock or with every vendor call rather than with vendor data: a
- * reused answer would carry an `ageSeconds` that is no longer true, and health counts calls.
- */
-const VOLATILE_FIELDS: ReadonlySet<string> = new Set(['ageSeconds', 'health']);
-
-/**
- * Fields whose value says a vendor failed: an `error` entry, stale data, or an `accounts` entry
- * without its account. The check reads response keys, so these may not be aliased.
- */
-const FAILURE_FIELDS: ReadonlySet<string> = new Set(['error', 'staleReason', 'stale', 'account']);
-
-function isFailure(key: string, value: unknown): boolean {
-  if (key === 'account') return value === null;
-  if (key === 'stale') return value === true;
-  return FAILURE_FIELDS.has(key) && value !== null;
-}
-
 /** The header with which a federation gateway asks for an inline trace, which is per execution. */
 const TRACE_HEADER = 'apollo-federation-include-trace';
 
@@ -48,11 +24,15 @@ interface Entry {
   expiresAt: number;
 }
 
+/** Whether an operation's answers may be kept, and which response keys then say a vendor failed. */
+type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: ReadonlyMap<string, CacheMark> };
+
 /**
  * Reuses a whole answer for identical requests (query, operation name, variables, extensions) for
- * `ttlMs`, skipping parse, validation and execution. Only exact answers are kept: a query
- * operation over {@link CACHEABLE_ROOT_FIELDS} that selects none of {@link VOLATILE_FIELDS}, whose
- * result has no `errors`, no vendor error entry and no stale data. Requests for an inline trace
+ * `ttlMs`, skipping parse, validation and execution. Only exact answers are kept, and the schema
+ * says which those are through its fields' cache marks (`src/schema/cache-marks.ts`): a query
+ * operation over `cacheable-root` fields that selects no `volatile` field, whose result has no
+ * `errors` and no field whose mark says a vendor failed (an error entry, stale data). Requests for an inline trace
  * neither read nor write it. One cache belongs to one gateway, which holds one credential per
  * vendor, so an answer never crosses credentials; a gateway serving several credentials would
  * have to key on the caller.
@@ -62,7 +42,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   if (ttlMs <= 0) return {};
   const entries = new Map<string, Entry>();
   const keys = new WeakMap<Request, string>();
-  const eligible = new WeakMap<DocumentNode, Map<string | undefined, boolean>>();
+  const eligible = new WeakMap<DocumentNode, Map<string | undefined, Eligibility>>();
   const isEligible = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined) => {
     let byOperation = eligible.get(document);
     if (byOperation === undefined) eligible.set(document, (byOperation = new Map()));
@@ -85,10 +65,12 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
       const key = request === undefined ? undefined : keys.get(request);
-      if (key === undefined || !isEligible(args.schema, args.document, args.operationName ?? undefined)) return;
+      if (key === undefined) return;
+      const eligibility = isEligible(args.schema, args.document, args.operationName ?? undefined);
+      if (!eligibility.cacheable) return;
       return {
         onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result || result.errors !== undefined || hasFailure(result.data)) return;
+          if (Symbol.asyncIterator in result || result.errors !== undefined || hasFailure(result.data, eligibility.failureKeys)) return;
           entries.delete(key);
           entries.set(key, { result, expiresAt: now() + ttlMs });
           for (const [oldest, entry] of entries) {
@@ -102,35 +84,43 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
 }
 
 /**
- * A query over cacheable root fields that selects no volatile field and aliases no failure field,
- * anywhere in the document (fragments and other operations included: a conservative answer).
+ * A query over cacheable root fields that selects no volatile field and aliases no field whose
+ * value can mean failure, anywhere in the document (fragments and other operations included: a
+ * conservative answer). Failure fields keep their names as response keys, so the result can be
+ * checked by key.
  */
-function cacheableOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): boolean {
+function cacheableOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Eligibility {
   const operation = getOperationAST(document, operationName);
-  if (!operation || operation.operation !== 'query') return false;
+  if (!operation || operation.operation !== 'query') return { cacheable: false };
   const queryType = schema.getQueryType();
   const typeInfo = new TypeInfo(schema);
+  const failureKeys = new Map<string, CacheMark>();
   let cacheable = true;
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const name = node.name.value;
+        if (name === '__typename') return;
+        const mark = cacheMarkOf(typeInfo.getFieldDef());
         const atRoot = typeInfo.getParentType() === queryType;
-        // A root `account` that fails answers with `errors`; elsewhere a failure is only in the data.
-        const hiddenFailure = node.alias !== undefined && FAILURE_FIELDS.has(name) && !atRoot;
-        if (VOLATILE_FIELDS.has(name) || (atRoot && !CACHEABLE_ROOT_FIELDS.has(name)) || hiddenFailure) cacheable = false;
+        if (mark === 'volatile' || (atRoot && mark !== 'cacheable-root')) cacheable = false;
+        if (mark !== undefined && mark.startsWith('failure-')) {
+          if (node.alias !== undefined || (failureKeys.has(name) && failureKeys.get(name) !== mark)) cacheable = false;
+          failureKeys.set(name, mark);
+        }
       },
     }),
   );
-  return cacheable;
+  return cacheable ? { cacheable, failureKeys } : { cacheable: false };
 }
 
-function hasFailure(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasFailure);
+function hasFailure(value: unknown, failureKeys: ReadonlyMap<string, CacheMark>): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasFailure(item, failureKeys));
   if (typeof value !== 'object' || value === null) return false;
   for (const [key, field] of Object.entries(value)) {
-    if (isFailure(key, field) || hasFailure(field)) return true;
+    const mark = failureKeys.get(key);
+    if ((mark !== undefined && meansFailure(mark, field)) || hasFailure(field, failureKeys)) return true;
   }
   return false;
 }

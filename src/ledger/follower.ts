@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
-import type { PartnerUsagePage } from '../usage/model.js';
+import type { Fresh, PartnerUsagePage } from '../usage/model.js';
 import { LedgerBadPageError, isLedgerError } from './errors.js';
 import type { LedgerCommit, LedgerStore } from './store.js';
 import { cursorDay, DAY_MS } from './utc-day.js';
@@ -10,7 +10,7 @@ import { cursorDay, DAY_MS } from './utc-day.js';
  * has_more=true never changes (the stream is append-only) and may come from a cache; one with
  * has_more=false must be fresh.
  */
-export type PageSource = (fromCursor: string, count: number) => Promise<PartnerUsagePage>;
+export type PageSource = (fromCursor: string, count: number) => Promise<Fresh<PartnerUsagePage>>;
 
 /** The last failure of the follower, as `partnerLedger.lastError` shows it. */
 export interface LedgerErrorInfo {
@@ -75,7 +75,7 @@ export class LedgerFollower {
   /** Entries per ms of stream time on the last page whose count Arrays told us: a first guess for counting the next short page. */
   private density: number | null = null;
   /** The next step's first read, started while this step's commit is being made durable. */
-  private prefetch: { from: string; page: Promise<PartnerUsagePage> } | null = null;
+  private prefetch: { from: string; page: Promise<Fresh<PartnerUsagePage>> } | null = null;
   private running: Promise<void> | null = null;
   private committing: Promise<void> | null = null;
   private stopped = false;
@@ -175,8 +175,8 @@ export class LedgerFollower {
     return hasMore;
   }
 
-  private observe(page: PartnerUsagePage): void {
-    this.state.lastPollAt = page.fetchedAt;
+  private observe({ value: page, fetchedAt }: Fresh<PartnerUsagePage>): void {
+    this.state.lastPollAt = fetchedAt;
     const head = this.state.headCursor;
     if (head === null || compareCursors(page.nextCursor, head) > 0) this.state.headCursor = page.nextCursor;
   }
@@ -238,7 +238,7 @@ class PageProbe {
   constructor(
     private readonly source: PageSource,
     readonly from: string,
-    private readonly observe: (page: PartnerUsagePage) => void,
+    private readonly observe: (answer: Fresh<PartnerUsagePage>) => void,
   ) {}
 
   page(count: number): Promise<PartnerUsagePage> {
@@ -246,11 +246,11 @@ class PageProbe {
   }
 
   /** Takes a read of page(count) already under way. */
-  seed(count: number, read: Promise<PartnerUsagePage>): Promise<PartnerUsagePage> {
+  seed(count: number, read: Promise<Fresh<PartnerUsagePage>>): Promise<PartnerUsagePage> {
     const page = read.then((answer) => {
-      checkPage(this.from, answer);
+      checkPage(this.from, answer.value);
       this.observe(answer);
-      return answer;
+      return answer.value;
     });
     // A failed read is remembered only for this step: the next step starts a fresh probe.
     this.pages.set(count, page);

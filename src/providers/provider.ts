@@ -1,7 +1,7 @@
 import type { UpstreamHttp } from '../upstream/http.js';
 import type { RequestPriority } from '../upstream/rate-budget.js';
-import { passThroughChannel, type Fetched, type VendorChannel } from '../upstream/vendor-channel.js';
-import type { AccountUsage, ProviderId } from '../usage/model.js';
+import { passThroughChannel, type VendorChannel } from '../upstream/vendor-channel.js';
+import type { AccountUsage, Fresh, ProviderId } from '../usage/model.js';
 
 /** What every vendor client is built from. */
 export interface VendorClientOptions {
@@ -30,19 +30,11 @@ export function channelFor(provider: string, options: VendorClientOptions): Vend
   return passThroughChannel(provider, options.credential, options.http);
 }
 
-/**
- * A value as the gateway hands it on: itself when fresh, a copy carrying `staleReason` when the
- * channel served it from cache because the vendor failed. The cached object is never modified.
- */
-export function withFreshness<T extends object>(fetched: Fetched<T>): T & { staleReason?: Error } {
-  return fetched.staleReason === null ? fetched.value : { ...fetched.value, staleReason: fetched.staleReason };
-}
-
 /** A configured vendor as the rest of the gateway sees it. */
 export interface VendorClient {
   readonly id: ProviderId;
   /** One call (or one parallel set of calls) that yields the vendor's account overview. */
-  fetchAccount(): Promise<AccountUsage>;
+  fetchAccount(): Promise<Fresh<AccountUsage>>;
 }
 
 /** Joins a base URL (which may carry a path prefix such as `/api`) and an endpoint path. */
@@ -53,8 +45,8 @@ export function endpointUrl(baseUrl: string, path: string, query?: Record<string
 }
 
 /**
- * `derive`, computed once per source object. The channel hands out the same object for as long
- * as a vendor answer is cached and fresh, and a new one (or a stale copy) otherwise, so object
+ * `derive`, computed once per source object. The channel hands out the same value object for as
+ * long as a vendor answer is cached (fresh, or served stale), and a new one otherwise, so object
  * identity means "the same answer" and the view of it cannot change. Views are shared, so like
  * the cached values they come from they must never be modified. A derivation that throws is not
  * remembered.
@@ -69,4 +61,13 @@ export function viewOf<S extends object, V>(derive: (source: S) => V): (source: 
     }
     return view;
   };
+}
+
+/**
+ * `derive` over the value of a fresh answer, computed once per value object (see `viewOf`);
+ * the view is as fresh, or as stale, as the answer it was derived from.
+ */
+export function freshView<S extends object, V>(derive: (source: S) => V): (fresh: Fresh<S>) => Fresh<V> {
+  const view = viewOf(derive);
+  return (fresh) => ({ value: view(fresh.value), fetchedAt: fresh.fetchedAt, staleReason: fresh.staleReason });
 }

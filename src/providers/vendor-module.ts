@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { PartnerLedger } from '../ledger/service.js';
 import type { Logger } from '../logger.js';
 import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
-import type { AccountUsage } from '../usage/model.js';
+import type { AccountUsage, Fresh } from '../usage/model.js';
 import type { VendorClient, VendorClientOptions } from './provider.js';
 
 /** A vendor's own environment variables, by name, each a zod schema of the variable's text. */
@@ -69,7 +69,7 @@ export interface VendorModule<
    * The account overview through the request's loaders, so that `account` and the vendor's own
    * root fields in one operation share one upstream call.
    */
-  account(loaders: Loaders): Promise<AccountUsage>;
+  account(loaders: Loaders): Promise<Fresh<AccountUsage>>;
   /** A background service the vendor needs (the Arrays partner ledger); most vendors have none. */
   startService?(input: VendorServiceInput<Client, VendorSettings<Settings>>): Promise<RunningVendorService>;
 }

@@ -1,10 +1,12 @@
 import type { GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import { quotaAlerts } from '../usage/alerts.js';
-import type { AccountUsage, ProviderId } from '../usage/model.js';
+import type { AccountUsage, Fresh, ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
-import { ageSeconds, ProviderErrorRef, ProviderIdEnum, ProviderRef, staleReason } from './provider.js';
+import { cacheMark } from './cache-marks.js';
+import { valueField, VendorAnswerRef } from './freshness.js';
+import { ProviderErrorRef, ProviderIdEnum, ProviderRef } from './provider.js';
 import {
   EndpointUsageRef,
   MetricPeriodsRef,
@@ -23,53 +25,46 @@ function configuredProvider(context: GatewayContext, id: ProviderId): Configured
   return provider;
 }
 
-export const AccountRef = builder.objectRef<AccountUsage>('Account').implement({
+const account = valueField<AccountUsage>();
+
+export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').implement({
   description: "One vendor's account usage in the unified vocabulary.",
+  interfaces: [VendorAnswerRef],
   fields: (t) => ({
     provider: t.field({
       type: ProviderRef,
-      resolve: (account, _args, context) => configuredProvider(context, account.provider),
+      resolve: ({ value }, _args, context) => configuredProvider(context, value.provider),
     }),
-    plan: t.expose('plan', { type: PlanRef, nullable: true }),
-    rateLimit: t.expose('rateLimit', { type: RateLimitRef, nullable: true }),
-    quotas: t.expose('quotas', { type: [QuotaRef] }),
-    endpoints: t.expose('endpoints', { type: [EndpointUsageRef] }),
-    periods: t.expose('periods', { type: [MetricPeriodsRef] }),
+    plan: t.field({ type: PlanRef, nullable: true, resolve: account('plan') }),
+    rateLimit: t.field({ type: RateLimitRef, nullable: true, resolve: account('rateLimit') }),
+    quotas: t.field({ type: [QuotaRef], resolve: account('quotas') }),
+    endpoints: t.field({ type: [EndpointUsageRef], resolve: account('endpoints') }),
+    periods: t.field({ type: [MetricPeriodsRef], resolve: account('periods') }),
     alerts: t.field({
       type: [UsageAlertRef],
       description: "The vendor's alerts, then the gateway's (quotas at 90 % and 100 %).",
-      resolve: (account) => [...account.alerts, ...quotaAlerts(account.quotas)],
+      resolve: ({ value }) => [...value.alerts, ...quotaAlerts(value.quotas)],
     }),
-    totals: t.expose('totals', { type: UsageTotalsRef, nullable: true }),
-    recordedAt: t.expose('recordedAt', {
+    totals: t.field({ type: UsageTotalsRef, nullable: true, resolve: account('totals') }),
+    recordedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When the vendor produced this answer, as the vendor says.',
+      resolve: account('recordedAt'),
     }),
-    snapshot: t.expose('snapshot', { type: UsageSnapshotRef, nullable: true }),
-    upstreamElapsedMs: t.exposeFloat('upstreamElapsedMs', { nullable: true }),
-    upstreamRequestId: t.exposeString('upstreamRequestId', {
+    snapshot: t.field({ type: UsageSnapshotRef, nullable: true, resolve: account('snapshot') }),
+    upstreamElapsedMs: t.float({ nullable: true, resolve: account('upstreamElapsedMs') }),
+    upstreamRequestId: t.string({
       nullable: true,
       description: "The vendor's request id, to quote to the vendor's support.",
-    }),
-    fetchedAt: t.expose('fetchedAt', { type: 'DateTime', description: 'When the gateway received this from the vendor.' }),
-    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`: how old this answer is.', resolve: (account) => ageSeconds(account.fetchedAt) }),
-    stale: t.boolean({
-      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
-      resolve: (account) => account.staleReason !== undefined,
-    }),
-    staleReason: t.field({
-      type: ProviderErrorRef,
-      nullable: true,
-      description: 'The vendor failure that made the gateway serve this cached answer; null when fresh.',
-      resolve: (account, _args, context) => staleReason(account, account.provider, context.logger),
+      resolve: account('upstreamRequestId'),
     }),
   }),
 });
 
 interface AccountResultModel {
   provider: ProviderId;
-  account: AccountUsage | null;
+  account: Fresh<AccountUsage> | null;
   error: ProviderErrorInfo | null;
 }
 
@@ -81,8 +76,8 @@ const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').
       type: ProviderRef,
       resolve: (result, _args, context) => configuredProvider(context, result.provider),
     }),
-    account: t.expose('account', { type: AccountRef, nullable: true }),
-    error: t.expose('error', { type: ProviderErrorRef, nullable: true }),
+    account: t.expose('account', { type: AccountRef, nullable: true, extensions: cacheMark('failure-when-null') }),
+    error: t.expose('error', { type: ProviderErrorRef, nullable: true, extensions: cacheMark('failure-when-set') }),
   }),
 });
 
@@ -92,18 +87,24 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One vendor's account usage. A vendor failure nulls this field with an error carrying `extensions.code` and `extensions.provider`.",
     args: { provider: t.arg({ type: ProviderIdEnum, required: true }) },
+    extensions: cacheMark('cacheable-root'),
     resolve: (_root, { provider }, context) => context.loaders.account.load(provider),
   }),
   accounts: t.field({
     type: [AccountResultRef],
     description: 'Every configured vendor, fetched in parallel; a failing vendor is reported in its own entry.',
+    extensions: cacheMark('cacheable-root'),
     resolve: (_root, _args, context) =>
       Promise.all(
         context.registry.list().map(async ({ id }): Promise<AccountResultModel> => {
           try {
             const account = await context.loaders.account.load(id);
             // Stale data comes with the failure that made it stale, beside it.
-            return { provider: id, account, error: staleReason(account, id, context.logger) };
+            return {
+              provider: id,
+              account,
+              error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
+            };
           } catch (error) {
             return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
           }

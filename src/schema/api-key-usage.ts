@@ -6,12 +6,14 @@ import {
   type ApiKeyUsageQuery,
   type CountByKey,
   type ErrorStats,
+  type Fresh,
   type OffsetPagination,
   type TimeSeriesPoint,
 } from '../usage/model.js';
 import { anylayerVendor } from '../providers/anylayer/index.js';
 import { builder } from './builder.js';
-import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
+import { cacheMark } from './cache-marks.js';
+import { valueField, VendorAnswerRef } from './freshness.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
 
 const TimeframeEnum = builder.enumType('ApiKeyUsageTimeframe', {
@@ -98,34 +100,27 @@ const OffsetPaginationRef = builder.objectRef<OffsetPagination>('OffsetPaginatio
   }),
 });
 
-const ApiKeyUsageRef = builder.objectRef<ApiKeyUsage>('ApiKeyUsage').implement({
+const usage = valueField<ApiKeyUsage>();
+
+const ApiKeyUsageRef = builder.objectRef<Fresh<ApiKeyUsage>>('ApiKeyUsage').implement({
   description: 'Anylayer API-key analytics.',
+  interfaces: [VendorAnswerRef],
   fields: (t) => ({
-    keyId: t.string({ nullable: true, resolve: (usage) => usage.query.keyId }),
-    totals: t.expose('totals', { type: UsageTotalsRef }),
-    timeSeries: t.expose('timeSeries', { type: [TimeSeriesPointRef] }),
-    endpoints: t.expose('endpoints', {
+    keyId: t.string({ nullable: true, resolve: ({ value }) => value.query.keyId }),
+    totals: t.field({ type: UsageTotalsRef, resolve: usage('totals') }),
+    timeSeries: t.field({ type: [TimeSeriesPointRef], resolve: usage('timeSeries') }),
+    endpoints: t.field({
       type: [EndpointUsageRef],
       nullable: true,
       description: 'Null when `includeBreakdown` is false.',
+      resolve: usage('endpoints'),
     }),
-    errors: t.expose('errors', { type: ErrorStatsRef, nullable: true, description: 'Null when `includeErrors` is false.' }),
-    rateLimit: t.expose('rateLimit', { type: RateLimitRef, nullable: true }),
-    alerts: t.expose('alerts', { type: [UsageAlertRef] }),
-    pagination: t.expose('pagination', { type: OffsetPaginationRef }),
-    respondedAt: t.expose('respondedAt', { type: 'DateTime', description: "The vendor's response timestamp." }),
-    upstreamRequestId: t.exposeString('upstreamRequestId', { nullable: true }),
-    fetchedAt: t.expose('fetchedAt', { type: 'DateTime' }),
-    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`.', resolve: (usage) => ageSeconds(usage.fetchedAt) }),
-    stale: t.boolean({
-      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
-      resolve: (usage) => usage.staleReason !== undefined,
-    }),
-    staleReason: t.field({
-      type: ProviderErrorRef,
-      nullable: true,
-      resolve: (usage, _args, context) => staleReason(usage, 'ANYLAYER', context.logger),
-    }),
+    errors: t.field({ type: ErrorStatsRef, nullable: true, description: 'Null when `includeErrors` is false.', resolve: usage('errors') }),
+    rateLimit: t.field({ type: RateLimitRef, nullable: true, resolve: usage('rateLimit') }),
+    alerts: t.field({ type: [UsageAlertRef], resolve: usage('alerts') }),
+    pagination: t.field({ type: OffsetPaginationRef, resolve: usage('pagination') }),
+    respondedAt: t.field({ type: 'DateTime', description: "The vendor's response timestamp.", resolve: usage('respondedAt') }),
+    upstreamRequestId: t.string({ nullable: true, resolve: usage('upstreamRequestId') }),
   }),
 });
 
@@ -139,6 +134,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Anylayer API-key analytics: time series, endpoint breakdown, errors, rate limit, alerts.',
     args: { input: t.arg({ type: ApiKeyUsageInput }) },
+    extensions: cacheMark('cacheable-root'),
     resolve: (_root, { input }, context) => {
       const query: ApiKeyUsageQuery = {
         keyId: input?.keyId ?? defaults.keyId,

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, isCursor } from '../providers/arrays/stream.js';
-import type { PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
+import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { arraysVendor } from '../providers/arrays/index.js';
 import { builder } from './builder.js';
-import { ageSeconds, ProviderErrorRef, staleReason } from './provider.js';
+import { valueField, VendorAnswerRef } from './freshness.js';
 
 /** Largest `first` one operation may ask for: ten vendor pages, so a query cannot drain the vendor's rate limit. */
 export const PARTNER_USAGE_MAX_FIRST = 50_000;
@@ -42,41 +42,33 @@ const PartnerUsageEdgeRef = builder.objectRef<PartnerUsageEdge>('PartnerUsageEdg
   }),
 });
 
-const PartnerUsageWindowRef = builder.objectRef<PartnerUsagePage>('PartnerUsageWindow').implement({
+const page = valueField<PartnerUsagePage>();
+
+const PartnerUsageWindowRef = builder.objectRef<Fresh<PartnerUsagePage>>('PartnerUsageWindow').implement({
   description: 'One vendor page: the stream entries after `fromCursor` through `nextCursor`.',
+  interfaces: [VendorAnswerRef],
   fields: (t) => ({
-    fromCursor: t.exposeString('fromCursor'),
-    nextCursor: t.exposeString('nextCursor'),
-    hasMore: t.exposeBoolean('hasMore'),
-    users: t.int({ resolve: (page) => page.entries.length }),
-    upstreamRequestId: t.exposeString('upstreamRequestId', { nullable: true }),
-    fetchedAt: t.expose('fetchedAt', { type: 'DateTime' }),
-    ageSeconds: t.int({ description: 'Whole seconds since `fetchedAt`.', resolve: (page) => ageSeconds(page.fetchedAt) }),
-    stale: t.boolean({
-      description: 'True when the vendor just failed and this is its last good answer from cache; `staleReason` says why.',
-      resolve: (page) => page.staleReason !== undefined,
-    }),
-    staleReason: t.field({
-      type: ProviderErrorRef,
-      nullable: true,
-      resolve: (page, _args, context) => staleReason(page, 'ARRAYS', context.logger),
-    }),
+    fromCursor: t.string({ resolve: page('fromCursor') }),
+    nextCursor: t.string({ resolve: page('nextCursor') }),
+    hasMore: t.boolean({ resolve: page('hasMore') }),
+    users: t.int({ resolve: ({ value }) => value.entries.length }),
+    upstreamRequestId: t.string({ nullable: true, resolve: page('upstreamRequestId') }),
   }),
 });
 
 interface PartnerUsageConnection {
   after: string;
-  pages: PartnerUsagePage[];
+  pages: Fresh<PartnerUsagePage>[];
 }
 
 const PartnerPageInfoRef = builder.objectRef<PartnerUsageConnection>('PartnerUsagePageInfo').implement({
   fields: (t) => ({
-    hasNextPage: t.boolean({ resolve: ({ pages }) => pages.at(-1)?.hasMore ?? false }),
+    hasNextPage: t.boolean({ resolve: ({ pages }) => pages.at(-1)?.value.hasMore ?? false }),
     hasPreviousPage: t.boolean({ resolve: ({ after }) => after !== ARRAYS_STREAM_START }),
     startCursor: t.string({ resolve: ({ after }) => after }),
     endCursor: t.string({
       description: 'Pass as `after` to continue the stream.',
-      resolve: ({ after, pages }) => pages.at(-1)?.nextCursor ?? after,
+      resolve: ({ after, pages }) => pages.at(-1)?.value.nextCursor ?? after,
     }),
   }),
 });
@@ -87,7 +79,7 @@ const PartnerUsageConnectionRef = builder.objectRef<PartnerUsageConnection>('Par
   fields: (t) => ({
     edges: t.field({
       type: [PartnerUsageEdgeRef],
-      resolve: ({ pages }) => pages.flatMap((page) => page.entries.map((node) => ({ cursor: page.nextCursor, node }))),
+      resolve: ({ pages }) => pages.flatMap(({ value: page }) => page.entries.map((node) => ({ cursor: page.nextCursor, node }))),
     }),
     pageInfo: t.field({ type: PartnerPageInfoRef, resolve: (connection) => connection }),
     windows: t.field({ type: [PartnerUsageWindowRef], resolve: ({ pages }) => pages }),
@@ -115,13 +107,14 @@ builder.queryFields((t) => ({
         throw badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST}; got ${first}`);
       }
       if (!isCursor(after)) throw badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
-      const pages: PartnerUsagePage[] = [];
+      const pages: Fresh<PartnerUsagePage>[] = [];
       let cursor = after;
       let remaining = first;
       while (remaining > 0) {
         const count = Math.min(ARRAYS_MAX_COUNT, remaining);
-        const page = await context.loaders.of(arraysVendor).partnerPage.load({ fromCursor: cursor, count });
-        pages.push(page);
+        const answer = await context.loaders.of(arraysVendor).partnerPage.load({ fromCursor: cursor, count });
+        pages.push(answer);
+        const page = answer.value;
         remaining -= count;
         // A cursor that does not move would loop forever on the same page.
         if (!page.hasMore || page.nextCursor === cursor) break;

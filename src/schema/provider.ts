@@ -4,6 +4,7 @@ import type { ChannelHealth } from '../upstream/vendor-channel.js';
 import type { ProviderId } from '../usage/model.js';
 import type { EnumRef } from '@pothos/core';
 import { builder } from './builder.js';
+import { cacheMark } from './cache-marks.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -51,16 +52,6 @@ export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderEr
   }),
 });
 
-
-/** Whole seconds since `fetchedAt`; never negative, even across a clock step. */
-export function ageSeconds(fetchedAt: Date): number {
-  return Math.max(0, Math.floor((Date.now() - fetchedAt.getTime()) / 1000));
-}
-
-/** The failure beside a stale value (served from cache because the vendor failed), or null. */
-export function staleReason(value: { staleReason?: Error }, provider: string, logger: Logger): ProviderErrorInfo | null {
-  return value.staleReason === undefined ? null : describeProviderError(value.staleReason, provider, logger);
-}
 
 const CircuitStateEnum = builder.enumType('CircuitState', {
   description: 'Circuit breaker state of one vendor credential.',
@@ -146,6 +137,8 @@ export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').imp
       type: ProviderHealthRef,
       nullable: true,
       description: "Circuit breaker, rate and retry budgets, last error and last success of the gateway's calls to this vendor.",
+      // It counts calls: a reused answer would no longer be true.
+      extensions: cacheMark('volatile'),
       resolve: (provider) => {
         const health = provider.health();
         return health === null ? null : { provider: provider.id, health };
@@ -163,6 +156,7 @@ builder.queryFields((t) => ({
   providers: t.field({
     type: [ProviderRef],
     description: 'The vendors configured on this gateway, simulated or real.',
+    extensions: cacheMark('cacheable-root'),
     resolve: (_root, _args, context) => context.registry.list(),
   }),
 }));

@@ -109,14 +109,20 @@ export interface AccountUsage {
   snapshot: UsageSnapshot | null;
   /** How long the vendor says it took to answer (Sharpe's meta.elapsed_ms). */
   upstreamElapsedMs: number | null;
-  /** When the gateway received it from the vendor. */
-  fetchedAt: Date;
   upstreamRequestId: string | null;
-  /**
-   * Set when the gateway served this from its cache because the vendor failed just now: that
-   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
-   */
-  staleReason?: Error;
+}
+
+/**
+ * A vendor value as the gateway hands it on, with how fresh it is. Freshness wraps the value
+ * rather than living in it: one cached answer is one value object, shared by every request
+ * while it is cached, fresh or served stale.
+ */
+export interface Fresh<T> {
+  value: T;
+  /** When the gateway received the vendor's answer (earlier than now when served from cache). */
+  fetchedAt: Date;
+  /** Set when the vendor just failed and its last good answer was served from cache: that failure. */
+  staleReason: Error | null;
 }
 
 export interface UsageSnapshot {
@@ -148,12 +154,6 @@ export interface PartnerUsagePage {
   hasMore: boolean;
   fromCursor: string;
   upstreamRequestId: string | null;
-  fetchedAt: Date;
-  /**
-   * Set when the gateway served this from its cache because the vendor failed just now: that
-   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
-   */
-  staleReason?: Error;
 }
 
 export const ANYLAYER_TIMEFRAMES = ['1h', '24h', '7d', '30d', '90d', '1y', 'all'] as const;
@@ -228,11 +228,5 @@ export interface ApiKeyUsage {
   pagination: OffsetPagination;
   /** The vendor's response timestamp. */
   respondedAt: Date;
-  fetchedAt: Date;
   upstreamRequestId: string | null;
-  /**
-   * Set when the gateway served this from its cache because the vendor failed just now: that
-   * failure. Absent on a fresh answer. `fetchedAt` then says how old the data is.
-   */
-  staleReason?: Error;
 }

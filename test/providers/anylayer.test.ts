@@ -101,7 +101,7 @@ describe('AnylayerClient success', () => {
     usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS });
     const before = Date.now();
 
-    const usage = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
+    const { value: usage, fetchedAt: usageFetchedAt } = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
 
     const respondedAt = new Date(RESPONDED_AT);
     const window = { kind: 'TIMEFRAME', label: '24h', start: new Date(respondedAt.getTime() - DAY_MS), end: respondedAt };
@@ -137,17 +137,17 @@ describe('AnylayerClient success', () => {
       ],
       pagination: { limit: 100, offset: 0, total: 2, hasMore: false },
       respondedAt,
-      fetchedAt: expect.any(Date),
       upstreamRequestId: null,
     });
-    expect(usage.fetchedAt.getTime()).toBeGreaterThanOrEqual(before);
-    expect(usage.fetchedAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(usageFetchedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(usageFetchedAt.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('builds the account overview from the default query', async () => {
     usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS });
 
-    const account = await client.fetchAccount();
+    const { value: account, fetchedAt: accountFetchedAt } = await client.fetchAccount();
+    expect(accountFetchedAt).toBeInstanceOf(Date);
 
     const respondedAt = new Date(RESPONDED_AT);
     const window = { kind: 'TIMEFRAME', label: '24h', start: new Date(respondedAt.getTime() - DAY_MS), end: respondedAt };
@@ -170,7 +170,6 @@ describe('AnylayerClient success', () => {
       recordedAt: respondedAt,
       snapshot: null,
       upstreamElapsedMs: null,
-      fetchedAt: expect.any(Date),
       upstreamRequestId: null,
     });
   });
@@ -226,7 +225,7 @@ describe('AnylayerClient success', () => {
       { headers: JSON_HEADERS },
     );
 
-    const usage = await client.fetchApiKeyUsage(query);
+    const { value: usage } = await client.fetchApiKeyUsage(query);
 
     expect(usage.endpoints).toBeNull();
     expect(usage.errors).toBeNull();
@@ -242,7 +241,7 @@ describe('AnylayerClient success', () => {
       { headers: JSON_HEADERS },
     );
 
-    const usage = await client.fetchApiKeyUsage(query);
+    const { value: usage } = await client.fetchApiKeyUsage(query);
 
     expect(usage.endpoints).toBeNull();
     expect(usage.errors).toBeNull();
@@ -254,7 +253,7 @@ describe('AnylayerClient success', () => {
     body.data.usage = { total_requests: 0, successful_requests: 0, failed_requests: 0, avg_latency_ms: null, p95_latency_ms: null } as never;
     usageRoute().reply(200, body, { headers: JSON_HEADERS });
 
-    const usage = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
+    const { value: usage, fetchedAt: usageFetchedAt } = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
 
     expect(usage.totals).toMatchObject({ requests: 0, avgLatencyMs: null, p95LatencyMs: null });
   });
@@ -268,7 +267,7 @@ describe('AnylayerClient success', () => {
   ] as const)('windows timeframe %s back from the response time', async (timeframe, span) => {
     usageRoute({ ...DEFAULT_PARAMS, timeframe }).reply(200, fullBody(), { headers: JSON_HEADERS });
 
-    const usage = await client.fetchApiKeyUsage({ ...DEFAULT_API_KEY_USAGE_QUERY, timeframe });
+    const { value: usage, fetchedAt: usageFetchedAt } = await client.fetchApiKeyUsage({ ...DEFAULT_API_KEY_USAGE_QUERY, timeframe });
 
     const end = new Date(RESPONDED_AT);
     expect(usage.totals.window).toEqual({ kind: 'TIMEFRAME', label: timeframe, start: new Date(end.getTime() - span), end });
@@ -278,7 +277,7 @@ describe('AnylayerClient success', () => {
   it("maps timeframe 'all' to an all-time window without a start", async () => {
     usageRoute({ ...DEFAULT_PARAMS, timeframe: 'all' }).reply(200, fullBody(), { headers: JSON_HEADERS });
 
-    const usage = await client.fetchApiKeyUsage({ ...DEFAULT_API_KEY_USAGE_QUERY, timeframe: 'all' });
+    const { value: usage } = await client.fetchApiKeyUsage({ ...DEFAULT_API_KEY_USAGE_QUERY, timeframe: 'all' });
 
     expect(usage.totals.window).toEqual({ kind: 'ALL_TIME', label: 'all', start: null, end: new Date(RESPONDED_AT) });
   });
@@ -300,7 +299,7 @@ describe('AnylayerClient success', () => {
       { headers: JSON_HEADERS },
     );
 
-    const usage = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
+    const { value: usage } = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
 
     expect(usage.rateLimit).toEqual({ tier: 'starter', requestsPerMinute: 300, remaining: 287, resetsAt: new Date('2024-11-21T12:01:00Z') });
     expect(usage.endpoints?.[0]).toEqual({ path: '/v1/scores', method: 'GET', requests: 1000, errors: 15, avgLatencyMs: 100, window: usage.totals.window });
@@ -311,7 +310,7 @@ describe('AnylayerClient success', () => {
     body.data.errors.by_type = { '12345678901234567891': 2, '12345678901234567890': 1 } as never;
     usageRoute().reply(200, body, { headers: JSON_HEADERS });
 
-    const usage = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
+    const { value: usage } = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
 
     expect(usage.errors?.byType).toEqual([
       { key: '12345678901234567890', count: 1 },
@@ -325,7 +324,7 @@ describe('AnylayerClient success', () => {
     body.data.endpoints[0]!.requests = 3_000_000_000;
     usageRoute().reply(200, body, { headers: JSON_HEADERS });
 
-    const usage = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
+    const { value: usage } = await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
 
     expect(usage.totals.requests).toBe(3_000_000_000);
     expect(usage.endpoints?.[0]?.requests).toBe(3_000_000_000);

@@ -65,7 +65,7 @@ function configAccepts(cursor: string): boolean {
 /** The ledger takes a cursor as a place in the stream when it accepts the head page read from it. */
 function ledgerAccepts(cursor: string): boolean {
   try {
-    checkPage(cursor, { fromCursor: cursor, nextCursor: cursor, hasMore: false, entries: [], upstreamRequestId: null, fetchedAt: new Date() });
+    checkPage(cursor, { fromCursor: cursor, nextCursor: cursor, hasMore: false, entries: [], upstreamRequestId: null });
     return true;
   } catch {
     return false;

@@ -27,7 +27,6 @@ describe('accountFromPartnerPage', () => {
     hasMore: false,
     fromCursor: '0',
     upstreamRequestId: null,
-    fetchedAt: new Date(0),
   });
 
   it('maps an empty page to no endpoints and zero requests', () => {

@@ -62,9 +62,9 @@ describe('FaradayClient.fetchAccount — mapping', () => {
     call(LIMITS_PATH).reply(200, faradayLimitsExample(), { headers: JSON_HEADERS });
     call(USAGE_PATH).reply(200, faradayAccountUsageExample(), { headers: JSON_HEADERS });
     const before = Date.now();
-    const account = await client().fetchAccount();
+    const { value: rest, fetchedAt } = await client().fetchAccount();
 
-    const { fetchedAt, ...rest } = account;
+
     expect(rest).toEqual({
       provider: 'FARADAY',
       plan: null,
@@ -112,7 +112,7 @@ describe('FaradayClient.fetchAccount — mapping', () => {
   it('puts every count, resource and recording time where it belongs', async () => {
     call(LIMITS_PATH).reply(200, faradayLimitsExample());
     call(USAGE_PATH).reply(200, faradayAccountUsageDistinct());
-    const account = await client().fetchAccount();
+    const { value: account } = await client().fetchAccount();
     expect(account.periods).toEqual([
       row('batch_deployments.consumer_data', [101, 102, null, 103]),
       row('batch_deployments.identity_data', [201, 202, null, 203]),
@@ -147,7 +147,7 @@ describe('FaradayClient.fetchAccount — mapping', () => {
     };
     call(LIMITS_PATH).reply(200, faradayLimitsExample());
     call(USAGE_PATH).reply(200, withExtras);
-    const { periods } = await client().fetchAccount();
+    const { periods } = (await client().fetchAccount()).value;
     expect(periods[0]).toEqual(row('batch_deployments.consumer_data', [101, 102, 104, 103]));
     expect(periods[4]).toEqual(row('batch_deployments.predictive_data', [501, 502, 504, 503]));
   });
@@ -159,7 +159,7 @@ describe('FaradayClient.fetchAccount — mapping', () => {
       { name: 'Outcome.max_count', description: 'Outcomes allowed', limit: 3, usage: 0 },
     ]);
     call(USAGE_PATH).reply(200, faradayAccountUsageExample());
-    const { quotas } = await client().fetchAccount();
+    const { quotas } = (await client().fetchAccount()).value;
     expect(quotas).toEqual([
       { name: 'Outcome.max_count', description: 'Outcomes allowed', used: 0, limit: 3, remaining: 3, resetsAt: null },
       {
@@ -186,7 +186,7 @@ describe('FaradayClient.fetchAccount — mapping', () => {
         audiences: { last_month: { count: 1 }, month_to_date: { count: 1 } },
       },
     });
-    const account = await client().fetchAccount();
+    const { value: account } = await client().fetchAccount();
     expect(account.quotas).toHaveLength(1);
     expect(account.periods).toHaveLength(11);
     expect(account.periods[0]).toEqual(row('batch_deployments.consumer_data', [0, 0, null, 0]));
@@ -197,7 +197,7 @@ describe('FaradayClient.fetchAccount — mapping', () => {
     const usage = faradayAccountUsageExample();
     usage.lookup_api_requests.requests.month_to_date.count = 3_000_000_000;
     call(USAGE_PATH).reply(200, usage);
-    const account = await client().fetchAccount();
+    const { value: account } = await client().fetchAccount();
     expect(account.quotas[0]).toMatchObject({ used: 3_000_000_000, limit: 5_000_000_000, remaining: 2_000_000_000 });
     expect(account.periods[6]?.monthToDate).toBe(3_000_000_000);
   });

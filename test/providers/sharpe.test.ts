@@ -42,7 +42,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
   it('maps every documented field of the vendor example, keeping its self-disagreement', async () => {
     usageCall().reply(200, sharpeExample(), { headers: JSON_HEADERS });
     const before = Date.now();
-    const account = await client().fetchAccount();
+    const { value: rest, fetchedAt } = await client().fetchAccount();
 
     const window = {
       kind: 'LAST_24_HOURS',
@@ -50,7 +50,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
       start: new Date('2026-03-27T12:00:05Z'),
       end: new Date('2026-03-28T12:00:05Z'),
     };
-    const { fetchedAt, ...rest } = account;
+
     expect(rest).toEqual({
       provider: 'SHARPE',
       // The plan says 30 rpm and 10,000 a month; the enforced limits below say 500 and 500,000.
@@ -94,7 +94,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
 
   it('joins a base URL given with a trailing slash', async () => {
     usageCall().reply(200, sharpeExample());
-    const account = await new SharpeClient({ baseUrl: `${BASE}/`, credential: KEY, http }).fetchAccount();
+    const { value: account } = await new SharpeClient({ baseUrl: `${BASE}/`, credential: KEY, http }).fetchAccount();
     expect(account.upstreamRequestId).toBe('req_abc123def456ghij');
   });
 
@@ -112,7 +112,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
       links: { docs: 'https://docs.sharpe.ai' },
     };
     usageCall().reply(200, extended);
-    const account = await client().fetchAccount();
+    const { value: account } = await client().fetchAccount();
     expect(account.plan).toEqual({ tier: 'institutional', requestsPerMinute: 30, monthlyLimit: 10000 });
     expect(account.quotas[0]).toEqual({
       name: 'monthly_requests',
@@ -129,7 +129,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
     body.data.quota = { used: 3_000_000_000, limit: 5_000_000_000, remaining: 2_000_000_000, resets_at: '2026-04-01T00:00:00Z' };
     body.data.last_24h.total_requests = 3_000_000_000;
     usageCall().reply(200, body);
-    const account = await client().fetchAccount();
+    const { value: account } = await client().fetchAccount();
     expect(account.quotas[0]).toMatchObject({ used: 3_000_000_000, limit: 5_000_000_000, remaining: 2_000_000_000 });
     expect(account.totals?.requests).toBe(3_000_000_000);
   });

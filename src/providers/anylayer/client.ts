@@ -6,9 +6,10 @@ import {
   type AccountUsage,
   type ApiKeyUsage,
   type ApiKeyUsageQuery,
+  type Fresh,
 } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
-import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
+import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, type VendorErrors } from '../vendor-response.js';
 import { errorBodySchema, responseSchema, type IncludedParts } from './contract.js';
 import { accountOfApiKeyUsage, apiKeyUsageFromBody } from './to-usage.js';
@@ -35,7 +36,7 @@ export class AnylayerClient implements VendorClient {
    * outside 1..1000 or a negative or fractional `offset` is a programming error and throws a
    * plain `RangeError` before any upstream call.
    */
-  async fetchApiKeyUsage(query: ApiKeyUsageQuery): Promise<ApiKeyUsage> {
+  async fetchApiKeyUsage(query: ApiKeyUsageQuery): Promise<Fresh<ApiKeyUsage>> {
     if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > ANYLAYER_MAX_LIMIT) {
       throw new RangeError(`Anylayer limit must be an integer in 1..${ANYLAYER_MAX_LIMIT}, got ${query.limit}`);
     }
@@ -43,22 +44,21 @@ export class AnylayerClient implements VendorClient {
       throw new RangeError(`Anylayer offset must be a non-negative integer, got ${query.offset}`);
     }
     const { baseUrl, credential } = this.options;
-    const fetched = await this.channel.fetch({
+    return this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH, queryParameters(query)),
       headers: { authorization: `Bearer ${credential}` },
-      interpret: (response, receivedAt) => usageFrom(response, query, receivedAt, [credential]),
+      interpret: (response) => usageFrom(response, query, [credential]),
     });
-    return withFreshness(fetched);
   }
 
   /** The vendor's default analytics (last 24 h, every key) as an account overview. */
-  async fetchAccount(): Promise<AccountUsage> {
+  async fetchAccount(): Promise<Fresh<AccountUsage>> {
     return accountOfApiKeyUsage(await this.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
   }
 }
 
 /** Anylayer's answer to `query` in the unified model, or the typed error it means. */
-function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, fetchedAt: Date, secrets: readonly string[]): ApiKeyUsage {
+function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, secrets: readonly string[]): ApiKeyUsage {
   const body = readVendorAnswer(response, ANYLAYER_ERRORS, responseSchema(includedParts(query)), { what: 'usage response', secrets });
   if (!body.success) {
     throw errorForFailureEnvelope({
@@ -69,7 +69,7 @@ function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, fetchedA
       notFound: body.error.code === NOT_FOUND_CODE,
     });
   }
-  return apiKeyUsageFromBody(body, query, fetchedAt);
+  return apiKeyUsageFromBody(body, query);
 }
 
 /** What an error can quote from an Anylayer error, redacted: vendors echo what they got. */

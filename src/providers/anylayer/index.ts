@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../simulators/anylayer.js';
-import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsage, type ApiKeyUsageQuery } from '../../usage/model.js';
+import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsage, type ApiKeyUsageQuery, type Fresh } from '../../usage/model.js';
 import { callLoader } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { AnylayerClient } from './client.js';
@@ -8,7 +8,7 @@ import { accountOfApiKeyUsage } from './to-usage.js';
 
 /** The per-request loaders of Anylayer calls. */
 export interface AnylayerLoaders {
-  apiKeyUsage: DataLoader<ApiKeyUsageQuery, ApiKeyUsage, string>;
+  apiKeyUsage: DataLoader<ApiKeyUsageQuery, Fresh<ApiKeyUsage>, string>;
 }
 
 /**

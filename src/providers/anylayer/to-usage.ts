@@ -7,7 +7,7 @@ import type {
   RateLimit,
   UsageWindow,
 } from '../../usage/model.js';
-import { viewOf } from '../provider.js';
+import { freshView } from '../provider.js';
 import type { AnylayerSuccessBody } from './contract.js';
 
 /**
@@ -53,7 +53,7 @@ export function timeframeWindow(timeframe: ApiKeyUsageQuery['timeframe'], respon
  * Maps a success body to the analytics model. Parts the query switched off map to null (not to
  * empty), whatever the vendor sent, so "not asked for" never reads as "zero".
  */
-export function apiKeyUsageFromBody(body: AnylayerSuccessBody, query: ApiKeyUsageQuery, fetchedAt: Date): ApiKeyUsage {
+export function apiKeyUsageFromBody(body: AnylayerSuccessBody, query: ApiKeyUsageQuery): ApiKeyUsage {
   const { data } = body;
   const respondedAt = body.timestamp;
   const window = timeframeWindow(query.timeframe, respondedAt);
@@ -115,7 +115,6 @@ export function apiKeyUsageFromBody(body: AnylayerSuccessBody, query: ApiKeyUsag
       hasMore: body.pagination.has_more,
     },
     respondedAt,
-    fetchedAt,
     // Anylayer documents no request id.
     upstreamRequestId: null,
   };
@@ -142,15 +141,12 @@ export function accountFromApiKeyUsage(usage: ApiKeyUsage): AccountUsage {
     recordedAt: usage.respondedAt,
     snapshot: null,
     upstreamElapsedMs: null,
-    fetchedAt: usage.fetchedAt,
     upstreamRequestId: usage.upstreamRequestId,
-    // A view of stale data is stale for the same reason.
-    ...(usage.staleReason === undefined ? {} : { staleReason: usage.staleReason }),
   };
 }
 
 /** `accountFromApiKeyUsage` once per analytics object, so a cached answer is mapped once. */
-export const accountOfApiKeyUsage = viewOf(accountFromApiKeyUsage);
+export const accountOfApiKeyUsage = freshView(accountFromApiKeyUsage);
 
 /** A record of counters as a list sorted by key (UTF-16 code units: the same in every locale). */
 function countsByKey(record: Record<string, number>): CountByKey[] {

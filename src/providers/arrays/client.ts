@@ -1,9 +1,9 @@
 import type { FieldError } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
 import { redact } from '../../upstream/redact.js';
-import type { AccountUsage, PartnerUsagePage } from '../../usage/model.js';
+import type { AccountUsage, Fresh, PartnerUsagePage } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
-import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
+import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
 import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from './stream.js';
@@ -31,31 +31,30 @@ export class ArraysClient implements VendorClient {
    * callers validate user input, so a bad count here is a programming error and throws a plain
    * `RangeError` before any upstream call.
    */
-  async fetchPartnerPage(fromCursor: string, count: number): Promise<PartnerUsagePage> {
+  async fetchPartnerPage(fromCursor: string, count: number): Promise<Fresh<PartnerUsagePage>> {
     if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
       throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
     }
     const { baseUrl, credential } = this.options;
-    const fetched = await this.channel.fetch({
+    return this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH, { from_id: fromCursor, count: String(count) }),
       headers: { 'X-Service-Token': credential },
-      interpret: (response, receivedAt) => pageFrom(response, fromCursor, receivedAt, [credential]),
+      interpret: (response) => pageFrom(response, fromCursor, [credential]),
       // A page with more after it is settled history (the stream is append-only) and may be
       // shared; the last page is the stream's head and must be read afresh every time.
       cacheable: (page) => page.hasMore,
       priority: this.options.priority,
     });
-    return withFreshness(fetched);
   }
 
   /** The first page of the stream (Arrays' default size), summed per endpoint. */
-  async fetchAccount(): Promise<AccountUsage> {
+  async fetchAccount(): Promise<Fresh<AccountUsage>> {
     return accountOfPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
   }
 }
 
 /** One Arrays page in the unified model, or the typed error the answer means. */
-function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Date, secrets: readonly string[]): PartnerUsagePage {
+function pageFrom(response: UpstreamResponse, fromCursor: string, secrets: readonly string[]): PartnerUsagePage {
   const envelope = readVendorAnswer(response, ARRAYS_ERRORS, apiResponseSchema, {
     what: 'partner usage response',
     secrets,
@@ -70,7 +69,7 @@ function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Dat
       notFound: envelope.error.code === NOT_FOUND_CODE,
     });
   }
-  return partnerPageFromEnvelope(envelope, fromCursor, fetchedAt);
+  return partnerPageFromEnvelope(envelope, fromCursor);
 }
 
 /** Everything an error can quote from an Arrays error body, redacted: vendors echo what they got. */

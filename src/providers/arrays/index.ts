@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import { integerIn, textMatching } from '../../config/env-values.js';
 import { startPartnerLedger } from '../../ledger/service.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
-import type { PartnerUsagePage } from '../../usage/model.js';
+import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { callLoader } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { ArraysClient } from './client.js';
@@ -17,7 +17,7 @@ export interface PartnerPageKey {
 
 /** The per-request loaders of Arrays calls. */
 export interface ArraysLoaders {
-  partnerPage: DataLoader<PartnerPageKey, PartnerUsagePage, string>;
+  partnerPage: DataLoader<PartnerPageKey, Fresh<PartnerUsagePage>, string>;
 }
 
 /** The page of the Arrays stream that `account(provider: ARRAYS)` summarises. */

@@ -6,7 +6,7 @@ import type {
   PartnerUsagePage,
   UsageWindow,
 } from '../../usage/model.js';
-import { viewOf } from '../provider.js';
+import { freshView } from '../provider.js';
 import type { ArraysSuccessEnvelope } from './contract.js';
 import { cursorTime } from './stream.js';
 
@@ -19,7 +19,6 @@ import { cursorTime } from './stream.js';
 export function partnerPageFromEnvelope(
   envelope: ArraysSuccessEnvelope,
   fromCursor: string,
-  fetchedAt: Date,
 ): PartnerUsagePage {
   const entries: PartnerUsage[] = envelope.data.map((usage) => ({
     sub: usage.sub,
@@ -43,7 +42,6 @@ export function partnerPageFromEnvelope(
     hasMore: pagination?.has_more ?? false,
     fromCursor,
     upstreamRequestId: envelope.request_id,
-    fetchedAt,
   };
 }
 
@@ -80,10 +78,7 @@ export function accountFromPartnerPage(page: PartnerUsagePage): AccountUsage {
     recordedAt: null,
     snapshot: null,
     upstreamElapsedMs: null,
-    fetchedAt: page.fetchedAt,
     upstreamRequestId: page.upstreamRequestId,
-    // A view of stale data is stale for the same reason.
-    ...(page.staleReason === undefined ? {} : { staleReason: page.staleReason }),
   };
 }
 
@@ -91,7 +86,7 @@ export function accountFromPartnerPage(page: PartnerUsagePage): AccountUsage {
  * `accountFromPartnerPage` once per page object: the overview sums a cached 1,000-entry page, and
  * summing it again on every request was the largest cost of a warm overview.
  */
-export const accountOfPartnerPage = viewOf(accountFromPartnerPage);
+export const accountOfPartnerPage = freshView(accountFromPartnerPage);
 
 /** The stream span a page covers: after `from` (exclusive) through `next` (inclusive). */
 export function streamWindow(from: string, next: string): UsageWindow {

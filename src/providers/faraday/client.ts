@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { FieldError } from '../../upstream/errors.js';
 import { redact } from '../../upstream/redact.js';
-import type { AccountUsage } from '../../usage/model.js';
+import type { AccountUsage, Fresh } from '../../usage/model.js';
 import type { Fetched, VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
@@ -26,7 +26,7 @@ export class FaradayClient implements VendorClient {
   private readonly options: VendorClientOptions;
   private readonly secrets: readonly string[];
   private readonly channel: VendorChannel;
-  /** The last fresh account and the two cached answers it was built from (shared: never modified). */
+  /** The last account and the two cached answers it was built from (shared: never modified). */
   private lastAccount: { limits: FaradayUsagesResponse; usage: FaradayAccountUsageResponse; account: AccountUsage } | null = null;
 
   constructor(options: VendorClientOptions) {
@@ -40,17 +40,18 @@ export class FaradayClient implements VendorClient {
    * that call's error: half an account would read as "no quotas" or "no usage", which is wrong.
    * The account is as old as its older half, and stale when either half is.
    */
-  async fetchAccount(): Promise<AccountUsage> {
+  async fetchAccount(): Promise<Fresh<AccountUsage>> {
     const [limits, usage] = await Promise.all([this.getLimits(), this.getAccountUsage()]);
-    const staleReason = limits.staleReason ?? usage.staleReason;
     const last = this.lastAccount;
     // The same two cached answers make the same account: build it once, not on every request.
-    if (staleReason === null && last?.limits === limits.value && last.usage === usage.value) return last.account;
-    const fetchedAt = limits.fetchedAt < usage.fetchedAt ? limits.fetchedAt : usage.fetchedAt;
-    const account = faradayToAccountUsage(limits.value, usage.value, fetchedAt);
-    if (staleReason !== null) return { ...account, staleReason };
+    const account =
+      last?.limits === limits.value && last.usage === usage.value ? last.account : faradayToAccountUsage(limits.value, usage.value);
     this.lastAccount = { limits: limits.value, usage: usage.value, account };
-    return account;
+    return {
+      value: account,
+      fetchedAt: limits.fetchedAt < usage.fetchedAt ? limits.fetchedAt : usage.fetchedAt,
+      staleReason: limits.staleReason ?? usage.staleReason,
+    };
   }
 
   /** The validated body of `GET /v1/usages`: the account's named limits. */

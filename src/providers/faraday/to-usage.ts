@@ -3,7 +3,7 @@ import type { FaradayAccountUsageResponse, FaradayPeriods, FaradayUsagesResponse
 
 /**
  * Combines Faraday's named limits (`/v1/usages`) and account usage metrics
- * (`/v1/accounts/current/usage`) into the unified model. Pure: `fetchedAt` comes from the caller.
+ * (`/v1/accounts/current/usage`) into the unified model. Pure.
  *
  * `started_at`/`finished_at` are when Faraday recorded the metrics, not period boundaries, so they
  * become the snapshot and `recordedAt`, never a usage window.
@@ -11,7 +11,6 @@ import type { FaradayAccountUsageResponse, FaradayPeriods, FaradayUsagesResponse
 export function faradayToAccountUsage(
   limits: FaradayUsagesResponse,
   usage: FaradayAccountUsageResponse,
-  fetchedAt: Date,
 ): AccountUsage {
   return {
     provider: 'FARADAY',
@@ -25,7 +24,6 @@ export function faradayToAccountUsage(
     recordedAt: usage.finished_at,
     snapshot: { id: usage.id, recordingStartedAt: usage.started_at, recordingFinishedAt: usage.finished_at },
     upstreamElapsedMs: null,
-    fetchedAt,
     upstreamRequestId: null,
   };
 }

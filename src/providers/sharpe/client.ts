@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { UpstreamResponse } from '../../upstream/http.js';
 import { redact } from '../../upstream/redact.js';
-import type { AccountUsage } from '../../usage/model.js';
+import type { AccountUsage, Fresh } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
-import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../provider.js';
+import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { sharpeErrorBody, sharpeRequestId, sharpeUsageResponse, type SharpeUsageResponse } from './contract.js';
 import { sharpeToAccountUsage } from './to-usage.js';
@@ -29,16 +29,15 @@ export class SharpeClient implements VendorClient {
   }
 
   /** Plan, rate limit, monthly quota and the last-24h endpoint breakdown, in the unified model. */
-  async fetchAccount(): Promise<AccountUsage> {
+  fetchAccount(): Promise<Fresh<AccountUsage>> {
     const { baseUrl, credential } = this.options;
-    const fetched = await this.channel.fetch({
+    return this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH),
       headers: { authorization: `Bearer ${credential}` },
-      interpret: (response, receivedAt) => sharpeToAccountUsage(this.usageFrom(response), receivedAt),
+      interpret: (response) => sharpeToAccountUsage(this.usageFrom(response)),
       // Sharpe states its effective limit in every answer; the gateway's budget follows it down.
       reportedRateLimit: (account) => account.rateLimit?.requestsPerMinute ?? null,
     });
-    return withFreshness(fetched);
   }
 
   private usageFrom(response: UpstreamResponse): SharpeUsageResponse {

@@ -4,13 +4,13 @@ import type { SharpeUsageResponse } from './contract.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Maps Sharpe's usage body to the unified model. Pure: `fetchedAt` comes from the caller.
+ * Maps Sharpe's usage body to the unified model. Pure.
  *
  * Sharpe's own example disagrees with itself (`plan.rpm` vs `rate_limit.requests_per_minute`,
  * `plan.monthly_limit` vs `quota.limit`); each value is reported where the vendor put it, because
  * the plan states what was sold and `rate_limit`/`quota` what is enforced.
  */
-export function sharpeToAccountUsage(body: SharpeUsageResponse, fetchedAt: Date): AccountUsage {
+export function sharpeToAccountUsage(body: SharpeUsageResponse): AccountUsage {
   const { plan, rate_limit, quota, last_24h } = body.data;
   const recordedAt = body.meta.timestamp;
   const window: UsageWindow = {
@@ -49,7 +49,6 @@ export function sharpeToAccountUsage(body: SharpeUsageResponse, fetchedAt: Date)
     recordedAt,
     snapshot: null,
     upstreamElapsedMs: body.meta.elapsed_ms,
-    fetchedAt,
     upstreamRequestId: body.meta.request_id,
   };
 }

@@ -1,8 +1,8 @@
-import { channelFor, endpointUrl, withFreshness, type VendorClient, type VendorClientOptions } from '../../../src/providers/provider.js';
+import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../../../src/providers/provider.js';
 import { readVendorAnswer, type VendorErrors } from '../../../src/providers/vendor-response.js';
 import { redact } from '../../../src/upstream/redact.js';
 import type { VendorChannel } from '../../../src/upstream/vendor-channel.js';
-import type { AccountUsage } from '../../../src/usage/model.js';
+import type { AccountUsage, Fresh } from '../../../src/usage/model.js';
 import { tallyErrorBody, tallyQuotaResponse, type TallyQuotaResponse } from './contract.js';
 
 const TALLY_ERRORS: VendorErrors<{ error: string }> = {
@@ -20,18 +20,17 @@ export class TallyClient implements VendorClient {
     this.channel = channelFor('TALLY', options);
   }
 
-  async fetchAccount(): Promise<AccountUsage> {
-    const fetched = await this.channel.fetch({
+  fetchAccount(): Promise<Fresh<AccountUsage>> {
+    return this.channel.fetch({
       url: endpointUrl(this.options.baseUrl, '/v2/quota'),
       headers: { 'x-tally-key': this.options.credential },
-      interpret: (response, receivedAt) =>
-        toAccount(readVendorAnswer(response, TALLY_ERRORS, tallyQuotaResponse, { what: 'GET /v2/quota', secrets: [this.options.credential] }), receivedAt),
+      interpret: (response) =>
+        toAccount(readVendorAnswer(response, TALLY_ERRORS, tallyQuotaResponse, { what: 'GET /v2/quota', secrets: [this.options.credential] })),
     });
-    return withFreshness(fetched);
   }
 }
 
-function toAccount(body: TallyQuotaResponse, fetchedAt: Date): AccountUsage {
+function toAccount(body: TallyQuotaResponse): AccountUsage {
   const { name, used, limit } = body.quota;
   return {
     provider: 'TALLY',
@@ -45,7 +44,6 @@ function toAccount(body: TallyQuotaResponse, fetchedAt: Date): AccountUsage {
     recordedAt: new Date(body.as_of),
     snapshot: null,
     upstreamElapsedMs: null,
-    fetchedAt,
     upstreamRequestId: null,
   };
 }
