@@ -7,13 +7,13 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type UpstreamError,
-  type UpstreamErrorCode,
 } from './errors.js';
+import { failureTraits } from './failures.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import { PASS_THROUGH_POLICY, type VendorPolicy } from './policy.js';
 import { RateBudget, type RequestPriority } from './rate-budget.js';
 import { RetryBudget } from './retry-budget.js';
-import { decideRetry, fullJitterBackoff, type AttemptOutcome } from './retry-policy.js';
+import { decideRetry, fullJitterBackoff } from './retry-policy.js';
 import { SingleFlight } from './single-flight.js';
 
 /** One GET a vendor client asks its channel to make. */
@@ -96,20 +96,6 @@ export interface VendorChannelOptions {
   logger?: UpstreamLogger;
 }
 
-/** Failures that say the vendor is unhealthy, as opposed to judging our request or credential. */
-const BREAKER_FAILURES: ReadonlySet<UpstreamErrorCode> = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_BAD_RESPONSE']);
-
-/**
- * Failures after which the last good answer is better than none. Not an auth failure (a revoked
- * credential must stop seeing data), a not-found or a bad request (the answer was definite).
- */
-const SERVES_STALE: ReadonlySet<UpstreamErrorCode> = new Set([
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_RATE_LIMITED',
-  'UPSTREAM_BAD_RESPONSE',
-]);
-
 const silentLogger: UpstreamLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
 type Permit = { probe: boolean };
@@ -187,7 +173,7 @@ export class VendorChannel {
       }
       return { value, fetchedAt: new Date(receivedAt), staleReason: null };
     } catch (error) {
-      if (!isUpstreamError(error) || !SERVES_STALE.has(error.code)) throw error;
+      if (!isUpstreamError(error) || !failureTraits(error.code).servesStale) throw error;
       const entry = await this.readCache(key);
       if (entry === undefined || this.clock.now() - entry.fetchedAt > this.policy.staleIfErrorMs) throw error;
       this.logger.info('vendor failed; serving its last good answer, marked stale', {
@@ -218,15 +204,11 @@ export class VendorChannel {
         return { value: result.value, receivedAt, weight: response?.text.length ?? 0 };
       }
       const failure = result.error;
-      this.settle(receivedAt, permit, BREAKER_FAILURES.has(failure.code));
+      this.settle(receivedAt, permit, failureTraits(failure.code).tripsBreaker);
       this.lastError = { error: failure, at: receivedAt };
-      const outcome: AttemptOutcome =
-        response === null
-          ? { kind: 'error', error: failure }
-          : { kind: 'status', status: response.status, retryAfterSeconds: response.retryAfterSeconds };
       const decision = decideRetry({
         method: 'GET',
-        outcome,
+        outcome: { error: failure, status: response?.status ?? null, retryAfterSeconds: response?.retryAfterSeconds ?? null },
         retriesSoFar: retries,
         maxRetries: this.policy.maxRetries,
         backoffMs: fullJitterBackoff(retries, this.policy.retryBaseDelayMs, this.policy.retryMaxDelayMs, () =>

@@ -29,7 +29,7 @@ const call = (path = '/v1/usage'): ChannelCall<{ n: number }> => ({
   headers: { authorization: `Bearer ${CREDENTIAL}` },
   interpret: (response) => {
     if (response.status !== 200) {
-      throw errorForStatus({ provider: 'X', status: response.status, message: 'no', retryAfterSeconds: response.retryAfterSeconds });
+      throw errorForStatus({ provider: 'X', httpStatus: response.status, message: 'no', retryAfterSeconds: response.retryAfterSeconds });
     }
     const body = JSON.parse(response.text) as { n?: unknown };
     if (typeof body.n !== 'number') throw new UpstreamBadResponseError('X broke its contract: n', { provider: 'X' });

@@ -71,7 +71,7 @@ function pageFrom(response: UpstreamResponse, fromCursor: string, fetchedAt: Dat
     throw errorForFailureEnvelope({
       ...ARRAYS_ERRORS.quote(envelope, secrets),
       provider: PROVIDER,
-      status: response.status,
+      httpStatus: response.status,
       retryAfterSeconds: response.retryAfterSeconds,
       notFound: envelope.error.code === NOT_FOUND_CODE,
     });
