@@ -3,7 +3,8 @@ import {
   errorForStatus,
   UpstreamBadResponseError,
   UpstreamNotFoundError,
-  type StatusErrorInput,
+  type ErrorDetailsInit,
+  type ErrorQuote,
   type UpstreamError,
 } from '../upstream/errors.js';
 import type { UpstreamResponse } from '../upstream/http.js';
@@ -51,15 +52,11 @@ export function redactOptional(text: string | null | undefined, secrets: readonl
  * keeps its meaning; anything else is a broken contract, since a 2xx promised data. Like
  * `errorForStatus`, expects `message` and every detail already redacted.
  */
-export function errorForFailureEnvelope(input: StatusErrorInput & { notFound: boolean }): UpstreamError {
-  const { notFound, message, provider, status, ...details } = input;
-  const reason = `${provider} answered ${status} but reported failure: ${message}`;
-  const errorDetails = { ...details, provider, httpStatus: status };
-  return notFound ? new UpstreamNotFoundError(reason, errorDetails) : new UpstreamBadResponseError(reason, errorDetails);
+export function errorForFailureEnvelope(input: ErrorQuote & ErrorDetailsInit & { httpStatus: number; notFound: boolean }): UpstreamError {
+  const { notFound, message, ...details } = input;
+  const reason = `${details.provider} answered ${details.httpStatus} but reported failure: ${message}`;
+  return notFound ? new UpstreamNotFoundError(reason, details) : new UpstreamBadResponseError(reason, details);
 }
-
-/** What an error quotes from a vendor's error body (message, ids, codes), every text redacted. */
-export type ErrorQuote = Omit<StatusErrorInput, 'provider' | 'status' | 'retryAfterSeconds'>;
 
 /** How one vendor's failed answers read: its error body and what an error quotes from it. */
 export interface VendorErrors<E> {
@@ -90,7 +87,7 @@ export function readVendorAnswer<S extends z.ZodType, E>(
     const body = readErrorBody(response, vendor.errorBody);
     throw errorForStatus({
       provider,
-      status: response.status,
+      httpStatus: response.status,
       retryAfterSeconds: response.retryAfterSeconds,
       ...(body === null ? { message: UNREADABLE_ERROR_BODY } : vendor.quote(body, secrets)),
     });

@@ -1,57 +1,80 @@
 import { GraphQLError } from 'graphql';
-import { LedgerUnavailableError } from '../ledger/errors.js';
-import { ProviderNotConfiguredError } from '../providers/errors.js';
+import type { LedgerUnavailableError } from '../ledger/errors.js';
 import type { Logger } from '../logger.js';
-import { isUpstreamError, type FieldError } from '../upstream/errors.js';
+import type { ErrorDetails } from '../upstream/errors.js';
+import { UPSTREAM_FAILURES } from '../upstream/failures.js';
 
-/** The in-schema shape of a vendor failure (`AccountResult.error`), and the GraphQL extensions. */
-export interface ProviderErrorInfo {
+/**
+ * The codes of failures a client sees as they are (message and details), beside BAD_USER_INPUT
+ * and INTERNAL_SERVER_ERROR. Closed, so that an error of a library or of Node that happens to
+ * carry a `code` (`ECONNRESET`, `ERR_INVALID_ARG_TYPE`) is still masked as a bug.
+ */
+const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  ...Object.keys(UPSTREAM_FAILURES),
+  'PROVIDER_NOT_CONFIGURED',
+  'LEDGER_UNAVAILABLE' satisfies LedgerUnavailableError['code'],
+]);
+
+/**
+ * A failure a client may see as it is: an Error whose `code` is one of CLIENT_ERROR_CODES, with
+ * the vendor concerned when there is one and whichever details it knows. Structural, so that an
+ * error class fits by its shape, wherever it lives and without importing this.
+ */
+export type CodedError = Error & { code: string } & Partial<ErrorDetails>;
+
+export function isCodedError(error: unknown): error is CodedError {
+  if (!(error instanceof Error)) return false;
+  const { code, provider } = error as { code?: unknown; provider?: unknown };
+  return typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && (provider === undefined || typeof provider === 'string');
+}
+
+/** The in-schema shape of a vendor failure (`AccountResult.error`, `staleReason`, health's `lastError`). */
+export type ProviderErrorInfo = ErrorDetails & {
   code: string;
   message: string;
-  provider: string;
-  httpStatus: number | null;
-  retryAfterSeconds: number | null;
-  upstreamRequestId: string | null;
-  vendorCode: string | null;
-  hint: string | null;
-  docsUrl: string | null;
-  fieldErrors: readonly FieldError[];
   /** When the gateway saw the failure; set where that time is part of the answer (provider health). */
   at?: Date;
-}
+};
 
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 
-/**
- * Describes a failure of one vendor for a client. Typed errors keep their code and details; anything
- * else is a bug of ours: logged (the logger redacts secrets) and reported without its message.
- */
-export function describeProviderError(error: unknown, provider: string, logger: Logger): ProviderErrorInfo {
-  const blank = { httpStatus: null, retryAfterSeconds: null, upstreamRequestId: null, vendorCode: null, hint: null, docsUrl: null, fieldErrors: [] };
-  if (isUpstreamError(error)) {
-    return {
-      code: error.code,
-      message: error.message,
-      provider: error.provider,
-      httpStatus: error.httpStatus,
-      retryAfterSeconds: error.retryAfterSeconds,
-      upstreamRequestId: error.upstreamRequestId,
-      vendorCode: error.vendorCode,
-      hint: error.hint,
-      docsUrl: error.docsUrl,
-      fieldErrors: error.fieldErrors,
-    };
-  }
-  if (error instanceof ProviderNotConfiguredError || error instanceof LedgerUnavailableError) {
-    return { ...blank, code: error.code, message: error.message, provider: error.provider };
-  }
-  logger.error('unexpected error while reading a vendor', { provider, error });
-  return { ...blank, code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE, provider };
+/** Every detail of `error` but its vendor, those it does not know as null. */
+function detailsOf(error: Partial<ErrorDetails>): Omit<ErrorDetails, 'provider'> {
+  return {
+    httpStatus: error.httpStatus ?? null,
+    retryAfterSeconds: error.retryAfterSeconds ?? null,
+    upstreamRequestId: error.upstreamRequestId ?? null,
+    vendorCode: error.vendorCode ?? null,
+    hint: error.hint ?? null,
+    docsUrl: error.docsUrl ?? null,
+    fieldErrors: error.fieldErrors ?? [],
+  };
 }
 
 /**
- * Yoga's error mask: vendor failures become GraphQL errors with `extensions.code` and
- * `extensions.provider`; errors that already carry a code (bad input) pass; the rest are masked.
+ * The GraphQL extensions of a coded error, the one way every such error reaches a client:
+ * `code`, `provider` when there is one, and the details it knows (unknown ones left out).
+ */
+export function graphqlExtensions(error: CodedError): Record<string, unknown> {
+  return withoutNulls({ code: error.code, provider: error.provider ?? null, ...detailsOf(error) });
+}
+
+/**
+ * Describes a failure of one vendor for a client. Coded errors keep their code and details (and
+ * name `provider` when they name no vendor); anything else is a bug of ours: logged (the logger
+ * redacts secrets) and reported without its message.
+ */
+export function describeProviderError(error: unknown, provider: string, logger: Logger): ProviderErrorInfo {
+  if (isCodedError(error)) {
+    return { code: error.code, message: error.message, provider: error.provider ?? provider, ...detailsOf(error) };
+  }
+  logger.error('unexpected error while reading a vendor', { provider, error });
+  return { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE, provider, ...detailsOf({}) };
+}
+
+/**
+ * Yoga's error mask: coded errors become GraphQL errors with their extensions; errors that
+ * already carry a code (bad input) pass; the rest are masked.
  */
 export function createErrorMask(logger: Logger) {
   return (error: unknown): Error => {
@@ -63,10 +86,7 @@ export function createErrorMask(logger: Logger) {
     if (original === undefined || original === null || original instanceof GraphQLError) {
       return original instanceof GraphQLError && original.extensions['code'] !== undefined ? rebuild(error, original.message, original.extensions) : error;
     }
-    if (isUpstreamError(original) || original instanceof ProviderNotConfiguredError || original instanceof LedgerUnavailableError) {
-      const { message, ...extensions } = describeProviderError(original, '', logger);
-      return rebuild(error, message, withoutNulls(extensions));
-    }
+    if (isCodedError(original)) return rebuild(error, original.message, graphqlExtensions(original));
     logger.error('unexpected error in a resolver', { path: error.path, error: original });
     return rebuild(error, UNEXPECTED_ERROR_MESSAGE, { code: 'INTERNAL_SERVER_ERROR' });
   };

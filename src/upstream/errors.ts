@@ -4,32 +4,38 @@
  * redacted parts: they never carry a credential.
  */
 
-export type UpstreamErrorCode =
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_RATE_LIMITED'
-  | 'UPSTREAM_AUTH_FAILED'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'UPSTREAM_NOT_FOUND'
-  | 'UPSTREAM_BAD_REQUEST';
+import type { UpstreamErrorCode } from './failures.js';
 
-export interface UpstreamErrorDetails {
+/**
+ * Everything a failure can tell about the vendor's side of it: the one set of fields that errors
+ * carry, vendor clients quote and clients read (extensions and the in-schema `ProviderError`).
+ */
+export interface ErrorDetails {
   /** Vendor the call went to, e.g. `SHARPE`. Plain string: this layer knows no vendor list. */
   provider: string;
-  httpStatus?: number | null;
+  /** The vendor's HTTP status, when it answered. */
+  httpStatus: number | null;
   /** Seconds the vendor asked us to wait (Retry-After), when it said. */
-  retryAfterSeconds?: number | null;
+  retryAfterSeconds: number | null;
   /** The vendor's request id or error id, to quote to the vendor's support. */
-  upstreamRequestId?: string | null;
+  upstreamRequestId: string | null;
   /** The vendor's own error code (e.g. Faraday `EXPIRED_API_KEY`), when it sent one. */
-  vendorCode?: string | null;
+  vendorCode: string | null;
   /** The vendor's advice or documentation link (Arrays `hint` / `docs_url`), redacted. */
-  hint?: string | null;
-  docsUrl?: string | null;
+  hint: string | null;
+  docsUrl: string | null;
   /** Per-field complaints (Arrays `details`, Faraday `validationErrors`), redacted. */
-  fieldErrors?: readonly FieldError[];
-  cause?: unknown;
+  fieldErrors: readonly FieldError[];
 }
+
+/** What building an error takes: the vendor, whichever details are known, and the cause. */
+export type ErrorDetailsInit = Pick<ErrorDetails, 'provider'> & Partial<Omit<ErrorDetails, 'provider'>> & { cause?: unknown };
+
+/**
+ * What a vendor's error body says, every text already redacted: the reason, and the details
+ * only the body holds.
+ */
+export type ErrorQuote = { message: string } & Partial<Pick<ErrorDetails, 'upstreamRequestId' | 'vendorCode' | 'hint' | 'docsUrl' | 'fieldErrors'>>;
 
 export interface FieldError {
   field: string;
@@ -37,7 +43,7 @@ export interface FieldError {
 }
 
 /** Base of every upstream failure; never thrown itself. */
-export abstract class UpstreamError extends Error {
+export abstract class UpstreamError extends Error implements ErrorDetails {
   abstract readonly code: UpstreamErrorCode;
   readonly provider: string;
   readonly httpStatus: number | null;
@@ -48,7 +54,7 @@ export abstract class UpstreamError extends Error {
   readonly docsUrl: string | null;
   readonly fieldErrors: readonly FieldError[];
 
-  constructor(message: string, details: UpstreamErrorDetails) {
+  constructor(message: string, details: ErrorDetailsInit) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.provider = details.provider;
     this.httpStatus = details.httpStatus ?? null;
@@ -107,37 +113,18 @@ export function isUpstreamError(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError;
 }
 
-export interface StatusErrorInput {
-  provider: string;
-  status: number;
-  /** A human-readable reason, from the vendor's error body when it had one. Already redacted. */
-  message: string;
-  retryAfterSeconds?: number | null;
-  upstreamRequestId?: string | null;
-  vendorCode?: string | null;
-  hint?: string | null;
-  docsUrl?: string | null;
-  fieldErrors?: readonly FieldError[];
-}
-
-/** Maps a vendor's non-2xx status to its typed error; vendors call it after parsing their body. */
-export function errorForStatus(input: StatusErrorInput): UpstreamError {
-  const { provider, status } = input;
-  const details: UpstreamErrorDetails = {
-    provider,
-    httpStatus: status,
-    retryAfterSeconds: input.retryAfterSeconds ?? null,
-    upstreamRequestId: input.upstreamRequestId ?? null,
-    vendorCode: input.vendorCode ?? null,
-    hint: input.hint ?? null,
-    docsUrl: input.docsUrl ?? null,
-    fieldErrors: input.fieldErrors ?? [],
-  };
-  const reason = `${provider} answered ${status}: ${input.message}`;
+/**
+ * Maps a vendor's non-2xx status to its typed error; vendors call it after parsing their body.
+ * Expects the quote already redacted.
+ */
+export function errorForStatus(input: ErrorQuote & ErrorDetailsInit & { httpStatus: number }): UpstreamError {
+  const { message, ...details } = input;
+  const { provider, httpStatus: status } = details;
+  const reason = `${provider} answered ${status}: ${message}`;
   if (status === 401 || status === 403) return new UpstreamAuthFailedError(reason, details);
   if (status === 404) return new UpstreamNotFoundError(reason, details);
   if (status === 429) return new UpstreamRateLimitedError(reason, details);
   if (status === 400 || status === 422) return new UpstreamBadRequestError(reason, details);
   if (status >= 500) return new UpstreamUnavailableError(reason, details);
-  return new UpstreamBadResponseError(`${provider} answered unexpected status ${status}: ${input.message}`, details);
+  return new UpstreamBadResponseError(`${provider} answered unexpected status ${status}: ${message}`, details);
 }

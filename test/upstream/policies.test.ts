@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../src/upstream/cache.js';
 import { CircuitBreaker } from '../../src/upstream/circuit-breaker.js';
-import { UpstreamTimeoutError, UpstreamUnavailableError } from '../../src/upstream/errors.js';
+import { errorForStatus, UpstreamTimeoutError, UpstreamUnavailableError, type UpstreamError } from '../../src/upstream/errors.js';
 import { RateBudget } from '../../src/upstream/rate-budget.js';
 import { parseRetryAfter } from '../../src/upstream/retry-after.js';
 import { RetryBudget } from '../../src/upstream/retry-budget.js';
@@ -11,19 +11,24 @@ import { SingleFlight } from '../../src/upstream/single-flight.js';
 const T0 = 1_700_000_000_000;
 
 describe('decideRetry', () => {
+  /** The attempt's outcome as the channel reports it: the vendor's status and the error it means. */
+  const answered = (code: number, retryAfterSeconds: number | null = null) => ({
+    error: errorForStatus({ provider: 'X', httpStatus: code, message: 'no', retryAfterSeconds }),
+    status: code,
+    retryAfterSeconds,
+  });
   const base: RetryQuestion = {
     method: 'GET',
-    outcome: { kind: 'status', status: 503, retryAfterSeconds: null },
+    outcome: answered(503),
     retriesSoFar: 0,
     maxRetries: 2,
     backoffMs: 40,
     remainingMs: 5000,
     budgetAllows: true,
   };
-  const status = (code: number, retryAfterSeconds: number | null = null) => ({
-    ...base,
-    outcome: { kind: 'status' as const, status: code, retryAfterSeconds },
-  });
+  const status = (code: number, retryAfterSeconds: number | null = null) => ({ ...base, outcome: answered(code, retryAfterSeconds) });
+  /** A transport failure: no status reached us. */
+  const unanswered = (error: UpstreamError) => ({ ...base, outcome: { error, status: null, retryAfterSeconds: null } });
 
   it.each([429, 502, 503, 504])('retries a GET answered %i after the jittered backoff', (code) => {
     expect(decideRetry(status(code))).toEqual({ retry: true, delayMs: 40 });
@@ -37,9 +42,9 @@ describe('decideRetry', () => {
     const refused = new UpstreamUnavailableError('refused', { provider: 'X' });
     const fiveHundred = new UpstreamUnavailableError('503', { provider: 'X', httpStatus: 503 });
     const timeout = new UpstreamTimeoutError('slow', { provider: 'X' });
-    expect(decideRetry({ ...base, outcome: { kind: 'error', error: refused } })).toEqual({ retry: true, delayMs: 40 });
-    expect(decideRetry({ ...base, outcome: { kind: 'error', error: fiveHundred } }).retry).toBe(false);
-    expect(decideRetry({ ...base, outcome: { kind: 'error', error: timeout } })).toEqual({ retry: false, reason: 'not-retryable' });
+    expect(decideRetry(unanswered(refused))).toEqual({ retry: true, delayMs: 40 });
+    expect(decideRetry(unanswered(fiveHundred)).retry).toBe(false);
+    expect(decideRetry(unanswered(timeout))).toEqual({ retry: false, reason: 'not-retryable' });
   });
 
   it('only retries GETs', () => {

@@ -29,7 +29,7 @@ const call = (path = '/v1/usage'): ChannelCall<{ n: number }> => ({
   headers: { authorization: `Bearer ${CREDENTIAL}` },
   interpret: (response) => {
     if (response.status !== 200) {
-      throw errorForStatus({ provider: 'X', status: response.status, message: 'no', retryAfterSeconds: response.retryAfterSeconds });
+      throw errorForStatus({ provider: 'X', httpStatus: response.status, message: 'no', retryAfterSeconds: response.retryAfterSeconds });
     }
     const body = JSON.parse(response.text) as { n?: unknown };
     if (typeof body.n !== 'number') throw new UpstreamBadResponseError('X broke its contract: n', { provider: 'X' });
@@ -247,5 +247,20 @@ describe('VendorChannel background calls (the ledger follower)', () => {
     await expect(vendor.fetch(call())).resolves.toMatchObject({ value: { n: 1 } });
     expect(transport.requests).toHaveLength(2);
     expect(vendor.health().breaker).toMatchObject({ calls: 2 });
+  });
+});
+
+describe('VendorChannel composition', () => {
+  it("wires the layers' events to the logger it is given", async () => {
+    const lines: string[] = [];
+    const logger = { debug: () => {}, info: (message: string) => lines.push(message), warn: (message: string) => lines.push(message) };
+    const transport = scriptedTransport([{ status: 200, body: '{"n":1}' }], { status: 503 });
+    const clock = new FakeClock();
+    const policy = resolvePolicy({ maxRetries: 0, cacheTtlMs: 1000, breaker: { minimumCalls: 2 } });
+    const vendor = new VendorChannel({ provider: 'X', credential: CREDENTIAL, http: transport, policy, clock, logger });
+    await vendor.fetch(call());
+    clock.advance(1000);
+    await expect(vendor.fetch(call())).resolves.toMatchObject({ staleReason: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(lines).toEqual(['circuit breaker opened: calls to this vendor fail fast', 'vendor failed; serving its last good answer, marked stale']);
   });
 });

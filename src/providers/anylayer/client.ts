@@ -64,7 +64,7 @@ function usageFrom(response: UpstreamResponse, query: ApiKeyUsageQuery, secrets:
     throw errorForFailureEnvelope({
       ...ANYLAYER_ERRORS.quote(body, secrets),
       provider: PROVIDER,
-      status: response.status,
+      httpStatus: response.status,
       retryAfterSeconds: response.retryAfterSeconds,
       notFound: body.error.code === NOT_FOUND_CODE,
     });

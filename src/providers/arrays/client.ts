@@ -64,7 +64,7 @@ function pageFrom(response: UpstreamResponse, fromCursor: string, secrets: reado
     throw errorForFailureEnvelope({
       ...ARRAYS_ERRORS.quote(envelope, secrets),
       provider: PROVIDER,
-      status: response.status,
+      httpStatus: response.status,
       retryAfterSeconds: response.retryAfterSeconds,
       notFound: envelope.error.code === NOT_FOUND_CODE,
     });

@@ -1,0 +1,91 @@
+import { credentialHash, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from './cache.js';
+import type { Caller, ChannelCall, Fetched } from './channel-call.js';
+import type { ChannelEvents } from './channel-events.js';
+import type { Clock } from './clock.js';
+import { isUpstreamError } from './errors.js';
+import { failureTraits } from './failures.js';
+import type { VendorPolicy } from './policy.js';
+import { SingleFlight } from './single-flight.js';
+
+/** What a {@link CachingLayer} is built from. */
+export interface CachingLayerOptions {
+  /** Vendor name; with the credential's hash and the URL it keys the cache. */
+  provider: string;
+  /** The credential of the calls; only its SHA-256 digest reaches a key. */
+  credential: string;
+  cache: UpstreamCache;
+  policy: Pick<VendorPolicy, 'cacheTtlMs' | 'staleIfErrorMs'>;
+  clock: Clock;
+  events: ChannelEvents;
+  /** What gets an answer the cache cannot give. */
+  next: Caller;
+}
+
+/**
+ * Serves a call from cache while fresh; otherwise asks `next` once for every concurrent identical
+ * call (single-flight) and caches what it gets; when `next` fails in a way the failure table lets
+ * be served stale, serves the last good answer (within `staleIfErrorMs`) with that failure.
+ */
+export class CachingLayer {
+  private readonly keyPrefix: string;
+  private readonly flights = new SingleFlight<Fetched<unknown>>();
+
+  constructor(private readonly options: CachingLayerOptions) {
+    // Keys carry the credential's digest, never the credential: two credentials never share an
+    // entry, and a key that reaches a log or a shared store reveals nothing.
+    this.keyPrefix = `${options.provider}\u0000${credentialHash(options.credential)}\u0000`;
+  }
+
+  /** The vendor's answer to `call`: from cache while fresh, else from `next` (or stale on failure). */
+  async fetch<T>(call: ChannelCall<T>): Promise<Fetched<T>> {
+    const { clock, next, policy } = this.options;
+    if (call.priority === 'background') {
+      const { value, receivedAt } = await next.call(call);
+      return { value, fetchedAt: new Date(receivedAt), staleReason: null };
+    }
+    const key = this.keyPrefix + call.url.href;
+    const cached = await this.read(key);
+    if (cached !== undefined && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
+      return { value: cached.value as T, fetchedAt: new Date(cached.fetchedAt), staleReason: null };
+    }
+    return this.flights.run(key, () => this.load(key, call)) as Promise<Fetched<T>>;
+  }
+
+  private async load<T>(key: string, call: ChannelCall<T>): Promise<Fetched<T>> {
+    const { clock, events, next, policy } = this.options;
+    try {
+      const { value, receivedAt, weight } = await next.call(call);
+      if (call.cacheable?.(value) ?? true) {
+        const expiresAt = receivedAt + Math.max(policy.cacheTtlMs, policy.staleIfErrorMs);
+        await this.write(key, { value, fetchedAt: receivedAt }, { expiresAt, weight });
+      }
+      return { value, fetchedAt: new Date(receivedAt), staleReason: null };
+    } catch (error) {
+      if (!isUpstreamError(error) || !failureTraits(error.code).servesStale) throw error;
+      const entry = await this.read(key);
+      if (entry === undefined || clock.now() - entry.fetchedAt > policy.staleIfErrorMs) throw error;
+      const ageSeconds = Math.floor((clock.now() - entry.fetchedAt) / 1000);
+      events.emit({ type: 'served-stale', path: call.url.pathname, error, ageSeconds });
+      return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: error };
+    }
+  }
+
+  private async read(key: string): Promise<CacheEntry | undefined> {
+    try {
+      return await this.options.cache.get(key, this.options.clock.now());
+    } catch (error) {
+      // A cache that fails is a cache miss: the vendor can still answer.
+      this.options.events.emit({ type: 'cache-failed', operation: 'read', error });
+      return undefined;
+    }
+  }
+
+  private async write(key: string, entry: CacheEntry, options: CacheWriteOptions): Promise<void> {
+    try {
+      await this.options.cache.set(key, entry, options);
+    } catch (error) {
+      // An answer that could not be kept is still the answer.
+      this.options.events.emit({ type: 'cache-failed', operation: 'write', error });
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { Admission, Permit } from './admission.js';
+import type { Caller, ChannelCall, Received } from './channel-call.js';
+import type { ChannelEvents } from './channel-events.js';
+import type { Clock } from './clock.js';
+import { isUpstreamError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
+import type { UpstreamHttp, UpstreamResponse } from './http.js';
+import type { VendorPolicy } from './policy.js';
+import type { RetryBudget } from './retry-budget.js';
+import { decideRetry, fullJitterBackoff } from './retry-policy.js';
+
+/** What a {@link GuardedCaller} is built from. */
+export interface GuardedCallerOptions {
+  /** Vendor name for errors and the transport, e.g. `SHARPE`. */
+  provider: string;
+  /** The credential the calls carry; the transport redacts it from every error. */
+  credential: string;
+  /** The vendor's transport; its connect and headers deadlines should be the policy's. */
+  http: Pick<UpstreamHttp, 'get'>;
+  policy: Pick<VendorPolicy, 'timeoutMs' | 'maxRetries' | 'retryBaseDelayMs' | 'retryMaxDelayMs'>;
+  /** The breaker and rate budget every attempt passes. */
+  admission: Admission;
+  /** Shared by the vendor's channels. */
+  retryBudget: RetryBudget;
+  clock: Clock;
+  events: ChannelEvents;
+}
+
+type AttemptResult<T> = { response: UpstreamResponse | null; result: { value: T } | { error: UpstreamError } };
+
+/**
+ * One vendor call within its deadline: every attempt admitted by the breaker and the rate budget,
+ * failed attempts retried as the retry policy and the vendor's retry budget allow.
+ */
+export class GuardedCaller implements Caller {
+  private readonly secrets: readonly string[];
+
+  constructor(private readonly options: GuardedCallerOptions) {
+    this.secrets = [options.credential];
+  }
+
+  async call<T>(call: ChannelCall<T>): Promise<Received<T>> {
+    const { admission, clock, events, policy, retryBudget } = this.options;
+    const deadlineAt = clock.now() + policy.timeoutMs;
+    let previous: UpstreamError | null = null;
+    for (let retries = 0; ; retries += 1) {
+      if (clock.now() >= deadlineAt) {
+        const provider = this.options.provider;
+        throw previous ?? new UpstreamTimeoutError(`${provider}: no time left within ${policy.timeoutMs} ms`, { provider });
+      }
+      const permit = await admission.admit(deadlineAt, previous, call.priority);
+      if (retries === 0) retryBudget.recordRequest(clock.now());
+      else retryBudget.recordRetry(clock.now());
+      const { response, result } = await this.attempt(call, permit, deadlineAt);
+      const receivedAt = clock.now();
+      if ('value' in result) {
+        admission.settle(receivedAt, permit, null);
+        events.emit({ type: 'attempt-succeeded', at: receivedAt });
+        const reported = call.reportedRateLimit?.(result.value);
+        if (reported !== undefined && reported !== null) admission.observeReportedLimit(reported);
+        return { value: result.value, receivedAt, weight: response?.text.length ?? 0 };
+      }
+      const failure = result.error;
+      admission.settle(receivedAt, permit, failure);
+      events.emit({ type: 'attempt-failed', error: failure, at: receivedAt });
+      const decision = decideRetry({
+        method: 'GET',
+        outcome: { error: failure, status: response?.status ?? null, retryAfterSeconds: response?.retryAfterSeconds ?? null },
+        retriesSoFar: retries,
+        maxRetries: policy.maxRetries,
+        backoffMs: fullJitterBackoff(retries, policy.retryBaseDelayMs, policy.retryMaxDelayMs, () => clock.random()),
+        remainingMs: deadlineAt - receivedAt,
+        budgetAllows: retryBudget.canRetry(receivedAt),
+      });
+      if (!decision.retry) {
+        events.emit({ type: 'not-retrying', error: failure, reason: decision.reason });
+        throw failure;
+      }
+      events.emit({ type: 'retrying', error: failure, retry: retries + 1, delayMs: decision.delayMs });
+      previous = failure;
+      await clock.sleep(decision.delayMs);
+    }
+  }
+
+  /** Sends one attempt and interprets its answer; a transport failure has no response. */
+  private async attempt<T>(call: ChannelCall<T>, permit: Permit, deadlineAt: number): Promise<AttemptResult<T>> {
+    const { admission, clock, http, provider } = this.options;
+    let response: UpstreamResponse;
+    try {
+      response = await http.get({
+        provider,
+        url: call.url,
+        headers: call.headers,
+        secrets: this.secrets,
+        timeoutMs: Math.max(1, deadlineAt - clock.now()),
+      });
+    } catch (error) {
+      return { response: null, result: { error: this.typed(error, permit) } };
+    }
+    admission.observeResponse(clock.now(), response);
+    try {
+      return { response, result: { value: call.interpret(response, new Date(clock.now())) } };
+    } catch (error) {
+      return { response, result: { error: this.typed(error, permit) } };
+    }
+  }
+
+  /** An attempt's failure as a typed error; anything else is a bug, rethrown after freeing the permit. */
+  private typed(error: unknown, permit: Permit): UpstreamError {
+    if (isUpstreamError(error)) return error;
+    this.options.admission.release(permit);
+    throw error;
+  }
+}
