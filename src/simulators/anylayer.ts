@@ -1,4 +1,4 @@
-import { readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
+import { bearerCredential, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, Random, SIM_NOW_MS, mix, round, seedKey, splitInteger } from './prng.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
@@ -494,7 +494,7 @@ function usageBody(account: Account, query: Query): SimResponse {
   };
 }
 
-function vendorError(status: number): SimResponse {
+function vendorError(status: number, echoed?: string): SimResponse {
   const known: Record<number, [string, string]> = {
     401: ['UNAUTHORIZED', 'Invalid or missing API key.'],
     404: ['NOT_FOUND', 'Resource not found.'],
@@ -506,7 +506,7 @@ function vendorError(status: number): SimResponse {
       ? ['INTERNAL_ERROR', 'An unexpected error occurred. Please try again later.']
       : ['BAD_REQUEST', 'The request was invalid.'];
   const [code, message] = known[status] ?? fallback;
-  return fail(status, code, message).response;
+  return fail(status, code, echoed ?? message).response;
 }
 
 export async function startAnylayerSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
@@ -533,6 +533,7 @@ export async function startAnylayerSimulator(options: SimulatorOptions = {}): Pr
       credential,
       handle,
       errorResponse: vendorError,
+      credentialOf: bearerCredential,
       // `usage.total_requests` renamed to `requests_total`, `pagination.total` retyped to a string.
       drift: (_request, body) => {
         const b = body as { data: { usage: Record<string, unknown> }; pagination: { total: number } };

@@ -237,7 +237,7 @@ function invalidParameter(field: string, got: string, reason: string): SimRespon
   ]);
 }
 
-function vendorError(status: number): SimResponse {
+function vendorError(status: number, echoed?: string): SimResponse {
   const { code, message } = genericError(status);
   const hint =
     status === 429
@@ -245,7 +245,12 @@ function vendorError(status: number): SimResponse {
       : status >= 500
         ? 'This is a temporary problem on our side; retry with backoff.'
         : 'Check the request against the API reference.';
-  return errorEnvelope(status, code, message, hint);
+  return errorEnvelope(status, code, echoed ?? message, hint);
+}
+
+function serviceToken(request: SimRequest): string | null {
+  const token = request.headers['x-service-token'];
+  return typeof token === 'string' && token !== '' ? token : null;
 }
 
 function parseCount(raw: string | null): number | SimResponse {
@@ -341,6 +346,7 @@ export async function startArraysSimulator(options: ArraysSimulatorOptions = {})
       credential,
       handle,
       errorResponse: vendorError,
+      credentialOf: serviceToken,
       // `calls` renamed to `call_count`, `pagination.has_more` retyped to a string.
       drift: (_request, body) => {
         const b = body as { data: PartnerUsageBody[]; pagination: { has_more: boolean } };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
+import { bearerCredential, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { HOUR_MS, MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, seedKey } from './prng.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
@@ -126,14 +126,14 @@ function errorBody(status: number, code: string, message: string): SimResponse {
   return { status, body: { error: code, id: randomUUID(), message, validationErrors: [] } };
 }
 
-function vendorError(status: number): SimResponse {
-  if (status >= 500) return errorBody(status, 'INTERNAL_SERVER_ERROR', 'An internal server error occurred.');
+function vendorError(status: number, message?: string): SimResponse {
+  if (status >= 500) return errorBody(status, 'INTERNAL_SERVER_ERROR', message ?? 'An internal server error occurred.');
   const code = ERROR_CODES[status] ?? 'BAD_REQUEST';
   const messages: Record<string, string> = {
     NOT_FOUND: 'The requested resource was not found.',
     MAX_RESOURCES_REACHED: 'Too many requests; retry after the time in the Retry-After header.',
   };
-  return errorBody(status, code, messages[code] ?? 'The request could not be completed.');
+  return errorBody(status, code, message ?? messages[code] ?? 'The request could not be completed.');
 }
 
 export async function startFaradaySimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
@@ -170,6 +170,7 @@ export async function startFaradaySimulator(options: SimulatorOptions = {}): Pro
       credential,
       handle,
       errorResponse: vendorError,
+      credentialOf: bearerCredential,
       drift: (request, body) => (request.pathname === USAGES_ROUTE ? driftUsages(body) : driftAccountUsage(body)),
     },
     options.host,

@@ -1,4 +1,4 @@
-import type { FaultMode, FaultSetting } from './types.js';
+import type { EchoPosition, FaultMode, FaultSetting } from './types.js';
 
 /** Thrown when a fault setting (from code or from the admin route) is not one we can apply. */
 export class InvalidFaultError extends Error {
@@ -32,6 +32,21 @@ function parseMode(value: unknown): FaultMode {
       }
       if (/[\r\n]/.test(value.retryAfter)) throw new InvalidFaultError('`retryAfter` must be one header line');
       return { mode: 'rate-limit', retryAfter: value.retryAfter };
+    case 'echo': {
+      const status = nonNegativeInteger(value.status, '`status`');
+      if (status < 400 || status > 599) throw new InvalidFaultError('`status` must be 400..599');
+      if (value.at !== 'start' && value.at !== 'middle' && value.at !== 'end') {
+        throw new InvalidFaultError("echo `at` must be 'start', 'middle' or 'end'");
+      }
+      return { mode: 'echo', status, at: value.at };
+    }
+    case 'echo-text': {
+      const status = nonNegativeInteger(value.status, '`status`');
+      if (status < 200 || status > 599) throw new InvalidFaultError('`status` must be 200..599');
+      const offset = nonNegativeInteger(value.offset, 'echo-text `offset`');
+      if (offset > MAX_ECHO_OFFSET) throw new InvalidFaultError(`echo-text \`offset\` must be at most ${MAX_ECHO_OFFSET}`);
+      return { mode: 'echo-text', status, offset };
+    }
     case 'hang':
     case 'malformed-json':
     case 'html':
@@ -43,6 +58,9 @@ function parseMode(value: unknown): FaultMode {
       throw new InvalidFaultError(`unknown fault mode ${JSON.stringify(value.mode)}`);
   }
 }
+
+/** Largest `offset` of the `echo-text` fault: the page stays small. */
+export const MAX_ECHO_OFFSET = 64 * 1024;
 
 /** Validates a FaultSetting received as untyped JSON; returns a clean copy. */
 export function parseFaultSetting(value: unknown): FaultSetting {
@@ -65,3 +83,27 @@ export const HTML_BODY = [
   '<p>Our API is undergoing scheduled maintenance. Please try again in a few minutes.</p>',
   '</body></html>',
 ].join('\n');
+
+/** What the echo faults quote when the request carried no credential at all. */
+export const NO_CREDENTIAL = '(none)';
+
+/** A vendor message quoting `credential` at `at`: its start, its middle, or its end. */
+export function echoMessage(credential: string, at: EchoPosition): string {
+  switch (at) {
+    case 'start':
+      return `${credential} is not a key this account accepts.`;
+    case 'middle':
+      return `The key ${credential} is not one this account accepts.`;
+    case 'end':
+      return `This account accepts no such key: ${credential}`;
+  }
+}
+
+/** Filler of the `echo-text` page, repeated to reach the offset: markup with no credential in it. */
+const ECHO_FILLER = '<!DOCTYPE html><html><head><title>Upstream error</title></head><body><p>The request carried ';
+
+/** The `echo-text` page: exactly `offset` characters of markup, the credential, then the rest of the page. */
+export function echoPage(credential: string, offset: number): string {
+  const lead = ECHO_FILLER.repeat(Math.ceil(offset / ECHO_FILLER.length)).slice(0, offset);
+  return `${lead}${credential} and was refused.</p></body></html>`;
+}

@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HTML_BODY, InvalidFaultError, MALFORMED_JSON_BODY, parseFaultSetting } from './faults.js';
+import { echoMessage, echoPage, HTML_BODY, InvalidFaultError, MALFORMED_JSON_BODY, NO_CREDENTIAL, parseFaultSetting } from './faults.js';
 import type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle } from './types.js';
 
 /** A vendor request as a simulator's handler sees it. */
@@ -33,8 +33,13 @@ export interface VendorDefinition {
   /** The credential reported as `handle.credential`. */
   credential: string;
   handle(request: SimRequest): SimResponse;
-  /** The vendor's own error body for a status (used for faults, unknown routes, crashes). */
-  errorResponse(status: number): SimResponse;
+  /**
+   * The vendor's own error body for a status (used for faults, unknown routes, crashes). `message`,
+   * when given, replaces the vendor's wording (the `echo` fault quotes a credential in it).
+   */
+  errorResponse(status: number, message?: string): SimResponse;
+  /** The credential a request carried, as this vendor reads it; null when it carried none. */
+  credentialOf(request: SimRequest): string | null;
   /** The `drift` fault: the 200 body with one documented field renamed and one retyped. */
   drift(request: SimRequest, body: unknown): unknown;
 }
@@ -57,6 +62,12 @@ export function readBearer(headers: IncomingHttpHeaders): BearerResult {
   if (value === undefined || value === '') return { kind: 'missing' };
   const match = /^Bearer ([^\s]+)$/.exec(value);
   return match?.[1] === undefined ? { kind: 'malformed' } : { kind: 'token', token: match[1] };
+}
+
+/** The token of a well-formed `Authorization: Bearer <token>`, else null (a vendor's `credentialOf`). */
+export function bearerCredential(request: SimRequest): string | null {
+  const bearer = readBearer(request.headers);
+  return bearer.kind === 'token' ? bearer.token : null;
 }
 
 /** Conventional error code and message for a status, for vendors that use generic codes. */
@@ -172,6 +183,10 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
         const normal = answer(request);
         return sendJson(res, normal.status === 200 ? { ...normal, body: vendor.drift(request, normal.body) } : normal);
       }
+      case 'echo':
+        return sendJson(res, vendor.errorResponse(mode.status, echoMessage(vendor.credentialOf(request) ?? NO_CREDENTIAL, mode.at)));
+      case 'echo-text':
+        return sendText(res, mode.status, 'text/html; charset=utf-8', echoPage(vendor.credentialOf(request) ?? NO_CREDENTIAL, mode.offset));
     }
   }
 

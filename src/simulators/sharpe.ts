@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { genericError, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
+import { bearerCredential, genericError, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, round, seedKey, splitInteger } from './prng.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
@@ -103,13 +103,13 @@ function errorBody(status: number, code: string, message: string, headers?: Reco
   return { status, body: { error: { code, message }, meta: { request_id: requestId() } }, ...(headers ? { headers } : {}) };
 }
 
-function vendorError(status: number): SimResponse {
-  if (status === 401) return errorBody(401, 'UNAUTHORIZED', 'Invalid or missing API key.');
+function vendorError(status: number, message?: string): SimResponse {
+  if (status === 401) return errorBody(401, 'UNAUTHORIZED', message ?? 'Invalid or missing API key.');
   if (status === 429) {
-    return errorBody(429, 'RATE_LIMITED', 'Rate limit exceeded. Retry after the time in the Retry-After header.');
+    return errorBody(429, 'RATE_LIMITED', message ?? 'Rate limit exceeded. Retry after the time in the Retry-After header.');
   }
-  const { code, message } = genericError(status);
-  return errorBody(status, code, message);
+  const generic = genericError(status);
+  return errorBody(status, generic.code, message ?? generic.message);
 }
 
 /** Records the request if it fits the rolling-minute budget; otherwise the seconds until it would. */
@@ -156,6 +156,7 @@ export async function startSharpeSimulator(options: SimulatorOptions = {}): Prom
       credential,
       handle,
       errorResponse: vendorError,
+      credentialOf: bearerCredential,
       // `quota.used` renamed to `quota.consumed`, `plan.rpm` retyped to a string.
       drift: (_request, body) => {
         const b = body as SharpeAccount['body'];

@@ -36,7 +36,22 @@ export type FaultMode =
   /** Destroy the socket without answering. */
   | { mode: 'reset' }
   /** The normal 200 body with one documented field renamed and one retyped. */
-  | { mode: 'drift' };
+  | { mode: 'drift' }
+  /**
+   * Answer with this status (400..599) and the vendor's own error body, its message quoting the
+   * credential the request carried, as careless vendors do: at the `start` of the message, in its
+   * `middle`, or at its `end`. Leak tests use it: a credential nobody echoes cannot leak.
+   */
+  | { mode: 'echo'; status: number; at: EchoPosition }
+  /**
+   * Answer with this status (200..599) and a text/html body (not JSON) that holds the credential the
+   * request carried from character `offset` on, so a test can put it across the point where the
+   * gateway stops quoting a body.
+   */
+  | { mode: 'echo-text'; status: number; offset: number };
+
+/** Where the `echo` fault puts the credential in the vendor's error message. */
+export type EchoPosition = 'start' | 'middle' | 'end';
 
 export interface FaultSetting {
   fault: FaultMode;

@@ -8,14 +8,45 @@ export const REDACTED = '[REDACTED]';
 
 const SECRET_HEADER = /^(authorization|proxy-authorization|x-service-token|x-api-key|cookie|set-cookie)$/i;
 
-/** Replaces every occurrence of each secret (and bearer tokens in general) with `[REDACTED]`. */
+/**
+ * Shortest part of a secret removed where a cut left it at an edge of the text. Shorter parts are
+ * left: three characters say little of a key, and an ordinary word often ends like a key begins.
+ */
+const MIN_CUT_PART = 4;
+
+/**
+ * Replaces every occurrence of each secret (and bearer tokens in general) with `[REDACTED]`.
+ *
+ * A text cut from a longer one (the quoted start of a body, say) can end inside a secret, keeping its
+ * beginning, or start inside one, keeping its end; such a part at either edge is replaced too. Redact
+ * an excerpt before anything is added after or before it, so that its edges are still the cut.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     // Short secrets would redact ordinary words; config refuses them, this guards the rest.
-    if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+    if (secret.length < 4) continue;
+    out = redactCutEdges(out.split(secret).join(REDACTED), secret);
   }
   return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`);
+}
+
+/** The text with the longest proper prefix of `secret` at its end and longest proper suffix at its start replaced. */
+function redactCutEdges(text: string, secret: string): string {
+  let out = text;
+  for (let length = Math.min(secret.length - 1, out.length); length >= MIN_CUT_PART; length -= 1) {
+    if (out.endsWith(secret.slice(0, length))) {
+      out = out.slice(0, out.length - length) + REDACTED;
+      break;
+    }
+  }
+  for (let length = Math.min(secret.length - 1, out.length); length >= MIN_CUT_PART; length -= 1) {
+    if (out.startsWith(secret.slice(secret.length - length))) {
+      out = REDACTED + out.slice(length);
+      break;
+    }
+  }
+  return out;
 }
 
 /** A copy of the headers with every credential-bearing header's value replaced. */

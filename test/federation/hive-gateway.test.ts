@@ -31,7 +31,7 @@ describe("federated with Hive Gateway's runtime over real HTTP", () => {
     await expectCrossSubgraphQuery(gatewayUrl, fixture, expect);
   });
 
-  it('fetches many users’ partner usage through one batched entities call', async () => {
+  it('answers partnerUsage for a list of users: non-null for exactly as many as the ledger knows', async () => {
     const { data, errors } = await postGraphQL(gatewayUrl, '{ users { id partnerUsage { sub } } }');
     expect(errors).toBeUndefined();
     expect(data.users.filter((user: { partnerUsage: unknown }) => user.partnerUsage !== null)).toHaveLength(fixture.heavy.length);

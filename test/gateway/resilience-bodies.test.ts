@@ -6,7 +6,9 @@ import { responseSchema } from '../../src/providers/anylayer/contract.js';
 import { apiResponseSchema } from '../../src/providers/arrays/contract.js';
 import { faradayUsagesResponse } from '../../src/providers/faraday/contract.js';
 import { sharpeUsageResponse } from '../../src/providers/sharpe/contract.js';
+import { echoPage } from '../../src/simulators/faults.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { expectNoFragmentOf } from '../support/leaks.js';
 
 /**
  * What vendors send back, over real HTTP: a tiny server answers each vendor path with whatever
@@ -122,6 +124,10 @@ function containers(value: Json, path: (string | number)[] = [], out: { node: Js
   return out;
 }
 
+/** Where the echoing pages put the canary, in turn. */
+const ECHO_OFFSETS = [0, 12, 25, 33, 38, 60] as const;
+let echoPages = -1;
+
 /** One malformed (or, sometimes, still valid) variant of a valid body, as the bytes to send. */
 function mutate(body: unknown, random: () => number): string | Buffer {
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -160,8 +166,9 @@ function mutate(body: unknown, random: () => number): string | Buffer {
     case 6: // nested nulls
       for (const entry of containers(target.node as Json)) for (const k of Object.keys(entry.node)) (entry.node as Record<string, Json>)[k] = null;
       break;
-    case 7: // a page that echoes the credential before anything else
-      return `${CANARY} <html><body>Gateway Timeout</body></html>`;
+    case 7: // a page that echoes the credential at its start, before, across or past the 40-character quote
+      // (taken in turn, not drawn: another draw would change every body generated after this one)
+      return echoPage(CANARY, ECHO_OFFSETS[(echoPages += 1) % ECHO_OFFSETS.length]!);
     case 8: // a record key that echoes the credential, with a value of the wrong type
       if (!Array.isArray(target.node)) target.node[CANARY] = 'not-a-number';
       break;
@@ -206,11 +213,15 @@ describe('1,000 generated malformed vendor bodies', () => {
     const vendors = ['SHARPE', 'ARRAYS', 'ANYLAYER', 'FARADAY'] as const;
     replies.set(PATHS.FARADAY_USAGE, json(JSON.stringify(valid.FARADAY_USAGE)));
     const outcomes = { data: 0, badResponse: 0 };
+    let echoes = 0;
+    const logged = harness.logs.length;
     for (let i = 0; i < 1000; i += 1) {
       const vendor = vendors[i % vendors.length]!;
       const bytes = mutate(valid[vendor], random);
+      if (bytes.includes(CANARY)) echoes += 1;
       replies.set(vendor === 'FARADAY' ? PATHS.FARADAY_LIMITS : PATHS[vendor], json(bytes));
       const body = await ask(QUERIES[vendor]);
+      expectNoFragmentOf(JSON.stringify(body), CANARY);
       let parsed: unknown;
       try {
         parsed = JSON.parse(bytes.toString());
@@ -236,6 +247,9 @@ describe('1,000 generated malformed vendor bodies', () => {
     expect(outcomes.data).toBeGreaterThan(50);
     expect(outcomes.badResponse).toBeGreaterThan(500);
     expect(unhandled).toBe(0);
+    // Bodies that echo the canary were among them, and none of it came out in a log line either.
+    expect(echoes).toBeGreaterThan(50);
+    for (const line of harness.logs.slice(logged)) expectNoFragmentOf(line, CANARY);
   });
 });
 

@@ -17,6 +17,8 @@ describe('the ledger follower', () => {
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const running: RunningPartnerLedger[] = [];
   const closers: (() => Promise<void>)[] = [];
+  /** Pages each follower asked its source for, so a test can tell which follower polled. */
+  const pagesAsked = new Map<RunningPartnerLedger, { count: number }>();
 
   beforeEach(async () => {
     http = new UpstreamHttp({ timeoutMs: 3000 });
@@ -32,15 +34,20 @@ describe('the ledger follower', () => {
 
   async function follow(vendor: { baseUrl: string; credential: string }, options: { startCursor?: string; pageSize?: number } = {}) {
     const client = new ArraysClient({ baseUrl: vendor.baseUrl, credential: vendor.credential, http });
+    const asked = { count: 0 };
     const ledger = await startPartnerLedger({
       dir,
       startCursor: options.startCursor ?? '0',
       pollIntervalMs: 20,
-      source: (from, count) => client.fetchPartnerPage(from, count),
+      source: (from, count) => {
+        asked.count += 1;
+        return client.fetchPartnerPage(from, count);
+      },
       logger,
       follower: { backoffBaseMs: 10, backoffMaxMs: 50, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
     });
     running.push(ledger);
+    pagesAsked.set(ledger, asked);
     return ledger;
   }
 
@@ -148,14 +155,22 @@ describe('the ledger follower', () => {
     const expected = sumStream(sim);
     const [sub, totals] = [...expected][0]!;
     expect((await second.store.getUsers([sub]))[0]).toMatchObject(totals);
+    // Only the first follower polls: wait for more of its polls (a slow machine only makes that later),
+    // over which a second follower that polled too would have asked at least once. Polls are
+    // sequential, so once the fourth has begun the three before it have reached the vendor.
     sim.resetHits();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // Only the first follower polls.
-    expect(sim.hits()).toBeGreaterThan(0);
+    const firstAsked = pagesAsked.get(first)!.count;
+    await waitFor(() => pagesAsked.get(first)!.count >= firstAsked + 4, 20_000, "the first follower's polls");
+    expect(sim.hits()).toBeGreaterThanOrEqual(3);
+    expect(pagesAsked.get(second)!.count).toBe(0);
     await first.close();
     running.splice(running.indexOf(first), 1);
+    const closedAt = pagesAsked.get(first)!.count;
     sim.resetHits();
+    // Once the first is closed, nobody polls: neither it nor the read-only second takes over.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sim.hits()).toBe(0);
+    expect(pagesAsked.get(first)!.count).toBe(closedAt);
+    expect(pagesAsked.get(second)!.count).toBe(0);
   });
 });

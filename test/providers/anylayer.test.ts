@@ -13,7 +13,8 @@ import {
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsageQuery } from '../../src/usage/model.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { echoPage } from '../../src/simulators/faults.js';
+import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://anylayer.test';
 const BASE_URL = `${ORIGIN}/api/`;
@@ -500,6 +501,13 @@ describe('AnylayerClient credential safety', () => {
     expect(error).toBeInstanceOf(UpstreamAuthFailedError);
     expect(error.message).toBe('ANYLAYER answered 401: API key [REDACTED] revoked (Authorization: Bearer [REDACTED])');
     expect(error.vendorCode).toBe('KEY_[REDACTED]');
+    expectNoSecret(error, API_KEY);
+  });
+
+  it.each(ECHO_OFFSETS)('redacts the key echoed at offset %i of an HTML page', async (offset) => {
+    usageRoute().reply(200, echoPage(API_KEY, offset), { headers: { 'content-type': 'text/html' } });
+    const error = await upstreamFailure(client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
+    expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expectNoSecret(error, API_KEY);
   });
 

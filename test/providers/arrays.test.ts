@@ -12,7 +12,8 @@ import {
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { echoPage } from '../../src/simulators/faults.js';
+import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://arrays.test';
 const BASE_URL = `${ORIGIN}/api`;
@@ -431,6 +432,13 @@ describe('ArraysClient credential safety', () => {
     const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
 
     expect(error.message).toContain('[REDACTED]');
+    expectNoSecret(error, TOKEN);
+  });
+
+  it.each(ECHO_OFFSETS)('redacts the token echoed at offset %i of an HTML page', async (offset) => {
+    usageRoute().reply(200, echoPage(TOKEN, offset), { headers: { 'content-type': 'text/html' } });
+    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
+    expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expectNoSecret(error, TOKEN);
   });
 

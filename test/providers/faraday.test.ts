@@ -5,7 +5,8 @@ import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import type { MetricPeriods } from '../../src/usage/model.js';
 import { faradayAccountUsageDistinct, faradayAccountUsageExample, faradayLimitsExample } from './faraday.fixtures.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { echoPage } from '../../src/simulators/faults.js';
+import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const BASE = 'https://api.faraday.ai';
 const KEY = 'fdy_4c1d2e3f4a5b6c7d8e9f0a1b';
@@ -451,8 +452,8 @@ describe('FaradayClient — the key never leaks', () => {
     expectNoSecret(error, KEY);
   });
 
-  it('redacts a key echoed in an HTML page served with status 200', async () => {
-    call(USAGE_PATH).reply(200, `<p>${KEY}</p>`, { headers: { 'content-type': 'text/html' } });
+  it.each(ECHO_OFFSETS)('redacts a key echoed at offset %i of an HTML page served with status 200', async (offset) => {
+    call(USAGE_PATH).reply(200, echoPage(KEY, offset), { headers: { 'content-type': 'text/html' } });
     const error = await upstreamFailure(client().fetchAccountUsage());
     expect(error.code).toBe('UPSTREAM_BAD_RESPONSE');
     expectNoSecret(error, KEY);

@@ -4,7 +4,8 @@ import { SharpeClient } from '../../src/providers/sharpe/client.js';
 import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
 import type { UpstreamHttp } from '../../src/upstream/http.js';
 import { sharpeExample } from './sharpe.fixtures.js';
-import { expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { echoPage } from '../../src/simulators/faults.js';
+import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
 
 const ORIGIN = 'https://www.sharpe.ai';
 const BASE = `${ORIGIN}/api`;
@@ -284,8 +285,8 @@ describe('SharpeClient.fetchAccount — the key never leaks', () => {
     expectNoSecret(error, KEY);
   });
 
-  it('redacts a key echoed in an HTML page served with status 200', async () => {
-    usageCall().reply(200, `${KEY}<html>`, { headers: { 'content-type': 'text/html' } });
+  it.each(ECHO_OFFSETS)('redacts a key echoed at offset %i of an HTML page served with status 200', async (offset) => {
+    usageCall().reply(200, echoPage(KEY, offset), { headers: { 'content-type': 'text/html' } });
     const error = await upstreamFailure(client().fetchAccount());
     expect(error.code).toBe('UPSTREAM_BAD_RESPONSE');
     expectNoSecret(error, KEY);

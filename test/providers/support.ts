@@ -3,6 +3,7 @@ import { MockAgent } from 'undici';
 import { expect } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from '../../src/upstream/http.js';
+import { expectNoFragmentOf } from '../support/leaks.js';
 
 /** A MockAgent that refuses real network, and the shared HTTP layer dispatching through it. */
 export function mockedHttp(options: Omit<UpstreamHttpOptions, 'dispatcher'> = {}): { agent: MockAgent; http: UpstreamHttp } {
@@ -32,4 +33,9 @@ export function expectNoSecret(error: UpstreamError, secret: string): void {
     inspect(error, { depth: 10, showHidden: true }),
   ].join('\n');
   expect(everything).not.toContain(secret);
+  // Where a message quotes only part of a body, only part of the secret may survive the cut.
+  expectNoFragmentOf(everything, secret);
 }
+
+/** Where the HTML-page tests put the secret: the start, before the 40-character quote's end, across it, past it. */
+export const ECHO_OFFSETS = [0, 10, 25, 33, 39, 60] as const;
