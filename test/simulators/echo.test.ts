@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { echoPage, InvalidFaultError, MAX_ECHO_OFFSET, NO_CREDENTIAL, parseFaultSetting } from '../../src/simulators/faults.js';
-import {
-  startAnylayerSimulator,
-  startArraysSimulator,
-  startFaradaySimulator,
-  startSharpeSimulator,
-  type SimulatorHandle,
-} from '../../src/simulators/index.js';
+import { startAnylayerSimulator } from '../../src/simulators/anylayer.js';
+import { startArraysSimulator } from '../../src/simulators/arrays.js';
+import { startFaradaySimulator } from '../../src/simulators/faraday.js';
+import type { SimulatorHandle } from '../../src/simulators/index.js';
+import { startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { get, type Reply } from './helpers.js';
 
 /**

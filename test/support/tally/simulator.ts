@@ -25,7 +25,11 @@ export function startTallySimulator(options: SimulatorOptions = {}): Promise<Sim
         if (typeof key !== 'string' || !credentials.includes(key)) return error(401, 'unknown key');
         return { status: 200, body: { quota, as_of: '2026-11-21T00:00:00Z' } };
       },
-      errorResponse: (status) => error(status, `failure ${status}`),
+      errorResponse: (status, message) => error(status, message ?? `failure ${status}`),
+      credentialOf: (request) => {
+        const key = request.headers['x-tally-key'];
+        return typeof key === 'string' ? key : null;
+      },
       drift: (_request, body) => ({ ...(body as object), quota: 'gone' }),
     },
     options.host,
