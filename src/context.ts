@@ -43,7 +43,7 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
     if (loaders === undefined) {
       const client = registry.clientOf(vendor);
       if (client === undefined) throw new ProviderNotConfiguredError(vendor.id);
-      vendorLoaders.set(vendor, (loaders = vendor.createLoaders(client) as object));
+      vendorLoaders.set(vendor, (loaders = (vendor.createLoaders?.(client) ?? {}) as object));
     }
     return loaders as LoadersOf<M>;
   };
@@ -53,7 +53,8 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
         try {
           const provider = registry.get(id);
           if (!provider) throw new ProviderNotConfiguredError(id);
-          return await provider.vendor.account(of(provider.vendor));
+          const { vendor } = provider;
+          return await (vendor.account === undefined ? provider.client.fetchAccount() : vendor.account(of(vendor)));
         } catch (error) {
           return error instanceof Error ? error : new Error(String(error));
         }

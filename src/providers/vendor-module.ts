@@ -63,13 +63,16 @@ export interface VendorModule<
   createClient(options: VendorClientOptions): Client;
   /** Starts the vendor's simulator on loopback. */
   startSimulator(options: SimulatorOptions & Record<string, unknown>): Promise<Simulator>;
-  /** Per-request loaders of the vendor's own calls: every distinct call of one operation happens once. */
-  createLoaders(client: Client): Loaders;
+  /**
+   * Per-request loaders of the vendor's own calls (every distinct call of one operation happens
+   * once), for vendors with root fields of their own. Default: none.
+   */
+  createLoaders?(client: Client): Loaders;
   /**
    * The account overview through the request's loaders, so that `account` and the vendor's own
-   * root fields in one operation share one upstream call.
+   * root fields in one operation share one upstream call. Default: the client's `fetchAccount()`.
    */
-  account(loaders: Loaders): Promise<Fresh<AccountUsage>>;
+  account?(loaders: Loaders): Promise<Fresh<AccountUsage>>;
   /** A background service the vendor needs (the Arrays partner ledger); most vendors have none. */
   startService?(input: VendorServiceInput<Client, VendorSettings<Settings>>): Promise<RunningVendorService>;
 }
@@ -80,7 +83,7 @@ export type AnyVendorModule = VendorModule<string, any, any, any, any>;
 /** The client type of a vendor module. */
 export type ClientOf<M extends AnyVendorModule> = ReturnType<M['createClient']>;
 /** The per-request loaders of a vendor module. */
-export type LoadersOf<M extends AnyVendorModule> = ReturnType<M['createLoaders']>;
+export type LoadersOf<M extends AnyVendorModule> = ReturnType<NonNullable<M['createLoaders']>>;
 /** The simulator handle of a vendor module. */
 export type SimulatorOf<M extends AnyVendorModule> = Awaited<ReturnType<M['startSimulator']>>;
 

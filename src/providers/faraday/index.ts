@@ -18,6 +18,4 @@ export const faradayVendor = defineVendor({
   demoCredential: FARADAY_DEMO_CREDENTIAL,
   createClient: (options) => new FaradayClient(options),
   startSimulator: (options) => startFaradaySimulator(options),
-  createLoaders: (client) => ({ client }),
-  account: ({ client }) => client.fetchAccount(),
 });

@@ -19,6 +19,4 @@ export const sharpeVendor = defineVendor({
   demoCredential: SHARPE_DEMO_CREDENTIAL,
   createClient: (options) => new SharpeClient(options),
   startSimulator: (options) => startSharpeSimulator(options),
-  createLoaders: (client) => ({ client }),
-  account: ({ client }) => client.fetchAccount(),
 });

@@ -14,6 +14,4 @@ export const tallyVendor = defineVendor({
   demoCredential: TALLY_DEMO_CREDENTIAL,
   createClient: (options) => new TallyClient(options),
   startSimulator: (options) => startTallySimulator(options),
-  createLoaders: (client) => ({ client }),
-  account: ({ client }) => client.fetchAccount(),
 });
