@@ -39,7 +39,7 @@ export function parseApiKeys(text: string): ApiKeyEntry[] {
     const issue = parsed.error.issues[0]!;
     const index = issue.path[0];
     const name = typeof index === 'number' ? (json as { name?: unknown }[])[index]?.name : undefined;
-    const where = typeof index === 'number' ? `has an invalid entry ${index}${typeof name === 'string' && name !== '' ? ` (name "${name}")` : ''}` : 'is invalid';
+    const where = typeof index === 'number' ? `has an invalid entry ${index}${typeof name === 'string' && name.trim() !== '' ? ` (name "${name}")` : ''}` : 'is invalid';
     throw new Error(`${where}: ${issue.message}`);
   }
   const names = new Set<string>();
