@@ -38,6 +38,7 @@ export interface AuthenticatorOptions {
   filePollIntervalMs?: number;
   /** Quiet time after a file change before it is read, in ms. Default 200. */
   fileDebounceMs?: number;
+  /** Where file loads, JWKS fetches and their failures are told; per-request refusals are the caller's to log. */
   logger: IdentityLogger;
   /** The clock, in ms since the epoch; tests pass a fake one. Default Date.now. */
   now?: () => number;
@@ -135,6 +136,7 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
       if (authorization !== null) {
         const token = BEARER.exec(authorization)?.[1];
         if (token === undefined) throw new AuthenticationError('malformed');
+        // No JWKS configured: no key can vouch for any token.
         if (verifyJwt === null) throw new AuthenticationError('unknown-key');
         return verifyJwt(token);
       }

@@ -18,6 +18,7 @@ const ALG = 'ES256';
 
 /** What a demo token says: whose it is, what it may do, and for how long. */
 export interface DemoClaims {
+  /** The token's `sub` (for partners:self, the Arrays partner user's sub). */
   sub: string;
   /** Space-separated scopes. */
   scope: string;

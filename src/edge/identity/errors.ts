@@ -44,8 +44,7 @@ export class AuthConfigError extends Error {
   constructor(
     readonly variable: string,
     message: string,
-    options?: { cause?: unknown },
   ) {
-    super(`${variable}: ${message}`, options);
+    super(`${variable}: ${message}`);
   }
 }

@@ -13,6 +13,7 @@ import type { IdentityLogger } from './logger.js';
 
 /** Options of a JWT verifier. */
 export interface JwtVerifierOptions {
+  /** Where the trusted public keys come from. */
   keys: KeySource;
   /** Required `iss`, when set. */
   issuer?: string;
@@ -20,7 +21,9 @@ export interface JwtVerifierOptions {
   audience?: string;
   /** Leeway on `exp` and `nbf`, in seconds. */
   clockToleranceSeconds: number;
+  /** The clock `exp` and `nbf` are checked against, in ms since the epoch. */
   now: () => number;
+  /** Where an unexpected verification failure is told (its error name only). */
   logger: IdentityLogger;
 }
 

@@ -19,7 +19,9 @@ export interface RemoteKeySetOptions {
   cooldownMs: number;
   /** Age after which held keys are fetched again before use, so a key the provider withdrew stops verifying, in ms. */
   maxAgeMs: number;
+  /** The clock the cooldown and the keys' age are measured on, in ms. */
   now: () => number;
+  /** Where fetches (info) and failed fetches (warn) are told. */
   logger: IdentityLogger;
 }
 

@@ -19,6 +19,7 @@ export interface WatchedFileOptions<T> {
   parse(text: string): T;
   /** Fields describing a loaded value in the reload log line (counts, names; never secrets). Default: none. */
   describe?(value: T): Record<string, unknown>;
+  /** Where loads (info) and refused reloads (error) are told. */
   logger: IdentityLogger;
   /** How often the file's metadata is polled for a change, in ms. Default 1000. */
   pollIntervalMs?: number;
