@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
 import { integerIn, optionalFlag } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
@@ -10,6 +11,7 @@ import { VENDORS } from './providers/vendors.js';
 import type { ProviderId } from './usage/model.js';
 
 export { ConfigError } from './config/environment-reader.js';
+export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
 
@@ -41,6 +43,10 @@ export interface GatewayConfig {
    * so is this one, and no answer is ever more than this much older than its vendor data allows.
    */
   responseCacheTtlMs: number;
+  /** Who may ask: JWT bearer tokens, API keys, or nobody checked (demo mode, `AUTH_DISABLED=1`). */
+  auth: AuthConfig;
+  /** GraphiQL and introspection. */
+  exposure: ExposureConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -49,6 +55,11 @@ export interface FederationConfig {
   typeName: string;
   /** `FEDERATION_USER_KEY`, default `id`. */
   keyField: string;
+  /**
+   * `FEDERATION_AUTH_DIRECTIVES`, default `1`: the subgraph SDL carries `@authenticated` and
+   * `@requiresScopes`. `0` for routers that refuse them (`@apollo/gateway`).
+   */
+  authDirectives: boolean;
 }
 
 
@@ -85,11 +96,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const federation = {
     typeName: reader.read('FEDERATION_USER_TYPE', graphqlName('User')),
     keyField: reader.read('FEDERATION_USER_KEY', graphqlName('id')),
+    authDirectives: reader.read('FEDERATION_AUTH_DIRECTIVES', optionalFlag) ?? true,
   };
   const responseCacheTtlMs = reader.read('RESPONSE_CACHE_TTL_MS', integerIn(0, 1000, 1000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
   const upstream = readUpstreamConfig(reader, vendors, catalogue, demo);
+  const credentialsSet = vendors.filter((vendor) => catalogue.configured[vendor.id] !== undefined).map((vendor) => vendor.env.credential);
+  const { auth, exposure } = readAuthConfig(reader, demo, demo ? [] : credentialsSet);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -104,5 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     federation,
     responseCacheTtlMs: Math.min(responseCacheTtlMs, ...Object.values(upstream.policies).map((policy) => policy.cacheTtlMs)),
+    auth,
+    exposure,
   };
 }

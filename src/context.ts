@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { ANONYMOUS_CALLER, type Caller } from './edge/identity/caller.js';
 import { requireLedger } from './ledger/access.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { DailyQuery, DailyUsage } from './ledger/store.js';
@@ -29,6 +30,8 @@ export interface Loaders {
 }
 
 export interface GatewayContext {
+  /** Who is asking; the anonymous caller (every scope) when the gateway checks no identity. */
+  caller: Caller;
   registry: ProviderRegistry;
   loaders: Loaders;
   logger: Logger;
@@ -69,6 +72,11 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
   return { account, partnerUser, partnerUserDaily, of };
 }
 
-export function createContext(registry: ProviderRegistry, logger: Logger, ledger: PartnerLedger | null = null): GatewayContext {
-  return { registry, loaders: createLoaders(registry, ledger), logger, ledger };
+export function createContext(
+  registry: ProviderRegistry,
+  logger: Logger,
+  ledger: PartnerLedger | null = null,
+  caller: Caller = ANONYMOUS_CALLER,
+): GatewayContext {
+  return { caller, registry, loaders: createLoaders(registry, ledger), logger, ledger };
 }

@@ -3,6 +3,9 @@ import { useEngine } from '@envelop/core';
 import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
+import { useIntrospectionPolicy } from './edge/exposure.js';
+import type { Authenticator } from './edge/identity/authenticator.js';
+import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
@@ -26,6 +29,10 @@ export interface GatewayDeps {
    * 0, off; `startGateway` passes `RESPONSE_CACHE_TTL_MS` as the configuration resolved it.
    */
   responseCacheTtlMs?: number;
+  /** Who may ask (JWT, API keys). Default: none, every caller anonymous with every scope. */
+  authenticator?: Authenticator | null;
+  /** Answer introspection, with "Did you mean" suggestions. Default true; `startGateway` passes `INTROSPECTION`. */
+  introspection?: boolean;
 }
 
 /**
@@ -37,23 +44,46 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
   { query: GRAPHIQL_DEFAULT_QUERY },
 );
 
+const GRAPHQL_ENDPOINT = '/graphql';
+/** The header with which a federation router asks for an inline trace (`ftv1`). */
+const TRACE_HEADER = 'apollo-federation-include-trace';
+
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
-export function createGateway({ registry, logger, graphiql = true, ledger = null, schema = buildSchema(), responseCacheTtlMs = 0 }: GatewayDeps): Gateway {
+export function createGateway({
+  registry,
+  logger,
+  graphiql = true,
+  ledger = null,
+  schema = buildSchema(),
+  responseCacheTtlMs = 0,
+  authenticator = null,
+  introspection = true,
+}: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
+  const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
-    context: () => createContext(registry, logger, ledger),
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request)),
     maskedErrors: { maskError },
     plugins: [
+      // First: nothing below runs for a request without a valid credential.
+      identity.plugin,
+      useIntrospectionPolicy(introspection),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
       useEngine({ execute, subscribe, parse, validate, specifiedRules }),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
       // trace carries errors too, so they get the same mask as the response.
-      useApolloInlineTrace({ rewriteError: (error) => toGraphQLError(maskError(error)) }),
-      useResponseCache({ ttlMs: responseCacheTtlMs }),
+      // Traces show timings and errors of every field: operators only.
+      useApolloInlineTrace({
+        rewriteError: (error) => toGraphQLError(maskError(error)),
+        // Replaces the plugin's own test, so it repeats it: trace only when the router asks.
+        ignoreRequest: (request) => request.headers.get(TRACE_HEADER) !== 'ftv1' || !identity.callerOf(request).scopes.has('ops:read'),
+      }),
+      // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
+      useResponseCache({ ttlMs: responseCacheTtlMs, partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' ') }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The

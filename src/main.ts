@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { startGateway } from './server.js';
+import { AuthConfigError } from './edge/identity/errors.js';
+import { startGateway, type RunningGateway } from './server.js';
 
 /** Entry point of `npm start`: configuration from the environment, clean shutdown on signals. */
 async function main(): Promise<void> {
@@ -13,7 +14,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const running = await startGateway(config);
+  let running: RunningGateway;
+  try {
+    running = await startGateway(config);
+  } catch (error) {
+    // A trusted-keys file that cannot be used is a configuration error too: same message, same exit code.
+    if (error instanceof AuthConfigError) {
+      process.stderr.write(`${new ConfigError([error.message]).message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -23,6 +34,12 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), 5000).unref();
     running.close().then(() => process.exit(0), () => process.exit(1));
   };
+  // SIGHUP re-reads the trusted keys: a revoked API key stops working without a restart.
+  process.on('SIGHUP', () => {
+    running.reload().catch((error: unknown) => {
+      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', message: 'reload failed', error: String(error) })}\n`);
+    });
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -14,6 +14,11 @@ export interface ResponseCacheOptions {
   maxEntries?: number;
   /** Default: `Date.now`. */
   now?: () => number;
+  /**
+   * What else an answer depends on besides the request (the caller's scopes): requests share an
+   * answer only within one partition. Default: one partition for all.
+   */
+  partitionOf?: (request: Request) => string;
 }
 
 /** The header with which a federation gateway asks for an inline trace, which is per execution. */
@@ -32,13 +37,14 @@ type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: Readon
  * `ttlMs`, skipping parse, validation and execution. Only exact answers are kept, and the schema
  * says which those are through its fields' cache marks (`src/schema/cache-marks.ts`): a query
  * operation over `cacheable-root` fields that selects no `volatile` field, whose result has no
- * `errors` and no field whose mark says a vendor failed (an error entry, stale data). Requests for an inline trace
- * neither read nor write it. One cache belongs to one gateway, which holds one credential per
- * vendor, so an answer never crosses credentials; a gateway serving several credentials would
- * have to key on the caller.
+ * `errors` and no field whose mark says a vendor failed (an error entry, stale data). Requests
+ * for an inline trace neither read nor write it. One cache belongs to one gateway, which holds
+ * one credential per vendor, so an answer never crosses vendor credentials; answers are kept
+ * per `partitionOf` (the caller's scopes), so a caller never gets an answer its scopes would
+ * have refused. An answer with a refusal has `errors` and is never kept.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
-  const { ttlMs, maxEntries = 1000, now = Date.now } = options;
+  const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '' } = options;
   if (ttlMs <= 0) return {};
   const entries = new Map<string, Entry>();
   const keys = new WeakMap<Request, string>();
@@ -53,7 +59,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   return {
     onParams({ request, params, setResult }) {
       if (request.headers.has(TRACE_HEADER)) return;
-      const key = JSON.stringify([params.query, params.operationName, params.variables, params.extensions]);
+      const key = JSON.stringify([partitionOf(request), params.query, params.operationName, params.variables, params.extensions]);
       const entry = entries.get(key);
       if (entry !== undefined && entry.expiresAt > now()) {
         setResult(entry.result);

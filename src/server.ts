@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
+import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
+import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
@@ -14,6 +16,8 @@ import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
   url: string;
+  /** Re-reads the files the gateway trusts (JWKS file, API keys file); `main.ts` calls it on SIGHUP. */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,10 +54,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger: log,
   });
   const registry = createProviderRegistry(settings, upstream, vendors);
-  let services: RunningVendorService[];
+  let services: RunningVendorService[] = [];
+  let authenticator: Authenticator | null = null;
   try {
+    authenticator = await startAuthenticator(config, log);
     services = await startVendorServices(config, registry, settings, upstream, log);
   } catch (error) {
+    await authenticator?.close();
     await upstream.close();
     await simulators?.close();
     throw error;
@@ -62,8 +69,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     registry,
     logger: log,
     ledger: services[0]?.ledger ?? null,
-    schema: buildSchema(config.federation, vendors),
+    schema: buildSchema(config.federation, vendors, { authDirectives: config.federation.authDirectives }),
     responseCacheTtlMs: config.responseCacheTtlMs,
+    authenticator,
+    graphiql: config.exposure.graphiql,
+    introspection: config.exposure.introspection,
   });
   const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
   await listen(server, config.port, config.host);
@@ -76,17 +86,65 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   } else if (registry.list().length === 0) {
     log.warn('no vendor configured and GATEWAY_DEMO=0: every vendor query will report PROVIDER_NOT_CONFIGURED');
   }
-  log.info('gateway listening', { url, providers: registry.list().map((provider) => provider.id) });
+  logAuthMode(config, log);
+  log.info('gateway listening', {
+    url,
+    providers: registry.list().map((provider) => provider.id),
+    auth: config.auth.mode,
+    graphiql: config.exposure.graphiql,
+    introspection: config.exposure.introspection,
+  });
   return {
     url,
+    reload: async () => {
+      await authenticator?.reload();
+    },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await authenticator?.close();
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
       await simulators?.close();
     },
   };
+}
+
+/**
+ * The identity check the configuration asks for, or null when it asks for none. `AUTH_DEMO=1`
+ * trusts the demo key pair in DATA_DIR (made on first use), whose tokens `npm run token` signs.
+ */
+async function startAuthenticator(config: GatewayConfig, logger: Logger): Promise<Authenticator | null> {
+  const { auth } = config;
+  if (auth.mode !== 'on') return null;
+  const demo = auth.demoKeys ? await ensureDemoKeys(config.dataDir) : null;
+  return createAuthenticator({
+    ...(demo === null ? {} : { jwksFile: demo.jwksFile, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE }),
+    ...(auth.jwksFile === undefined ? {} : { jwksFile: auth.jwksFile }),
+    ...(auth.jwksUrl === undefined ? {} : { jwksUrl: auth.jwksUrl }),
+    ...(auth.issuer === undefined ? {} : { issuer: auth.issuer }),
+    ...(auth.audience === undefined ? {} : { audience: auth.audience }),
+    ...(auth.apiKeysFile === undefined ? {} : { apiKeysFile: auth.apiKeysFile }),
+    clockToleranceSeconds: auth.clockToleranceSeconds,
+    logger,
+  });
+}
+
+/** Says at every start who may ask, loudly when nobody is checked on purpose. */
+function logAuthMode(config: GatewayConfig, log: Logger): void {
+  const { auth } = config;
+  if (auth.mode === 'disabled') {
+    log.warn('AUTH_DISABLED=1: authentication is off; anyone who reaches this port reads every vendor and partner user and spends the vendor credentials');
+  } else if (auth.mode === 'off') {
+    log.info('authentication off (demo mode without AUTH_* settings): every caller has every scope; AUTH_DEMO=1 trusts tokens from `npm run token`');
+  } else {
+    log.info('authentication on', {
+      jwks: auth.demoKeys ? 'demo key pair in DATA_DIR' : (auth.jwksFile ?? auth.jwksUrl ?? 'none'),
+      apiKeys: auth.apiKeysFile ?? 'none',
+      issuer: auth.issuer ?? null,
+      audience: auth.audience ?? null,
+    });
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
   });
 
   it('enables exactly the vendors whose credential is set, with production base URLs by default', () => {
-    const config = loadConfig({ SHARPE_API_KEY: SECRET, FARADAY_API_KEY: 'faraday-key-123', FARADAY_BASE_URL: 'http://127.0.0.1:9/' });
+    const config = loadConfig({ SHARPE_API_KEY: SECRET, FARADAY_API_KEY: 'faraday-key-123', FARADAY_BASE_URL: 'http://127.0.0.1:9/', AUTH_DISABLED: '1' });
     expect(config.demo).toBe(false);
     expect(config.vendors).toEqual({
       SHARPE: { baseUrl: 'https://www.sharpe.ai/api', credential: SECRET },
@@ -188,7 +188,7 @@ describe('loadConfig: the partner usage ledger', () => {
 
 describe('rate budgets by mode', () => {
   it('default to the documented tiers with real vendors, and to what the simulators allow in demo mode', () => {
-    const real = loadConfig({ ANYLAYER_API_KEY: SECRET, ANYLAYER_BASE_URL: 'https://anylayer.test' });
+    const real = loadConfig({ ANYLAYER_API_KEY: SECRET, ANYLAYER_BASE_URL: 'https://anylayer.test', AUTH_DISABLED: '1' });
     expect(real.upstream.policies.ANYLAYER!.rateLimitPerMinute).toBe(60);
     expect(real.upstream.policies.SHARPE!.rateLimitPerMinute).toBe(30);
     const demo = loadConfig({});
@@ -209,5 +209,44 @@ describe('response cache', () => {
     expect(loadConfig({ UPSTREAM_CACHE_TTL_SECONDS: '0' }).responseCacheTtlMs).toBe(0);
     expect(loadConfig({ SHARPE_CACHE_TTL_SECONDS: '0' }).responseCacheTtlMs).toBe(0);
     expect(loadConfig({ UPSTREAM_CACHE_TTL_SECONDS: '1', RESPONSE_CACHE_TTL_MS: '1000' }).responseCacheTtlMs).toBe(1000);
+  });
+});
+
+describe('authentication and exposure', () => {
+  it('is off in demo mode without AUTH_* settings, with GraphiQL and introspection on', () => {
+    expect(loadConfig({})).toMatchObject({ auth: { mode: 'off', clockToleranceSeconds: 30, demoKeys: false }, exposure: { graphiql: true, introspection: true } });
+  });
+
+  it('is on with a JWKS or an API keys file; outside demo mode GraphiQL and introspection default off', () => {
+    const config = loadConfig({ SHARPE_API_KEY: SECRET, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example/', AUTH_CLOCK_TOLERANCE_SECONDS: '5' });
+    expect(config.auth).toEqual({ mode: 'on', jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', clockToleranceSeconds: 5, demoKeys: false });
+    expect(config.exposure).toEqual({ graphiql: false, introspection: false });
+    expect(loadConfig({ SHARPE_API_KEY: SECRET, AUTH_API_KEYS_FILE: '/etc/gw/keys.json', GRAPHIQL: '1', INTROSPECTION: 'true' })).toMatchObject({
+      auth: { mode: 'on', apiKeysFile: '/etc/gw/keys.json' },
+      exposure: { graphiql: true, introspection: true },
+    });
+    expect(loadConfig({ GRAPHIQL: '0', INTROSPECTION: '0' }).exposure).toEqual({ graphiql: false, introspection: false });
+  });
+
+  it('refuses vendor credentials without authentication, naming the variables, unless AUTH_DISABLED=1', () => {
+    expect(problemsOf({ SHARPE_API_KEY: SECRET, FARADAY_API_KEY: 'faraday-key-123' })).toEqual([
+      'SHARPE_API_KEY, FARADAY_API_KEY: vendor credentials with no authentication would let anyone who reaches the port read and spend them; set AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_API_KEYS_FILE, or AUTH_DISABLED=1 to serve without authentication on purpose',
+    ]);
+    expect(loadConfig({ SHARPE_API_KEY: SECRET, AUTH_DISABLED: '1' }).auth.mode).toBe('disabled');
+  });
+
+  it('refuses settings that contradict each other or cannot be safe', () => {
+    expect(problemsOf({ AUTH_DISABLED: '1', AUTH_API_KEYS_FILE: '/k.json' })).toEqual(['AUTH_DISABLED: contradicts AUTH_API_KEYS_FILE; set one or the other']);
+    expect(problemsOf({ AUTH_JWKS_FILE: '/j.json', AUTH_JWKS_URL: 'https://idp.example/jwks' })).toEqual([
+      'AUTH_JWKS_FILE: set either AUTH_JWKS_FILE or AUTH_JWKS_URL, not both',
+    ]);
+    expect(problemsOf({ SHARPE_API_KEY: SECRET, AUTH_DEMO: '1' })).toEqual(['AUTH_DEMO: only in demo mode (the demo key pair must never guard real vendors)']);
+    expect(problemsOf({ AUTH_AUDIENCE: 'gw' })).toEqual(['AUTH_AUDIENCE: applies to bearer tokens; set AUTH_JWKS_FILE or AUTH_JWKS_URL too']);
+    expect(problemsOf({ AUTH_JWKS_URL: 'http://idp.example/jwks' })).toEqual([
+      'AUTH_JWKS_URL: expected an https URL (http only to 127.0.0.1, ::1 or localhost) (got "http://idp.example/jwks")',
+    ]);
+    expect(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).auth.jwksUrl).toBe('http://127.0.0.1:8080/jwks');
+    expect(problemsOf({ AUTH_CLOCK_TOLERANCE_SECONDS: '3600' })).toEqual(['AUTH_CLOCK_TOLERANCE_SECONDS: expected a whole number from 0 to 600 (got "3600")']);
+    expect(problemsOf({ AUTH_DEMO: 'yes' })).toEqual(['AUTH_DEMO: expected 1, 0, true or false (got "yes")']);
   });
 });

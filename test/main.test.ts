@@ -102,4 +102,83 @@ describe('the entry point (npm start)', () => {
     expect(stderr).toContain('SHARPE_BASE_URL: expected an http(s) URL');
     expect(stderr).not.toContain(secret);
   });
+
+  it('refuses to serve real vendor credentials to anyone: no auth configured names the variables; AUTH_DISABLED=1 starts with a warning', async () => {
+    const secret = 'sk_live_do_not_print_me_0123';
+    const run = spawn(START[0], [...START[1]], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', SHARPE_API_KEY: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(run, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toContain('SHARPE_API_KEY: vendor credentials with no authentication');
+    expect(stderr).toContain('AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_API_KEYS_FILE, or AUTH_DISABLED=1');
+    expect(stderr).not.toContain(secret);
+
+    // The vendor is unreachable (port 9); the start itself is what this checks.
+    const started = await startMain({ SHARPE_API_KEY: secret, SHARPE_BASE_URL: 'http://127.0.0.1:9/api', AUTH_DISABLED: '1' });
+    child = started.child;
+    expect(started.stderr()).toMatch(/"level":"warn","message":"AUTH_DISABLED=1: authentication is off/);
+    expect(started.stderr()).not.toContain(secret);
+    // Outside demo mode GraphiQL and introspection are off by default.
+    const page = await fetch(started.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('GraphiQL');
+    const introspection = await fetch(started.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
+    });
+    expect(((await introspection.json()) as any).errors[0].message).toMatch(/introspection/i);
+  });
+
+  it('AUTH_DEMO=1: demo mode trusting the demo key pair; a token from `npm run token` shows `me`, none is refused', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-auth-demo-'));
+    try {
+      const started = await startMain({ AUTH_DEMO: '1', DATA_DIR: dataDir });
+      child = started.child;
+      expect(started.stderr()).toContain('"auth":"on"');
+      const post = (query: string, headers: Record<string, string> = {}) =>
+        fetch(started.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+      const refused = await post('{ me { sub } }');
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+
+      const ops = await token(dataDir, 'partners:read ops:read', 'operator');
+      const ledger = async () => ((await (await post('{ partnerLedger { caughtUp } partnerUsers(first: 1) { edges { node { sub calls } } } }', { authorization: `Bearer ${ops}` })).json()) as any).data;
+      let data = await ledger();
+      for (let tries = 0; !data.partnerLedger.caughtUp && tries < 300; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        data = await ledger();
+      }
+      const heaviest = data.partnerUsers.edges[0].node;
+      const mine = await token(dataDir, 'partners:self', heaviest.sub);
+      const answer = (await (await post('{ me { sub calls } }', { authorization: `Bearer ${mine}` })).json()) as any;
+      expect(answer).toEqual({ data: { me: heaviest } });
+      // GraphiQL's page needs no token (its Headers tab carries one for its requests).
+      expect((await fetch(started.url, { headers: { accept: 'text/html' } })).status).toBe(200);
+    } finally {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** `npm run -s token -- --scope … --sub …`, as a newcomer runs it, with the gateway's DATA_DIR. */
+async function token(dataDir: string, scope: string, sub: string): Promise<string> {
+  const run = spawn(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--scope', scope, '--sub', sub], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  run.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const [code] = await once(run, 'exit');
+  expect(code).toBe(0);
+  return stdout.trim();
+}

@@ -26,6 +26,9 @@ export class SimulatorsClient {
   gatewayEnv(): Record<string, string> {
     return {
       GATEWAY_DEMO: '0',
+      // Real-vendor configuration refuses to start unauthenticated unless told; these rows
+      // measure the gateway without authentication, as every peer runs.
+      AUTH_DISABLED: '1',
       ...Object.fromEntries(
         VENDOR_MODULES.flatMap(({ key, env }) => [
           [env.baseUrl, this.vendors[key].baseUrl],

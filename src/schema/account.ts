@@ -4,6 +4,7 @@ import { quotaAlerts } from '../usage/alerts.js';
 import type { AccountUsage, Fresh, ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
+import { requireScopes } from './access.js';
 import { cacheMark } from './cache-marks.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { ProviderErrorRef, ProviderIdEnum, ProviderRef } from './provider.js';
@@ -87,12 +88,15 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One vendor's account usage. A vendor failure nulls this field with an error carrying `extensions.code` and `extensions.provider`.",
     args: { provider: t.arg({ type: ProviderIdEnum, required: true }) },
+    ...requireScopes('usage:read'),
     extensions: cacheMark('cacheable-root'),
     resolve: (_root, { provider }, context) => context.loaders.account.load(provider),
   }),
   accounts: t.field({
     type: [AccountResultRef],
-    description: 'Every configured vendor, fetched in parallel; a failing vendor is reported in its own entry.',
+    nullable: true,
+    description: 'Every configured vendor, fetched in parallel; a failing vendor is reported in its own entry. Null, with a FORBIDDEN error, for a caller without `usage:read`.',
+    ...requireScopes('usage:read'),
     extensions: cacheMark('cacheable-root'),
     resolve: (_root, _args, context) =>
       Promise.all(

@@ -12,6 +12,7 @@ import {
 } from '../usage/model.js';
 import { anylayerVendor } from '../providers/anylayer/index.js';
 import { builder } from './builder.js';
+import { requireScopes } from './access.js';
 import { cacheMark } from './cache-marks.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
@@ -134,6 +135,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Anylayer API-key analytics: time series, endpoint breakdown, errors, rate limit, alerts.',
     args: { input: t.arg({ type: ApiKeyUsageInput }) },
+    ...requireScopes('usage:read'),
     extensions: cacheMark('cacheable-root'),
     resolve: (_root, { input }, context) => {
       const query: ApiKeyUsageQuery = {

@@ -1,3 +1,4 @@
+import { forbiddenPartner, mayReadPartner } from './access.js';
 import { builder } from './builder.js';
 import { PartnerUserRef } from './partner-user.js';
 
@@ -10,7 +11,11 @@ builder.asEntity(PartnerUserRef, {
   key: builder.selection<{ sub: string }>('sub'),
   // Every representation of one `_entities` call goes through the same loader: one ledger read.
   // A sub the ledger has never counted resolves to null, not to an error for the whole batch.
-  resolveReference: (reference, context) => context.loaders.partnerUser.load(reference.sub),
+  // `_entities` is not wrapped by scope-auth: the partner rule is checked before the ledger is read.
+  resolveReference: (reference, context) => {
+    if (!mayReadPartner(context.caller, reference.sub)) throw forbiddenPartner();
+    return context.loaders.partnerUser.load(reference.sub);
+  },
 });
 
 /** How the host graph names its user entity and that entity's key field. */
@@ -36,7 +41,11 @@ export function addFederatedUser({ typeName, keyField }: FederatedUserNaming): v
       partnerUsage: t.field({
         type: PartnerUserRef,
         nullable: true,
-        description: "This user's exact totals in the partner usage ledger; null when the ledger has counted no usage for them.",
+        description:
+          "This user's exact totals in the partner usage ledger; null when the ledger has counted no usage for them. Needs `partners:read`, or `partners:self` for the caller's own sub.",
+        authScopes: (user) => ({ 'partners:read': true, partnerSub: user[keyField]! }),
+        authenticated: true,
+        requiresScopes: [['partners:read'], ['partners:self']],
         resolve: (user, _args, context) => context.loaders.partnerUser.load(user[keyField]!),
       }),
     }),

@@ -3,6 +3,7 @@ import type { AnyVendorModule } from '../providers/vendor-module.js';
 import { VENDORS } from '../providers/vendors.js';
 import { GRAPHQL_NAME } from '../graphql-name.js';
 import { builder } from './builder.js';
+import { serveSdlWithoutSecurityDirectives } from './security-directives.js';
 import './scalars.js';
 import { defineProviderIdEnum } from './provider.js';
 import './usage-types.js';
@@ -14,6 +15,16 @@ import './api-key-usage.js';
 import { addFederatedUser, DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
 
 export { DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
+
+/** How the subgraph presents itself. */
+export interface SchemaOptions {
+  /**
+   * Whether `_service { sdl }` carries `@authenticated` and `@requiresScopes`, so that a router
+   * can refuse before calling us. `FEDERATION_AUTH_DIRECTIVES`, default true; false for routers
+   * that refuse them (`@apollo/gateway`). Our own checks stay either way.
+   */
+  authDirectives?: boolean;
+}
 
 let built: { shape: string; schema: GraphQLSchema } | undefined;
 
@@ -30,8 +41,10 @@ let built: { shape: string; schema: GraphQLSchema } | undefined;
 export function buildSchema(
   naming: FederatedUserNaming = DEFAULT_FEDERATED_USER,
   vendors: readonly Pick<AnyVendorModule, 'id'>[] = VENDORS,
+  options: SchemaOptions = {},
 ): GraphQLSchema {
-  const shape = `${naming.typeName}.${naming.keyField} over ${vendors.map((vendor) => vendor.id).join(', ')}`;
+  const { authDirectives = true } = options;
+  const shape = `${naming.typeName}.${naming.keyField} over ${vendors.map((vendor) => vendor.id).join(', ')}${authDirectives ? '' : ' without @authenticated/@requiresScopes'}`;
   if (built) {
     if (built.shape === shape) return built.schema;
     throw new Error(`the schema was already built with ${built.shape}, not ${shape}; one schema per process`);
@@ -42,6 +55,7 @@ export function buildSchema(
   defineProviderIdEnum(vendors.map((vendor) => vendor.id));
   addFederatedUser(naming);
   const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+  if (!authDirectives) serveSdlWithoutSecurityDirectives(schema);
   built = { shape, schema };
   return schema;
 }

@@ -2,6 +2,7 @@ import { requireLedger } from '../ledger/access.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';
 import { cursorTime } from '../providers/arrays/stream.js';
+import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 
 interface LedgerView {
@@ -76,7 +77,8 @@ builder.queryFields((t) => ({
   partnerLedger: t.field({
     type: PartnerLedgerRef,
     nullable: true,
-    description: "The Arrays usage ledger's progress and health.",
+    description: "The Arrays usage ledger's progress and health. Needs `ops:read`.",
+    ...requireScopes('ops:read'),
     resolve: async (_root, _args, context) => {
       const ledger = requireLedger(context.registry, context.ledger);
       return { position: await ledger.store.position(), status: ledger.status() };

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, isCursor } from '../providers/arrays/stream.js';
 import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { arraysVendor } from '../providers/arrays/index.js';
+import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 
@@ -96,6 +97,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description:
       `Arrays per-user usage, straight from the vendor stream. \`first\` counts stream entries to process (more than ${ARRAYS_MAX_COUNT} chains vendor pages); \`after\` is the vendor cursor (\`${ARRAYS_STREAM_START}\` = the beginning).`,
+    ...requireScopes('partners:read'),
     args: {
       first: t.arg.int({ defaultValue: ARRAYS_DEFAULT_COUNT, description: `Stream entries to process, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
       after: t.arg.string({ defaultValue: ARRAYS_STREAM_START, description: 'Exclusive start cursor from a previous `endCursor`.' }),

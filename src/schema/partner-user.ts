@@ -4,6 +4,7 @@ import { DAY_MS, dayOf } from '../ledger/utc-day.js';
 import { type DailyUsage, type DayRange, type PartnerUserOrder, type UserList, type UserListPosition } from '../ledger/store.js';
 import type { PartnerUserTotals } from '../ledger/types.js';
 import type { PartnerEndpointUsage } from '../usage/model.js';
+import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 
 /** Largest `first` of `partnerUsers`. */
@@ -60,6 +61,9 @@ function rangeArguments(since: Date | null | undefined, until: Date | null | und
 export const PartnerUserRef = builder.objectRef<PartnerUserTotals>('PartnerUser').implement({
   description:
     "A partner user's exact usage over every Arrays stream entry the ledger has counted: the sum of the user's rows over every stream page, each page counted once.",
+  // Defence in depth: whatever path reached this user (a list, `_entities`, `me`), its fields
+  // are read only by callers who may read this sub. The paths check before reading the ledger too.
+  authScopes: (user) => ({ 'partners:read': true, partnerSub: user.sub }),
   fields: (t) => ({
     sub: t.exposeID('sub', { description: "The partner's user id, exactly as Arrays sent it (a string; may exceed 2^53)." }),
     calls: t.expose('calls', { type: 'SafeInt' }),
@@ -189,11 +193,28 @@ const PartnerUserConnectionRef = builder.objectRef<PartnerUserConnection>('Partn
 });
 
 builder.queryFields((t) => ({
+  me: t.field({
+    type: PartnerUserRef,
+    nullable: true,
+    description:
+      "The caller's own partner usage: the partner user whose sub is the bearer token's `sub`. Null when the ledger has counted no usage of it yet, and for callers without a sub (API keys). Needs `partners:self` or `partners:read`.",
+    ...requireScopes('partners:self', 'partners:read'),
+    resolve: (_root, _args, context) => {
+      const { sub } = context.caller;
+      if (sub === null) return null;
+      requireLedger(context.registry, context.ledger);
+      return context.loaders.partnerUser.load(sub);
+    },
+  }),
   partnerUser: t.field({
     type: PartnerUserRef,
     nullable: true,
-    description: 'One partner user by sub, from the usage ledger; null when the ledger has counted no usage of that sub.',
+    description:
+      'One partner user by sub, from the usage ledger; null when the ledger has counted no usage of that sub. Needs `partners:read`, or `partners:self` for the caller\'s own sub.',
     args: { sub: t.arg.id({ required: true }) },
+    authScopes: (_root, { sub }) => ({ 'partners:read': true, partnerSub: sub }),
+    authenticated: true,
+    requiresScopes: [['partners:read'], ['partners:self']],
     resolve: (_root, { sub }, context) => {
       if (sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw badInput(`sub must be 1 to ${MAX_SUB_LENGTH} characters`);
       requireLedger(context.registry, context.ledger);
@@ -203,7 +224,9 @@ builder.queryFields((t) => ({
   partnerUsers: t.field({
     type: PartnerUserConnectionRef,
     nullable: true,
-    description: 'Partner users from the usage ledger, heaviest first by default. With since/until (UTC midnights), counters and order cover those days only.',
+    description:
+      'Partner users from the usage ledger, heaviest first by default. With since/until (UTC midnights), counters and order cover those days only. Needs `partners:read`.',
+    ...requireScopes('partners:read'),
     args: {
       first: t.arg.int({ defaultValue: 50, description: `1 to ${PARTNER_USERS_MAX_FIRST}.` }),
       after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),

@@ -3,6 +3,7 @@ import type { ConfiguredProvider } from '../providers/registry.js';
 import type { ChannelHealth } from '../upstream/vendor-channel.js';
 import type { ProviderId } from '../usage/model.js';
 import type { EnumRef } from '@pothos/core';
+import { forbiddenScope, requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { cacheMark } from './cache-marks.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
@@ -129,14 +130,19 @@ export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').imp
   fields: (t) => ({
     id: t.field({ type: ProviderIdEnum, resolve: (provider) => provider.id }),
     name: t.exposeString('name', { description: 'Display name of the vendor.' }),
-    origin: t.exposeString('origin', { description: 'Scheme, host and port the gateway calls.' }),
+    origin: t.exposeString('origin', {
+      nullable: true,
+      description: 'Scheme, host and port the gateway calls. Needs `ops:read`.',
+      ...requireScopes('ops:read'),
+    }),
     simulated: t.exposeBoolean('simulated', {
       description: 'True when the vendor is the built-in simulator (demo mode), not the real service.',
     }),
     health: t.field({
       type: ProviderHealthRef,
       nullable: true,
-      description: "Circuit breaker, rate and retry budgets, last error and last success of the gateway's calls to this vendor.",
+      description: "Circuit breaker, rate and retry budgets, last error and last success of the gateway's calls to this vendor. Needs `ops:read`.",
+      ...requireScopes('ops:read'),
       // It counts calls: a reused answer would no longer be true.
       extensions: cacheMark('volatile'),
       resolve: (provider) => {
@@ -149,13 +155,19 @@ export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').imp
 
 builder.asEntity(ProviderRef, {
   key: builder.selection<{ id: ProviderId }>('id'),
-  resolveReference: (reference, context) => context.registry.get(reference.id) ?? null,
+  resolveReference: (reference, context) => {
+    // `_entities` is not wrapped by scope-auth: the same rule as `providers`, checked here.
+    if (!context.caller.scopes.has('usage:read')) throw forbiddenScope('usage:read');
+    return context.registry.get(reference.id) ?? null;
+  },
 });
 
 builder.queryFields((t) => ({
   providers: t.field({
     type: [ProviderRef],
-    description: 'The vendors configured on this gateway, simulated or real.',
+    nullable: true,
+    description: 'The vendors configured on this gateway, simulated or real. Null, with a FORBIDDEN error, for a caller without `usage:read`.',
+    ...requireScopes('usage:read'),
     extensions: cacheMark('cacheable-root'),
     resolve: (_root, _args, context) => context.registry.list(),
   }),

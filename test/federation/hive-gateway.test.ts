@@ -1,7 +1,9 @@
 import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_FILE } from '../../scripts/print-schema.js';
 import { expectCrossSubgraphQuery, postGraphQL, startFederationFixture, type FederationFixture } from './supergraph.js';
 
 describe("federated with Hive Gateway's runtime over real HTTP", () => {
@@ -25,6 +27,12 @@ describe("federated with Hive Gateway's runtime over real HTTP", () => {
     });
     await gateway?.dispose();
     await fixture?.close();
+  });
+
+  it('composes our SDL as printed, @authenticated and @requiresScopes included, and the supergraph keeps them', () => {
+    expect(fixture.usage.sdl).toBe(readFileSync(SCHEMA_FILE, 'utf8'));
+    const accounts = fixture.supergraphSdl.split('\n').find((line) => line.trim().startsWith('accounts:'));
+    expect(accounts).toContain('@requiresScopes(scopes: [["usage:read"]])');
   });
 
   it('answers a query across both subgraphs with the ledger totals', async () => {

@@ -26,10 +26,11 @@ export async function postGraphQL<T = any>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
-): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  headers: Record<string, string> = {},
+): Promise<{ data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as never;
@@ -42,22 +43,24 @@ export interface UsageSubgraph extends RunningGateway {
 /**
  * Our gateway as the real entry point runs it (demo mode: simulators, ledger following the Arrays
  * stream), on a loopback port with a fresh data directory, once the ledger has caught up.
+ * `headers` go with the fixture's own queries (a token, when `env` turns authentication on).
  */
-export async function startUsageSubgraph(env: Record<string, string> = {}): Promise<UsageSubgraph> {
+export async function startUsageSubgraph(env: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<UsageSubgraph> {
   const dataDir = await mkdtemp(join(tmpdir(), 'usage-subgraph-'));
   const config = loadConfig({ GATEWAY_DEMO: '1', PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ARRAYS_POLL_INTERVAL_MS: '500', ...env });
   const running = await startGateway(config);
   const giveUp = Date.now() + 60_000;
   for (;;) {
-    const { data } = await postGraphQL(running.url, '{ partnerLedger { caughtUp users } }');
+    const { data } = await postGraphQL(running.url, '{ partnerLedger { caughtUp users } }', undefined, headers);
     if (data?.partnerLedger?.caughtUp && data.partnerLedger.users > 0) break;
     if (Date.now() > giveUp) throw new Error('the ledger did not catch up within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const { data } = await postGraphQL(running.url, '{ _service { sdl } }');
+  const { data } = await postGraphQL(running.url, '{ _service { sdl } }', undefined, headers);
   return {
     url: running.url,
     sdl: data._service.sdl,
+    reload: () => running.reload(),
     async close() {
       await running.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -83,9 +86,18 @@ export interface FederationFixture {
   close(): Promise<void>;
 }
 
-export async function startFederationFixture(): Promise<FederationFixture> {
-  const usage = await startUsageSubgraph();
-  const { data } = await postGraphQL(usage.url, '{ partnerUsers(first: 3, orderBy: CALLS) { edges { node { sub calls tweets discoveries } } } }');
+/**
+ * `env`: more configuration of our subgraph (e.g. FEDERATION_AUTH_DIRECTIVES=0 for @apollo/gateway);
+ * `headers`: what the fixture's own queries send (a token with partners:read and ops:read).
+ */
+export async function startFederationFixture(env: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<FederationFixture> {
+  const usage = await startUsageSubgraph(env, headers);
+  const { data } = await postGraphQL(
+    usage.url,
+    '{ partnerUsers(first: 3, orderBy: CALLS) { edges { node { sub calls tweets discoveries } } } }',
+    undefined,
+    headers,
+  );
   const heavy: LedgerUser[] = data.partnerUsers.edges.map((edge: { node: LedgerUser }) => edge.node);
   const users = await startUsersSubgraph([
     ...heavy.map((user, index) => ({ id: user.sub, name: `Heavy user ${index + 1}` })),

@@ -44,7 +44,7 @@ describe('a vendor module registered through the vendor table', () => {
 
   it('is configured from its own variables, with its own rate limit and the shared policy variables', () => {
     const config = loadConfig(
-      { TALLY_API_KEY: 'tally_real_key_0123', TALLY_BASE_URL: 'https://tally.test/', TALLY_TIMEOUT_MS: '6000' },
+      { TALLY_API_KEY: 'tally_real_key_0123', TALLY_BASE_URL: 'https://tally.test/', TALLY_TIMEOUT_MS: '6000', AUTH_DISABLED: '1' },
       WITH_TALLY,
     );
     expect(config.demo).toBe(false);

@@ -19,7 +19,7 @@ export interface LedgerGateway {
 }
 
 export async function startLedgerGateway(stream: ArraysSimulatorOptions): Promise<LedgerGateway> {
-  const logger = createLogger({ level: 'silent' });
+  const logger = createLogger({ level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
   const sim = await startArraysSimulator(stream);
   const http = new UpstreamHttp({ timeoutMs: 3000 });
   const data = await tempDataDir();

@@ -1,7 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { PartnerLedger } from '../../src/ledger/service.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
-import type { AnyVendorModule } from '../../src/providers/vendor-module.js';
+import type { AnyVendorModule, RunningVendorService } from '../../src/providers/vendor-module.js';
 import type { VendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { VENDORS, type BuiltInVendors } from '../../src/providers/vendors.js';
 import { DEFAULT_FEDERATED_USER, buildSchema } from '../../src/schema/index.js';
@@ -26,6 +32,8 @@ export interface Harness<Vendors extends readonly AnyVendorModule[] = BuiltInVen
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: GraphQLBody<T>; text: string }>;
+  /** Ledger reads the gateway made (with `services: true`). */
+  ledgerReads(): number;
   close(): Promise<void>;
 }
 
@@ -60,6 +68,16 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   simulators?: Record<string, Record<string, unknown>>;
   /** The gateway's response cache TTL, ms. Default 0 (off), as `createGateway`'s. */
   responseCacheTtlMs?: number;
+  /** The gateway's identity check. Default: none (every caller anonymous, every scope). */
+  authenticator?: Authenticator;
+  /**
+   * Start the vendors' background services (the partner ledger) in a temporary DATA_DIR, wait
+   * until each ledger has caught up with its stream, and count the gateway's ledger reads.
+   * Default false.
+   */
+  services?: boolean;
+  /** Values over the services' default settings, by variable name (e.g. a poll interval). */
+  serviceSettings?: Record<string, unknown>;
 }
 
 /** Simulators on loopback plus a gateway driven through `yoga.fetch` (no port). */
@@ -103,10 +121,13 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     clock: options.clock,
   });
   const registry = createProviderRegistry(settings, upstream, vendors);
+  const services = options.services ? await startServices(registry, settings, upstream, logger, options.serviceSettings ?? {}) : null;
   const yoga = createGateway({
     registry,
     logger,
+    ledger: services?.ledger ?? null,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
+    authenticator: options.authenticator ?? null,
     ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),
   });
   return {
@@ -124,9 +145,70 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
       const text = await response.text();
       return { status: response.status, body: JSON.parse(text), text };
     },
+    ledgerReads: () => services?.reads() ?? 0,
     async close() {
+      await services?.close();
       await upstream.close();
       await sims.close();
+    },
+  };
+}
+
+/** The ledger reads the gateway may make (everything but writes and lifecycle). */
+const LEDGER_READS: ReadonlySet<PropertyKey> = new Set(['getUsers', 'getDaily', 'listUsers', 'position']);
+
+/**
+ * Each configured vendor's background service, started as the server starts them (a client of
+ * its own on the shared channel, background calls, the vendor's default settings), caught up,
+ * with the gateway's ledger reads counted.
+ */
+async function startServices(
+  registry: ProviderRegistry,
+  settings: Record<ProviderId, ProviderSetting>,
+  upstream: ResilientUpstream,
+  logger: Logger,
+  overrides: Record<string, unknown>,
+): Promise<{ ledger: PartnerLedger | null; reads(): number; close(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'harness-data-'));
+  const running: RunningVendorService[] = [];
+  for (const { vendor } of registry.list()) {
+    const setting = settings[vendor.id];
+    if (vendor.startService === undefined || setting === undefined) continue;
+    const client = vendor.createClient({ ...setting, channel: upstream.channel(vendor.id, setting.credential), priority: 'background' });
+    const own = Object.fromEntries(
+      Object.entries(vendor.settings).map(([name, schema]) => [name, name in overrides ? overrides[name] : (schema as z.ZodType).parse(undefined)]),
+    );
+    running.push(await vendor.startService({ client, settings: own, dataDir, logger }));
+  }
+  const giveUp = Date.now() + 30_000;
+  while (!running.every((service) => service.ledger.status().caughtUp)) {
+    if (Date.now() > giveUp) throw new Error('a vendor service did not catch up within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  let reads = 0;
+  const first = running[0];
+  const ledger: PartnerLedger | null =
+    first === undefined
+      ? null
+      : {
+          status: () => first.ledger.status(),
+          store: new Proxy(first.ledger.store, {
+            get(target, property) {
+              const value: unknown = Reflect.get(target, property);
+              if (typeof value !== 'function') return value;
+              return (...args: unknown[]) => {
+                if (LEDGER_READS.has(property)) reads += 1;
+                return (value as (...a: unknown[]) => unknown).apply(target, args);
+              };
+            },
+          }),
+        };
+  return {
+    ledger,
+    reads: () => reads,
+    async close() {
+      await Promise.all(running.map((service) => service.close()));
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

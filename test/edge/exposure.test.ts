@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** With introspection off, neither `__schema` nor a "Did you mean" suggestion spells the schema out. */
+describe('INTROSPECTION=0', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  const ask = async (introspection: boolean, query: string) => {
+    const yoga = createGateway({ registry: harness.registry, logger: createSilent(), introspection });
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    return (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  };
+
+  it('refuses __schema and __type at validation, and still answers __typename', async () => {
+    const refused = await ask(false, '{ __schema { types { name } } }');
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors![0]!.message).toMatch(/introspection/i);
+    expect((await ask(false, '{ __type(name: "Account") { name } }')).errors).toHaveLength(1);
+    expect(await ask(false, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect((await ask(true, '{ __type(name: "Account") { name } }')).data).toEqual({ __type: { name: 'Account' } });
+  });
+
+  it('drops "Did you mean" suggestions, which it keeps with introspection on', async () => {
+    const off = await ask(false, '{ acounts { provider { id } } }');
+    const on = await ask(true, '{ acounts { provider { id } } }');
+    expect(on.errors![0]!.message).toBe('Cannot query field "acounts" on type "Query". Did you mean "accounts" or "account"?');
+    expect(off.errors![0]!.message).toBe('Cannot query field "acounts" on type "Query".');
+  });
+});
+
+function createSilent() {
+  const silent = () => undefined;
+  return { debug: silent, info: silent, warn: silent, error: silent };
+}
