@@ -85,6 +85,7 @@ describe('loadConfig', () => {
       retryBudgetRatio: 0.2,
       breaker: { failureRateThreshold: 0.5, minimumCalls: 20, windowMs: 10_000, openMs: 30_000 },
       rateLimitPerMinute: 60,
+      callerShareRatio: 0.5,
       cacheTtlMs: 30_000,
       staleIfErrorMs: 600_000,
     });

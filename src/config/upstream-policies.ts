@@ -40,6 +40,7 @@ function readSharedDefaults(reader: EnvironmentReader) {
       windowMs: reader.read('UPSTREAM_BREAKER_WINDOW_MS', integerIn(100, 600_000, DEFAULT_POLICY.breaker.windowMs)),
       openMs: reader.read('UPSTREAM_BREAKER_OPEN_MS', integerIn(100, 3_600_000, DEFAULT_POLICY.breaker.openMs)),
     },
+    callerShareRatio: reader.read('CALLER_VENDOR_SHARE_PERCENT', integerIn(1, 100, DEFAULT_POLICY.callerShareRatio * 100)) / 100,
     cacheTtlMs: reader.read('UPSTREAM_CACHE_TTL_SECONDS', integerIn(0, 86_400, DEFAULT_POLICY.cacheTtlMs / 1000)) * 1000,
     staleIfErrorMs: reader.read('STALE_IF_ERROR_SECONDS', integerIn(0, 604_800, DEFAULT_POLICY.staleIfErrorMs / 1000)) * 1000,
   };

@@ -31,9 +31,10 @@ export class Admission {
 
   /**
    * Waits until this attempt may be sent. Otherwise fails at once, with the previous attempt's
-   * error when this would have been a retry (it says more than "no room").
+   * error when this would have been a retry (it says more than "no room"). `caller` is whose
+   * request this is, for the share of the budget one caller may use (null: nobody's).
    */
-  async admit(deadlineAt: number, previous: UpstreamError | null, priority: RequestPriority = 'foreground'): Promise<Permit> {
+  async admit(deadlineAt: number, previous: UpstreamError | null, priority: RequestPriority = 'foreground', caller: string | null = null): Promise<Permit> {
     const { provider, breaker, rateBudget, clock } = this.options;
     let now = clock.now();
     const permit = breaker.acquire(now);
@@ -47,16 +48,17 @@ export class Admission {
       );
     }
     for (;;) {
-      const waitMs = rateBudget.tryAcquire(now, priority);
+      const waitMs = rateBudget.tryAcquire(now, priority, caller);
       if (waitMs === 0) return { probe: permit.probe };
       if (now + waitMs >= deadlineAt) {
         breaker.release(permit.probe);
         const limit = rateBudget.limit;
+        const share = caller === null || priority === 'background' ? '' : ` (at most ${rateBudget.callerLimit} of them for one caller)`;
         this.options.events.emit({ type: 'rate-budget-spent', limitPerMinute: limit, waitMs });
         throw (
           previous ??
           new UpstreamRateLimitedError(
-            `${provider}: the gateway's budget of ${limit} requests a minute for this vendor is spent (or the vendor asked to wait); not sent`,
+            `${provider}: the gateway's budget of ${limit} requests a minute for this vendor${share} is spent (or the vendor asked to wait); not sent`,
             { provider, retryAfterSeconds: Math.ceil(waitMs / 1000) },
           )
         );

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import { isUpstreamError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import type { VendorPolicy } from './policy.js';
+import { currentRequestScope, type RequestScope } from './request-scope.js';
 import type { RetryBudget } from './retry-budget.js';
 import { decideRetry, fullJitterBackoff } from './retry-policy.js';
 
@@ -41,16 +42,18 @@ export class GuardedCaller implements Caller {
   async call<T>(call: ChannelCall<T>): Promise<Received<T>> {
     const { admission, clock, events, policy, retryBudget } = this.options;
     const deadlineAt = clock.now() + policy.timeoutMs;
+    // A background call serves no client request, even one whose async context it started in.
+    const scope = call.priority === 'background' ? undefined : currentRequestScope();
     let previous: UpstreamError | null = null;
     for (let retries = 0; ; retries += 1) {
       if (clock.now() >= deadlineAt) {
         const provider = this.options.provider;
         throw previous ?? new UpstreamTimeoutError(`${provider}: no time left within ${policy.timeoutMs} ms`, { provider });
       }
-      const permit = await admission.admit(deadlineAt, previous, call.priority);
+      const permit = await admission.admit(deadlineAt, previous, call.priority, scope?.callerId ?? null);
       if (retries === 0) retryBudget.recordRequest(clock.now());
       else retryBudget.recordRetry(clock.now());
-      const { response, result } = await this.attempt(call, permit, deadlineAt);
+      const { response, result } = await this.attempt(call, permit, deadlineAt, scope);
       const receivedAt = clock.now();
       if ('value' in result) {
         admission.settle(receivedAt, permit, null);
@@ -81,10 +84,14 @@ export class GuardedCaller implements Caller {
     }
   }
 
-  /** Sends one attempt and interprets its answer; a transport failure has no response. */
-  private async attempt<T>(call: ChannelCall<T>, permit: Permit, deadlineAt: number): Promise<AttemptResult<T>> {
+  /**
+   * Sends one attempt and interprets its answer; a transport failure has no response. The attempt
+   * is counted to the request it serves here, where it leaves for the vendor.
+   */
+  private async attempt<T>(call: ChannelCall<T>, permit: Permit, deadlineAt: number, scope: RequestScope | undefined): Promise<AttemptResult<T>> {
     const { admission, clock, http, provider } = this.options;
     let response: UpstreamResponse;
+    if (scope !== undefined) scope.vendorCalls += 1;
     try {
       response = await http.get({
         provider,

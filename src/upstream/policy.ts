@@ -26,6 +26,11 @@ export interface VendorPolicy {
   breaker: Required<CircuitBreakerOptions>;
   /** Requests per minute the gateway may send this vendor per credential. Default: the vendor's tier. */
   rateLimitPerMinute: number;
+  /**
+   * Largest share (0 to 1] of `rateLimitPerMinute` that one caller's queries may use, keeping the
+   * rest for everybody else (background calls are nobody's). Default 0.5.
+   */
+  callerShareRatio: number;
   /** How long an answer is served from cache without asking the vendor, ms. Default 30000. */
   cacheTtlMs: number;
   /** How old a cached answer may be and still be served, marked stale, when the vendor fails, ms. Default 600000. */
@@ -50,6 +55,7 @@ export const DEFAULT_POLICY: VendorPolicy = {
   retryBudgetRatio: 0.2,
   breaker: DEFAULT_BREAKER,
   rateLimitPerMinute: 60,
+  callerShareRatio: 0.5,
   cacheTtlMs: 30_000,
   staleIfErrorMs: 600_000,
 };
@@ -70,6 +76,7 @@ export const PASS_THROUGH_POLICY: VendorPolicy = {
   maxRetries: 0,
   breaker: { ...DEFAULT_BREAKER, minimumCalls: Number.POSITIVE_INFINITY },
   rateLimitPerMinute: Number.POSITIVE_INFINITY,
+  callerShareRatio: 1,
   cacheTtlMs: 0,
   staleIfErrorMs: 0,
 };

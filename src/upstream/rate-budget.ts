@@ -14,6 +14,11 @@ export interface RateBudgetOptions {
   limitPerMinute: number;
   /** Pause after a 429 that names no Retry-After, ms. Default 1000. */
   defaultPauseMs?: number;
+  /**
+   * Largest share of the limit (0 to 1] that foreground requests of one caller may use over the
+   * minute, so that one caller cannot spend what everybody else needs. Default 1: no reserve.
+   */
+  callerShare?: number;
 }
 
 export interface RateBudgetSnapshot {
@@ -40,10 +45,15 @@ export class RateBudget {
   private reportedLimit: number | null = null;
   private pausedUntil = 0;
   private readonly sent = new SlidingWindow<'sent'>(MINUTE_MS);
+  private readonly callerShare: number;
+  /** Each caller's requests of the last minute; a caller without any is dropped at the next sweep. */
+  private readonly byCaller = new Map<string, SlidingWindow<'sent'>>();
+  private sweepAt = 64;
 
   constructor(options: RateBudgetOptions) {
     this.configuredLimit = options.limitPerMinute;
     this.defaultPauseMs = options.defaultPauseMs ?? 1000;
+    this.callerShare = options.callerShare ?? 1;
   }
 
   get limit(): number {
@@ -51,20 +61,43 @@ export class RateBudget {
   }
 
   /**
+   * Most requests one caller's foreground requests may use over the minute: its share of the
+   * limit, never below one (a caller must be able to ask at all).
+   */
+  get callerLimit(): number {
+    return Math.max(1, Math.floor(this.limit * this.callerShare));
+  }
+
+  /**
    * Takes one request's slot when there is one (returns 0, and the request must then be sent);
    * otherwise returns how many ms until one frees up, and takes nothing. A background request
    * leaves BACKGROUND_RESERVE of the limit to foreground ones, so a ledger catching up never
-   * spends the budget user queries need.
+   * spends the budget user queries need; a foreground request of `caller` also stays within
+   * `callerLimit`, so one caller never spends what the others need.
    */
-  tryAcquire(now: number, priority: RequestPriority = 'foreground'): number {
+  tryAcquire(now: number, priority: RequestPriority = 'foreground', caller: string | null = null): number {
     if (now < this.pausedUntil) return this.pausedUntil - now;
     const usable = priority === 'background' ? this.limit - Math.floor(this.limit * BACKGROUND_RESERVE) : this.limit;
-    if (this.sent.count(now) >= usable) {
-      const oldest = this.sent.oldest(now) ?? now;
-      return Math.max(1, oldest + MINUTE_MS - now);
-    }
+    const own = priority === 'background' || caller === null ? undefined : this.windowOf(caller, now);
+    const waitMs = Math.max(waitFor(this.sent, usable, now), own === undefined ? 0 : waitFor(own, this.callerLimit, now));
+    if (waitMs > 0) return waitMs;
     this.sent.record(now, 'sent');
+    own?.record(now, 'sent');
     return 0;
+  }
+
+  private windowOf(caller: string, now: number): SlidingWindow<'sent'> {
+    let window = this.byCaller.get(caller);
+    if (window === undefined) {
+      // Every caller kept has a request within the minute, so the map stays about as small as the
+      // limit; sweeping only when it doubled keeps that cheap.
+      if (this.byCaller.size >= this.sweepAt) {
+        for (const [id, held] of this.byCaller) if (held.count(now) === 0) this.byCaller.delete(id);
+        this.sweepAt = Math.max(64, 2 * this.byCaller.size);
+      }
+      this.byCaller.set(caller, (window = new SlidingWindow<'sent'>(MINUTE_MS)));
+    }
+    return window;
   }
 
   /** The vendor's own statement of its per-minute limit (e.g. Sharpe's `rate_limit`). */
@@ -116,4 +149,11 @@ export class RateBudget {
       pausedUntil: now < this.pausedUntil ? this.pausedUntil : null,
     };
   }
+}
+
+/** Ms until `window` holds fewer than `usable` requests; 0 when it already does. */
+function waitFor(window: SlidingWindow<'sent'>, usable: number, now: number): number {
+  if (window.count(now) < usable) return 0;
+  const oldest = window.oldest(now) ?? now;
+  return Math.max(1, oldest + MINUTE_MS - now);
 }

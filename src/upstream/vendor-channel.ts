@@ -46,7 +46,7 @@ function composeChannel(options: VendorChannelOptions): { outermost: CachingLaye
   const clock = options.clock ?? systemClock;
   const events = new ChannelEvents();
   const breaker = new CircuitBreaker(policy.breaker);
-  const rateBudget = new RateBudget({ limitPerMinute: policy.rateLimitPerMinute });
+  const rateBudget = new RateBudget({ limitPerMinute: policy.rateLimitPerMinute, callerShare: policy.callerShareRatio });
   const retryBudget = options.retryBudget ?? new RetryBudget({ ratio: policy.retryBudgetRatio });
   const health = new HealthRecorder({ breaker, rateBudget, retryBudget });
   events.on(health.listener);

@@ -56,7 +56,8 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   http?: UpstreamHttpOptions;
   /**
    * Policy overrides for every vendor, over DEFAULT_POLICY with the harness's own defaults: a
-   * 3 s deadline and a rate budget of 10,000 a minute (so only tests about budgets meet one).
+   * 3 s deadline and a rate budget of 10,000 a minute, all of it open to one caller (so only tests
+   * about budgets meet one).
    * The cache, retries and breaker keep their production defaults.
    */
   policy?: VendorPolicyOverrides;
@@ -110,6 +111,7 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
     ...(headersTimeoutMs === undefined ? {} : { headersTimeoutMs }),
     rateLimitPerMinute: 10_000,
+    callerShareRatio: 1,
   });
   const upstream = new ResilientUpstream({
     policies: Object.fromEntries(
