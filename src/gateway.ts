@@ -3,6 +3,7 @@ import { useEngine } from '@envelop/core';
 import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
+import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   authenticator?: Authenticator | null;
   /** Answer introspection, with "Did you mean" suggestions. Default true; `startGateway` passes `INTROSPECTION`. */
   introspection?: boolean;
+  /** Most vendor calls one operation may be estimated to cause (see `useDemandControl`). Default 10; `startGateway` passes `MAX_VENDOR_CALLS_PER_OPERATION`. */
+  maxVendorCallsPerOperation?: number;
 }
 
 /**
@@ -59,6 +62,7 @@ export function createGateway({
   responseCacheTtlMs = 0,
   authenticator = null,
   introspection = true,
+  maxVendorCallsPerOperation = DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -71,6 +75,7 @@ export function createGateway({
       // First: nothing below runs for a request without a valid credential.
       identity.plugin,
       useIntrospectionPolicy(introspection),
+      useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
       useEngine({ execute, subscribe, parse, validate, specifiedRules }),

@@ -156,7 +156,7 @@ describe('the entry point (npm start)', () => {
       const heaviest = data.partnerUsers.edges[0].node;
       const mine = await token(dataDir, 'partners:self', heaviest.sub);
       const answer = (await (await post('{ me { sub calls } }', { authorization: `Bearer ${mine}` })).json()) as any;
-      expect(answer).toEqual({ data: { me: heaviest } });
+      expect(answer).toEqual({ data: { me: heaviest }, extensions: { cost: { vendorCalls: { estimated: 0, actual: 0 } } } });
       // GraphiQL's page needs no token (its Headers tab carries one for its requests).
       expect((await fetch(started.url, { headers: { accept: 'text/html' } })).status).toBe(200);
     } finally {

@@ -12,6 +12,14 @@ export function callLoader<Key extends object, Value>(load: (key: Key) => Promis
   );
 }
 
+/**
+ * The name of one vendor call, for pricing an operation before it runs: two calls have the same
+ * name exactly when one request's loaders make them once (the loaders' own key of the arguments).
+ */
+export function vendorCallKey(vendor: string, call: string, args: object = {}): string {
+  return `${vendor}\u0000${call}\u0000${argumentsKey(args)}`;
+}
+
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

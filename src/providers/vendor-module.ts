@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
 import type { AccountUsage, Fresh } from '../usage/model.js';
 import type { VendorClient, VendorClientOptions } from './provider.js';
+import { vendorCallKey } from './request-loaders.js';
 
 /** A vendor's own environment variables, by name, each a zod schema of the variable's text. */
 export type VendorSettingsShape = Record<string, z.ZodType<unknown, string | undefined>>;
@@ -73,12 +74,23 @@ export interface VendorModule<
    * root fields in one operation share one upstream call. Default: the client's `fetchAccount()`.
    */
   account?(loaders: Loaders): Promise<Fresh<AccountUsage>>;
+  /**
+   * The distinct calls one account costs, named with `vendorCallKey`: a call the vendor's own root
+   * fields make too carries the same name, since the request's loaders share it. Demand control
+   * prices `account` and `accounts` with these. Default: one call of the account's own.
+   */
+  readonly accountCalls?: readonly string[];
   /** A background service the vendor needs (the Arrays partner ledger); most vendors have none. */
   startService?(input: VendorServiceInput<Client, VendorSettings<Settings>>): Promise<RunningVendorService>;
 }
 
 /** A vendor module of any vendor, as the wiring code holds them. */
 export type AnyVendorModule = VendorModule<string, any, any, any, any>;
+
+/** The calls one account of `vendor` costs (see `accountCalls`). */
+export function accountCallsOf(vendor: Pick<AnyVendorModule, 'id' | 'accountCalls'>): readonly string[] {
+  return vendor.accountCalls ?? [vendorCallKey(vendor.id, 'account')];
+}
 
 /** The client type of a vendor module. */
 export type ClientOf<M extends AnyVendorModule> = ReturnType<M['createClient']>;

@@ -1,11 +1,14 @@
 import type { GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
+import { accountCallsOf } from '../providers/vendor-module.js';
+import { VENDORS } from '../providers/vendors.js';
 import { quotaAlerts } from '../usage/alerts.js';
 import type { AccountUsage, Fresh, ProviderId } from '../usage/model.js';
 import { builder } from './builder.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 import { requireScopes } from './access.js';
 import { cacheMark } from './cache-marks.js';
+import { vendorCalls } from './vendor-call-pricing.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { ProviderErrorRef, ProviderIdEnum, ProviderRef } from './provider.js';
 import {
@@ -82,6 +85,10 @@ const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').
   }),
 });
 
+/** Most vendor calls one account costs, and every vendor's account together: the SDL's `@cost` weights. */
+const MOST_CALLS_PER_ACCOUNT = Math.max(...VENDORS.map((vendor) => accountCallsOf(vendor).length));
+const CALLS_OF_EVERY_ACCOUNT = new Set(VENDORS.flatMap((vendor) => accountCallsOf(vendor))).size;
+
 builder.queryFields((t) => ({
   account: t.field({
     type: AccountRef,
@@ -89,7 +96,14 @@ builder.queryFields((t) => ({
     description: "One vendor's account usage. A vendor failure nulls this field with an error carrying `extensions.code` and `extensions.provider`.",
     args: { provider: t.arg({ type: ProviderIdEnum, required: true }) },
     ...requireScopes('usage:read'),
-    extensions: cacheMark('cacheable-root'),
+    cost: MOST_CALLS_PER_ACCOUNT,
+    extensions: {
+      ...cacheMark('cacheable-root'),
+      ...vendorCalls(({ provider }, context) => {
+        const configured = context.registry.get(provider as ProviderId);
+        return configured === undefined ? [] : accountCallsOf(configured.vendor);
+      }),
+    },
     resolve: (_root, { provider }, context) => context.loaders.account.load(provider),
   }),
   accounts: t.field({
@@ -97,7 +111,12 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Every configured vendor, fetched in parallel; a failing vendor is reported in its own entry. Null, with a FORBIDDEN error, for a caller without `usage:read`.',
     ...requireScopes('usage:read'),
-    extensions: cacheMark('cacheable-root'),
+    cost: CALLS_OF_EVERY_ACCOUNT,
+    listSize: { assumedSize: VENDORS.length, requireOneSlicingArgument: false },
+    extensions: {
+      ...cacheMark('cacheable-root'),
+      ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),
+    },
     resolve: (_root, _args, context) =>
       Promise.all(
         context.registry.list().map(async ({ id }): Promise<AccountResultModel> => {

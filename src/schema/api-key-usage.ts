@@ -10,10 +10,11 @@ import {
   type OffsetPagination,
   type TimeSeriesPoint,
 } from '../usage/model.js';
-import { anylayerVendor } from '../providers/anylayer/index.js';
+import { anylayerVendor, apiKeyUsageCall } from '../providers/anylayer/index.js';
 import { builder } from './builder.js';
 import { requireScopes } from './access.js';
 import { cacheMark } from './cache-marks.js';
+import { vendorCalls } from './vendor-call-pricing.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
 
@@ -129,6 +130,36 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', provider: 'ANYLAYER' } });
 }
 
+type ApiKeyUsageArgument = Partial<{ [Field in keyof ApiKeyUsageQuery]: ApiKeyUsageQuery[Field] | null }> | null | undefined;
+
+/** The vendor query an `input` asks for: every omitted field the vendor's default. */
+function queryOf(input: ApiKeyUsageArgument): ApiKeyUsageQuery {
+  return {
+    keyId: input?.keyId ?? defaults.keyId,
+    timeframe: input?.timeframe ?? defaults.timeframe,
+    granularity: input?.granularity ?? defaults.granularity,
+    includeBreakdown: input?.includeBreakdown ?? defaults.includeBreakdown,
+    includeErrors: input?.includeErrors ?? defaults.includeErrors,
+    includeLatency: input?.includeLatency ?? defaults.includeLatency,
+    sortBy: input?.sortBy ?? defaults.sortBy,
+    order: input?.order ?? defaults.order,
+    limit: input?.limit ?? defaults.limit,
+    offset: input?.offset ?? defaults.offset,
+  };
+}
+
+/** What is wrong with `query` for the vendor, or null. */
+function problemOf(query: ApiKeyUsageQuery): GraphQLError | null {
+  if (query.limit < 1 || query.limit > ANYLAYER_MAX_LIMIT) {
+    return badInput(`input.limit must be between 1 and ${ANYLAYER_MAX_LIMIT}; got ${query.limit}`);
+  }
+  if (query.offset < 0) return badInput(`input.offset must be 0 or more; got ${query.offset}`);
+  if (query.keyId !== null && !/^[\w.-]{1,128}$/.test(query.keyId)) {
+    return badInput('input.keyId must be 1 to 128 letters, digits, dots, dashes or underscores');
+  }
+  return null;
+}
+
 builder.queryFields((t) => ({
   apiKeyUsage: t.field({
     type: ApiKeyUsageRef,
@@ -136,28 +167,19 @@ builder.queryFields((t) => ({
     description: 'Anylayer API-key analytics: time series, endpoint breakdown, errors, rate limit, alerts.',
     args: { input: t.arg({ type: ApiKeyUsageInput }) },
     ...requireScopes('usage:read'),
-    extensions: cacheMark('cacheable-root'),
+    cost: 1,
+    extensions: {
+      ...cacheMark('cacheable-root'),
+      ...vendorCalls(({ input }, context) => {
+        const query = queryOf(input as ApiKeyUsageArgument);
+        return context.registry.get(anylayerVendor.id) === undefined || problemOf(query) !== null ? [] : [apiKeyUsageCall(query)];
+      }),
+    },
     resolve: (_root, { input }, context) => {
-      const query: ApiKeyUsageQuery = {
-        keyId: input?.keyId ?? defaults.keyId,
-        timeframe: input?.timeframe ?? defaults.timeframe,
-        granularity: input?.granularity ?? defaults.granularity,
-        includeBreakdown: input?.includeBreakdown ?? defaults.includeBreakdown,
-        includeErrors: input?.includeErrors ?? defaults.includeErrors,
-        includeLatency: input?.includeLatency ?? defaults.includeLatency,
-        sortBy: input?.sortBy ?? defaults.sortBy,
-        order: input?.order ?? defaults.order,
-        limit: input?.limit ?? defaults.limit,
-        offset: input?.offset ?? defaults.offset,
-      };
+      const query = queryOf(input);
       // Checked here so that a bad argument never costs one of the vendor's rate-limited calls.
-      if (query.limit < 1 || query.limit > ANYLAYER_MAX_LIMIT) {
-        throw badInput(`input.limit must be between 1 and ${ANYLAYER_MAX_LIMIT}; got ${query.limit}`);
-      }
-      if (query.offset < 0) throw badInput(`input.offset must be 0 or more; got ${query.offset}`);
-      if (query.keyId !== null && !/^[\w.-]{1,128}$/.test(query.keyId)) {
-        throw badInput('input.keyId must be 1 to 128 letters, digits, dots, dashes or underscores');
-      }
+      const problem = problemOf(query);
+      if (problem !== null) throw problem;
       return context.loaders.of(anylayerVendor).apiKeyUsage.load(query);
     },
   }),

@@ -54,7 +54,7 @@ export function buildSchema(
   }
   defineProviderIdEnum(vendors.map((vendor) => vendor.id));
   addFederatedUser(naming);
-  const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+  const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.9' });
   if (!authDirectives) serveSdlWithoutSecurityDirectives(schema);
   built = { shape, schema };
   return schema;

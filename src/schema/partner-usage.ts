@@ -1,10 +1,11 @@
 import { GraphQLError } from 'graphql';
 import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, isCursor } from '../providers/arrays/stream.js';
 import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
-import { arraysVendor } from '../providers/arrays/index.js';
+import { arraysVendor, partnerPageCalls } from '../providers/arrays/index.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
+import { vendorCalls } from './vendor-call-pricing.js';
 
 /** Largest `first` one operation may ask for: ten vendor pages, so a query cannot drain the vendor's rate limit. */
 export const PARTNER_USAGE_MAX_FIRST = 50_000;
@@ -91,6 +92,15 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', provider: 'ARRAYS' } });
 }
 
+/** What is wrong with the arguments, or null. */
+function problemOf(first: number, after: string): GraphQLError | null {
+  if (!Number.isInteger(first) || first < 1 || first > PARTNER_USAGE_MAX_FIRST) {
+    return badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST}; got ${first}`);
+  }
+  if (!isCursor(after)) return badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
+  return null;
+}
+
 builder.queryFields((t) => ({
   partnerUsage: t.field({
     type: PartnerUsageConnectionRef,
@@ -102,13 +112,18 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: ARRAYS_DEFAULT_COUNT, description: `Stream entries to process, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
       after: t.arg.string({ defaultValue: ARRAYS_STREAM_START, description: 'Exclusive start cursor from a previous `endCursor`.' }),
     },
+    // Routers see the worst case: the most pages `first` allows, and `first` edges.
+    cost: Math.ceil(PARTNER_USAGE_MAX_FIRST / ARRAYS_MAX_COUNT),
+    listSize: { slicingArguments: ['first'], sizedFields: ['edges'], requireOneSlicingArgument: false },
+    extensions: vendorCalls(({ first, after }, context) => {
+      const [count, from] = [(first as number | null) ?? ARRAYS_DEFAULT_COUNT, (after as string | null) ?? ARRAYS_STREAM_START];
+      return context.registry.get(arraysVendor.id) === undefined || problemOf(count, from) !== null ? [] : partnerPageCalls(from, count);
+    }),
     resolve: async (_root, args, context) => {
       const first = args.first ?? ARRAYS_DEFAULT_COUNT;
       const after = args.after ?? ARRAYS_STREAM_START;
-      if (!Number.isInteger(first) || first < 1 || first > PARTNER_USAGE_MAX_FIRST) {
-        throw badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST}; got ${first}`);
-      }
-      if (!isCursor(after)) throw badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
+      const problem = problemOf(first, after);
+      if (problem !== null) throw problem;
       const pages: Fresh<PartnerUsagePage>[] = [];
       let cursor = after;
       let remaining = first;

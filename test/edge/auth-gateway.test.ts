@@ -186,7 +186,7 @@ describe('partners:self: only the caller\'s own usage', () => {
   it('me is null for a sub the ledger has not counted', async () => {
     const stranger = await keys.sign({ sub: '99999999999999999999', scope: 'partners:self' });
     const { body } = await ask('{ me { sub } }', bearer(stranger));
-    expect(body).toEqual({ data: { me: null } });
+    expect(body).toEqual({ data: { me: null }, extensions: { cost: { vendorCalls: { estimated: 0, actual: 0 } } } });
   });
 
   const otherSub = () => other.sub;
@@ -235,7 +235,9 @@ describe('inline traces and the response cache', () => {
       const again = await ask(await keys.sign({ sub: 'd2', scope: 'usage:read' }));
       const refused = await ask(await keys.sign({ sub: own.sub, scope: 'partners:self' }));
       expect(first.body.data.accounts).toHaveLength(4);
-      expect(again.body).toEqual(first.body);
+      // The whole answer again, without executing: nothing sent to a vendor, nothing estimated.
+      expect(first.body.extensions).toEqual({ cost: { vendorCalls: { estimated: 5, actual: 5 } } });
+      expect(again.body).toEqual({ ...first.body, extensions: { cost: { vendorCalls: { estimated: 0, actual: 0 } } } });
       expect(refused.body.data).toEqual({ accounts: null });
       expect(refused.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     } finally {

@@ -27,7 +27,7 @@ describe('INTROSPECTION=0', () => {
     expect(refused.data).toBeUndefined();
     expect(refused.errors![0]!.message).toMatch(/introspection/i);
     expect((await ask(false, '{ __type(name: "Account") { name } }')).errors).toHaveLength(1);
-    expect(await ask(false, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect(await ask(false, '{ __typename }')).toEqual({ data: { __typename: 'Query' }, extensions: { cost: { vendorCalls: { estimated: 0, actual: 0 } } } });
     expect((await ask(true, '{ __type(name: "Account") { name } }')).data).toEqual({ __type: { name: 'Account' } });
   });
 

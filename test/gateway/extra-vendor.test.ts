@@ -67,6 +67,10 @@ describe('a vendor module registered through the vendor table', () => {
       body: JSON.stringify({ query: '{ account(provider: TALLY) { quotas { used } provider { simulated } } }' }),
     });
     const body = (await response.json()) as any;
-    expect(body).toEqual({ data: { account: { quotas: [{ used: tallyQuota(42).used }], provider: { simulated: true } } } });
+    // A vendor module without `accountCalls` costs one call per account.
+    expect(body).toEqual({
+      data: { account: { quotas: [{ used: tallyQuota(42).used }], provider: { simulated: true } } },
+      extensions: { cost: { vendorCalls: { estimated: 1, actual: 1 } } },
+    });
   });
 });

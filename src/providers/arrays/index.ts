@@ -3,10 +3,10 @@ import { integerIn, textMatching } from '../../config/env-values.js';
 import { startPartnerLedger } from '../../ledger/service.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
 import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
-import { callLoader } from '../request-loaders.js';
+import { callLoader, vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { ArraysClient } from './client.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
 import { accountOfPartnerPage } from './to-usage.js';
 
 /** One vendor page of the stream: entries after `fromCursor`, at most `count`. */
@@ -23,6 +23,23 @@ export interface ArraysLoaders {
 /** The page of the Arrays stream that `account(provider: ARRAYS)` summarises. */
 export const ARRAYS_ACCOUNT_PAGE: PartnerPageKey = { fromCursor: ARRAYS_STREAM_START, count: ARRAYS_DEFAULT_COUNT };
 
+const ID = 'ARRAYS';
+
+/**
+ * The calls of reading `first` stream entries after `after`, one per vendor page of at most
+ * ARRAYS_MAX_COUNT, as `partnerUsage` chains them. Only the first page's cursor is known before
+ * the call; a later page is named by where the chain started and its place in it, which is
+ * what makes it the same page as another chain's from the same start.
+ */
+export function partnerPageCalls(after: string, first: number): string[] {
+  const calls: string[] = [];
+  for (let page = 0; page * ARRAYS_MAX_COUNT < first; page += 1) {
+    const count = Math.min(ARRAYS_MAX_COUNT, first - page * ARRAYS_MAX_COUNT);
+    calls.push(page === 0 ? vendorCallKey(ID, 'partnerPage', { fromCursor: after, count } satisfies PartnerPageKey) : vendorCallKey(ID, 'partnerPage', { after, page, count }));
+  }
+  return calls;
+}
+
 /**
  * Arrays (CONTRACTS.md §1): the partner per-user usage stream. Its account is a view of the
  * stream's first page, read through the same loader as `partnerUsage`, so both in one operation
@@ -30,7 +47,7 @@ export const ARRAYS_ACCOUNT_PAGE: PartnerPageKey = { fromCursor: ARRAYS_STREAM_S
  * rate limit: 60 a minute, a conservative guess to raise by configuration.
  */
 export const arraysVendor = defineVendor({
-  id: 'ARRAYS',
+  id: ID,
   key: 'arrays',
   name: 'Arrays',
   env: { credential: 'ARRAYS_SERVICE_TOKEN', baseUrl: 'ARRAYS_BASE_URL' },
@@ -49,6 +66,7 @@ export const arraysVendor = defineVendor({
     partnerPage: callLoader((key: PartnerPageKey) => client.fetchPartnerPage(key.fromCursor, key.count)),
   }),
   account: async ({ partnerPage }) => accountOfPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE)),
+  accountCalls: partnerPageCalls(ARRAYS_ACCOUNT_PAGE.fromCursor, ARRAYS_ACCOUNT_PAGE.count),
   /**
    * The partner ledger, following the stream with a client of its own on the shared channel: the
    * vendor's rate budget and breaker count every call, the follower's included. Its calls are

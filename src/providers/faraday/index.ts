@@ -1,4 +1,5 @@
 import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../simulators/faraday.js';
+import { vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { FaradayClient } from './client.js';
 
@@ -18,4 +19,5 @@ export const faradayVendor = defineVendor({
   demoCredential: FARADAY_DEMO_CREDENTIAL,
   createClient: (options) => new FaradayClient(options),
   startSimulator: (options) => startFaradaySimulator(options),
+  accountCalls: [vendorCallKey('FARADAY', 'limits'), vendorCallKey('FARADAY', 'usage')],
 });
