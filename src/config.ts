@@ -47,6 +47,11 @@ export interface GatewayConfig {
   auth: AuthConfig;
   /** GraphiQL and introspection. */
   exposure: ExposureConfig;
+  /**
+   * Most distinct vendor calls one operation may be estimated to cause before it runs; above it the
+   * operation is refused (OPERATION_TOO_EXPENSIVE). `MAX_VENDOR_CALLS_PER_OPERATION` (1 to 1000), default 10.
+   */
+  maxVendorCallsPerOperation: number;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -99,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authDirectives: reader.read('FEDERATION_AUTH_DIRECTIVES', optionalFlag) ?? true,
   };
   const responseCacheTtlMs = reader.read('RESPONSE_CACHE_TTL_MS', integerIn(0, 1000, 1000));
+  const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
   const upstream = readUpstreamConfig(reader, vendors, catalogue, demo);
@@ -120,5 +126,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     responseCacheTtlMs: Math.min(responseCacheTtlMs, ...Object.values(upstream.policies).map((policy) => policy.cacheTtlMs)),
     auth,
     exposure,
+    maxVendorCallsPerOperation,
   };
 }

@@ -74,6 +74,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     authenticator,
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
+    maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
   });
   const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
   await listen(server, config.port, config.host);
@@ -93,6 +94,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     auth: config.auth.mode,
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
+    maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
   });
   return {
     url,

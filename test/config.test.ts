@@ -213,6 +213,20 @@ describe('response cache', () => {
   });
 });
 
+describe('demand control', () => {
+  it('refuses operations over 10 estimated vendor calls by default, and keeps each caller to half of a vendor budget', () => {
+    const defaults = loadConfig({});
+    expect(defaults.maxVendorCallsPerOperation).toBe(10);
+    expect(Object.values(defaults.upstream.policies).map((policy) => policy.callerShareRatio)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(loadConfig({ MAX_VENDOR_CALLS_PER_OPERATION: '40' }).maxVendorCallsPerOperation).toBe(40);
+    expect(loadConfig({ CALLER_VENDOR_SHARE_PERCENT: '100' }).upstream.policies.SHARPE!.callerShareRatio).toBe(1);
+    expect(problemsOf({ MAX_VENDOR_CALLS_PER_OPERATION: '0', CALLER_VENDOR_SHARE_PERCENT: '101' })).toEqual([
+      'MAX_VENDOR_CALLS_PER_OPERATION: expected a whole number from 1 to 1000 (got "0")',
+      'CALLER_VENDOR_SHARE_PERCENT: expected a whole number from 1 to 100 (got "101")',
+    ]);
+  });
+});
+
 describe('authentication and exposure', () => {
   it('is off in demo mode without AUTH_* settings, with GraphiQL and introspection on', () => {
     expect(loadConfig({})).toMatchObject({ auth: { mode: 'off', clockToleranceSeconds: 30, demoKeys: false }, exposure: { graphiql: true, introspection: true } });
