@@ -52,8 +52,12 @@ const CACHE_OFF_ENV = { UPSTREAM_CACHE_TTL_SECONDS: '0' };
 /**
  * The simulators enforce no rate limit, and the gateway's own budget defaults to a free tier (60 a
  * minute) that a benchmark exhausts in a second; a deployment on a paid tier raises it the same way.
+ * The load comes from one address, one caller, which may then use the whole budget.
  */
-const RATE_BUDGET_ENV = Object.fromEntries(VENDOR_MODULES.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000']));
+const RATE_BUDGET_ENV = {
+  ...Object.fromEntries(VENDOR_MODULES.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000'])),
+  CALLER_VENDOR_SHARE_PERCENT: '100',
+};
 
 /**
  * `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line
