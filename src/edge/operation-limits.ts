@@ -1,0 +1,34 @@
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import type { Plugin } from 'graphql-yoga';
+
+/** What one operation may contain (GraphQL Armor's limits); `src/config/edge.ts` has the defaults. */
+export interface OperationLimitOptions {
+  depth: number;
+  aliases: number;
+  tokens: number;
+  directives: number;
+  cost: number;
+}
+
+/** The defaults of `MAX_DEPTH`, `MAX_ALIASES`, `MAX_TOKENS`, `MAX_DIRECTIVES` and `MAX_COST`. */
+export const DEFAULT_OPERATION_LIMITS: OperationLimitOptions = { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 50_000 };
+
+/**
+ * GraphQL Armor's limits. Tokens are counted while parsing, so a 5 MB document of 200,000
+ * aliases stops at the limit's token instead of being parsed whole; the rest are validation
+ * rules, so nothing of a refused operation executes. Limits are named in the errors: they are
+ * documented, and a client needs them to fix its query.
+ */
+export function operationLimitPlugins(limits: OperationLimitOptions): Plugin[] {
+  return [
+    maxTokensPlugin({ n: limits.tokens }),
+    maxDepthPlugin({ n: limits.depth, flattenFragments: true }),
+    maxAliasesPlugin({ n: limits.aliases }),
+    maxDirectivesPlugin({ n: limits.directives }),
+    costLimitPlugin({ maxCost: limits.cost }),
+  ] as Plugin[];
+}
