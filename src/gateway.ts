@@ -1,6 +1,6 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { useEngine } from '@envelop/core';
-import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
@@ -99,7 +99,8 @@ export function createGateway({
       useIntrospectionPolicy(introspection),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
-      useEngine({ execute, subscribe, parse, validate, specifiedRules }),
+      // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
+      useEngine({ execute, subscribe, parse, validate }),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the

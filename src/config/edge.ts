@@ -25,7 +25,8 @@ export interface EdgeConfig {
 /**
  * What one operation may contain: `MAX_DEPTH` (1 to 100, default 12), `MAX_ALIASES` (0 to 1000,
  * default 30), `MAX_TOKENS` (100 to 1000000, default 8000), `MAX_DIRECTIVES` (0 to 1000, default
- * 50), `MAX_COST` (1 to 10000000, default 50000: GraphQL Armor's cost of objects and scalars by depth).
+ * 50), `MAX_COST` (1 to 100000000, default 5000000: GraphQL Armor's cost, objects and scalars by
+ * depth, a list times its `first`, so that `partnerUsage(first: 50000)` fits).
  */
 export type OperationLimits = OperationLimitOptions;
 
@@ -72,7 +73,7 @@ export function readEdgeConfig(reader: EnvironmentReader): EdgeConfig {
       aliases: reader.read('MAX_ALIASES', integerIn(0, 1000, DEFAULT_OPERATION_LIMITS.aliases)),
       tokens: reader.read('MAX_TOKENS', integerIn(100, 1_000_000, DEFAULT_OPERATION_LIMITS.tokens)),
       directives: reader.read('MAX_DIRECTIVES', integerIn(0, 1000, DEFAULT_OPERATION_LIMITS.directives)),
-      cost: reader.read('MAX_COST', integerIn(1, 10_000_000, DEFAULT_OPERATION_LIMITS.cost)),
+      cost: reader.read('MAX_COST', integerIn(1, 100_000_000, DEFAULT_OPERATION_LIMITS.cost)),
     },
     callerRateLimitPerMinute: reader.read('CALLER_RATE_LIMIT_PER_MINUTE', integerIn(0, 1_000_000, 600)),
   };

@@ -3,6 +3,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** What one operation may contain (GraphQL Armor's limits); `src/config/edge.ts` has the defaults. */
@@ -15,7 +16,7 @@ export interface OperationLimitOptions {
 }
 
 /** The defaults of `MAX_DEPTH`, `MAX_ALIASES`, `MAX_TOKENS`, `MAX_DIRECTIVES` and `MAX_COST`. */
-export const DEFAULT_OPERATION_LIMITS: OperationLimitOptions = { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 50_000 };
+export const DEFAULT_OPERATION_LIMITS: OperationLimitOptions = { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 5_000_000 };
 
 /**
  * GraphQL Armor's limits. Tokens are counted while parsing, so a 5 MB document of 200,000
@@ -30,5 +31,41 @@ export function operationLimitPlugins(limits: OperationLimitOptions): Plugin[] {
     maxAliasesPlugin({ n: limits.aliases }),
     maxDirectivesPlugin({ n: limits.directives }),
     costLimitPlugin({ maxCost: limits.cost }),
+    useValidationCodes(),
   ] as Plugin[];
+}
+
+/**
+ * Armor's refusals are validation errors without a code, and some are thrown rather than
+ * reported (and read "Syntax Error"); they become ordinary validation errors with the code every
+ * other one has, so a client can tell "fix your query" apart.
+ */
+function useValidationCodes(): Plugin {
+  return {
+    onValidate: ({ validateFn, setValidationFn }) => {
+      setValidationFn((...args) => {
+        try {
+          return validateFn(...args);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+      });
+      return ({ valid, result, setResult }) => {
+      if (valid) return;
+      setResult(
+        result.map((error) =>
+          error.extensions['code'] !== undefined
+            ? error
+            : new GraphQLError(error.message, {
+                nodes: error.nodes,
+                source: error.source,
+                positions: error.positions,
+                extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+              }),
+          ),
+        );
+      };
+    },
+  };
 }
