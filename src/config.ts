@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
+import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
 import { integerIn, optionalFlag } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
@@ -12,6 +13,7 @@ import type { ProviderId } from './usage/model.js';
 
 export { ConfigError } from './config/environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './config/auth.js';
+export type { EdgeConfig, OperationLimits } from './config/edge.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
 
@@ -52,6 +54,8 @@ export interface GatewayConfig {
    * operation is refused (OPERATION_TOO_EXPENSIVE). `MAX_VENDOR_CALLS_PER_OPERATION` (1 to 1000), default 10.
    */
   maxVendorCallsPerOperation: number;
+  /** Browser rules (CORS, Host) and the limits of one request. */
+  edge: EdgeConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const upstream = readUpstreamConfig(reader, vendors, catalogue, demo);
   const credentialsSet = vendors.filter((vendor) => catalogue.configured[vendor.id] !== undefined).map((vendor) => vendor.env.credential);
   const { auth, exposure } = readAuthConfig(reader, demo, demo ? [] : credentialsSet);
+  const edge = readEdgeConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -127,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth,
     exposure,
     maxVendorCallsPerOperation,
+    edge,
   };
 }

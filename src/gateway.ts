@@ -1,10 +1,13 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { useEngine } from '@envelop/core';
-import { execute, GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
+import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
+import { useCallerRateLimit } from './edge/caller-rate-limit.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
+import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
@@ -36,7 +39,24 @@ export interface GatewayDeps {
   introspection?: boolean;
   /** Most vendor calls one operation may be estimated to cause (see `useDemandControl`). Default 10; `startGateway` passes `MAX_VENDOR_CALLS_PER_OPERATION`. */
   maxVendorCallsPerOperation?: number;
+  /** Browser rules and request limits; each part defaults as {@link EdgeOptions} says. */
+  edge?: EdgeOptions;
 }
+
+/** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
+export interface EdgeOptions {
+  /** Origins allowed cross-origin access. Default none: no CORS headers at all. */
+  corsOrigins?: readonly string[];
+  /** Let those origins send credentials. Default false. */
+  corsCredentials?: boolean;
+  /** Which `Host` values are answered (see `hostRule`). Default: any (tests call `yoga.fetch`). */
+  allowsHost?: ((host: string) => boolean) | null;
+  /** GraphQL Armor's limits. Default: the configuration's defaults. */
+  operationLimits?: OperationLimitOptions;
+  /** Requests per caller per minute; 0 is off. Default 0 (`startGateway` passes 600 unless configured). */
+  callerRateLimitPerMinute?: number;
+}
+
 
 /**
  * `defaultQuery` only seeds new tabs; yoga's GraphiQL opens its first tab on `query` (its welcome
@@ -63,6 +83,7 @@ export function createGateway({
   authenticator = null,
   introspection = true,
   maxVendorCallsPerOperation = DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION,
+  edge = {},
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -71,14 +92,22 @@ export function createGateway({
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request)),
     maskedErrors: { maskError },
+    // Never a reflection of an unlisted origin (yoga's default would reflect any).
+    cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
     plugins: [
-      // First: nothing below runs for a request without a valid credential.
+      // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
+      useHostCheck(edge.allowsHost ?? null),
       identity.plugin,
+      useCallerRateLimit({ perMinute: edge.callerRateLimitPerMinute ?? 0, callerOf: identity.callerOf, graphqlEndpoint: GRAPHQL_ENDPOINT }),
+      useCsrfPrevention(),
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
-      useEngine({ execute, subscribe, parse, validate, specifiedRules }),
+      // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
+      useEngine({ execute, subscribe, parse, validate }),
+      // After the engine, so that the token limit's parser replaces graphql-js's own.
+      ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
       // trace carries errors too, so they get the same mask as the response.
       // Traces show timings and errors of every field: operators only.

@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
+import { bindsLoopback } from './config/edge.js';
 import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
+import { withBodyLimit } from './edge/body-limit.js';
+import { hostRule } from './edge/browser-rules.js';
 import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { createLogger, type Logger } from './logger.js';
@@ -75,8 +78,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
+    edge: {
+      corsOrigins: config.edge.corsOrigins,
+      corsCredentials: config.edge.corsCredentials,
+      allowsHost: hostRule(config.edge.allowedHosts, bindsLoopback(config.host)),
+      operationLimits: config.edge.operationLimits,
+      callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
+    },
   });
-  const server = createServer(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log));
+  const server = createServer(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes));
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;

@@ -265,3 +265,45 @@ describe('authentication and exposure', () => {
     expect(problemsOf({ AUTH_DEMO: 'yes' })).toEqual(['AUTH_DEMO: expected 1, 0, true or false (got "yes")']);
   });
 });
+
+describe('the HTTP edge', () => {
+  it('defaults: no CORS origin, loopback-only Host when bound to loopback, 1 MiB bodies, Armor limits, 600 requests a minute per caller', () => {
+    expect(loadConfig({}).edge).toEqual({
+      corsOrigins: [],
+      corsCredentials: false,
+      allowedHosts: null,
+      maxRequestBytes: 1024 * 1024,
+      operationLimits: { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 5_000_000 },
+      callerRateLimitPerMinute: 600,
+    });
+  });
+
+  it('reads lists and limits', () => {
+    const { edge } = loadConfig({
+      CORS_ORIGINS: 'https://app.example, http://localhost:5173',
+      CORS_CREDENTIALS: '1',
+      ALLOWED_HOSTS: 'Usage.Internal,usage.internal:8443',
+      MAX_REQUEST_BYTES: '65536',
+      MAX_ALIASES: '100',
+      CALLER_RATE_LIMIT_PER_MINUTE: '0',
+    });
+    expect(edge).toMatchObject({
+      corsOrigins: ['https://app.example', 'http://localhost:5173'],
+      corsCredentials: true,
+      allowedHosts: ['usage.internal', 'usage.internal:8443'],
+      maxRequestBytes: 65536,
+      operationLimits: { aliases: 100 },
+      callerRateLimitPerMinute: 0,
+    });
+  });
+
+  it('refuses a wildcard or a non-origin in CORS_ORIGINS, a bad host, and limits out of range', () => {
+    expect(problemsOf({ CORS_ORIGINS: '*' })).toEqual(['CORS_ORIGINS: list the origins allowed (scheme://host[:port]); "*" would let any web page read the gateway']);
+    expect(problemsOf({ CORS_ORIGINS: 'https://app.example/path' })).toEqual([
+      'CORS_ORIGINS: "https://app.example/path" is not an origin (expected scheme://host[:port], no path)',
+    ]);
+    expect(problemsOf({ ALLOWED_HOSTS: 'evil example' })).toEqual(['ALLOWED_HOSTS: "evil example" is not a host name (optionally with :port)']);
+    expect(problemsOf({ MAX_REQUEST_BYTES: '10' })).toEqual(['MAX_REQUEST_BYTES: expected a whole number from 1024 to 67108864 (got "10")']);
+    expect(problemsOf({ MAX_DEPTH: '0' })).toEqual(['MAX_DEPTH: expected a whole number from 1 to 100 (got "0")']);
+  });
+});

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../src/edge/identity/authenticator.js';
+import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
 import { createLogger } from '../../src/logger.js';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -22,7 +23,11 @@ describe('the vendor-call estimate and the refusal', () => {
     harness.sims.arrays.hits() + harness.sims.anylayer.hits() + harness.sims.sharpe.hits() + harness.sims.faraday.hits();
 
   beforeAll(async () => {
-    harness = await startHarness({ simulators: { arrays: { entries: 60_000 } } });
+    // More aliases than GraphQL Armor's default admits, so that demand control is what refuses.
+    harness = await startHarness({
+      simulators: { arrays: { entries: 60_000 } },
+      edge: { operationLimits: { ...DEFAULT_OPERATION_LIMITS, aliases: 100 } },
+    });
   });
   afterAll(async () => {
     await harness.close();
@@ -135,6 +140,25 @@ describe('the vendor-call estimate and the refusal', () => {
     for (const { body } of answers) expect(body.extensions).toEqual({ cost: cost(0, 0) });
     expect(answers[3]!.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(vendorCalls()).toBe(0);
+  });
+});
+
+describe('beside the operation limits', () => {
+  it('leaves the 61-alias bomb to MAX_ALIASES, and refuses 20 distinct inputs, both without a vendor call', async () => {
+    const harness = await startHarness();
+    try {
+      const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: apiKeyUsage(input: { limit: ${i + 1} }) { keyId }`).join('\n');
+      const bomb = await harness.query(`{ ${aliases(61)} }`);
+      expect(bomb.body.errors![0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED' });
+      expect(bomb.body.extensions).toEqual({ cost: cost(0, 0) });
+      const twenty = await harness.query(`{ ${aliases(20)} }`);
+      expect(twenty.body.errors).toHaveLength(1);
+      expect(twenty.body.errors![0]!.extensions).toEqual({ code: 'OPERATION_TOO_EXPENSIVE', estimatedVendorCalls: 20, maxVendorCallsPerOperation: 10 });
+      expect(twenty.body.extensions).toEqual({ cost: cost(20, 0) });
+      expect(harness.sims.anylayer.hits()).toBe(0);
+    } finally {
+      await harness.close();
+    }
   });
 });
 

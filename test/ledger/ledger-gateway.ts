@@ -1,4 +1,4 @@
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayDeps } from '../../src/gateway.js';
 import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/service.js';
 import { createLogger } from '../../src/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
@@ -18,7 +18,8 @@ export interface LedgerGateway {
   close(): Promise<void>;
 }
 
-export async function startLedgerGateway(stream: ArraysSimulatorOptions): Promise<LedgerGateway> {
+/** `gateway`: more of the gateway's options (e.g. raised operation limits). */
+export async function startLedgerGateway(stream: ArraysSimulatorOptions, gateway: Partial<GatewayDeps> = {}): Promise<LedgerGateway> {
   const logger = createLogger({ level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
   const sim = await startArraysSimulator(stream);
   const http = new UpstreamHttp({ timeoutMs: 3000 });
@@ -27,7 +28,7 @@ export async function startLedgerGateway(stream: ArraysSimulatorOptions): Promis
   const ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPartnerPage(f, c), logger });
   await waitFor(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length);
   const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
-  const yoga = createGateway({ registry, logger, ledger });
+  const yoga = createGateway({ ...gateway, registry, logger, ledger });
   return {
     sim,
     ledger,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { DAY_MS } from '../../src/ledger/utc-day.js';
 import type { RunningPartnerLedger } from '../../src/ledger/service.js';
@@ -53,7 +54,8 @@ describe('partner ledger schema', () => {
   let expected: Map<string, ExpectedUser>;
 
   beforeAll(async () => {
-    fixture = await startLedgerGateway({ entries: 5000, subs: 400 });
+    // 200 aliased lookups in one operation is over the default alias limit; an operator raises it for such batches.
+    fixture = await startLedgerGateway({ entries: 5000, subs: 400 }, { edge: { operationLimits: { ...DEFAULT_OPERATION_LIMITS, aliases: 200 } } });
     ({ sim, http, ledger, yoga } = fixture);
     expected = replayStream(sim);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Authenticator } from '../../src/edge/identity/authenticator.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
 import type { PartnerLedger } from '../../src/ledger/service.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
@@ -71,6 +71,8 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   responseCacheTtlMs?: number;
   /** The gateway's identity check. Default: none (every caller anonymous, every scope). */
   authenticator?: Authenticator;
+  /** The gateway's edge rules and operation limits. Default: `createGateway`'s. */
+  edge?: EdgeOptions;
   /**
    * Start the vendors' background services (the partner ledger) in a temporary DATA_DIR, wait
    * until each ledger has caught up with its stream, and count the gateway's ledger reads.
@@ -130,6 +132,7 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     ledger: services?.ledger ?? null,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
     authenticator: options.authenticator ?? null,
+    ...(options.edge === undefined ? {} : { edge: options.edge }),
     ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),
   });
   return {

@@ -1,0 +1,79 @@
+import type { Plugin } from 'graphql-yoga';
+import { systemClock, type Clock } from '../upstream/clock.js';
+import { SlidingWindow } from '../upstream/sliding-window.js';
+import type { Caller } from './identity/caller.js';
+
+/** Options of {@link useCallerRateLimit}. */
+export interface CallerRateLimitOptions {
+  /** Requests per caller per sliding minute; 0 turns the limit off. `CALLER_RATE_LIMIT_PER_MINUTE`, default 600. */
+  perMinute: number;
+  /** The caller of a request (the identity plugin's). */
+  callerOf(request: Request): Caller;
+  /** The GraphQL endpoint's path; other paths (probes, metrics) are not counted. Default `/graphql`. */
+  graphqlEndpoint?: string;
+  /** Most callers tracked at once; the least recently seen are forgotten first. Default 10000. */
+  maxCallers?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
+}
+
+const WINDOW_MS = 60_000;
+
+/** Who is counted: the API key's name or the JWT's sub; without authentication, the client's address. */
+function identityOf(caller: Caller, address: string | undefined): string {
+  if (caller.kind === 'anonymous') return `address:${address ?? 'unknown'}`;
+  return `${caller.kind}:${caller.name ?? caller.sub ?? 'unnamed'}`;
+}
+
+/** The client address of a request served by node:http (yoga's server context), when there is one. */
+function remoteAddress(serverContext: unknown): string | undefined {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return req?.socket?.remoteAddress;
+}
+
+/**
+ * At most `perMinute` GraphQL requests per caller over any sliding minute; past it, HTTP 429
+ * with `Retry-After` (when the oldest counted request leaves the window) and one error
+ * `extensions.code: RATE_LIMITED`. Refused requests are not counted, so a caller that waits as
+ * told gets through. Runs after the identity check: an unauthenticated flood is refused there.
+ */
+export function useCallerRateLimit(options: CallerRateLimitOptions): Plugin {
+  const { perMinute, callerOf, graphqlEndpoint = '/graphql', maxCallers = 10_000, clock = systemClock } = options;
+  if (perMinute <= 0) return {};
+  const windows = new Map<string, SlidingWindow<'request'>>();
+  return {
+    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== graphqlEndpoint || request.method === 'OPTIONS') return;
+      const key = identityOf(callerOf(request), remoteAddress(serverContext));
+      const now = clock.now();
+      let window = windows.get(key);
+      if (window === undefined) {
+        window = new SlidingWindow(WINDOW_MS);
+        if (windows.size >= maxCallers) windows.delete(windows.keys().next().value!);
+      } else {
+        windows.delete(key);
+      }
+      windows.set(key, window);
+      if (window.count(now) < perMinute) {
+        window.record(now, 'request');
+        return;
+      }
+      const oldest = window.oldest(now) ?? now;
+      const retryAfterSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
+      const body = {
+        errors: [
+          {
+            message: `Rate limit of ${perMinute} requests a minute reached; retry in ${retryAfterSeconds} s.`,
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+          },
+        ],
+      };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 429,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) },
+        }),
+      );
+    },
+  };
+}
