@@ -23,7 +23,7 @@ const KEYS = {
   carol: 'ugw_carol_key_7a4e1d9c3b8f2e65',
   dave: 'ugw_dave_key_2c8f5b1e9d7a3e40',
 };
-const RATE_LIMIT = 8;
+const RATE_LIMIT = 40;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let sims: VendorSimulators;
@@ -179,6 +179,27 @@ describe('request limits', () => {
     }
     expect(vendorCalls() - before).toBe(0);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+  });
+});
+
+describe('demand control', () => {
+  const overBudget = `{ ${Array.from({ length: 11 }, (_, i) => `k${i}: apiKeyUsage(input: { limit: ${i + 1} }) { totals { requests } }`).join(' ')} }`;
+
+  it('an operation over the vendor-call budget is refused with its estimate and the limit, at no vendor call', async () => {
+    const before = vendorCalls();
+    const body = (await graphql(overBudget, KEYS.alice)).json();
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions).toMatchObject({ code: 'OPERATION_TOO_EXPENSIVE', estimatedVendorCalls: 11, maxVendorCallsPerOperation: 10 });
+    expect(body.extensions.cost).toEqual({ vendorCalls: { estimated: 11, actual: 0 } });
+    expect(vendorCalls() - before).toBe(0);
+  });
+
+  it('20 concurrent over-budget operations: all refused, no vendor call', async () => {
+    const before = vendorCalls();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => graphql(overBudget, KEYS.bob)));
+    expect(answers.map((answer) => answer.json().errors[0].extensions.code)).toEqual(Array(20).fill('OPERATION_TOO_EXPENSIVE'));
+    expect(vendorCalls() - before).toBe(0);
   });
 });
 
