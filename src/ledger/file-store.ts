@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
 import { LedgerCorruptError, LedgerReadOnlyError } from './errors.js';
+import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock } from './lock.js';
 import { LedgerIndex } from './user-totals-index.js';
@@ -32,7 +33,7 @@ export type CrashPoint = 'after-journal-write' | 'after-journal-fsync' | 'mid-sn
 
 /** Options of the embedded file store. */
 export interface FileLedgerStoreOptions {
-  /** Directory of the ledger's files (`DATA_DIR`); created when missing. */
+  /** Directory of the ledger's files (`DATA_DIR`); created (mode 0700) when missing. */
   dir: string;
   /** Cursor a new ledger starts after (`ARRAYS_START_CURSOR`). Default `0`. An existing ledger keeps its own. */
   startCursor?: string;
@@ -82,7 +83,7 @@ export class FileLedgerStore implements LedgerStore {
     const settings = { ...DEFAULTS, ...options };
     const file = (name: keyof typeof LEDGER_FILES) => join(options.dir, LEDGER_FILES[name]);
     const writer = options.readOnly !== true;
-    await mkdir(options.dir, { recursive: true });
+    await mkdir(options.dir, { recursive: true, mode: LEDGER_DIR_MODE });
     const lock = writer ? await acquireLock(file('lock')) : null;
     let journal: FileHandle | null = null;
     try {
@@ -104,7 +105,12 @@ export class FileLedgerStore implements LedgerStore {
         });
       }
       if (writer) {
-        journal = await open(file('journal'), 'a');
+        journal = await open(file('journal'), 'a', LEDGER_FILE_MODE);
+        // An earlier version created its files readable to all; a mode only applies to a new file.
+        await journal.chmod(LEDGER_FILE_MODE);
+        await chmod(file('snapshot'), LEDGER_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
         if (scan.tornBytes > 0) {
           await journal.truncate(scan.intactBytes);
           await journal.datasync();

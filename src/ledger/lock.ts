@@ -1,6 +1,7 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LedgerLockedError } from './errors.js';
+import { LEDGER_FILE_MODE } from './file-modes.js';
 
 /**
  * The single-writer lock: a file created with O_EXCL that holds the writer's pid. A lock whose pid
@@ -31,7 +32,7 @@ export async function acquireLock(path: string): Promise<LedgerLock> {
   const file = resolve(path);
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(file, 'wx');
+      const handle = await open(file, 'wx', LEDGER_FILE_MODE);
       try {
         await handle.writeFile(`${process.pid}\n`);
       } finally {
