@@ -75,7 +75,7 @@ export async function acquireLock(path: string, options: LedgerLockOptions = {})
     },
   };
   let release: () => Promise<void>;
-  let firstRefusal: { at: number; mtimeMs: number | null } | null = null;
+  let firstRefusal: { at: number; mtimeMs: number } | null = null;
   for (;;) {
     try {
       release = await lockfile.lock(file, lockOptions);
@@ -94,9 +94,15 @@ export async function acquireLock(path: string, options: LedgerLockOptions = {})
     await new Promise((done) => setTimeout(done, POLL_MS));
   }
   held.add(file);
-  await chmod(file, LEDGER_DIR_MODE);
-  const owner: LockOwner = { pid: process.pid, host: hostname() };
-  await writeFile(ownerFileOf(file), `${JSON.stringify(owner)}\n`, { mode: LEDGER_FILE_MODE });
+  try {
+    await chmod(file, LEDGER_DIR_MODE);
+    const owner: LockOwner = { pid: process.pid, host: hostname() };
+    await writeFile(ownerFileOf(file), `${JSON.stringify(owner)}\n`, { mode: LEDGER_FILE_MODE });
+  } catch (error) {
+    held.delete(file);
+    await release().catch(() => undefined);
+    throw error;
+  }
   return {
     file,
     onLost(listener) {
