@@ -309,8 +309,11 @@ async function entitiesScenario(target: Service, measure: (target: Service, body
   const resolved = (JSON.parse(answer.text) as { data: { _entities: unknown[] } }).data._entities.filter((entity) => entity !== null).length;
   const providers = await ask<{ providers: { id: string; origin: string }[] }>('{ providers { id origin } }');
   const origin = (vendor: Vendor) => providers.providers.find((provider) => provider.id === VENDOR_MODULES.find(({ key }) => key === vendor)!.id)!.origin;
-  // The demo simulators' admin routes take no credential.
-  const demoSims = new SimulatorsClient(Object.fromEntries(VENDORS.map((vendor) => [vendor, { baseUrl: origin(vendor), credential: '' }])) as Record<Vendor, { baseUrl: string; credential: string }>);
+  // The demo simulators' admin routes take the token the gateway logged, and no vendor credential.
+  const demoSims = new SimulatorsClient(
+    Object.fromEntries(VENDORS.map((vendor) => [vendor, { baseUrl: origin(vendor), credential: '' }])) as Record<Vendor, { baseUrl: string; credential: string }>,
+    SimulatorsClient.demoAdminToken(target),
+  );
   const result = await measure(target, body, CONNECTIONS.entities, PLAN.entitiesSeconds, demoSims);
   return { representations: ENTITIES, resolved, ledgerCaughtUpAfterSeconds: round((Date.now() - started) / 1000), results: [result] };
 }

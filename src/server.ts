@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
 import { VENDORS } from './providers/vendors.js';
-import { startSimulators, type RunningSimulators, type SimulatorHandle } from './simulators/index.js';
+import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, startSimulators, type RunningSimulators, type SimulatorHandle } from './simulators/index.js';
 import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import type { ProviderId } from './usage/model.js';
@@ -93,6 +93,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   if (simulators) {
     log.info('demo mode: no vendor credentials configured, serving the built-in vendor simulators on loopback', {
       simulators: registry.list().map((provider) => `${provider.id}=${provider.origin}`),
+      // The simulators' admin routes (faults, hits) want it in this header; it guards nothing but them.
+      simulatorAdminHeader: SIMULATOR_ADMIN_HEADER,
+      simulatorAdminToken: simulatorAdminToken(),
     });
   } else if (registry.list().length === 0) {
     log.warn('no vendor configured and GATEWAY_DEMO=0: every vendor query will report PROVIDER_NOT_CONFIGURED');

@@ -72,6 +72,28 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('user:pw');
   });
 
+  it('refuses any userinfo in a base URL, a password alone included, never quoting it', () => {
+    for (const url of ['https://:hunter2-pw@www.sharpe.ai/api', 'https://user@www.sharpe.ai/api', 'https://u:hunter2@pw@www.sharpe.ai/api']) {
+      const problems = problemsOf({ SHARPE_BASE_URL: url, SHARPE_API_KEY: SECRET, AUTH_DISABLED: '1' });
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0]).toMatch(/^SHARPE_BASE_URL: must not embed credentials/);
+      expect(problems[0]).not.toContain('hunter2');
+      expect(problems[0]).not.toMatch(/@pw|pw@/);
+    }
+  });
+
+  it('refuses plain http to a vendor that is not on loopback, unless ALLOW_INSECURE_VENDOR_URLS=1', () => {
+    const env = { FARADAY_API_KEY: 'faraday-key-123', FARADAY_BASE_URL: 'http://api.faraday.example', AUTH_DISABLED: '1' };
+    expect(problemsOf(env)).toEqual([
+      'FARADAY_BASE_URL: expected an https URL (http only to 127.0.0.1, ::1 or localhost, or with ALLOW_INSECURE_VENDOR_URLS=1) (got "http://api.faraday.example")',
+    ]);
+    expect(loadConfig({ ...env, ALLOW_INSECURE_VENDOR_URLS: '1' }).vendors.FARADAY).toEqual({ baseUrl: 'http://api.faraday.example', credential: 'faraday-key-123' });
+    for (const url of ['http://127.0.0.1:9', 'http://127.3.2.1:9/api', 'http://localhost:9', 'http://[::1]:9']) {
+      expect(loadConfig({ ...env, FARADAY_BASE_URL: url }).vendors.FARADAY?.baseUrl).toBe(url);
+    }
+    expect(problemsOf({ ALLOW_INSECURE_VENDOR_URLS: 'yes' })).toEqual(['ALLOW_INSECURE_VENDOR_URLS: expected 1, 0, true or false (got "yes")']);
+  });
+
   it('gives every vendor the documented resilience defaults, with rate budgets per vendor tier', () => {
     const { upstream } = loadConfig({ GATEWAY_DEMO: '0' });
     expect(upstream).toMatchObject({ cacheMaxEntries: 1000, cacheMaxBytes: 64 * 1024 * 1024, requestTimeoutMs: 10_000 });

@@ -1,4 +1,5 @@
 import { VENDORS as VENDOR_MODULES, type BuiltInVendors } from '../../src/providers/vendors.js';
+import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
 import type { Service } from './processes.js';
 
 /** The vendors' keys (`sharpe`), from the gateway's own vendor table. */
@@ -11,15 +12,29 @@ export interface VendorEndpoint {
 }
 
 /**
- * A set of vendor simulators driven through their admin routes (`/__sim/*`, loopback only): the
- * harness's own process of them, or those a demo-mode gateway started (admin routes need no credential).
+ * A set of vendor simulators driven through their admin routes (`/__sim/*`, loopback only, with the
+ * admin token of the process that runs them): the harness's own process of them, or those a
+ * demo-mode gateway started.
  */
 export class SimulatorsClient {
-  constructor(readonly vendors: Record<Vendor, VendorEndpoint>) {}
+  constructor(
+    readonly vendors: Record<Vendor, VendorEndpoint>,
+    private readonly adminToken: string,
+  ) {}
 
   /** The simulators of the bench's own simulator process, from its announcement. */
   static of(service: Service): SimulatorsClient {
-    return new SimulatorsClient(service.announcement.vendors as Record<Vendor, VendorEndpoint>);
+    return new SimulatorsClient(service.announcement.vendors as Record<Vendor, VendorEndpoint>, service.announcement.simulatorAdminToken as string);
+  }
+
+  /** The admin token a demo-mode gateway logged in its "demo mode" line. */
+  static demoAdminToken(service: Service): string {
+    for (const line of service.stderr) {
+      if (!line.includes('"message":"demo mode')) continue;
+      const token = (JSON.parse(line) as { simulatorAdminToken?: unknown }).simulatorAdminToken;
+      if (typeof token === 'string') return token;
+    }
+    throw new Error(`${service.name} logged no simulator admin token`);
   }
 
   /** Environment that points a gateway (ours or a peer) at the simulators, demo mode off. */
@@ -64,7 +79,8 @@ export class SimulatorsClient {
   private async admin(vendor: Vendor, method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(new URL(path, this.vendors[vendor].baseUrl), {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: { [SIMULATOR_ADMIN_HEADER]: this.adminToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!response.ok) throw new Error(`simulator ${vendor} ${method} ${path}: HTTP ${response.status}`);
     return response.status === 204 ? null : response.json();

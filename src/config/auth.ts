@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerIn, optionalFlag } from './env-values.js';
+import { integerIn, isLoopbackHost, optionalFlag } from './env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Who may ask: how callers prove their identity. */
@@ -46,10 +46,6 @@ const jwksUrl = z
     return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
   }, 'expected an https URL (http only to 127.0.0.1, ::1 or localhost)')
   .optional();
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 /** The vendor credentials that make an unauthenticated gateway a danger: anyone reaching it spends them. */
 const CREDENTIAL_HINT = 'set AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_API_KEYS_FILE, or AUTH_DISABLED=1 to serve without authentication on purpose';

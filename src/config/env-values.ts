@@ -40,13 +40,33 @@ export const credential = z
   .refine((value) => !/\s/.test(value), 'must not contain whitespace')
   .optional();
 
-/** An http(s) base URL without `user:password@`. */
-export const baseUrl = z
-  .string()
-  .trim()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'expected an http(s) URL')
-  .refine((value) => !URL.canParse(value) || new URL(value).username === '', 'must not embed credentials; use the credential variable')
-  .optional();
+/** True for a URL hostname that names this machine: `localhost`, `[::1]` or 127.0.0.0/8. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * A vendor's http(s) base URL. No userinfo at all, a password alone (`https://:secret@host`)
+ * included: the credential has its own variable, which is never quoted. Plain http only to
+ * loopback (a simulator, a local proxy) unless `allowInsecure`: anyone on the path would read
+ * the credential sent with every call.
+ */
+export const vendorBaseUrl = (allowInsecure: boolean) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'expected an http(s) URL')
+    .refine((value) => {
+      if (!URL.canParse(value)) return true;
+      const url = new URL(value);
+      return url.username === '' && url.password === '';
+    }, 'must not embed credentials; use the credential variable')
+    .refine((value) => {
+      if (allowInsecure || !URL.canParse(value)) return true;
+      const url = new URL(value);
+      return url.protocol !== 'http:' || isLoopbackHost(url.hostname);
+    }, 'expected an https URL (http only to 127.0.0.1, ::1 or localhost, or with ALLOW_INSECURE_VENDOR_URLS=1)')
+    .optional();
 
 /** `1`/`true` or `0`/`false`; undefined when unset. */
 export const optionalFlag = z

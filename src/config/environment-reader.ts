@@ -9,9 +9,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** A URL's `user:password@` part is a credential too. */
+/**
+ * A URL's `user:password@` part is a credential too. Up to the authority's last `@`, as a URL
+ * parser reads it: a password may hold an `@` of its own.
+ */
 function withoutUserinfo(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, '//[REDACTED]@');
+  return value.replace(/\/\/[^/?#]*@/, '//[REDACTED]@');
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import type { ProviderId } from '../usage/model.js';
-import { baseUrl, credential, optionalIntegerIn } from './env-values.js';
+import { credential, optionalFlag, optionalIntegerIn, vendorBaseUrl } from './env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Where a vendor lives and how to authenticate; enabled when its credential is set. */
@@ -38,9 +38,13 @@ export function credentialVariables(vendors: readonly AnyVendorModule[]): Set<st
   return new Set(vendors.map((vendor) => vendor.env.credential));
 }
 
-/** Reads every vendor's variables from the environment. */
+/**
+ * Reads every vendor's variables from the environment. `ALLOW_INSECURE_VENDOR_URLS=1` (default
+ * off) admits plain http base URLs to hosts other than loopback.
+ */
 export function readVendorCatalogue(reader: EnvironmentReader, vendors: readonly AnyVendorModule[]): VendorCatalogue {
   const catalogue: VendorCatalogue = { configured: {}, settings: {}, policyOverrides: {} };
+  const baseUrl = vendorBaseUrl(reader.read('ALLOW_INSECURE_VENDOR_URLS', optionalFlag) ?? false);
   for (const vendor of vendors) {
     const url = reader.read(vendor.env.baseUrl, baseUrl) ?? vendor.defaultBaseUrl;
     const secret = reader.read(vendor.env.credential, credential);

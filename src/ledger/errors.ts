@@ -6,6 +6,7 @@
 export type LedgerErrorCode =
   | 'LEDGER_BAD_PAGE'
   | 'LEDGER_LOCKED'
+  | 'LEDGER_LOCK_LOST'
   | 'LEDGER_CORRUPT'
   | 'LEDGER_CONFLICT'
   | 'LEDGER_READ_ONLY'
@@ -26,18 +27,43 @@ export class LedgerBadPageError extends LedgerError {
   readonly code = 'LEDGER_BAD_PAGE';
 }
 
-/** Another live process holds the ledger's writer lock (`ledger.lock` in DATA_DIR names its pid). */
+/**
+ * Another live process holds the ledger's writer lock (`ledger.lock` in DATA_DIR, which its holder
+ * keeps refreshing; `ledger.lock.owner` names it). The message names the path and the process: it
+ * is for logs, never for clients.
+ */
 export class LedgerLockedError extends LedgerError {
   override readonly name = 'LedgerLockedError';
   readonly code = 'LEDGER_LOCKED';
+  /** The holder's pid and host, as it wrote them; null when it has not written them yet. */
+  readonly pid: number | null;
+  readonly host: string | null;
   constructor(
     readonly lockFile: string,
-    readonly pid: number,
+    owner: { pid: number; host: string } | null,
   ) {
     super(
-      `the partner ledger in ${lockFile} is followed by process ${pid}; only one follower may write a ledger. ` +
-        'Stop that process, or delete the lock file if that pid is not a gateway.',
+      `the partner ledger in ${lockFile} is followed by ${owner === null ? 'another process' : `process ${owner.pid} on ${owner.host}`}; ` +
+        'only one follower may write a ledger. Stop that process: a lock its holder stops refreshing is taken over once stale.',
     );
+    this.pid = owner?.pid ?? null;
+    this.host = owner?.host ?? null;
+  }
+}
+
+/**
+ * This process lost the writer lock it held: its refresh failed for longer than the stale time (a
+ * stalled process, a lost volume) or another process took the lock over. The follower stops; the
+ * totals committed so far are still served.
+ */
+export class LedgerLockLostError extends LedgerError {
+  override readonly name = 'LedgerLockLostError';
+  readonly code = 'LEDGER_LOCK_LOST';
+  constructor(
+    readonly lockFile: string,
+    options: { cause: unknown },
+  ) {
+    super(`lost the partner ledger's writer lock ${lockFile}; stopped writing it`, options);
   }
 }
 

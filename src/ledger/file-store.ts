@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
-import { LedgerCorruptError, LedgerReadOnlyError } from './errors.js';
+import { LedgerCorruptError, LedgerReadOnlyError, type LedgerLockLostError } from './errors.js';
+import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
-import { acquireLock, type LedgerLock } from './lock.js';
+import { acquireLock, type LedgerLock, type LedgerLockOptions } from './lock.js';
 import { LedgerIndex } from './user-totals-index.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type {
@@ -32,7 +33,7 @@ export type CrashPoint = 'after-journal-write' | 'after-journal-fsync' | 'mid-sn
 
 /** Options of the embedded file store. */
 export interface FileLedgerStoreOptions {
-  /** Directory of the ledger's files (`DATA_DIR`); created when missing. */
+  /** Directory of the ledger's files (`DATA_DIR`); created (mode 0700) when missing. */
   dir: string;
   /** Cursor a new ledger starts after (`ARRAYS_START_CURSOR`). Default `0`. An existing ledger keeps its own. */
   startCursor?: string;
@@ -45,6 +46,10 @@ export interface FileLedgerStoreOptions {
    * disk is changed and `commit` throws. Default false.
    */
   readOnly?: boolean;
+  /** The writer lock's timing. Default: stale after 10 s, refreshed every 2 s. */
+  lock?: LedgerLockOptions;
+  /** Called once if the store loses its writer lock; it has stopped writing by then. Default: none. */
+  onLockLost?: (error: LedgerLockLostError) => void;
   /** Default: no logging. */
   logger?: Logger;
   /** Test hook, called at each crash point; the crash test's child kills itself there. Default: none. */
@@ -75,15 +80,24 @@ export class FileLedgerStore implements LedgerStore {
     journalBytes: number,
   ) {
     this.journalBytes = journalBytes;
+    lock?.onLost((error) => {
+      // Another process may be writing the journal now: not one more byte from this one.
+      this.broken ??= error;
+      options.logger?.error('partner ledger: lost the writer lock; no longer writing the ledger', { error });
+      options.onLockLost?.(error);
+    });
   }
 
-  /** Recovers the ledger in `options.dir`; throws LedgerLockedError when another live process writes it. */
+  /**
+   * Recovers the ledger in `options.dir`; throws LedgerLockedError when another live process
+   * writes it. A lock left by a writer that died is waited for until stale, then taken over.
+   */
   static async open(options: FileLedgerStoreOptions): Promise<FileLedgerStore> {
     const settings = { ...DEFAULTS, ...options };
     const file = (name: keyof typeof LEDGER_FILES) => join(options.dir, LEDGER_FILES[name]);
     const writer = options.readOnly !== true;
-    await mkdir(options.dir, { recursive: true });
-    const lock = writer ? await acquireLock(file('lock')) : null;
+    await mkdir(options.dir, { recursive: true, mode: LEDGER_DIR_MODE });
+    const lock = writer ? await acquireLock(file('lock'), options.lock) : null;
     let journal: FileHandle | null = null;
     try {
       // A temporary snapshot is one a crash interrupted; the renamed one is still whole.
@@ -104,7 +118,12 @@ export class FileLedgerStore implements LedgerStore {
         });
       }
       if (writer) {
-        journal = await open(file('journal'), 'a');
+        journal = await open(file('journal'), 'a', LEDGER_FILE_MODE);
+        // An earlier version created its files readable to all; a mode only applies to a new file.
+        await journal.chmod(LEDGER_FILE_MODE);
+        await chmod(file('snapshot'), LEDGER_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
         if (scan.tornBytes > 0) {
           await journal.truncate(scan.intactBytes);
           await journal.datasync();
@@ -119,7 +138,7 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   get writable(): boolean {
-    return this.journal !== null && !this.closed;
+    return this.journal !== null && !this.closed && this.broken === null;
   }
 
   async position(): Promise<LedgerPosition> {

@@ -1,58 +1,132 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { chmod, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { LedgerLockedError } from './errors.js';
+import lockfile from 'proper-lockfile';
+import { LedgerLockedError, LedgerLockLostError } from './errors.js';
+import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 
 /**
- * The single-writer lock: a file created with O_EXCL that holds the writer's pid. A lock whose pid
- * is dead was left by a crash and is taken over; a live one refuses the second writer.
+ * The single-writer lock: a directory made with mkdir (atomic on every file system, NFS included)
+ * whose mtime its holder refreshes (proper-lockfile). Liveness is that refresh, not a pid: a pid
+ * means nothing across hosts, or across containers on one volume that are each pid 1. A lock
+ * whose mtime is older than `staleMs` was left by a writer that died, and is taken over.
  */
 
-/** Locks this process holds, so a second store in the same process is refused too. */
+/** Options of the ledger's writer lock. */
+export interface LedgerLockOptions {
+  /**
+   * A lock not refreshed for this long is a dead writer's and is taken over, ms. Default 10000;
+   * at least 2000 (proper-lockfile's floor). A restart after a crash waits up to this long.
+   */
+  staleMs?: number;
+  /** How often the holder refreshes the lock, ms. Default 2000; from 1000 to staleMs / 2. */
+  updateMs?: number;
+}
+
+const DEFAULTS = { staleMs: 10_000, updateMs: 2_000 };
+
+/** How often a refused starter looks at the lock's mtime again, ms: the wait after a crash ends within this of the stale time. */
+const POLL_MS = 100;
+
+/** Locks this process holds: a second store here is refused at once, without watching the mtime. */
 const held = new Set<string>();
 
 export interface LedgerLock {
   readonly file: string;
+  /**
+   * Calls `listener` once if the lock is lost: its refresh failed for longer than `staleMs` (a
+   * stalled process, a lost volume) or another process took it over. From then on this process
+   * must not write. Called at once when the lock is already lost.
+   */
+  onLost(listener: (error: LedgerLockLostError) => void): void;
   release(): Promise<void>;
 }
 
-function isAlive(pid: number, file: string): boolean {
-  // Our own pid on a lock we do not hold is a previous life of this container's pid 1, or similar.
-  if (pid === process.pid) return held.has(file);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Who holds a lock, as its holder wrote next to it (for the refusal's message; never trusted for liveness). */
+interface LockOwner {
+  pid: number;
+  host: string;
 }
 
-export async function acquireLock(path: string): Promise<LedgerLock> {
+/** The file beside the lock naming its holder; beside, since a write inside would change the lock's mtime. */
+export function ownerFileOf(lockFile: string): string {
+  return `${lockFile}.owner`;
+}
+
+/**
+ * Takes the lock at `path` or throws LedgerLockedError. A lock held by a live writer is refused as
+ * soon as its holder is seen refreshing it (within `updateMs`); a lock nobody refreshes is waited
+ * for until it is stale and then taken, so a restart after a crash resumes writing by itself.
+ */
+export async function acquireLock(path: string, options: LedgerLockOptions = {}): Promise<LedgerLock> {
   const file = resolve(path);
-  for (let attempt = 0; ; attempt++) {
+  const { staleMs, updateMs } = { ...DEFAULTS, ...options };
+  let lost: LedgerLockLostError | null = null;
+  const listeners: ((error: LedgerLockLostError) => void)[] = [];
+  const lockOptions = {
+    realpath: false,
+    lockfilePath: file,
+    stale: staleMs,
+    update: updateMs,
+    onCompromised: (cause: Error) => {
+      lost = new LedgerLockLostError(file, { cause });
+      held.delete(file);
+      for (const listener of listeners.splice(0)) listener(lost);
+    },
+  };
+  let release: () => Promise<void>;
+  let firstRefusal: { at: number; mtimeMs: number } | null = null;
+  for (;;) {
     try {
-      const handle = await open(file, 'wx');
-      try {
-        await handle.writeFile(`${process.pid}\n`);
-      } finally {
-        await handle.close();
-      }
-      held.add(file);
-      return { file, release: () => release(file) };
+      release = await lockfile.lock(file, lockOptions);
+      break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     }
-    const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    // An unreadable or empty lock is a writer that died between creating and filling it.
-    if (Number.isSafeInteger(owner) && owner > 0 && isAlive(owner, file)) throw new LedgerLockedError(file, owner);
-    await unlink(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    if (held.has(file)) throw new LedgerLockedError(file, { pid: process.pid, host: hostname() });
+    const mtimeMs = await stat(file).then((stats) => stats.mtimeMs, () => null);
+    // null: the holder let go meanwhile; try again at once.
+    if (mtimeMs === null) continue;
+    if (firstRefusal === null) firstRefusal = { at: Date.now(), mtimeMs };
+    // A refreshed mtime is a live holder. One unchanged past twice the stale time has a clock ahead
+    // of ours (another host): refusing is the safe answer.
+    else if (mtimeMs !== firstRefusal.mtimeMs || Date.now() - firstRefusal.at > 2 * staleMs) throw new LedgerLockedError(file, await readOwner(file));
+    await new Promise((done) => setTimeout(done, POLL_MS));
   }
+  held.add(file);
+  try {
+    await chmod(file, LEDGER_DIR_MODE);
+    const owner: LockOwner = { pid: process.pid, host: hostname() };
+    await writeFile(ownerFileOf(file), `${JSON.stringify(owner)}\n`, { mode: LEDGER_FILE_MODE });
+  } catch (error) {
+    held.delete(file);
+    await release().catch(() => undefined);
+    throw error;
+  }
+  return {
+    file,
+    onLost(listener) {
+      if (lost !== null) listener(lost);
+      else listeners.push(listener);
+    },
+    async release() {
+      if (lost !== null || !held.delete(file)) return;
+      // Before the lock goes: once it has, the owner file may be the next holder's.
+      await unlink(ownerFileOf(file)).catch(() => undefined);
+      await release().catch((error: NodeJS.ErrnoException) => {
+        // Released already, or lost in the meantime: either way it is no longer ours.
+        if (error.code !== 'ERELEASED') throw error;
+      });
+    },
+  };
 }
 
-async function release(file: string): Promise<void> {
-  if (!held.delete(file)) return;
-  const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-  if (owner === process.pid) await unlink(file).catch(() => undefined);
+async function readOwner(file: string): Promise<LockOwner | null> {
+  try {
+    const owner = JSON.parse(await readFile(ownerFileOf(file), 'utf8')) as Partial<LockOwner>;
+    return Number.isSafeInteger(owner.pid) && typeof owner.host === 'string' ? { pid: owner.pid!, host: owner.host } : null;
+  } catch {
+    // Not written yet (the holder has just taken the lock), or by a version that wrote none.
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
-import { LedgerLockedError } from './errors.js';
+import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
 import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
-import { LedgerFollower, type FollowerStatus, type LedgerFollowerOptions, type PageSource } from './follower.js';
+import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type PageSource } from './follower.js';
 import type { LedgerStore } from './store.js';
 
 /** What the schema reads: the ledger's totals and what its follower is doing. */
@@ -27,7 +27,7 @@ export interface PartnerLedgerOptions {
   source: PageSource;
   logger: Logger;
   /** More store settings (snapshot cadence, test hooks). Default: the store's defaults. */
-  store?: Omit<FileLedgerStoreOptions, 'dir' | 'startCursor' | 'logger' | 'readOnly'>;
+  store?: Omit<FileLedgerStoreOptions, 'dir' | 'startCursor' | 'logger' | 'readOnly' | 'onLockLost'>;
   /** More follower settings (page size, backoff). Default: the follower's defaults. */
   follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs'>;
 }
@@ -40,8 +40,15 @@ export interface PartnerLedgerOptions {
 export async function startPartnerLedger(options: PartnerLedgerOptions): Promise<RunningPartnerLedger> {
   const { dir, startCursor, logger } = options;
   let store: FileLedgerStore;
+  let follower: LedgerFollower | undefined;
+  let lockLost: LedgerErrorInfo | null = null;
+  // The store has stopped writing and logged it; the follower stops polling for pages it could not commit.
+  const onLockLost = (error: LedgerLockLostError) => {
+    lockLost = { code: error.code, message: error.message, at: new Date() };
+    void follower?.stop();
+  };
   try {
-    store = await FileLedgerStore.open({ ...options.store, dir, startCursor, logger });
+    store = await FileLedgerStore.open({ ...options.store, dir, startCursor, logger, onLockLost });
   } catch (error) {
     if (!(error instanceof LedgerLockedError)) throw error;
     logger.error('partner ledger: not following the Arrays stream, another process does; serving its totals read-only', { error });
@@ -56,14 +63,15 @@ export async function startPartnerLedger(options: PartnerLedgerOptions): Promise
     };
     return { store: readOnly, status: () => ({ ...status }), close: () => readOnly.close() };
   }
-  const follower = new LedgerFollower({ ...options.follower, source: options.source, store, logger, pollIntervalMs: options.pollIntervalMs });
-  follower.start();
+  const running = new LedgerFollower({ ...options.follower, source: options.source, store, logger, pollIntervalMs: options.pollIntervalMs });
+  follower = running;
+  if (lockLost === null) running.start();
   logger.info('partner ledger: following the Arrays stream', { dir, position: await store.position() });
   return {
     store,
-    status: () => follower.status(),
+    status: () => (lockLost === null ? running.status() : { ...running.status(), following: false, lastError: lockLost }),
     async close() {
-      await follower.stop();
+      await running.stop();
       await store.close();
     },
   };

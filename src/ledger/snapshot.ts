@@ -2,6 +2,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { LedgerCorruptError } from './errors.js';
+import { LEDGER_FILE_MODE } from './file-modes.js';
 import { LedgerIndex, type IndexHeader, type UserRow } from './user-totals-index.js';
 
 /**
@@ -31,7 +32,8 @@ export async function writeSnapshot(
   target: string,
   hooks: { midway?: () => void; renamed?: () => void } = {},
 ): Promise<void> {
-  const handle = await open(temp, 'w');
+  // Private from its creation: the rename keeps the mode.
+  const handle = await open(temp, 'w', LEDGER_FILE_MODE);
   try {
     const header: SnapshotHeader = { format: FORMAT, version: VERSION, ...index.header(), users: index.userCount };
     let crc = 0;

@@ -39,9 +39,19 @@ export interface VendorClient {
 
 /** Joins a base URL (which may carry a path prefix such as `/api`) and an endpoint path. */
 export function endpointUrl(baseUrl: string, path: string, query?: Record<string, string>): URL {
-  const url = new URL(baseUrl.replace(/\/+$/, '') + path);
+  const url = new URL(withoutTrailingSlashes(baseUrl) + path);
   for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
   return url;
+}
+
+/**
+ * `text` without the slashes that end it. A loop, not `/\/+$/`: that regex retries the run of
+ * slashes from each of its positions, quadratic in a base URL of many slashes not at its end.
+ */
+export function withoutTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return text.slice(0, end);
 }
 
 /**

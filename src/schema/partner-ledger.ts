@@ -1,9 +1,12 @@
 import { requireLedger } from '../ledger/access.js';
+import type { LedgerErrorCode } from '../ledger/errors.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';
 import { cursorTime } from '../providers/arrays/stream.js';
+import type { UpstreamErrorCode } from '../upstream/failures.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
+import { UNEXPECTED_ERROR_MESSAGE } from './errors.js';
 
 interface LedgerView {
   position: LedgerPosition;
@@ -12,6 +15,33 @@ interface LedgerView {
 
 function timeOf(cursor: string | null): Date | null {
   return cursor === null ? null : cursorTime(cursor);
+}
+
+/**
+ * What a client reads of each failure of the follower: fixed words by code. The message the
+ * follower keeps (and logs) names lock paths, pids, hosts and vendor addresses: for operators only.
+ */
+const CLIENT_MESSAGES: Record<LedgerErrorCode | UpstreamErrorCode, string> = {
+  LEDGER_BAD_PAGE: 'An Arrays stream page failed the ledger\'s checks; nothing of it was committed, and the follower retries.',
+  LEDGER_LOCKED: 'Another gateway follows this ledger; this one serves its totals read-only.',
+  LEDGER_LOCK_LOST: 'This gateway lost the ledger\'s writer lock and stopped following; it serves the totals committed so far.',
+  LEDGER_CORRUPT: 'The ledger\'s files are damaged; no further page is committed until the gateway is restarted.',
+  LEDGER_CONFLICT: 'A page did not start at the ledger\'s committed cursor; nothing of it was committed, and the follower retries.',
+  LEDGER_READ_ONLY: 'The ledger is open for reading only.',
+  LEDGER_UNAVAILABLE: 'The partner usage ledger is not running on this gateway.',
+  UPSTREAM_TIMEOUT: 'Arrays did not answer in time; the follower retries.',
+  UPSTREAM_UNAVAILABLE: 'Arrays could not be reached or answered with a server error; the follower retries.',
+  UPSTREAM_RATE_LIMITED: 'Arrays\' rate limit, or the gateway\'s budget for it, is spent; the follower retries later.',
+  UPSTREAM_AUTH_FAILED: 'Arrays refused the configured service token.',
+  UPSTREAM_BAD_RESPONSE: 'Arrays answered with a page that breaks its contract; the follower retries.',
+  UPSTREAM_NOT_FOUND: 'Arrays answered that the stream was not found.',
+  UPSTREAM_BAD_REQUEST: 'Arrays rejected the follower\'s request.',
+};
+
+/** The client's view of a failure: a known code with its fixed message, anything else masked as a bug. */
+function forClients(error: LedgerErrorInfo): LedgerErrorInfo {
+  const message = (CLIENT_MESSAGES as Record<string, string | undefined>)[error.code];
+  return message === undefined ? { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE, at: error.at } : { code: error.code, message, at: error.at };
 }
 
 const PartnerLedgerErrorRef = builder.objectRef<LedgerErrorInfo>('PartnerLedgerError').implement({
@@ -67,7 +97,7 @@ const PartnerLedgerRef = builder.objectRef<LedgerView>('PartnerLedger').implemen
       type: PartnerLedgerErrorRef,
       nullable: true,
       description: 'The last failure, kept after recovery for diagnosis; `consecutiveFailures` says whether it is current.',
-      resolve: ({ status }) => status.lastError,
+      resolve: ({ status }) => (status.lastError === null ? null : forClients(status.lastError)),
     }),
     consecutiveFailures: t.int({ resolve: ({ status }) => status.consecutiveFailures }),
   }),

@@ -5,6 +5,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { echoMessage, echoPage, HTML_BODY, InvalidFaultError, MALFORMED_JSON_BODY, NO_CREDENTIAL, parseFaultSetting } from './faults.js';
 import type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle } from './types.js';
@@ -46,6 +47,37 @@ export interface VendorDefinition {
 
 const ADMIN_PREFIX = '/__sim/';
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+/** The request header that carries {@link simulatorAdminToken} to the admin routes. */
+export const SIMULATOR_ADMIN_HEADER = 'x-sim-admin-token';
+
+let adminToken: string | undefined;
+
+/**
+ * The admin routes' token: random, made once per process, shared by every simulator of it (demo
+ * mode logs it). Loopback alone is not enough: any local process, or a web page whose name
+ * rebinds to 127.0.0.1, could otherwise switch faults on. A test and demo secret, not a vendor's.
+ */
+export function simulatorAdminToken(): string {
+  adminToken ??= randomBytes(24).toString('base64url');
+  return adminToken;
+}
+
+function hasAdminToken(headers: IncomingHttpHeaders): boolean {
+  const given = headers[SIMULATOR_ADMIN_HEADER];
+  if (typeof given !== 'string') return false;
+  const expected = Buffer.from(simulatorAdminToken());
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * True for a `Host` header naming loopback (127.0.0.1, localhost or [::1], any port): a browser
+ * sends the page's own name, so a rebound name is refused even though it reached 127.0.0.1.
+ */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  return host !== undefined && /^(\[::1\]|127\.0\.0\.1|localhost)(?::\d{1,5})?$/i.test(host);
+}
 
 /** True for loopback peers (127.0.0.0/8, ::1, and IPv4-mapped 127.x), the only ones admin routes serve. */
 export function isLoopbackAddress(address: string | undefined): boolean {
@@ -92,7 +124,8 @@ type Waiter = (answered: boolean) => void;
 
 /**
  * Starts one simulator: a node:http server on an ephemeral port that routes `/__sim/*` to the admin
- * API and everything else to the vendor, through the fault currently set.
+ * API (loopback peer, loopback `Host` and the process's admin token required) and everything else
+ * to the vendor, through the fault currently set.
  */
 export async function startSimulatorServer(vendor: VendorDefinition, host = '127.0.0.1'): Promise<SimulatorHandle> {
   const hitsByPath = new Map<string, number>();
@@ -193,6 +226,12 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
   async function serveAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
       return sendJson(res, { status: 403, body: { error: 'simulator admin routes accept loopback clients only' } });
+    }
+    if (!isLoopbackHostHeader(req.headers.host)) {
+      return sendJson(res, { status: 403, body: { error: 'simulator admin routes answer a loopback Host only' } });
+    }
+    if (!hasAdminToken(req.headers)) {
+      return sendJson(res, { status: 401, body: { error: `simulator admin routes need the ${SIMULATOR_ADMIN_HEADER} header of this process` } });
     }
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     switch (route) {

@@ -227,9 +227,13 @@ function isDecodingError(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('Z_') || code.includes('BROTLI') || code.startsWith('ERR__'));
 }
 
+/**
+ * The network failure as clients may read it: its code (`ECONNREFUSED`, `ENOTFOUND`). Node's message
+ * names the address and port it tried, which stays in the (logged) cause.
+ */
 function describeNetworkError(error: Error): string {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+  return typeof code === 'string' ? code : error.name;
 }
 
 /** Keeps the cause's kind and code for logs while dropping anything that could hold a secret. */

@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { UpstreamBadResponseError } from './errors.js';
 import type { UpstreamResponse } from './http.js';
-import { redact } from './redact.js';
+import { REDACTED, redact } from './redact.js';
+
+/** Characters of a non-JSON body quoted in the error (more when a `[REDACTED]` marker straddles the cut). */
+const QUOTED_CHARACTERS = 40;
 
 /**
  * Parses a vendor body as JSON. A body that is not JSON (an HTML error page with status 200, a
@@ -12,7 +15,7 @@ export function parseJsonBody(response: UpstreamResponse, provider: string, secr
     return JSON.parse(response.text) as unknown;
   } catch {
     const contentType = String(response.headers['content-type'] ?? 'no content-type');
-    const start = redact(response.text.slice(0, 40).replace(/\s+/g, ' '), secrets);
+    const start = quotedStart(response.text, secrets);
     throw new UpstreamBadResponseError(
       `${provider} answered ${response.status} with a body that is not JSON (${contentType}, begins ${JSON.stringify(start)})`,
       { provider, httpStatus: response.status },
@@ -42,4 +45,18 @@ export function parsePayload<S extends z.ZodType>(
     httpStatus: context.httpStatus,
     upstreamRequestId: context.upstreamRequestId ?? null,
   });
+}
+
+/**
+ * The start of a body for an error message. The whole text is redacted before the cut: cut first,
+ * and a key that straddles the cut keeps its first characters (too few for the edge rule of
+ * `redact` to recognise). A marker the cut would split is kept whole, so the quote still says
+ * that something was removed; the second `redact` still removes a key fragment the vendor's own
+ * cut left at the excerpt's edges.
+ */
+function quotedStart(text: string, secrets: readonly string[]): string {
+  const whole = redact(text.replace(/\s+/g, ' '), secrets);
+  const marker = whole.lastIndexOf(REDACTED, QUOTED_CHARACTERS - 1);
+  const end = marker >= 0 && marker + REDACTED.length > QUOTED_CHARACTERS ? marker + REDACTED.length : QUOTED_CHARACTERS;
+  return redact(whole.slice(0, end), secrets);
 }

@@ -386,8 +386,11 @@ describe('demo mode', () => {
       const before = await ask(`{ providers { id origin health { state lastSuccessAt } } }`);
       const sharpe = before.data.providers.find((provider: any) => provider.id === 'SHARPE');
       expect(sharpe.health).toEqual({ state: 'CLOSED', lastSuccessAt: null });
+      // As a user would: the admin token from the demo log line.
+      const demoLine = JSON.parse(lines.find((line) => line.includes('"message":"demo mode')) ?? '{}') as Record<string, string>;
       const admin = await fetch(`${sharpe.origin}/__sim/fault`, {
         method: 'PUT',
+        headers: { [demoLine.simulatorAdminHeader!]: demoLine.simulatorAdminToken! },
         body: JSON.stringify({ fault: { mode: 'status', status: 503 } }),
       });
       expect(admin.status).toBe(204);

@@ -29,7 +29,8 @@ const ledger = await startPartnerLedger({
   pollIntervalMs: 60_000,
   source: (from, count) => client.fetchPartnerPage(from, count),
   logger: createLogger({ level: 'warn' }),
-  store: { snapshotEveryCommits: Number(process.env.SNAPSHOT_EVERY ?? 4), onCrashPoint },
+  // proper-lockfile's shortest stale time: a restart after a SIGKILL waits for the lock at most this long.
+  store: { snapshotEveryCommits: Number(process.env.SNAPSHOT_EVERY ?? 4), onCrashPoint, lock: { staleMs: 2000, updateMs: 1000 } },
 });
 process.stdout.write('started\n');
 while (!ledger.status().caughtUp) {

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerConflictError, LedgerCorruptError, LedgerLockedError, LedgerReadOnlyError } from '../../src/ledger/errors.js';
 import { FileLedgerStore, LEDGER_FILES } from '../../src/ledger/file-store.js';
+import { ownerFileOf } from '../../src/ledger/lock.js';
 import type { LedgerCommit } from '../../src/ledger/store.js';
 import type { PartnerUsage } from '../../src/usage/model.js';
 import { tempDataDir } from './support.js';
@@ -81,6 +83,9 @@ describe('FileLedgerStore', () => {
     await store.commit(page(1, [user('a', 2)]));
     const crashed = await tempDataDir();
     await cp(dir, crashed.dir, { recursive: true });
+    // The crashed writer's lock, which nobody refreshes any more: stale.
+    const dead = new Date(Date.now() - 60_000);
+    await utimes(join(crashed.dir, LEDGER_FILES.lock), dead, dead);
     const journalFile = join(crashed.dir, LEDGER_FILES.journal);
     const whole = (await stat(journalFile)).size;
     // Half of a third record, as a crash during its write leaves it.
@@ -120,14 +125,25 @@ describe('FileLedgerStore', () => {
     await first.close();
 
     const lock = join(dir, LEDGER_FILES.lock);
-    // A live process that is not a gateway still holds the lock: refusing is the safe answer.
-    await writeFile(lock, `${process.ppid}\n`);
-    await expect(FileLedgerStore.open({ dir })).rejects.toMatchObject({ code: 'LEDGER_LOCKED', pid: process.ppid });
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-    await writeFile(lock, `${dead}\n`);
+    // A live process that is not this one holds the lock while it keeps refreshing it: refusing is
+    // the safe answer, whatever its pid is, ours included (another container's pid 1 on the volume).
+    await mkdir(lock);
+    const refresh = setInterval(() => void utimes(lock, new Date(), new Date()), 100);
+    try {
+      await writeFile(ownerFileOf(lock), JSON.stringify({ pid: process.ppid, host: 'other-host' }));
+      await expect(FileLedgerStore.open({ dir })).rejects.toMatchObject({ code: 'LEDGER_LOCKED', pid: process.ppid, host: 'other-host' });
+      await writeFile(ownerFileOf(lock), JSON.stringify({ pid: process.pid, host: hostname() }));
+      await expect(FileLedgerStore.open({ dir })).rejects.toMatchObject({ code: 'LEDGER_LOCKED', pid: process.pid });
+    } finally {
+      clearInterval(refresh);
+    }
+    // A dead writer's lock: nobody has refreshed it for longer than the stale time.
+    await writeFile(ownerFileOf(lock), JSON.stringify({ pid: spawnSync(process.execPath, ['-e', '']).pid!, host: hostname() }));
+    const dead = new Date(Date.now() - 60_000);
+    await utimes(lock, dead, dead);
     const takeover = await openStore();
     expect(takeover.writable).toBe(true);
-    expect((await readFile(lock, 'utf8')).trim()).toBe(String(process.pid));
+    expect(JSON.parse(await readFile(ownerFileOf(lock), 'utf8'))).toEqual({ pid: process.pid, host: hostname() });
     await takeover.commit(page(1, [user('a', 1)]));
   });
 

@@ -4,7 +4,7 @@ import { echoPage, InvalidFaultError, MAX_ECHO_OFFSET, NO_CREDENTIAL, parseFault
 import { startAnylayerSimulator } from '../../src/simulators/anylayer.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { startFaradaySimulator } from '../../src/simulators/faraday.js';
-import type { SimulatorHandle } from '../../src/simulators/index.js';
+import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, type SimulatorHandle } from '../../src/simulators/index.js';
 import { startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { get, type Reply } from './helpers.js';
 
@@ -111,7 +111,8 @@ describe('echo fault settings', () => {
     const sim = await startFaradaySimulator();
     try {
       const put = async (fault: unknown) =>
-        (await request(`${sim.baseUrl}/__sim/fault`, { method: 'PUT', body: JSON.stringify({ fault }) })).statusCode;
+        (await request(`${sim.baseUrl}/__sim/fault`, { method: 'PUT', body: JSON.stringify({ fault }), headers: { [SIMULATOR_ADMIN_HEADER]: simulatorAdminToken() } }))
+          .statusCode;
       expect(await put({ mode: 'echo', status: 500, at: 'nowhere' })).toBe(400);
       expect(await put({ mode: 'echo-text', status: 200, offset: 17 })).toBe(204);
       const reply = await get(`${sim.baseUrl}/v1/usages`, bearer(ECHOED));

@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, request } from 'undici';
-import { isLoopbackAddress } from '../../src/simulators/http-server.js';
+import { isLoopbackAddress, isLoopbackHostHeader, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from '../../src/simulators/http-server.js';
 import { startVendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { InvalidFaultError, type SimulatorHandle } from '../../src/simulators/index.js';
 import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simulators/anylayer.js';
@@ -18,10 +18,13 @@ function usages(s: SimulatorHandle = sim): Promise<Reply> {
   return get(`${s.baseUrl}${PATH}`, bearer(s.credential));
 }
 
-async function admin(method: string, path: string, body?: unknown): Promise<Reply> {
+const ADMIN = { [SIMULATOR_ADMIN_HEADER]: simulatorAdminToken() };
+
+async function admin(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN): Promise<Reply> {
   const response = await request(`${sim.baseUrl}${path}`, {
     method: method as 'GET',
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
@@ -242,6 +245,32 @@ describe('admin routes', () => {
     for (const address of [undefined, '10.0.0.1', '192.168.1.127', '::ffff:10.1.2.3', '::2', 'fe80::1']) expect(isLoopbackAddress(address)).toBe(false);
   });
 
+  it('need the per-process admin token: none or a wrong one is 401, and nothing changes', async () => {
+    const token = simulatorAdminToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(simulatorAdminToken()).toBe(token);
+    for (const headers of [{} as Record<string, string>, { [SIMULATOR_ADMIN_HEADER]: '' }, { [SIMULATOR_ADMIN_HEADER]: `${token}x` }, { [SIMULATOR_ADMIN_HEADER]: token.slice(1) }]) {
+      const refused = await admin('PUT', '/__sim/fault', { fault: { mode: 'status', status: 503 } }, headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(401);
+      expect(refused.json()).toEqual({ error: `simulator admin routes need the ${SIMULATOR_ADMIN_HEADER} header of this process` });
+      expect(refused.text).not.toContain(token);
+      expect((await admin('GET', '/__sim/hits', undefined, headers)).status).toBe(401);
+    }
+    expect((await usages()).status).toBe(200);
+  });
+
+  it('answer a loopback Host only (DNS rebinding): another Host is 403 even with the token', async () => {
+    for (const host of ['127.0.0.1', '127.0.0.1:8080', 'localhost', 'localhost:1', '[::1]', '[::1]:443']) expect(isLoopbackHostHeader(host), host).toBe(true);
+    for (const host of [undefined, '', 'evil.example', 'evil.example:80', '127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.1', '[::2]']) {
+      expect(isLoopbackHostHeader(host), String(host)).toBe(false);
+    }
+    const port = new URL(sim.baseUrl).port;
+    const refused = await get(`http://127.0.0.1:${port}/__sim/hits`, { ...ADMIN, host: `evil.example:${port}` });
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toEqual({ error: 'simulator admin routes answer a loopback Host only' });
+    expect((await get(`http://127.0.0.1:${port}/__sim/hits`, { ...ADMIN, host: `localhost:${port}` })).status).toBe(200);
+  });
+
   const external = Object.values(networkInterfaces())
     .flat()
     .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
@@ -249,11 +278,11 @@ describe('admin routes', () => {
     const s = await startFaradaySimulator({ host: '0.0.0.0' });
     try {
       const port = new URL(s.baseUrl).port;
-      const refused = await get(`http://${external}:${port}/__sim/hits`);
+      const refused = await get(`http://${external}:${port}/__sim/hits`, ADMIN);
       expect(refused.status).toBe(403);
       expect(refused.json()).toEqual({ error: 'simulator admin routes accept loopback clients only' });
       expect((await get(`http://${external}:${port}/v1/usages`, bearer(s.credential))).status).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/__sim/hits`)).status).toBe(200);
+      expect((await get(`http://127.0.0.1:${port}/__sim/hits`, ADMIN)).status).toBe(200);
     } finally {
       await s.close();
     }

@@ -56,3 +56,30 @@ describe('the quoted start of a body that is not JSON', () => {
     expect(fragmentOf('no key here', KEY, 4)).toBeNull();
   });
 });
+
+describe('the quoted start of a body that is not JSON, redacted before it is cut', () => {
+  const quoteOf = (text: string, secrets: readonly string[] = [KEY]): string => {
+    try {
+      parseJsonBody({ status: 200, headers: { 'content-type': 'text/html' }, text } as never, 'SHARPE', secrets);
+    } catch (error) {
+      return JSON.parse(/begins ("(?:[^"\\]|\\.)*")\)$/.exec((error as Error).message)![1]!) as string;
+    }
+    throw new Error('parsed');
+  };
+
+  // A cut 1 to 3 characters into the key kept them: too short for the edge rule, yet part of the key.
+  it.each([37, 38, 39])('keeps no character of a key that begins at offset %i, just before the cut', (offset) => {
+    const quote = quoteOf(echoPage(KEY, offset));
+    expect(quote.endsWith(REDACTED), quote).toBe(true);
+    expect(quote.slice(0, offset)).toBe(echoPage(KEY, offset).slice(0, offset));
+  });
+
+  it('never splits the marker: a key that straddles the cut is quoted as a whole [REDACTED]', () => {
+    for (let offset = 0; offset < 48; offset += 1) {
+      const quote = quoteOf(echoPage(KEY, offset));
+      expect(quote.split(REDACTED).join('')).not.toMatch(/\[REDACTED|REDACTED\]|\[RED/);
+      expect(quote.length).toBeLessThanOrEqual(40 + REDACTED.length - 1);
+      if (offset < 40) expect(quote).toContain(REDACTED);
+    }
+  });
+});

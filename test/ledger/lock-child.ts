@@ -1,0 +1,16 @@
+/**
+ * The lock test's child: at START_AT (ms since the epoch) opens the ledger in DATA_DIR for
+ * writing, prints `won` or `refused <code>`, keeps a won lock for HOLD_MS, then closes and exits.
+ */
+import { FileLedgerStore } from '../../src/ledger/file-store.js';
+
+const startAt = Number(process.env.START_AT);
+await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+try {
+  const store = await FileLedgerStore.open({ dir: process.env.DATA_DIR!, lock: { staleMs: 2000, updateMs: 1000 } });
+  process.stdout.write('won\n');
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
+  await store.close();
+} catch (error) {
+  process.stdout.write(`refused ${(error as { code?: string }).code}\n`);
+}

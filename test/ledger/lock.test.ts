@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdir, rm, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LEDGER_FILES } from '../../src/ledger/file-store.js';
+import { startPartnerLedger } from '../../src/ledger/service.js';
+import { createLogger } from '../../src/logger.js';
+import { ArraysClient } from '../../src/providers/arrays/client.js';
+import { startArraysSimulator } from '../../src/simulators/arrays.js';
+import { UpstreamHttp } from '../../src/upstream/http.js';
+import { tempDataDir, waitFor } from './support.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
+
+/** Starts `count` processes that all try to open `dir` for writing at the same moment; their answers. */
+async function race(dir: string, count: number): Promise<string[]> {
+  // Late enough for every child to have loaded before it; the lock is taken in the same millisecond.
+  const startAt = String(Date.now() + 1500);
+  const runs = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dir, START_AT: startAt, HOLD_MS: '3000' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    return new Promise<string>((resolve) => child.once('exit', () => resolve(out.trim())));
+  });
+  return Promise.all(runs);
+}
+
+describe('the ledger writer lock across processes', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDataDir());
+  });
+  afterEach(() => cleanup());
+
+  it('lets exactly one of four racing starters write a fresh DATA_DIR; the others are refused LEDGER_LOCKED', async () => {
+    const answers = await race(dir, 4);
+    expect(answers.filter((answer) => answer === 'won')).toHaveLength(1);
+    expect(answers.filter((answer) => answer === 'refused LEDGER_LOCKED')).toHaveLength(3);
+  }, 20_000);
+
+  it('lets exactly one of four starters racing to take over a dead writer\'s stale lock write', async () => {
+    const lock = join(dir, LEDGER_FILES.lock);
+    await mkdir(lock);
+    const dead = new Date(Date.now() - 60_000);
+    await utimes(lock, dead, dead);
+    const answers = await race(dir, 4);
+    expect(answers.filter((answer) => answer === 'won')).toHaveLength(1);
+    expect(answers.filter((answer) => answer === 'refused LEDGER_LOCKED')).toHaveLength(3);
+  }, 20_000);
+});
+
+describe('a follower that loses its lock', () => {
+  it('stops following and says so, logs an error, keeps serving what it committed, and does not crash', async () => {
+    const { dir, cleanup } = await tempDataDir();
+    const sim = await startArraysSimulator({ entries: 500, subs: 20 });
+    const http = new UpstreamHttp({ timeoutMs: 3000 });
+    const logs: string[] = [];
+    const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
+    const ledger = await startPartnerLedger({
+      dir,
+      startCursor: '0',
+      pollIntervalMs: 20,
+      source: (from, count) => client.fetchPartnerPage(from, count),
+      logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+      store: { lock: { staleMs: 2000, updateMs: 1000 } },
+    });
+    try {
+      await waitFor(() => ledger.status().caughtUp, 10_000, 'catch-up');
+      // Another process took the lock over (as after a stall longer than the stale time).
+      const lock = join(dir, LEDGER_FILES.lock);
+      await rm(lock, { recursive: true });
+      await mkdir(lock);
+      await waitFor(() => !ledger.status().following, 5000, 'the follower to stop');
+      expect(ledger.status().lastError).toMatchObject({ code: 'LEDGER_LOCK_LOST' });
+      expect(ledger.store.writable).toBe(false);
+      expect(logs.some((line) => line.includes('"level":"error"') && line.includes('lost the writer lock'))).toBe(true);
+      expect((await ledger.store.position()).entries).toBe(500);
+      sim.resetHits();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sim.hits()).toBe(0);
+    } finally {
+      await ledger.close();
+      await http.close();
+      await sim.close();
+      await cleanup();
+    }
+  }, 20_000);
+});

@@ -1,0 +1,32 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { UpstreamUnavailableError } from '../../src/upstream/errors.js';
+import { UpstreamHttp } from '../../src/upstream/http.js';
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('an unreachable vendor', () => {
+  it('is UPSTREAM_UNAVAILABLE with the network error code, without the address Node names; the cause keeps it for logs', async () => {
+    const port = await closedPort();
+    const http = new UpstreamHttp({ timeoutMs: 2000 });
+    try {
+      const error = await http
+        .get({ provider: 'SHARPE', url: new URL(`http://127.0.0.1:${port}/api/v1/usage`), headers: {}, secrets: [] })
+        .then(() => null, (failure: unknown) => failure);
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      const { message, cause } = error as UpstreamUnavailableError;
+      expect(message).toBe('SHARPE /api/v1/usage could not be reached: ECONNREFUSED');
+      expect(message).not.toContain(String(port));
+      expect((cause as Error).message).toContain(`127.0.0.1:${port}`);
+    } finally {
+      await http.close();
+    }
+  });
+});
