@@ -26,7 +26,7 @@ const authLogs: string[] = [];
 let own: { sub: string; calls: number };
 let other: { sub: string; calls: number };
 
-const vendorCalls = () => harness.sims.arrays.hits() + harness.sims.anylayer.hits() + harness.sims.sharpe.hits() + harness.sims.faraday.hits();
+const vendorCalls = () => harness.vendorCalls();
 
 async function ask(query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>) {
   const response = await harness.yoga.fetch('http://yoga/graphql', {

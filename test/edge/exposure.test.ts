@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** With introspection off, neither `__schema` nor a "Did you mean" suggestion spells the schema out. */
@@ -13,7 +14,7 @@ describe('INTROSPECTION=0', () => {
   });
 
   const ask = async (introspection: boolean, query: string) => {
-    const yoga = createGateway({ registry: harness.registry, logger: createSilent(), introspection });
+    const yoga = createGateway({ registry: harness.registry, logger: createLogger({ level: 'silent' }), introspection });
     const response = await yoga.fetch('http://yoga/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -38,8 +39,3 @@ describe('INTROSPECTION=0', () => {
     expect(off.errors![0]!.message).toBe('Cannot query field "acounts" on type "Query".');
   });
 });
-
-function createSilent() {
-  const silent = () => undefined;
-  return { debug: silent, info: silent, warn: silent, error: silent };
-}

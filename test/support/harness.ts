@@ -34,6 +34,8 @@ export interface Harness<Vendors extends readonly AnyVendorModule[] = BuiltInVen
   ): Promise<{ status: number; body: GraphQLBody<T>; text: string }>;
   /** Ledger reads the gateway made (with `services: true`). */
   ledgerReads(): number;
+  /** Requests every simulator received so far, summed: the vendor calls made. */
+  vendorCalls(): number;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,7 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
       return { status: response.status, body: JSON.parse(text), text };
     },
     ledgerReads: () => services?.reads() ?? 0,
+    vendorCalls: () => vendors.reduce((sum, { key }) => sum + (sims as unknown as Record<string, SimulatorHandle>)[key]!.hits(), 0),
     async close() {
       await services?.close();
       await upstream.close();
