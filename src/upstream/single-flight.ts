@@ -1,5 +1,6 @@
 /** One shared call and how many callers still wait for it. */
 interface Flight<T> {
+  readonly key: string;
   readonly promise: Promise<T>;
   readonly controller: AbortController;
   /** Callers that may still leave; one that cannot (no signal) pins the flight to the end. */
@@ -28,7 +29,8 @@ export class SingleFlight<T> {
     if (flight === undefined) {
       const controller = new AbortController();
       const created: Flight<T> = {
-        promise: start(controller.signal).finally(() => this.inFlight.delete(key)),
+        key,
+        promise: start(controller.signal).finally(() => this.forget(created)),
         controller,
         waiting: 0,
         pinned: false,
@@ -74,6 +76,13 @@ export class SingleFlight<T> {
   }
 
   private leave(flight: Flight<T>): void {
-    if (flight.waiting === 0 && !flight.pinned) flight.controller.abort();
+    if (flight.waiting > 0 || flight.pinned) return;
+    // A caller arriving from now on starts a call of its own rather than join one being abandoned.
+    this.forget(flight);
+    flight.controller.abort();
+  }
+
+  private forget(flight: Flight<T>): void {
+    if (this.inFlight.get(flight.key) === flight) this.inFlight.delete(flight.key);
   }
 }
