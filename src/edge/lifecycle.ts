@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** One component's state as `/ready` reports it. */
+/** What `/ready` reports beside draining, which {@link Lifecycle} adds. */
 export interface Readiness {
   /** Whether the gateway should receive traffic. */
   ready: boolean;
