@@ -56,6 +56,11 @@ export interface GatewayConfig {
   maxVendorCallsPerOperation: number;
   /** Browser rules (CORS, Host) and the limits of one request. */
   edge: EdgeConfig;
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) waits for requests in flight before closing their
+   * connections, ms. `SHUTDOWN_GRACE_MS` (0 to 300000), default 10000.
+   */
+  shutdownGraceMs: number;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -109,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const responseCacheTtlMs = reader.read('RESPONSE_CACHE_TTL_MS', integerIn(0, 1000, 1000));
   const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
+  const shutdownGraceMs = reader.read('SHUTDOWN_GRACE_MS', integerIn(0, 300_000, 10_000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
   const upstream = readUpstreamConfig(reader, vendors, catalogue, demo);
@@ -133,5 +139,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     exposure,
     maxVendorCallsPerOperation,
     edge,
+    shutdownGraceMs,
   };
 }

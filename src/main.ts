@@ -30,8 +30,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', message: `${signal}: shutting down` })}\n`);
-    // A stuck connection must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 5000).unref();
+    // Past the grace every connection is closed; a stuck close (a ledger snapshot on a hung disk)
+    // must not keep the process alive forever.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000).unref();
     running.close().then(() => process.exit(0), () => process.exit(1));
   };
   // SIGHUP re-reads the trusted keys: a revoked API key stops working without a restart.

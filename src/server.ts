@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { bindsLoopback } from './config/edge.js';
@@ -6,8 +6,11 @@ import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
 import { withBodyLimit } from './edge/body-limit.js';
 import { hostRule } from './edge/browser-rules.js';
+import { Lifecycle, type Readiness } from './edge/lifecycle.js';
+import { withRequestDeadline } from './edge/request-deadline.js';
 import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
+import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
@@ -21,6 +24,11 @@ export interface RunningGateway {
   url: string;
   /** Re-reads the files the gateway trusts (JWKS file, API keys file); `main.ts` calls it on SIGHUP. */
   reload(): Promise<void>;
+  /**
+   * Shuts down in order: `/ready` turns 503, requests in flight get up to `SHUTDOWN_GRACE_MS` to
+   * finish, then the listener and every connection left close, and the services stop (the
+   * ledger writes its snapshot).
+   */
   close(): Promise<void>;
 }
 
@@ -68,10 +76,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await simulators?.close();
     throw error;
   }
+  const ledger = services[0]?.ledger ?? null;
   const yoga = createGateway({
     registry,
     logger: log,
-    ledger: services[0]?.ledger ?? null,
+    ledger,
     schema: buildSchema(config.federation, vendors, { authDirectives: config.federation.authDirectives }),
     responseCacheTtlMs: config.responseCacheTtlMs,
     authenticator,
@@ -86,7 +95,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
     },
   });
-  const server = createServer(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes));
+  const lifecycle = new Lifecycle(() => readinessOf(ledger));
+  const server = createServer(
+    lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes)),
+  );
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
@@ -115,8 +127,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await authenticator?.reload();
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lifecycle.drain(config.shutdownGraceMs);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       await authenticator?.close();
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
@@ -195,25 +209,13 @@ async function startVendorServices(
 }
 
 /**
- * The gateway's own deadline per HTTP request. Vendor calls end within their deadlines, which
- * config keeps below this one; this bounds whatever else an operation chains (several vendor
- * pages in a row). Past it the connection is closed rather than answered: yoga would still write
- * its late answer, and a response we had already ended would make that write throw.
+ * What `/ready` reports beside draining. The listener opens only once the configuration is read
+ * and the ledger has recovered from disk, so both are settled whenever a probe can ask; the
+ * ledger's state says whether it follows the stream or serves another process's totals.
  */
-function withRequestDeadline(
-  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
-  timeoutMs: number,
-  log: Logger,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const timer = setTimeout(() => {
-      if (res.writableEnded) return;
-      log.warn('request exceeded GATEWAY_REQUEST_TIMEOUT_MS; connection closed', { timeoutMs, path: req.url });
-      res.destroy();
-    }, timeoutMs);
-    res.once('close', () => clearTimeout(timer));
-    handler(req, res);
-  };
+function readinessOf(ledger: PartnerLedger | null): Readiness {
+  if (ledger === null) return { ready: true, components: { config: 'ok', ledger: 'none' } };
+  return { ready: true, components: { config: 'ok', ledger: ledger.status().following ? 'recovered' : 'recovered-read-only' } };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -19,6 +19,7 @@ import type { GatewayContext } from '../context.js';
 import { vendorCallPricingOf } from '../schema/vendor-call-pricing.js';
 import { createRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
 import type { Caller } from './identity/caller.js';
+import { deadlineSignalOf } from './request-deadline.js';
 
 /** `MAX_VENDOR_CALLS_PER_OPERATION`'s default. */
 export const DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION = 10;
@@ -77,7 +78,7 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
   return {
     instrumentation: {
       operation({ request, context }, wrapped) {
-        const scope = createRequestScope(callerIdOf(callerOf(request), clientAddressOf(context)));
+        const scope = createRequestScope(callerIdOf(callerOf(request), clientAddressOf(context)), deadlineSignalOf((context as { req?: unknown }).req));
         served.set(request, { scope, estimated: 0 });
         return runInRequestScope(scope, wrapped);
       },

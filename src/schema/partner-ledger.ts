@@ -36,6 +36,7 @@ const CLIENT_MESSAGES: Record<LedgerErrorCode | UpstreamErrorCode, string> = {
   UPSTREAM_BAD_RESPONSE: 'Arrays answered with a page that breaks its contract; the follower retries.',
   UPSTREAM_NOT_FOUND: 'Arrays answered that the stream was not found.',
   UPSTREAM_BAD_REQUEST: 'Arrays rejected the follower\'s request.',
+  UPSTREAM_CANCELLED: 'The follower\'s call to Arrays was abandoned; the follower retries.',
 };
 
 /** The client's view of a failure: a known code with its fixed message, anything else masked as a bug. */

@@ -130,6 +130,8 @@ type Waiter = (answered: boolean) => void;
 export async function startSimulatorServer(vendor: VendorDefinition, host = '127.0.0.1'): Promise<SimulatorHandle> {
   const hitsByPath = new Map<string, number>();
   let totalHits = 0;
+  /** Held requests whose connection closed before they were answered: the client gave up on them. */
+  let abandoned = 0;
   let fault: FaultSetting | null = null;
   let remaining = Infinity;
   let closing = false;
@@ -190,10 +192,12 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
       case undefined:
         return sendJson(res, answer(request));
       case 'latency':
+        countIfAbandoned(res);
         if (await hold(delayed, mode.ms)) sendJson(res, answer(request));
         else res.destroy();
         return;
       case 'hang':
+        countIfAbandoned(res);
         if (await hold(hung)) sendJson(res, answer(request));
         else res.destroy();
         return;
@@ -237,6 +241,8 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
     switch (route) {
       case 'GET /__sim/hits':
         return sendJson(res, { status: 200, body: { total: totalHits, byPath: Object.fromEntries(hitsByPath) } });
+      case 'GET /__sim/abandoned':
+        return sendJson(res, { status: 200, body: { abandoned } });
       case 'DELETE /__sim/hits':
         resetHits();
         return sendEmpty(res);
@@ -262,8 +268,15 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
     }
   }
 
+  function countIfAbandoned(res: ServerResponse): void {
+    res.once('close', () => {
+      if (!res.writableEnded && !closing) abandoned += 1;
+    });
+  }
+
   function resetHits(): void {
     totalHits = 0;
+    abandoned = 0;
     hitsByPath.clear();
   }
 

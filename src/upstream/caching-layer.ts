@@ -2,9 +2,10 @@ import { credentialHash, type CacheEntry, type CacheWriteOptions, type UpstreamC
 import type { Caller, ChannelCall, Fetched } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
 import type { Clock } from './clock.js';
-import { isUpstreamError } from './errors.js';
+import { isUpstreamError, UpstreamCancelledError } from './errors.js';
 import { failureTraits } from './failures.js';
 import type { VendorPolicy } from './policy.js';
+import { currentRequestScope } from './request-scope.js';
 import { SingleFlight } from './single-flight.js';
 
 /** What a {@link CachingLayer} is built from. */
@@ -48,13 +49,21 @@ export class CachingLayer {
     if (cached !== undefined && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
       return { value: cached.value as T, fetchedAt: new Date(cached.fetchedAt), staleReason: null };
     }
-    return this.flights.run(key, () => this.load(key, call)) as Promise<Fetched<T>>;
+    // The request's signal ends only its own wait; the vendor call ends when no request waits.
+    const signal = currentRequestScope()?.signal ?? undefined;
+    try {
+      return (await this.flights.run(key, (abandoned) => this.load(key, call, abandoned), signal)) as Fetched<T>;
+    } catch (error) {
+      if (signal === undefined || !signal.aborted || error !== signal.reason) throw error;
+      const { provider } = this.options;
+      throw new UpstreamCancelledError(`${provider} ${call.url.pathname}: the request stopped waiting for the answer`, { provider, cause: error });
+    }
   }
 
-  private async load<T>(key: string, call: ChannelCall<T>): Promise<Fetched<T>> {
+  private async load<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {
     const { clock, events, next, policy } = this.options;
     try {
-      const { value, receivedAt, weight } = await next.call(call);
+      const { value, receivedAt, weight } = await next.call(call, signal);
       if (call.cacheable?.(value) ?? true) {
         const expiresAt = receivedAt + Math.max(policy.cacheTtlMs, policy.staleIfErrorMs);
         await this.write(key, { value, fetchedAt: receivedAt }, { expiresAt, weight });

@@ -45,5 +45,6 @@ export interface Received<T> {
 
 /** What gets a call's value from the vendor, or its typed error; the caching layer sits over one. */
 export interface Caller {
-  call<T>(call: ChannelCall<T>): Promise<Received<T>>;
+  /** `signal` abandons the call when nobody waits for it any more (see `SingleFlight`). */
+  call<T>(call: ChannelCall<T>, signal?: AbortSignal): Promise<Received<T>>;
 }

@@ -109,6 +109,15 @@ export class UpstreamBadRequestError extends UpstreamError {
   readonly code = 'UPSTREAM_BAD_REQUEST';
 }
 
+/**
+ * Every request waiting for the call was answered without it (`GATEWAY_REQUEST_TIMEOUT_MS`
+ * passed), so the call was abandoned and its connection closed.
+ */
+export class UpstreamCancelledError extends UpstreamError {
+  override readonly name = 'UpstreamCancelledError';
+  readonly code = 'UPSTREAM_CANCELLED';
+}
+
 export function isUpstreamError(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError;
 }

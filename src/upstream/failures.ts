@@ -39,6 +39,9 @@ export const UPSTREAM_FAILURES = {
   UPSTREAM_NOT_FOUND: { retriedAfter: NEVER, tripsBreaker: false, servesStale: false },
   // Our request is wrong (a gateway bug or a contract change): the same request fails the same way.
   UPSTREAM_BAD_REQUEST: { retriedAfter: NEVER, tripsBreaker: false, servesStale: false },
+  // Nobody waits for the answer any more: the request was answered without it. The vendor did
+  // nothing wrong, and there is no one to serve a stale answer to.
+  UPSTREAM_CANCELLED: { retriedAfter: NEVER, tripsBreaker: false, servesStale: false },
 } as const satisfies Record<string, FailureTraits>;
 
 /** The stable codes of upstream failures, as clients see them in `extensions.code`. */

@@ -2,7 +2,7 @@ import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
 import type { Clock } from './clock.js';
-import { isUpstreamError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
+import { isUpstreamError, UpstreamCancelledError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import type { VendorPolicy } from './policy.js';
 import { currentRequestScope, type RequestScope } from './request-scope.js';
@@ -39,13 +39,18 @@ export class GuardedCaller implements Caller {
     this.secrets = [options.credential];
   }
 
-  async call<T>(call: ChannelCall<T>): Promise<Received<T>> {
+  async call<T>(call: ChannelCall<T>, signal?: AbortSignal): Promise<Received<T>> {
     const { admission, clock, events, policy, retryBudget } = this.options;
     const deadlineAt = clock.now() + policy.timeoutMs;
     // A background call serves no client request, even one whose async context it started in.
     const scope = call.priority === 'background' ? undefined : currentRequestScope();
     let previous: UpstreamError | null = null;
     for (let retries = 0; ; retries += 1) {
+      // Abandoned between attempts (in a backoff or budget wait): spend no more of the vendor's budget.
+      if (signal?.aborted === true) {
+        const provider = this.options.provider;
+        throw new UpstreamCancelledError(`${provider}: abandoned, nobody waits for the answer any more`, { provider });
+      }
       if (clock.now() >= deadlineAt) {
         const provider = this.options.provider;
         throw previous ?? new UpstreamTimeoutError(`${provider}: no time left within ${policy.timeoutMs} ms`, { provider });
@@ -53,7 +58,7 @@ export class GuardedCaller implements Caller {
       const permit = await admission.admit(deadlineAt, previous, call.priority, scope?.callerId ?? null);
       if (retries === 0) retryBudget.recordRequest(clock.now());
       else retryBudget.recordRetry(clock.now());
-      const { response, result } = await this.attempt(call, permit, deadlineAt, scope);
+      const { response, result } = await this.attempt(call, permit, deadlineAt, scope, signal);
       const receivedAt = clock.now();
       if ('value' in result) {
         admission.settle(receivedAt, permit, null);
@@ -88,7 +93,13 @@ export class GuardedCaller implements Caller {
    * Sends one attempt and interprets its answer; a transport failure has no response. The attempt
    * is counted to the request it serves here, where it leaves for the vendor.
    */
-  private async attempt<T>(call: ChannelCall<T>, permit: Permit, deadlineAt: number, scope: RequestScope | undefined): Promise<AttemptResult<T>> {
+  private async attempt<T>(
+    call: ChannelCall<T>,
+    permit: Permit,
+    deadlineAt: number,
+    scope: RequestScope | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<AttemptResult<T>> {
     const { admission, clock, http, provider } = this.options;
     let response: UpstreamResponse;
     if (scope !== undefined) scope.vendorCalls += 1;
@@ -99,6 +110,7 @@ export class GuardedCaller implements Caller {
         headers: call.headers,
         secrets: this.secrets,
         timeoutMs: Math.max(1, deadlineAt - clock.now()),
+        ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
       return { response: null, result: { error: this.typed(error, permit) } };

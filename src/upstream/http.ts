@@ -3,6 +3,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   UpstreamBadResponseError,
+  UpstreamCancelledError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type UpstreamError,
@@ -38,6 +39,11 @@ export interface UpstreamRequest {
   secrets: readonly string[];
   /** Overrides the client's whole-call deadline for this request. */
   timeoutMs?: number;
+  /**
+   * Abandons the request (its connection is closed, not pooled) when nobody waits for the answer
+   * any more; it then fails with UPSTREAM_CANCELLED. Default: only the deadline ends it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface UpstreamResponse {
@@ -95,7 +101,7 @@ export class UpstreamHttp {
 
   async get(request: UpstreamRequest): Promise<UpstreamResponse> {
     const deadline = request.timeoutMs ?? this.options.timeoutMs;
-    const signal = AbortSignal.timeout(deadline);
+    const signal = request.signal === undefined ? AbortSignal.timeout(deadline) : AbortSignal.any([AbortSignal.timeout(deadline), request.signal]);
     const where = `${request.provider} ${request.url.pathname}`;
     try {
       const response = await this.dispatcher.request({
@@ -187,6 +193,7 @@ export class UpstreamHttp {
   private toUpstreamError(error: unknown, request: UpstreamRequest, where: string, deadline: number): UpstreamError {
     if (error instanceof UpstreamBadResponseError) return error;
     const details = { provider: request.provider, cause: sanitizeCause(error, request.secrets) };
+    if (request.signal?.aborted === true) return new UpstreamCancelledError(`${where}: abandoned, nobody waits for the answer any more`, details);
     if (
       error instanceof undiciErrors.HeadersTimeoutError ||
       error instanceof undiciErrors.BodyTimeoutError ||

@@ -16,12 +16,17 @@ export interface RequestScope {
    * cache or from another request's in-flight call does not (nothing left for the vendor).
    */
   vendorCalls: number;
+  /**
+   * Aborts when the gateway stops waiting for this request (`GATEWAY_REQUEST_TIMEOUT_MS`); its
+   * vendor calls are then abandoned unless another request shares them. Null: never.
+   */
+  readonly signal: AbortSignal | null;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
-export function createRequestScope(callerId: string | null): RequestScope {
-  return { callerId, vendorCalls: 0 };
+export function createRequestScope(callerId: string | null, signal: AbortSignal | null = null): RequestScope {
+  return { callerId, vendorCalls: 0, signal };
 }
 
 /** Runs `serve` (and everything it starts, timers and promises included) within `scope`. */

@@ -1,0 +1,27 @@
+// `npm run build`: one ESM bundle of the gateway for `node dist/main.js`. Packages stay external so
+// that production dependencies are read from node_modules (`npm prune --omit=dev` leaves exactly
+// those), and nothing of tsx or esbuild is needed at run time.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Bundles `src/main.ts` to `dist/main.js` (with `dist/main.js.map`); rejects on any build error. */
+export async function buildGateway() {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/main.ts'],
+    outfile: 'dist/main.js',
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildGateway();
+}

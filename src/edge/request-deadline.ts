@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+
+/** Why a request's signal aborted: it passed `GATEWAY_REQUEST_TIMEOUT_MS` and was answered 504. */
+export class GatewayTimeoutError extends Error {
+  override readonly name = 'GatewayTimeoutError';
+  readonly code = 'GATEWAY_TIMEOUT';
+}
+
+const signals = new WeakMap<IncomingMessage, AbortSignal>();
+
+/**
+ * The signal that aborts when the gateway stops waiting for `req` (see {@link withRequestDeadline});
+ * null for a request that did not come through it (tests calling `yoga.fetch`).
+ */
+export function deadlineSignalOf(req: unknown): AbortSignal | null {
+  return typeof req === 'object' && req !== null ? (signals.get(req as IncomingMessage) ?? null) : null;
+}
+
+/**
+ * The gateway's own deadline per HTTP request. Vendor calls end within their deadlines, which
+ * config keeps below this one; this bounds whatever else an operation chains (several vendor
+ * pages in a row). Past it the request is answered 504 with one `GATEWAY_TIMEOUT` error and its
+ * signal aborts, which abandons the vendor calls only it waits for. yoga's late answer is dropped:
+ * its Node adapter writes nothing to a response already ended. An answer already streaming cannot
+ * become a 504, so its connection is closed instead.
+ */
+export function withRequestDeadline(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+  timeoutMs: number,
+  log: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const controller = new AbortController();
+    signals.set(req, controller.signal);
+    const timer = setTimeout(() => {
+      if (res.writableEnded) return;
+      const message = `The request did not finish within GATEWAY_REQUEST_TIMEOUT_MS (${timeoutMs} ms); its vendor calls were abandoned.`;
+      log.warn('request exceeded GATEWAY_REQUEST_TIMEOUT_MS; answered 504', { timeoutMs, path: req.url });
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        // The request body may be unread: the connection closes after the answer.
+        res.writeHead(504, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+        res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'GATEWAY_TIMEOUT' } }] }));
+      }
+      controller.abort(new GatewayTimeoutError(message));
+    }, timeoutMs);
+    res.once('close', () => clearTimeout(timer));
+    handler(req, res);
+  };
+}

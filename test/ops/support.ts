@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A gateway process in demo mode, as `npm start` runs it, with what its start-up lines say. */
+export interface DemoProcess {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>/graphql`. */
+  url: string;
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  /** Each simulator's origin by provider id (`ARRAYS`, `SHARPE`, …). */
+  simulators: Record<string, string>;
+  adminToken: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `src/main.ts` in its own process (signals are the point) and waits for its listening line. */
+export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-ops-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  let stderr = '';
+  const lines = await new Promise<{ listening: any; demo: any }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${stderr}`)), 20_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const parsed = stderr.split('\n').flatMap((line) => (line.startsWith('{') && line.endsWith('}') ? [JSON.parse(line)] : []));
+      const listening = parsed.find((line) => line.message === 'gateway listening');
+      if (listening) {
+        clearTimeout(timer);
+        resolve({ listening, demo: parsed.find((line) => String(line.message).startsWith('demo mode')) });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${stderr}`));
+    });
+  });
+  const url = String(lines.listening.url);
+  return {
+    child,
+    url,
+    origin: new URL(url).origin,
+    simulators: Object.fromEntries((lines.demo.simulators as string[]).map((entry) => entry.split('=') as [string, string])),
+    adminToken: String(lines.demo.simulatorAdminToken),
+    stderr: () => stderr,
+    exited,
+  };
+}
+
+/** Calls a simulator's admin route of `gateway`'s process. */
+export async function simAdmin(gateway: DemoProcess, provider: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${gateway.simulators[provider]}${path}`, {
+    method,
+    headers: { [SIMULATOR_ADMIN_HEADER]: gateway.adminToken, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+export function postQuery(gateway: DemoProcess, query: string): Promise<Response> {
+  return fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+}
+
+/** Polls `check` until it holds (the thing waited for is counted, not timed); fails after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
