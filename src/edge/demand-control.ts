@@ -17,7 +17,7 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { vendorCallPricingOf } from '../schema/vendor-call-pricing.js';
-import { createRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
 import type { Caller } from './identity/caller.js';
 
 /** `MAX_VENDOR_CALLS_PER_OPERATION`'s default. */
@@ -77,7 +77,8 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
   return {
     instrumentation: {
       operation({ request, context }, wrapped) {
-        const scope = createRequestScope(callerIdOf(callerOf(request), clientAddressOf(context)));
+        // The HTTP request's scope (the access log's) holds its id; the operation's lines carry it too.
+        const scope = createRequestScope(callerIdOf(callerOf(request), clientAddressOf(context)), currentRequestScope()?.requestId ?? null);
         served.set(request, { scope, estimated: 0 });
         return runInRequestScope(scope, wrapped);
       },

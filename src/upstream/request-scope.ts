@@ -16,12 +16,17 @@ export interface RequestScope {
    * cache or from another request's in-flight call does not (nothing left for the vendor).
    */
   vendorCalls: number;
+  /**
+   * The HTTP request's `x-request-id` (taken from the client or generated), which every log line
+   * written while serving it carries; null for a scope entered outside any HTTP request.
+   */
+  readonly requestId: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
-export function createRequestScope(callerId: string | null): RequestScope {
-  return { callerId, vendorCalls: 0 };
+export function createRequestScope(callerId: string | null, requestId: string | null = null): RequestScope {
+  return { callerId, vendorCalls: 0, requestId };
 }
 
 /** Runs `serve` (and everything it starts, timers and promises included) within `scope`. */
