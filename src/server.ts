@@ -86,7 +86,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
     },
   });
-  const server = createServer(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes));
+  const server = createServer(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
