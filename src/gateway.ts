@@ -11,6 +11,7 @@ import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOpt
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
+import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
@@ -95,6 +96,8 @@ export function createGateway({
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
     plugins: [
+      // Before everything that can answer a request: each answer, refusals too, gets its id and access line.
+      useAccessLog({ logger, callerOf: identity.callerOf }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
       useHostCheck(edge.allowsHost ?? null),
       identity.plugin,

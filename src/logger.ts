@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+import { currentRequestScope } from './upstream/request-scope.js';
 import { redact, redactOccurrences } from './upstream/redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -8,8 +10,6 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
-
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 /** Options of the JSON-lines logger. */
 export interface LoggerOptions {
@@ -22,19 +22,41 @@ export interface LoggerOptions {
 }
 
 /**
- * One JSON object per line. Every string of the record (keys, nested fields, error messages,
- * stacks, causes) is redacted before serialisation: JSON escapes `"` and `\\`, so a credential
- * holding either no longer appears as itself in the line. The finished line is redacted as well,
- * for a credential that a `toJSON` or a concatenation put together.
+ * One JSON object per line, written by pino: `level` (its name), `message`, the fields, then the
+ * request's `requestId` when the line is logged while serving one, and `time` (ISO). Every string
+ * of the record (keys, nested fields, error messages, stacks, causes) is redacted before
+ * serialisation: JSON escapes `"` and `\\`, so a credential holding either no longer appears as
+ * itself in the line. The finished line is redacted as well, for a credential that a `toJSON` or
+ * a concatenation put together.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = RANK[options.level ?? 'info'];
   const secrets = options.secrets ?? [];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const destination = { write: (line: string) => write(redact(line, secrets)) };
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      messageKey: 'message',
+      // No pid or hostname, and no pino timestamp (it would stand between `level` and `message`):
+      // the lines keep the shape they had before pino, which scripts and tests match.
+      base: undefined,
+      timestamp: false,
+      formatters: { level: (label) => ({ level: label }) },
+      // Channels and resolvers log without being handed the request; the scope knows which it is.
+      // The client chose the id: redacted like any field, since it could quote a credential.
+      mixin: () => {
+        const requestId = currentRequestScope()?.requestId ?? null;
+        return { ...(requestId === null ? {} : { requestId: redactOccurrences(requestId, secrets) }), time: new Date().toISOString() };
+      },
+      // After the message and fields (pino's default puts the mixin's keys first).
+      mixinMergeStrategy: (fields, mixed) => Object.assign(fields, mixed),
+    },
+    destination,
+  );
   const log = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[level] < threshold) return;
-    const record = scrub({ time: new Date().toISOString(), level, message, ...fields }, secrets, new Set());
-    write(`${redact(JSON.stringify(record), secrets)}\n`);
+    if (!logger.isLevelEnabled(level)) return;
+    // The message before the fields, as the lines had it before pino (which would put it last).
+    logger[level](scrub({ message, ...fields }, secrets, new Set()) as Record<string, unknown>);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -97,7 +97,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   const lifecycle = new Lifecycle(() => readinessOf(ledger));
   const server = createServer(
-    lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes)),
+    lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log)),
   );
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;

@@ -17,7 +17,7 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { vendorCallPricingOf } from '../schema/vendor-call-pricing.js';
-import { createRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
 import type { Caller } from './identity/caller.js';
 import { deadlineSignalOf } from './request-deadline.js';
 
@@ -78,7 +78,12 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
   return {
     instrumentation: {
       operation({ request, context }, wrapped) {
-        const scope = createRequestScope(callerIdOf(callerOf(request), clientAddressOf(context)), deadlineSignalOf((context as { req?: unknown }).req));
+        // The HTTP request's scope (the access log's) holds its id; the operation's lines carry it too.
+        const scope = createRequestScope(
+          callerIdOf(callerOf(request), clientAddressOf(context)),
+          deadlineSignalOf((context as { req?: unknown }).req),
+          currentRequestScope()?.requestId ?? null,
+        );
         served.set(request, { scope, estimated: 0 });
         return runInRequestScope(scope, wrapped);
       },

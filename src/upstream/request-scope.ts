@@ -21,12 +21,17 @@ export interface RequestScope {
    * vendor calls are then abandoned unless another request shares them. Null: never.
    */
   readonly signal: AbortSignal | null;
+  /**
+   * The HTTP request's `x-request-id` (taken from the client or generated), which every log line
+   * written while serving it carries; null for a scope entered outside any HTTP request.
+   */
+  readonly requestId: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
-export function createRequestScope(callerId: string | null, signal: AbortSignal | null = null): RequestScope {
-  return { callerId, vendorCalls: 0, signal };
+export function createRequestScope(callerId: string | null, signal: AbortSignal | null = null, requestId: string | null = null): RequestScope {
+  return { callerId, vendorCalls: 0, signal, requestId };
 }
 
 /** Runs `serve` (and everything it starts, timers and promises included) within `scope`. */

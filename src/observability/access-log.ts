@@ -1,0 +1,115 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Caller } from '../edge/identity/caller.js';
+import type { Logger } from '../logger.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+
+/** One access line: what an operator reads to see who asked for what and what it cost. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  /** The URL's path only: a query string can carry variables, and variables can carry anything. */
+  path: string;
+  /** The GraphQL operation's name; null for an anonymous operation or a request refused before parsing. */
+  operationName: string | null;
+  status: number;
+  durationMs: number;
+  /** Attempts sent to vendors for the request, retries included (see `RequestScope.vendorCalls`). */
+  vendorCalls: number;
+  /** The API key's name or the JWT's sub; null when anonymous or refused. Never the credential. */
+  caller: string | null;
+}
+
+/** The access line's message, so that one grep finds every request. */
+export const ACCESS_LOG_MESSAGE = 'request';
+
+/** Writes one access line at info. */
+export function logAccess(logger: Logger, line: AccessLine): void {
+  logger.info(ACCESS_LOG_MESSAGE, { ...line });
+}
+
+/** Options of {@link useAccessLog}. */
+export interface AccessLogOptions {
+  logger: Logger;
+  /** The caller of a request the identity edge let through; it throws for one it refused. */
+  callerOf(request: Request): Caller;
+}
+
+interface Served {
+  requestId: string;
+  scope: RequestScope;
+  startedAt: number;
+  operationName: string | null;
+  /** The operation's own scope (demand control's), which counts the vendor calls. */
+  operation: RequestScope | null;
+}
+
+/**
+ * Gives every HTTP request an id and one access line. The id (see `requestIdFrom`) is echoed in
+ * `x-request-id` and held by a request scope entered around the whole request, refusals at the
+ * edge (401, 429) included, so every log line written while serving it carries it. Listed first,
+ * so that its hooks see each request before any other plugin can answer it.
+ */
+export function useAccessLog(options: AccessLogOptions): Plugin {
+  const { logger, callerOf } = options;
+  const served = new WeakMap<Request, Served>();
+  return {
+    instrumentation: {
+      request({ request }, wrapped) {
+        const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+        const scope = createRequestScope(null, null, requestId);
+        served.set(request, { requestId, scope, startedAt: performance.now(), operationName: null, operation: null });
+        return runInRequestScope(scope, wrapped);
+      },
+    },
+    onParams({ request, params }) {
+      const entry = served.get(request);
+      if (entry !== undefined) entry.operationName = params.operationName ?? null;
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const entry = request === undefined ? undefined : served.get(request);
+      if (entry === undefined) return;
+      entry.operationName ??= getOperationAST(args.document, args.operationName)?.name?.value ?? null;
+      entry.operation = currentRequestScope() ?? null;
+    },
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      const entry = served.get(request);
+      if (entry === undefined) return;
+      const { requestId } = entry;
+      try {
+        response.headers.set(REQUEST_ID_HEADER, requestId);
+      } catch {
+        // Some responses (`Response.error()`, a fetched one) have immutable headers: copy it.
+        const headers = new fetchAPI.Headers(response.headers);
+        headers.set(REQUEST_ID_HEADER, requestId);
+        setResponse(new fetchAPI.Response(response.body, { status: response.status, statusText: response.statusText, headers }));
+      }
+      logAccess(logger, {
+        requestId,
+        method: request.method,
+        path: new URL(request.url).pathname,
+        operationName: entry.operationName,
+        status: response.status,
+        durationMs: roundMs(performance.now() - entry.startedAt),
+        vendorCalls: (entry.operation ?? entry.scope).vendorCalls,
+        caller: callerNameOf(callerOf, request),
+      });
+    },
+  };
+}
+
+/** Milliseconds to two decimals: finer says nothing, and the line stays short. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function callerNameOf(callerOf: (request: Request) => Caller, request: Request): string | null {
+  try {
+    return callerOf(request).name;
+  } catch {
+    // A request the identity edge refused has no caller.
+    return null;
+  }
+}
