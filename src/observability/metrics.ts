@@ -80,7 +80,13 @@ export class GatewayMetrics {
     this.errorCodes = new BoundedLabel(limit);
     this.callers = new BoundedLabel(limit);
     const registers = [this.registry];
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+      // Gauges named like counters (promtool refuses them); `nodejs_active_{handles,requests,resources}` carry the same numbers by type.
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+        this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+      }
+    }
 
     this.vendorRequests = new Counter({
       name: `${METRIC_PREFIX}vendor_requests_total`,
