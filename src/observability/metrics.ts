@@ -238,7 +238,7 @@ export class GatewayMetrics {
           },
           fillLabelsFn: (params) => ({
             operation_name: operation(params.operationName),
-            code: this.errorCodes.of(stringCode(params.error?.extensions?.code) ?? 'INTERNAL_SERVER_ERROR'),
+            code: this.errorCodes.of(stringCode(params.error?.extensions?.code) ?? PHASE_CODE[params.errorPhase ?? ''] ?? 'INTERNAL_SERVER_ERROR'),
             phase: params.errorPhase ?? 'unknown',
           }),
         }),
@@ -315,6 +315,9 @@ export class GatewayMetrics {
     });
   }
 }
+
+/** The codes yoga gives parse and validation errors only after the plugin has seen them. */
+const PHASE_CODE: Partial<Record<string, string>> = { parse: 'GRAPHQL_PARSE_FAILED', validate: 'GRAPHQL_VALIDATION_FAILED' };
 
 function stringCode(code: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;

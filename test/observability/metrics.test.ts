@@ -92,6 +92,13 @@ describe('metrics on the public port', () => {
     expect(exposition).toMatch(/^usage_gateway_ledger_commits_total \d/m);
   });
 
+  it('counts a validation error by operation and code', async () => {
+    const response = await fetch(demo.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Broken { nope }' }) });
+    expect(((await response.json()) as { errors?: unknown[] }).errors).toHaveLength(1);
+    const text = await (await fetch(demo.gateway.metricsUrl)).text();
+    expect(text).toContain('usage_gateway_graphql_errors_total{operation_name="Broken",code="GRAPHQL_VALIDATION_FAILED",phase="validate"} 1');
+  });
+
   it('holds no vendor credential', () => {
     expect(exposition).not.toMatch(/sk_|api[_-]?key=|bearer/i);
   });
