@@ -134,6 +134,23 @@ describe('METRICS_PORT', () => {
   }, 30_000);
 });
 
+describe('caller rate-limit refusals', () => {
+  it('are counted by caller, never by address, and /metrics itself is not limited', async () => {
+    const demo = await startDemo({ CALLER_RATE_LIMIT_PER_MINUTE: '1' });
+    try {
+      const ask = () => fetch(demo.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(429);
+      for (let i = 0; i < 3; i += 1) expect((await fetch(demo.gateway.metricsUrl)).status).toBe(200);
+      const text = await (await fetch(demo.gateway.metricsUrl)).text();
+      expect(text).toContain('usage_gateway_caller_rate_limited_total{caller="anonymous"} 1');
+      expect(text).not.toContain('127.0.0.1');
+    } finally {
+      await demo.dispose();
+    }
+  }, 30_000);
+});
+
 describe('label cardinality', () => {
   it('keeps the first distinct callers and counts the rest as other', async () => {
     const metrics = new GatewayMetrics({ maxLabelValues: 2, processMetrics: false });
