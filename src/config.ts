@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
-import { integerIn, optionalFlag } from './config/env-values.js';
+import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
 import { credentialVariables, readVendorCatalogue, type VendorConfig } from './config/vendor-catalogue.js';
@@ -22,6 +22,11 @@ export interface GatewayConfig {
   port: number;
   /** Interface to bind. `HOST`, default 127.0.0.1 (loopback: expose deliberately). */
   host: string;
+  /**
+   * Port of a listener of its own for GET /metrics, on `HOST`; the public port then answers no
+   * /metrics. `METRICS_PORT` (0 to 65535, 0: any free port); default null, /metrics on `PORT`.
+   */
+  metricsPort: number | null;
   /**
    * Demo mode: start the built-in simulators and point every vendor at them. On when
    * `GATEWAY_DEMO=1`, or when no vendor credential is set and `GATEWAY_DEMO` is not `0`.
@@ -104,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const reader = new EnvironmentReader(env, credentialVariables(vendors));
   const port = reader.read('PORT', integerIn(0, 65_535, 4000));
   const host = reader.read('HOST', text('127.0.0.1', 'expected a host name or IP address'));
+  const metricsPort = reader.read('METRICS_PORT', optionalIntegerIn(0, 65_535)) ?? null;
   const level = reader.read('LOG_LEVEL', logLevel);
   const demoFlag = reader.read('GATEWAY_DEMO', optionalFlag);
   const dataDir = reader.read('DATA_DIR', text('./data', 'expected a directory'));
@@ -127,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port,
     host,
+    metricsPort,
     logLevel: level,
     demo,
     vendors: demo ? {} : catalogue.configured,

@@ -13,6 +13,7 @@ import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
+import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
 import { createErrorMask } from './schema/errors.js';
@@ -42,6 +43,10 @@ export interface GatewayDeps {
   maxVendorCallsPerOperation?: number;
   /** Browser rules and request limits; each part defaults as {@link EdgeOptions} says. */
   edge?: EdgeOptions;
+  /** Where GraphQL operations and rate-limit refusals are counted. Default: none, no metrics. */
+  metrics?: GatewayMetrics | null;
+  /** Serve `metrics` on GET /metrics of this gateway. Default true; false when `METRICS_PORT` serves them. */
+  metricsEndpoint?: boolean;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -85,6 +90,8 @@ export function createGateway({
   introspection = true,
   maxVendorCallsPerOperation = DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION,
   edge = {},
+  metrics = null,
+  metricsEndpoint = true,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -100,8 +107,16 @@ export function createGateway({
       useAccessLog({ logger, callerOf: identity.callerOf }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
       useHostCheck(edge.allowsHost ?? null),
+      // Before identity: a scraper carries no credential.
+      ...(metrics !== null && metricsEndpoint ? [useMetricsEndpoint(metrics)] : []),
       identity.plugin,
-      useCallerRateLimit({ perMinute: edge.callerRateLimitPerMinute ?? 0, callerOf: identity.callerOf, graphqlEndpoint: GRAPHQL_ENDPOINT }),
+      useCallerRateLimit({
+        perMinute: edge.callerRateLimitPerMinute ?? 0,
+        callerOf: identity.callerOf,
+        graphqlEndpoint: GRAPHQL_ENDPOINT,
+        ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
+      }),
+      ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
       useCsrfPrevention(),
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),

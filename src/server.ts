@@ -12,6 +12,7 @@ import { createAuthenticator, type Authenticator } from './edge/identity/authent
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
+import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
 import { VENDORS } from './providers/vendors.js';
@@ -22,6 +23,8 @@ import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
   url: string;
+  /** Where Prometheus scrapes: /metrics on the public port, or on `METRICS_PORT`. */
+  metricsUrl: string;
   /** Re-reads the files the gateway trusts (JWKS file, API keys file); `main.ts` calls it on SIGHUP. */
   reload(): Promise<void>;
   /**
@@ -59,17 +62,20 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
   const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
+  const metrics = new GatewayMetrics();
   const upstream = new ResilientUpstream({
+    listenerFor: (provider) => metrics.channelListener(provider),
     policies: config.upstream.policies,
     cache: new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
     logger: log,
   });
+  metrics.watchUpstream(() => upstream.health());
   const registry = createProviderRegistry(settings, upstream, vendors);
   let services: RunningVendorService[] = [];
   let authenticator: Authenticator | null = null;
   try {
     authenticator = await startAuthenticator(config, log);
-    services = await startVendorServices(config, registry, settings, upstream, log);
+    services = await startVendorServices(config, registry, settings, upstream, log, metrics);
   } catch (error) {
     await authenticator?.close();
     await upstream.close();
@@ -77,6 +83,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     throw error;
   }
   const ledger = services[0]?.ledger ?? null;
+  metrics.watchLedger(ledger);
   const yoga = createGateway({
     registry,
     logger: log,
@@ -94,6 +101,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       operationLimits: config.edge.operationLimits,
       callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
     },
+    metrics,
+    metricsEndpoint: config.metricsPort === null,
   });
   const lifecycle = new Lifecycle(() => readinessOf(ledger));
   const server = createServer(
@@ -102,6 +111,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.metricsPort, config.host);
+  const metricsUrl = metricsServer?.url ?? new URL('/metrics', url).href;
   if (simulators) {
     log.info('demo mode: no vendor credentials configured, serving the built-in vendor simulators on loopback', {
       simulators: registry.list().map((provider) => `${provider.id}=${provider.origin}`),
@@ -123,6 +134,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   return {
     url,
+    metricsUrl,
     reload: async () => {
       await authenticator?.reload();
     },
@@ -131,6 +143,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await metricsServer?.close();
       await authenticator?.close();
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
@@ -187,6 +200,7 @@ async function startVendorServices(
   settings: Record<ProviderId, ProviderSetting>,
   upstream: ResilientUpstream,
   log: Logger,
+  metrics: GatewayMetrics,
 ): Promise<RunningVendorService[]> {
   const services: RunningVendorService[] = [];
   try {
@@ -199,7 +213,7 @@ async function startVendorServices(
         channel: upstream.channel(vendor.id, setting.credential),
         priority: 'background',
       });
-      services.push(await vendor.startService({ client, settings: config.vendorSettings[vendor.id] ?? {}, dataDir: config.dataDir, logger: log }));
+      services.push(await vendor.startService({ client, settings: config.vendorSettings[vendor.id] ?? {}, dataDir: config.dataDir, logger: log, ledgerObserver: metrics.ledgerObserver }));
     }
   } catch (error) {
     await Promise.all(services.map((service) => service.close()));

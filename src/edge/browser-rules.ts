@@ -62,8 +62,11 @@ export function hostRule(allowed: readonly string[] | null, bindsLoopback: boole
   return bindsLoopback ? (host) => LOOPBACK_HOST.test(hostName(host)) : null;
 }
 
-/** Paths answered whatever the `Host`: probes that reveal nothing and are called by address. */
-const HOST_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+/**
+ * Paths answered whatever the `Host`: probes and metrics, called by address (a scraper's target
+ * is an IP) and holding nothing a rebinding page could use against a caller.
+ */
+const HOST_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 /** Answers 403 HOST_NOT_ALLOWED to a request whose `Host` the rule refuses. */
 export function useHostCheck(allows: ((host: string) => boolean) | null): Plugin {

@@ -15,6 +15,8 @@ export interface CallerRateLimitOptions {
   maxCallers?: number;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Told of every refused request (the metrics). Default: none. */
+  onRefused?: (caller: Caller) => void;
 }
 
 const WINDOW_MS = 60_000;
@@ -38,13 +40,14 @@ function remoteAddress(serverContext: unknown): string | undefined {
  * told gets through. Runs after the identity check: an unauthenticated flood is refused there.
  */
 export function useCallerRateLimit(options: CallerRateLimitOptions): Plugin {
-  const { perMinute, callerOf, graphqlEndpoint = '/graphql', maxCallers = 10_000, clock = systemClock } = options;
+  const { perMinute, callerOf, graphqlEndpoint = '/graphql', maxCallers = 10_000, clock = systemClock, onRefused } = options;
   if (perMinute <= 0) return {};
   const windows = new Map<string, SlidingWindow<'request'>>();
   return {
     onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint || request.method === 'OPTIONS') return;
-      const key = identityOf(callerOf(request), remoteAddress(serverContext));
+      const caller = callerOf(request);
+      const key = identityOf(caller, remoteAddress(serverContext));
       const now = clock.now();
       let window = windows.get(key);
       if (window === undefined) {
@@ -58,6 +61,7 @@ export function useCallerRateLimit(options: CallerRateLimitOptions): Plugin {
         window.record(now, 'request');
         return;
       }
+      onRefused?.(caller);
       const oldest = window.oldest(now) ?? now;
       const retryAfterSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
       const body = {

@@ -33,6 +33,14 @@ export interface FollowerStatus {
   consecutiveFailures: number;
 }
 
+/** Hears what the follower does, for the metrics; each call must return at once and never throw. */
+export interface LedgerObserver {
+  /** A page of `entries` stream entries was committed; the store took `durationMs` to make it durable. */
+  committed(entries: number, durationMs: number): void;
+  /** A step failed with `code` (as `partnerLedger.lastError` shows it); nothing of its page was committed. */
+  failed(code: string): void;
+}
+
 /** Options of the stream follower. */
 export interface LedgerFollowerOptions {
   source: PageSource;
@@ -48,6 +56,8 @@ export interface LedgerFollowerOptions {
   backoffMaxMs?: number;
   /** Source of jitter in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Default: none. */
+  observer?: LedgerObserver;
 }
 
 const DEFAULTS = { pollIntervalMs: 15_000, pageSize: ARRAYS_MAX_COUNT, backoffBaseMs: 1000, backoffMaxMs: 60_000 };
@@ -120,6 +130,7 @@ export class LedgerFollower {
         this.state.consecutiveFailures += 1;
         wait = this.backoff(error);
         this.state.lastError = describe(error);
+        this.options.observer?.failed(this.state.lastError.code);
         const fields = { code: this.state.lastError.code, error, consecutiveFailures: this.state.consecutiveFailures, retryInMs: wait };
         if (isLedgerError(error)) this.options.logger.error('partner ledger: page rejected, nothing of it committed', fields);
         else this.options.logger.warn('partner ledger: reading the Arrays stream failed', fields);
@@ -152,6 +163,7 @@ export class LedgerFollower {
   /** Commits a page; true when the stream has more after it. */
   private async commit(commit: LedgerCommit, hasMore: boolean): Promise<boolean> {
     const { cursorBefore: from, cursorAfter: next, entries } = commit;
+    const startedAt = performance.now();
     this.committing = this.options.store.commit(commit);
     if (hasMore) {
       // The vendor prepares the next page while the fsync runs; a read that fails is retried by the next step.
@@ -168,6 +180,7 @@ export class LedgerFollower {
     } finally {
       this.committing = null;
     }
+    this.options.observer?.committed(entries, performance.now() - startedAt);
     this.cursor = next;
     const spanMs = (cursorMs(next) ?? 0) - (cursorMs(from) ?? 0);
     if (hasMore && from !== ARRAYS_STREAM_START && spanMs > 0) this.density = entries / spanMs;

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
 import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
-import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type PageSource } from './follower.js';
+import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from './follower.js';
 import type { LedgerStore } from './store.js';
 
 /** What the schema reads: the ledger's totals and what its follower is doing. */
@@ -29,7 +29,9 @@ export interface PartnerLedgerOptions {
   /** More store settings (snapshot cadence, test hooks). Default: the store's defaults. */
   store?: Omit<FileLedgerStoreOptions, 'dir' | 'startCursor' | 'logger' | 'readOnly' | 'onLockLost'>;
   /** More follower settings (page size, backoff). Default: the follower's defaults. */
-  follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs'>;
+  follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs' | 'observer'>;
+  /** Hears the follower's commits and failures (the metrics). Default: none. */
+  observer?: LedgerObserver;
 }
 
 /**
@@ -63,7 +65,14 @@ export async function startPartnerLedger(options: PartnerLedgerOptions): Promise
     };
     return { store: readOnly, status: () => ({ ...status }), close: () => readOnly.close() };
   }
-  const running = new LedgerFollower({ ...options.follower, source: options.source, store, logger, pollIntervalMs: options.pollIntervalMs });
+  const running = new LedgerFollower({
+    ...options.follower,
+    source: options.source,
+    store,
+    logger,
+    pollIntervalMs: options.pollIntervalMs,
+    observer: options.observer,
+  });
   follower = running;
   if (lockLost === null) running.start();
   logger.info('partner ledger: following the Arrays stream', { dir, position: await store.position() });

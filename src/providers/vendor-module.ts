@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PartnerLedger } from '../ledger/service.js';
+import type { LedgerObserver } from '../ledger/follower.js';
 import type { Logger } from '../logger.js';
 import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
 import type { AccountUsage, Fresh } from '../usage/model.js';
@@ -21,6 +22,8 @@ export interface VendorServiceInput<Client, Settings> {
   /** `DATA_DIR`: where a service keeps its files. */
   dataDir: string;
   logger: Logger;
+  /** Hears a ledger's commits and failures (the metrics). Default: none. */
+  ledgerObserver?: LedgerObserver;
 }
 
 /** A running background service of a vendor; its ledger is what the schema's ledger fields read. */

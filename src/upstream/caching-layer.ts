@@ -46,9 +46,11 @@ export class CachingLayer {
     }
     const key = this.keyPrefix + call.url.href;
     const cached = await this.read(key);
-    if (cached !== undefined && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
+    if (cached !== undefined && cached !== null && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
+      this.options.events.emit({ type: 'cache-hit' });
       return { value: cached.value as T, fetchedAt: new Date(cached.fetchedAt), staleReason: null };
     }
+    if (cached !== null) this.options.events.emit({ type: 'cache-miss' });
     // The request's signal ends only its own wait; the vendor call ends when no request waits.
     const signal = currentRequestScope()?.signal ?? undefined;
     try {
@@ -72,20 +74,21 @@ export class CachingLayer {
     } catch (error) {
       if (!isUpstreamError(error) || !failureTraits(error.code).servesStale) throw error;
       const entry = await this.read(key);
-      if (entry === undefined || clock.now() - entry.fetchedAt > policy.staleIfErrorMs) throw error;
+      if (entry === undefined || entry === null || clock.now() - entry.fetchedAt > policy.staleIfErrorMs) throw error;
       const ageSeconds = Math.floor((clock.now() - entry.fetchedAt) / 1000);
       events.emit({ type: 'served-stale', path: call.url.pathname, error, ageSeconds });
       return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: error };
     }
   }
 
-  private async read(key: string): Promise<CacheEntry | undefined> {
+  /** The entry under `key`; null when the store failed (reported as `cache-failed`). */
+  private async read(key: string): Promise<CacheEntry | undefined | null> {
     try {
       return await this.options.cache.get(key, this.options.clock.now());
     } catch (error) {
       // A cache that fails is a cache miss: the vendor can still answer.
       this.options.events.emit({ type: 'cache-failed', operation: 'read', error });
-      return undefined;
+      return null;
     }
   }
 

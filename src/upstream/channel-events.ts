@@ -7,10 +7,16 @@ import type { RetryDecision } from './retry-policy.js';
  * know neither.
  */
 export type ChannelEvent =
-  /** An attempt reached the vendor and its answer was accepted. */
-  | { type: 'attempt-succeeded'; at: number }
-  /** An attempt failed: the vendor's answer meant an error, or the transport failed. */
-  | { type: 'attempt-failed'; error: UpstreamError; at: number }
+  /**
+   * An attempt reached the vendor and its answer was accepted; `status` is the HTTP status and
+   * `durationMs` how long the attempt took on the wire (absent from callers that do not time it).
+   */
+  | { type: 'attempt-succeeded'; at: number; status?: number; durationMs?: number }
+  /**
+   * An attempt failed: the vendor's answer meant an error, or the transport failed (`status` null:
+   * no response). `durationMs` as for a success.
+   */
+  | { type: 'attempt-failed'; error: UpstreamError; at: number; status?: number | null; durationMs?: number }
   /** The failed attempt is tried again after `delayMs`; `retry` counts from 1. */
   | { type: 'retrying'; error: UpstreamError; retry: number; delayMs: number }
   /** The failed attempt is final, for `reason`; the call fails with `error`. */
@@ -21,6 +27,10 @@ export type ChannelEvent =
   | { type: 'rate-budget-spent'; limitPerMinute: number; waitMs: number }
   /** The vendor failed with `error` and the cached answer of `path`, `ageSeconds` old, was served. */
   | { type: 'served-stale'; path: string; error: UpstreamError; ageSeconds: number }
+  /** A foreground call was answered from a fresh cache entry, without asking the vendor. */
+  | { type: 'cache-hit' }
+  /** A foreground call found no fresh entry (a store that fails reports `cache-failed` instead). */
+  | { type: 'cache-miss' }
   /** The cache store failed; the call went on as if it had missed (read) or kept nothing (write). */
   | { type: 'cache-failed'; operation: 'read' | 'write'; error: unknown };
 

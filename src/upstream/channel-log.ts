@@ -48,7 +48,9 @@ export function logChannelEvents(provider: string, logger: UpstreamLogger): Chan
         return;
       case 'attempt-succeeded':
       case 'attempt-failed':
-        // Every attempt's outcome is in `health()`; a log line per call would drown the rest.
+      case 'cache-hit':
+      case 'cache-miss':
+        // Every attempt's outcome is in `health()` and the metrics; a log line per call would drown the rest.
         return;
     }
   };

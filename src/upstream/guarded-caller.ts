@@ -26,7 +26,7 @@ export interface GuardedCallerOptions {
   events: ChannelEvents;
 }
 
-type AttemptResult<T> = { response: UpstreamResponse | null; result: { value: T } | { error: UpstreamError } };
+type AttemptResult<T> = { response: UpstreamResponse | null; result: { value: T } | { error: UpstreamError }; durationMs: number };
 
 /**
  * One vendor call within its deadline: every attempt admitted by the breaker and the rate budget,
@@ -58,18 +58,18 @@ export class GuardedCaller implements Caller {
       const permit = await admission.admit(deadlineAt, previous, call.priority, scope?.callerId ?? null);
       if (retries === 0) retryBudget.recordRequest(clock.now());
       else retryBudget.recordRetry(clock.now());
-      const { response, result } = await this.attempt(call, permit, deadlineAt, scope, signal);
+      const { response, result, durationMs } = await this.attempt(call, permit, deadlineAt, scope, signal);
       const receivedAt = clock.now();
       if ('value' in result) {
         admission.settle(receivedAt, permit, null);
-        events.emit({ type: 'attempt-succeeded', at: receivedAt });
+        events.emit({ type: 'attempt-succeeded', at: receivedAt, status: response?.status ?? 0, durationMs });
         const reported = call.reportedRateLimit?.(result.value);
         if (reported !== undefined && reported !== null) admission.observeReportedLimit(reported);
         return { value: result.value, receivedAt, weight: response?.text.length ?? 0 };
       }
       const failure = result.error;
       admission.settle(receivedAt, permit, failure);
-      events.emit({ type: 'attempt-failed', error: failure, at: receivedAt });
+      events.emit({ type: 'attempt-failed', error: failure, at: receivedAt, status: response?.status ?? null, durationMs });
       const decision = decideRetry({
         method: 'GET',
         outcome: { error: failure, status: response?.status ?? null, retryAfterSeconds: response?.retryAfterSeconds ?? null },
@@ -103,6 +103,8 @@ export class GuardedCaller implements Caller {
     const { admission, clock, http, provider } = this.options;
     let response: UpstreamResponse;
     if (scope !== undefined) scope.vendorCalls += 1;
+    // The wire time only: the wait for admission before it is the rate budget's, not the vendor's.
+    const startedAt = clock.now();
     try {
       response = await http.get({
         provider,
@@ -113,13 +115,14 @@ export class GuardedCaller implements Caller {
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
-      return { response: null, result: { error: this.typed(error, permit) } };
+      return { response: null, result: { error: this.typed(error, permit) }, durationMs: clock.now() - startedAt };
     }
+    const durationMs = clock.now() - startedAt;
     admission.observeResponse(clock.now(), response);
     try {
-      return { response, result: { value: call.interpret(response, new Date(clock.now())) } };
+      return { response, result: { value: call.interpret(response, new Date(clock.now())) }, durationMs };
     } catch (error) {
-      return { response, result: { error: this.typed(error, permit) } };
+      return { response, result: { error: this.typed(error, permit) }, durationMs };
     }
   }
 

@@ -2,8 +2,9 @@ import { credentialHash, MemoryCache, type UpstreamCache } from './cache.js';
 import { systemClock, type Clock } from './clock.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './http.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './policy.js';
+import type { ChannelListener } from './channel-events.js';
 import { RetryBudget } from './retry-budget.js';
-import { VendorChannel, type UpstreamLogger } from './vendor-channel.js';
+import { VendorChannel, type ChannelHealth, type UpstreamLogger } from './vendor-channel.js';
 
 /** What a {@link ResilientUpstream} is built from. Every field is optional. */
 export interface ResilientUpstreamOptions {
@@ -20,6 +21,8 @@ export interface ResilientUpstreamOptions {
   clock?: Clock;
   /** Default: silent. */
   logger?: UpstreamLogger;
+  /** The listener each new channel of `provider` reports its events to (the metrics). Default: none. */
+  listenerFor?: (provider: string) => ChannelListener;
 }
 
 /**
@@ -58,10 +61,16 @@ export class ResilientUpstream {
         retryBudget: this.retryBudget(provider, policy),
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger,
+        listener: this.options.listenerFor?.(provider),
       });
       this.channels.set(key, channel);
     }
     return channel;
+  }
+
+  /** The health of every channel opened so far, with its vendor (one entry per credential). */
+  health(): Array<{ provider: string; health: ChannelHealth }> {
+    return [...this.channels.entries()].map(([key, channel]) => ({ provider: key.slice(0, key.indexOf('\u0000')), health: channel.health() }));
   }
 
   /** Closes every vendor's connection pool. */

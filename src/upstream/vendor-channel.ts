@@ -2,7 +2,7 @@ import { Admission } from './admission.js';
 import { MemoryCache, type UpstreamCache } from './cache.js';
 import { CachingLayer } from './caching-layer.js';
 import type { ChannelCall, Fetched } from './channel-call.js';
-import { ChannelEvents } from './channel-events.js';
+import { ChannelEvents, type ChannelListener } from './channel-events.js';
 import { HealthRecorder, type ChannelHealth } from './channel-health.js';
 import { logChannelEvents, type UpstreamLogger } from './channel-log.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -34,6 +34,8 @@ export interface VendorChannelOptions {
   clock?: Clock;
   /** Default: silent. */
   logger?: UpstreamLogger;
+  /** Hears every event of the channel after health and logging (the metrics). Default: none. */
+  listener?: ChannelListener;
 }
 
 /**
@@ -51,6 +53,7 @@ function composeChannel(options: VendorChannelOptions): { outermost: CachingLaye
   const health = new HealthRecorder({ breaker, rateBudget, retryBudget });
   events.on(health.listener);
   if (options.logger !== undefined) events.on(logChannelEvents(provider, options.logger));
+  if (options.listener !== undefined) events.on(options.listener);
 
   const admission = new Admission({ provider, breaker, rateBudget, clock, events });
   const guarded = new GuardedCaller({ provider, credential, http: options.http, policy, admission, retryBudget, clock, events });

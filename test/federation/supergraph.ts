@@ -59,6 +59,7 @@ export async function startUsageSubgraph(env: Record<string, string> = {}, heade
   const { data } = await postGraphQL(running.url, '{ _service { sdl } }', undefined, headers);
   return {
     url: running.url,
+    metricsUrl: running.metricsUrl,
     sdl: data._service.sdl,
     reload: () => running.reload(),
     async close() {

@@ -73,13 +73,14 @@ export const arraysVendor = defineVendor({
    * background ones: never cached (it must see the head as it is now, and reads each page once)
    * and leaving part of the budget to user queries while it catches up.
    */
-  startService: async ({ client, settings, dataDir, logger }) => {
+  startService: async ({ client, settings, dataDir, logger, ledgerObserver }) => {
     const ledger = await startPartnerLedger({
       dir: dataDir,
       startCursor: settings.ARRAYS_START_CURSOR,
       pollIntervalMs: settings.ARRAYS_POLL_INTERVAL_MS,
       source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
       logger,
+      observer: ledgerObserver,
     });
     return { ledger, close: () => ledger.close() };
   },

@@ -1,0 +1,379 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Caller } from '../edge/identity/caller.js';
+import type { LedgerObserver } from '../ledger/follower.js';
+import type { PartnerLedger } from '../ledger/service.js';
+import { cursorTime } from '../providers/arrays/stream.js';
+import type { ChannelEvent, ChannelListener } from '../upstream/channel-events.js';
+import type { ChannelHealth } from '../upstream/channel-health.js';
+import type { CircuitState } from '../upstream/circuit-breaker.js';
+
+/** Every metric name starts with it, the process metrics' too. */
+export const METRIC_PREFIX = 'usage_gateway_';
+
+/** The path the metrics are served on, on the public port or on `METRICS_PORT`. */
+export const METRICS_PATH = '/metrics';
+
+/** Options of {@link GatewayMetrics}. */
+export interface GatewayMetricsOptions {
+  /**
+   * Distinct values a client-chosen label (operation name, caller) keeps before further values
+   * are counted as `other`, so a client cannot grow the series without bound. Default 100.
+   */
+  maxLabelValues?: number;
+  /** Also export the process's CPU, memory, event loop and GC metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+/** The channels whose state the gauges show: `ResilientUpstream.health`. */
+export type HealthSource = () => ReadonlyArray<{ provider: string; health: ChannelHealth }>;
+
+/** Breaker states as a gauge's numbers, worst highest: a vendor's gauge shows its worst channel. */
+const BREAKER_STATE_VALUE: Record<CircuitState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
+
+/** Vendor calls take tens of ms to the deadline's seconds; GraphQL requests add the gateway's own work. */
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The first `limit` distinct values of a label pass as they are; later ones become `other`. */
+class BoundedLabel {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  of(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.limit) return 'other';
+    this.seen.add(value);
+    return value;
+  }
+}
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (not prom-client's global one), so
+ * that a process, or a test, can hold several gateways. The parts of the gateway report to it
+ * through their event hooks; gauges read their state when scraped.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly operationNames: BoundedLabel;
+  private readonly errorCodes: BoundedLabel;
+  private readonly callers: BoundedLabel;
+  private readonly vendorRequests: Counter<'vendor' | 'outcome' | 'status'>;
+  private readonly vendorDuration: Histogram<'vendor' | 'outcome'>;
+  private readonly vendorRetries: Counter<'vendor'>;
+  private readonly rateBudgetRefusals: Counter<'vendor'>;
+  private readonly cacheRequests: Counter<'vendor' | 'result'>;
+  private readonly callerRefusals: Counter<'caller'>;
+  private readonly ledgerEntries: Counter;
+  private readonly ledgerCommits: Counter;
+  private readonly ledgerCommitDuration: Histogram;
+  private readonly ledgerFailures: Counter<'code'>;
+  private healthSource: HealthSource = () => [];
+  private ledger: PartnerLedger | null = null;
+
+  constructor(options: GatewayMetricsOptions = {}) {
+    const limit = options.maxLabelValues ?? 100;
+    this.operationNames = new BoundedLabel(limit);
+    this.errorCodes = new BoundedLabel(limit);
+    this.callers = new BoundedLabel(limit);
+    const registers = [this.registry];
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+      // Gauges named like counters (promtool refuses them); `nodejs_active_{handles,requests,resources}` carry the same numbers by type.
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+        this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+      }
+    }
+
+    this.vendorRequests = new Counter({
+      name: `${METRIC_PREFIX}vendor_requests_total`,
+      help: 'Attempts sent to a vendor, by outcome (success or the error code) and HTTP status (none: no response).',
+      labelNames: ['vendor', 'outcome', 'status'],
+      registers,
+    });
+    this.vendorDuration = new Histogram({
+      name: `${METRIC_PREFIX}vendor_request_duration_seconds`,
+      help: 'Wire time of one attempt to a vendor, from sending it to its answer or failure.',
+      labelNames: ['vendor', 'outcome'],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.vendorRetries = new Counter({ name: `${METRIC_PREFIX}vendor_retries_total`, help: 'Failed vendor attempts tried again.', labelNames: ['vendor'], registers });
+    this.rateBudgetRefusals = new Counter({
+      name: `${METRIC_PREFIX}vendor_rate_budget_refusals_total`,
+      help: "Vendor calls not sent because the vendor's rate budget had no slot before their deadline.",
+      labelNames: ['vendor'],
+      registers,
+    });
+    this.cacheRequests = new Counter({
+      name: `${METRIC_PREFIX}vendor_cache_requests_total`,
+      help: 'Vendor calls looked up in the cache: hit (fresh), miss, or stale (the vendor failed and the last good answer was served).',
+      labelNames: ['vendor', 'result'],
+      registers,
+    });
+    this.callerRefusals = new Counter({
+      name: `${METRIC_PREFIX}caller_rate_limited_total`,
+      help: "GraphQL requests refused (429) by the per-caller rate limit, by caller: an API key's name, a token's sub, or anonymous.",
+      labelNames: ['caller'],
+      registers,
+    });
+    this.ledgerEntries = new Counter({ name: `${METRIC_PREFIX}ledger_entries_total`, help: 'Arrays stream entries the partner ledger committed.', registers });
+    this.ledgerCommits = new Counter({ name: `${METRIC_PREFIX}ledger_commits_total`, help: 'Pages the partner ledger committed.', registers });
+    this.ledgerCommitDuration = new Histogram({
+      name: `${METRIC_PREFIX}ledger_commit_duration_seconds`,
+      help: 'Time to make one ledger page durable (journal write and fsync).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.ledgerFailures = new Counter({
+      name: `${METRIC_PREFIX}ledger_follower_failures_total`,
+      help: 'Steps of the ledger follower that failed (stream read or page rejected), by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.registerGauges();
+  }
+
+  /** The listener of the channels of `provider` (ResilientUpstream's `listenerFor`). */
+  channelListener(provider: string): ChannelListener {
+    return (event: ChannelEvent) => {
+      switch (event.type) {
+        case 'attempt-succeeded':
+        case 'attempt-failed': {
+          const outcome = event.type === 'attempt-succeeded' ? 'success' : event.error.code;
+          const status = event.status === undefined || event.status === null ? 'none' : String(event.status);
+          this.vendorRequests.inc({ vendor: provider, outcome, status });
+          if (event.durationMs !== undefined) this.vendorDuration.observe({ vendor: provider, outcome }, event.durationMs / 1000);
+          return;
+        }
+        case 'retrying':
+          this.vendorRetries.inc({ vendor: provider });
+          return;
+        case 'rate-budget-spent':
+          this.rateBudgetRefusals.inc({ vendor: provider });
+          return;
+        case 'cache-hit':
+          this.cacheRequests.inc({ vendor: provider, result: 'hit' });
+          return;
+        case 'cache-miss':
+          this.cacheRequests.inc({ vendor: provider, result: 'miss' });
+          return;
+        case 'cache-failed':
+          // A read that fails is served as a miss; a failed write is no lookup.
+          if (event.operation === 'read') this.cacheRequests.inc({ vendor: provider, result: 'miss' });
+          return;
+        case 'served-stale':
+          this.cacheRequests.inc({ vendor: provider, result: 'stale' });
+          return;
+        case 'not-retrying':
+        case 'breaker-changed':
+          // The attempt's own event counted it; the breaker's state is a gauge.
+          return;
+      }
+    };
+  }
+
+  /** Where the breaker and rate-budget gauges read each vendor's channels. */
+  watchUpstream(source: HealthSource): void {
+    this.healthSource = source;
+  }
+
+  /** The ledger whose lag the gauge shows. */
+  watchLedger(ledger: PartnerLedger | null): void {
+    this.ledger = ledger;
+  }
+
+  /** For the ledger follower (the Arrays service's `ledgerObserver`). */
+  readonly ledgerObserver: LedgerObserver = {
+    committed: (entries, durationMs) => {
+      this.ledgerEntries.inc(entries);
+      this.ledgerCommits.inc();
+      this.ledgerCommitDuration.observe(durationMs / 1000);
+    },
+    failed: (code) => this.ledgerFailures.inc({ code: this.errorCodes.of(code) }),
+  };
+
+  /** For the caller rate limit's `onRefused`. Never an address or a credential: a name, a sub, or `anonymous`. */
+  callerRefused(caller: Caller): void {
+    const name = caller.kind === 'anonymous' ? 'anonymous' : `${caller.kind}:${caller.name ?? caller.sub ?? 'unnamed'}`;
+    this.callerRefusals.inc({ caller: this.callers.of(name) });
+  }
+
+  /**
+   * yoga's Prometheus plugin, counting into this registry under our names: requests and their
+   * durations by operation, errors by operation and code. Its own endpoint is off (see
+   * {@link useMetricsEndpoint}), and so are the phase metrics nobody here reads.
+   */
+  graphqlPlugin(): Plugin {
+    const registry = this.registry;
+    const operation = (name: string | undefined) => this.operationNames.of(name ?? 'anonymous');
+    return usePrometheus({
+      registry,
+      endpoint: false,
+      metrics: {
+        graphql_envelop_request: createCounter({
+          registry,
+          counter: { name: `${METRIC_PREFIX}graphql_requests_total`, help: 'GraphQL operations executed, by operation name and type.', labelNames: ['operation_name', 'operation_type'] },
+          fillLabelsFn: (params) => ({ operation_name: operation(params.operationName), operation_type: params.operationType ?? 'unknown' }),
+        }),
+        graphql_envelop_request_duration: createHistogram({
+          registry,
+          histogram: {
+            name: `${METRIC_PREFIX}graphql_request_duration_seconds`,
+            help: 'Time from parsing a GraphQL operation to its result, by operation name and type.',
+            labelNames: ['operation_name', 'operation_type'],
+            buckets: DURATION_BUCKETS_SECONDS,
+          },
+          fillLabelsFn: (params) => ({ operation_name: operation(params.operationName), operation_type: params.operationType ?? 'unknown' }),
+        }),
+        graphql_envelop_error_result: createCounter({
+          registry,
+          counter: {
+            name: `${METRIC_PREFIX}graphql_errors_total`,
+            help: 'Errors in GraphQL results, by operation name, extensions.code and the phase that raised them.',
+            labelNames: ['operation_name', 'code', 'phase'],
+          },
+          fillLabelsFn: (params) => ({
+            operation_name: operation(params.operationName),
+            code: this.errorCodes.of(stringCode(params.error?.extensions?.code) ?? PHASE_CODE[params.errorPhase ?? ''] ?? 'INTERNAL_SERVER_ERROR'),
+            phase: params.errorPhase ?? 'unknown',
+          }),
+        }),
+        graphql_envelop_request_time_summary: false,
+        graphql_envelop_phase_parse: false,
+        graphql_envelop_phase_validate: false,
+        graphql_envelop_phase_context: false,
+        graphql_envelop_phase_execute: false,
+        graphql_envelop_phase_subscribe: false,
+        graphql_envelop_deprecated_field: false,
+        graphql_envelop_schema_change: false,
+        graphql_yoga_http_duration: false,
+      },
+    });
+  }
+
+  /** The exposition in Prometheus's text format, with its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private registerGauges(): void {
+    const registers = [this.registry];
+    const source = () => this.healthSource();
+    new Gauge({
+      name: `${METRIC_PREFIX}vendor_breaker_state`,
+      help: "A vendor's circuit breaker: 0 closed, 1 half open, 2 open (the worst of its channels).",
+      labelNames: ['vendor'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [vendor, channels] of byVendor(source())) {
+          this.set({ vendor }, Math.max(...channels.map((health) => BREAKER_STATE_VALUE[health.breaker.state])));
+        }
+      },
+    });
+    // With several credentials for one vendor, the channel nearest its limit is the one to watch.
+    const tightest = (channels: ChannelHealth[]) => channels.reduce((a, b) => (b.rateBudget.remaining < a.rateBudget.remaining ? b : a));
+    new Gauge({
+      name: `${METRIC_PREFIX}vendor_rate_budget_limit`,
+      help: "Requests a minute the gateway's rate budget allows a vendor (the configured limit, or the lower one the vendor reported).",
+      labelNames: ['vendor'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [vendor, channels] of byVendor(source())) this.set({ vendor }, tightest(channels).rateBudget.limitPerMinute);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}vendor_rate_budget_remaining`,
+      help: "Requests left in a vendor's rate budget over the current sliding minute.",
+      labelNames: ['vendor'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [vendor, channels] of byVendor(source())) this.set({ vendor }, tightest(channels).rateBudget.remaining);
+      },
+    });
+    const ledger = () => this.ledger;
+    new Gauge({
+      name: `${METRIC_PREFIX}ledger_lag_seconds`,
+      help: 'Stream time between the ledger cursor and the newest head the follower saw; 0 once caught up, absent before the first page.',
+      registers,
+      async collect() {
+        this.reset();
+        const current = ledger();
+        if (current === null) return;
+        // As `partnerLedger.lagMs` computes it.
+        const cursor = cursorTime((await current.store.position()).cursor);
+        const head = current.status().headCursor;
+        const headTime = head === null ? null : cursorTime(head);
+        if (cursor !== null && headTime !== null) this.set(Math.max(0, headTime.getTime() - cursor.getTime()) / 1000);
+      },
+    });
+  }
+}
+
+/** The codes yoga gives parse and validation errors only after the plugin has seen them. */
+const PHASE_CODE: Partial<Record<string, string>> = { parse: 'GRAPHQL_PARSE_FAILED', validate: 'GRAPHQL_VALIDATION_FAILED' };
+
+function stringCode(code: unknown): string | undefined {
+  return typeof code === 'string' ? code : undefined;
+}
+
+function byVendor(channels: ReadonlyArray<{ provider: string; health: ChannelHealth }>): Map<string, ChannelHealth[]> {
+  const grouped = new Map<string, ChannelHealth[]>();
+  for (const { provider, health } of channels) {
+    const list = grouped.get(provider);
+    if (list === undefined) grouped.set(provider, [health]);
+    else list.push(health);
+  }
+  return grouped;
+}
+
+/**
+ * Answers GET /metrics with the exposition, before identity, the caller rate limit and CSRF see
+ * it: a scraper carries no credential, and the numbers hold no secret. Place it after the Host
+ * check, which exempts the path itself.
+ */
+export function useMetricsEndpoint(metrics: GatewayMetrics): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== METRICS_PATH || request.method !== 'GET') return;
+      const { contentType, body } = await metrics.exposition();
+      endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType } }));
+    },
+  };
+}
+
+/** A listener that serves only GET /metrics: `METRICS_PORT`, so the metrics need not share the public port. */
+export async function startMetricsServer(metrics: GatewayMetrics, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== METRICS_PATH) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    metrics.exposition().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics failed\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}${METRICS_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
