@@ -536,9 +536,9 @@ describe('AnylayerClient transport failures', () => {
     const slow = new AnylayerClient({
       baseUrl: BASE_URL,
       credential: API_KEY,
-      http: new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 50 }),
+      http: new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 300 }),
     });
-    usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS }).delay(500);
+    usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS }).delay(5_000);
 
     const error = await upstreamFailure(slow.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY));
 

@@ -461,9 +461,9 @@ describe('ArraysClient credential safety', () => {
 
 describe('ArraysClient transport failures', () => {
   it('times out a slow vendor', async () => {
-    const http = new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 50 });
+    const http = new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 300 });
     const slow = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http });
-    usageRoute().reply(200, envelope([]), { headers: JSON_HEADERS }).delay(500);
+    usageRoute().reply(200, envelope([]), { headers: JSON_HEADERS }).delay(5_000);
 
     const error = await upstreamFailure(slow.fetchPartnerPage('0', 1000));
 

@@ -296,11 +296,12 @@ describe('SharpeClient.fetchAccount — the key never leaks', () => {
 describe('SharpeClient.fetchAccount — transport failures', () => {
   it('times out as UPSTREAM_TIMEOUT', async () => {
     await agent.close();
-    ({ agent, http } = mockedHttp({ timeoutMs: 50 }));
-    usageCall().reply(200, sharpeExample()).delay(1_000);
+    // Generous on both sides: a loaded machine neither misses the deadline's start nor its end.
+    ({ agent, http } = mockedHttp({ timeoutMs: 300 }));
+    usageCall().reply(200, sharpeExample()).delay(5_000);
     const error = await upstreamFailure(client().fetchAccount());
     expect(error.code).toBe('UPSTREAM_TIMEOUT');
-    expect(error.message).toContain('50 ms');
+    expect(error.message).toContain('300 ms');
     expectNoSecret(error, KEY);
   });
 
