@@ -12,6 +12,7 @@ import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { Logger } from './logger.js';
+import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
 import { createErrorMask } from './schema/errors.js';
@@ -95,6 +96,8 @@ export function createGateway({
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
     plugins: [
+      // Outermost, so that a refused request is traced too and every later plugin runs in its span.
+      useTracing(),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
       useHostCheck(edge.allowsHost ?? null),
       identity.plugin,

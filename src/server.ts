@@ -12,6 +12,7 @@ import { createAuthenticator, type Authenticator } from './edge/identity/authent
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
+import { startTracing } from './observability/tracing.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
 import { VENDORS } from './providers/vendors.js';
@@ -59,6 +60,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
   const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
+  // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
+  const tracing = startTracing(config.tracing);
   const upstream = new ResilientUpstream({
     policies: config.upstream.policies,
     cache: new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
@@ -74,6 +77,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await authenticator?.close();
     await upstream.close();
     await simulators?.close();
+    await tracing?.shutdown();
     throw error;
   }
   const ledger = services[0]?.ledger ?? null;
@@ -120,6 +124,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
+    tracing: tracing !== null,
   });
   return {
     url,
@@ -135,6 +140,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
       await simulators?.close();
+      // Last, so that the spans of the requests and ledger commits finished above are exported.
+      await tracing?.shutdown();
     },
   };
 }
