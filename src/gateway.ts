@@ -97,7 +97,7 @@ export function createGateway({
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
     plugins: [
       // Outermost, so that a refused request is traced too and every later plugin runs in its span.
-      useTracing(),
+      useTracing({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
       useHostCheck(edge.allowsHost ?? null),
       identity.plugin,

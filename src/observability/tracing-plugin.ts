@@ -2,6 +2,7 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span, type Te
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
@@ -15,6 +16,15 @@ const headersGetter: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
 };
 
+/** What {@link useTracing} needs to know of the gateway. */
+export interface TracingPluginOptions {
+  /**
+   * The GraphQL path (`/graphql`), the one route a request span is named after; any other path
+   * (probes, scanners) names its span by the method alone, so that span names stay few.
+   */
+  graphqlEndpoint: string;
+}
+
 /**
  * A server span per HTTP request, continuing the caller's W3C trace context (a router's trace
  * then shows this gateway's work), and under it a span per GraphQL operation named as
@@ -23,7 +33,7 @@ const headersGetter: TextMapGetter<Headers> = {
  * path, never the query string, the headers or the document. With tracing off (no provider when
  * the gateway is built) the plugin is empty.
  */
-export function useTracing(): Plugin {
+export function useTracing(options: TracingPluginOptions): Plugin {
   const tracer = activeTracer();
   if (tracer === undefined) return {};
   const requestSpans = new WeakMap<Request, Span>();
@@ -33,11 +43,17 @@ export function useTracing(): Plugin {
       async request({ request }, wrapped) {
         const url = new URL(request.url);
         const parent = propagation.extract(ROOT_CONTEXT, request.headers, headersGetter);
+        const route = url.pathname === options.graphqlEndpoint ? options.graphqlEndpoint : undefined;
         const span = tracer.startSpan(
-          `${request.method} ${url.pathname}`,
+          route === undefined ? request.method : `${request.method} ${route}`,
           {
             kind: SpanKind.SERVER,
-            attributes: { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_URL_PATH]: url.pathname, [ATTR_URL_SCHEME]: url.protocol.slice(0, -1) },
+            attributes: {
+              [ATTR_HTTP_REQUEST_METHOD]: request.method,
+              [ATTR_URL_PATH]: url.pathname,
+              [ATTR_URL_SCHEME]: url.protocol.slice(0, -1),
+              ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
+            },
           },
           parent,
         );

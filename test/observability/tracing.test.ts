@@ -137,7 +137,7 @@ describe('OpenTelemetry tracing', () => {
     expect(requests).toHaveLength(1);
     const request = requests[0]!;
     expect(request).toMatchObject({ name: 'POST /graphql', parentSpanId: PARENT_SPAN_ID });
-    expect(request.attributes).toMatchObject({ 'http.request.method': 'POST', 'url.path': '/graphql', 'http.response.status_code': 200 });
+    expect(request.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/graphql', 'url.path': '/graphql', 'http.response.status_code': 200 });
 
     const operations = ours.filter((span) => span.parentSpanId === request.spanId);
     expect(operations.map((span) => span.name)).toEqual(['query Overview']);
