@@ -3,6 +3,7 @@ import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/a
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
 import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
+import { readTracingConfig, type TracingConfig } from './config/tracing.js';
 import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
 import { credentialVariables, readVendorCatalogue, type VendorConfig } from './config/vendor-catalogue.js';
 import { GRAPHQL_NAME } from './graphql-name.js';
@@ -14,6 +15,7 @@ import type { ProviderId } from './usage/model.js';
 export { ConfigError } from './config/environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { EdgeConfig, OperationLimits } from './config/edge.js';
+export type { TracingConfig } from './config/tracing.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
 
@@ -66,6 +68,8 @@ export interface GatewayConfig {
    * connections, ms. `SHUTDOWN_GRACE_MS` (0 to 300000), default 10000.
    */
   shutdownGraceMs: number;
+  /** OpenTelemetry tracing (`OTEL_*`); off unless an OTLP endpoint is set. */
+  tracing: TracingConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -127,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const credentialsSet = vendors.filter((vendor) => catalogue.configured[vendor.id] !== undefined).map((vendor) => vendor.env.credential);
   const { auth, exposure } = readAuthConfig(reader, demo, demo ? [] : credentialsSet);
   const edge = readEdgeConfig(reader);
+  const tracing = readTracingConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -147,5 +152,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxVendorCallsPerOperation,
     edge,
     shutdownGraceMs,
+    tracing,
   };
 }

@@ -14,6 +14,7 @@ import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
 import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
 import { createErrorMask } from './schema/errors.js';
@@ -103,6 +104,8 @@ export function createGateway({
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
     plugins: [
+      // Outermost, so that a refused request is traced too and every later plugin runs in its span.
+      useTracing({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
       // Before everything that can answer a request: each answer, refusals too, gets its id and access line.
       useAccessLog({ logger, callerOf: identity.callerOf }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.

@@ -13,6 +13,7 @@ import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo
 import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
 import { VENDORS } from './providers/vendors.js';
@@ -62,6 +63,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
   const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
+  // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
+  const tracing = startTracing(config.tracing);
   const metrics = new GatewayMetrics();
   const upstream = new ResilientUpstream({
     listenerFor: (provider) => metrics.channelListener(provider),
@@ -80,6 +83,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await authenticator?.close();
     await upstream.close();
     await simulators?.close();
+    await tracing?.shutdown();
     throw error;
   }
   const ledger = services[0]?.ledger ?? null;
@@ -131,6 +135,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
+    tracing: tracing !== null,
   });
   return {
     url,
@@ -148,6 +153,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
       await simulators?.close();
+      // Last, so that the spans of the requests and ledger commits finished above are exported.
+      await tracing?.shutdown();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { SpanKind } from '@opentelemetry/api';
+import { activeTracer, failSpan } from '../observability/tracer.js';
 import type { Logger } from '../logger.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
 import type { Fresh, PartnerUsagePage } from '../usage/model.js';
@@ -164,6 +166,9 @@ export class LedgerFollower {
   private async commit(commit: LedgerCommit, hasMore: boolean): Promise<boolean> {
     const { cursorBefore: from, cursorAfter: next, entries } = commit;
     const startedAt = performance.now();
+    // Started by hand, not around a closure: one holding `commit` would keep the page in memory
+    // through the fsync, which the store takes care to let go of.
+    const span = activeTracer()?.startSpan('ledger commit', { kind: SpanKind.INTERNAL, attributes: { 'gateway.ledger.entries': entries, 'gateway.ledger.has_more': hasMore } });
     this.committing = this.options.store.commit(commit);
     if (hasMore) {
       // The vendor prepares the next page while the fsync runs; a read that fails is retried by the next step.
@@ -174,10 +179,12 @@ export class LedgerFollower {
     try {
       await this.committing;
     } catch (error) {
+      if (span !== undefined) failSpan(span, error);
       this.cursor = null;
       this.prefetch = null;
       throw error;
     } finally {
+      span?.end();
       this.committing = null;
     }
     this.options.observer?.committed(entries, performance.now() - startedAt);

@@ -1,3 +1,5 @@
+import { SpanKind, type Span } from '@opentelemetry/api';
+import { inSpan } from '../observability/tracer.js';
 import { credentialHash, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from './cache.js';
 import type { Caller, ChannelCall, Fetched } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
@@ -7,6 +9,13 @@ import { failureTraits } from './failures.js';
 import type { VendorPolicy } from './policy.js';
 import { currentRequestScope } from './request-scope.js';
 import { SingleFlight } from './single-flight.js';
+
+/**
+ * The span attribute saying how a call was answered: `hit` (fresh from cache), `miss` (asked the
+ * vendor), `shared` (joined an identical call in flight), `stale` (the vendor failed, a cached
+ * answer was served), `bypass` (a background call, which never uses the cache).
+ */
+const CACHE_RESULT = 'gateway.cache.result';
 
 /** What a {@link CachingLayer} is built from. */
 export interface CachingLayerOptions {
@@ -37,10 +46,20 @@ export class CachingLayer {
     this.keyPrefix = `${options.provider}\u0000${credentialHash(options.credential)}\u0000`;
   }
 
-  /** The vendor's answer to `call`: from cache while fresh, else from `next` (or stale on failure). */
-  async fetch<T>(call: ChannelCall<T>): Promise<Fetched<T>> {
+  /**
+   * The vendor's answer to `call`: from cache while fresh, else from `next` (or stale on failure).
+   * Traced as one span whose `gateway.cache.result` says which; the attempts `next` sends are its
+   * children.
+   */
+  fetch<T>(call: ChannelCall<T>): Promise<Fetched<T>> {
+    const attributes = { 'gateway.vendor': this.options.provider, 'url.path': call.url.pathname };
+    return inSpan(`vendor ${this.options.provider}`, { kind: SpanKind.INTERNAL, attributes }, (span) => this.fetchTraced(call, span));
+  }
+
+  private async fetchTraced<T>(call: ChannelCall<T>, span: Span | undefined): Promise<Fetched<T>> {
     const { clock, next, policy } = this.options;
     if (call.priority === 'background') {
+      span?.setAttribute(CACHE_RESULT, 'bypass');
       const { value, receivedAt } = await next.call(call);
       return { value, fetchedAt: new Date(receivedAt), staleReason: null };
     }
@@ -48,18 +67,31 @@ export class CachingLayer {
     const cached = await this.read(key);
     if (cached !== undefined && cached !== null && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
       this.options.events.emit({ type: 'cache-hit' });
+      span?.setAttribute(CACHE_RESULT, 'hit');
       return { value: cached.value as T, fetchedAt: new Date(cached.fetchedAt), staleReason: null };
     }
     if (cached !== null) this.options.events.emit({ type: 'cache-miss' });
     // The request's signal ends only its own wait; the vendor call ends when no request waits.
     const signal = currentRequestScope()?.signal ?? undefined;
+    // Overwritten when this call leads the flight: a joiner's span has no attempts of its own.
+    span?.setAttribute(CACHE_RESULT, 'shared');
+    let fetched: Fetched<T>;
     try {
-      return (await this.flights.run(key, (abandoned) => this.load(key, call, abandoned), signal)) as Fetched<T>;
+      fetched = (await this.flights.run(
+        key,
+        (abandoned) => {
+          span?.setAttribute(CACHE_RESULT, 'miss');
+          return this.load(key, call, abandoned);
+        },
+        signal,
+      )) as Fetched<T>;
     } catch (error) {
       if (signal === undefined || !signal.aborted || error !== signal.reason) throw error;
       const { provider } = this.options;
       throw new UpstreamCancelledError(`${provider} ${call.url.pathname}: the request stopped waiting for the answer`, { provider, cause: error });
     }
+    if (fetched.staleReason !== null) span?.setAttribute(CACHE_RESULT, 'stale');
+    return fetched;
   }
 
   private async load<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {

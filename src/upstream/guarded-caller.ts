@@ -1,3 +1,5 @@
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { activeTracer, failSpan } from '../observability/tracer.js';
 import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
@@ -44,7 +46,9 @@ export class GuardedCaller implements Caller {
     const deadlineAt = clock.now() + policy.timeoutMs;
     // A background call serves no client request, even one whose async context it started in.
     const scope = call.priority === 'background' ? undefined : currentRequestScope();
+    const tracer = activeTracer();
     let previous: UpstreamError | null = null;
+    let retryWaitMs = 0;
     for (let retries = 0; ; retries += 1) {
       // Abandoned between attempts (in a backoff or budget wait): spend no more of the vendor's budget.
       if (signal?.aborted === true) {
@@ -55,11 +59,29 @@ export class GuardedCaller implements Caller {
         const provider = this.options.provider;
         throw previous ?? new UpstreamTimeoutError(`${provider}: no time left within ${policy.timeoutMs} ms`, { provider });
       }
-      const permit = await admission.admit(deadlineAt, previous, call.priority, scope?.callerId ?? null);
+      const span = tracer === undefined ? undefined : this.startAttemptSpan(tracer, call, retries, retryWaitMs);
+      const admitFrom = clock.now();
+      let permit: Permit;
+      try {
+        permit = await admission.admit(deadlineAt, previous, call.priority, scope?.callerId ?? null);
+      } catch (error) {
+        // Refused by the breaker or the budget: the span stays, showing the attempt that was not sent.
+        if (span !== undefined) endAttemptSpan(span, clock.now() - admitFrom, null, error);
+        throw error;
+      }
+      const rateBudgetWaitMs = clock.now() - admitFrom;
       if (retries === 0) retryBudget.recordRequest(clock.now());
       else retryBudget.recordRetry(clock.now());
-      const { response, result, durationMs } = await this.attempt(call, permit, deadlineAt, scope, signal);
+      let attempted: AttemptResult<T>;
+      try {
+        attempted = await this.attempt(call, permit, deadlineAt, scope, signal);
+      } catch (error) {
+        if (span !== undefined) endAttemptSpan(span, rateBudgetWaitMs, null, error);
+        throw error;
+      }
+      const { response, result, durationMs } = attempted;
       const receivedAt = clock.now();
+      if (span !== undefined) endAttemptSpan(span, rateBudgetWaitMs, response, 'error' in result ? result.error : null);
       if ('value' in result) {
         admission.settle(receivedAt, permit, null);
         events.emit({ type: 'attempt-succeeded', at: receivedAt, status: response?.status ?? 0, durationMs });
@@ -85,6 +107,7 @@ export class GuardedCaller implements Caller {
       }
       events.emit({ type: 'retrying', error: failure, retry: retries + 1, delayMs: decision.delayMs });
       previous = failure;
+      retryWaitMs = decision.delayMs;
       await clock.sleep(decision.delayMs);
     }
   }
@@ -126,10 +149,40 @@ export class GuardedCaller implements Caller {
     }
   }
 
+  /**
+   * A client span per attempt, as OpenTelemetry's HTTP conventions have it (`http.request.resend_count`
+   * on retries), child of the caching layer's span for the call. URL path only: the query may
+   * hold a caller's arguments, and the headers hold the credential.
+   */
+  private startAttemptSpan(tracer: Tracer, call: ChannelCall<unknown>, retries: number, retryWaitMs: number): Span {
+    const { url } = call;
+    return tracer.startSpan(`GET ${this.options.provider}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gateway.vendor': this.options.provider,
+        'gateway.vendor.attempt': retries + 1,
+        'gateway.vendor.retry_wait_ms': retryWaitMs,
+        'gateway.vendor.priority': call.priority ?? 'foreground',
+        'http.request.method': 'GET',
+        ...(retries > 0 ? { 'http.request.resend_count': retries } : {}),
+        'server.address': url.hostname,
+        'server.port': url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+        'url.path': url.pathname,
+      },
+    });
+  }
+
   /** An attempt's failure as a typed error; anything else is a bug, rethrown after freeing the permit. */
   private typed(error: unknown, permit: Permit): UpstreamError {
     if (isUpstreamError(error)) return error;
     this.options.admission.release(permit);
     throw error;
   }
+}
+
+function endAttemptSpan(span: Span, rateBudgetWaitMs: number, response: UpstreamResponse | null, failure: unknown): void {
+  span.setAttribute('gateway.vendor.rate_budget_wait_ms', rateBudgetWaitMs);
+  if (response !== null) span.setAttribute('http.response.status_code', response.status);
+  if (failure !== null) failSpan(span, failure);
+  span.end();
 }
