@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+// @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
+import { buildGateway } from '../scripts/build.mjs';
 import { isCleanAnswer, runLoad, post, round, type LoadResult } from './lib/load.js';
 import { killAll, startService, type Service } from './lib/processes.js';
 import {
@@ -96,16 +97,17 @@ interface TargetResult extends LoadResult {
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (message: string) => process.stderr.write(`[bench ${round((Date.now() - started) / 1000)}s] ${message}\n`);
-  const [simService, plainGateway] = await Promise.all([startService('simulators', here('bench/services/simulators.ts'), {}), buildPlainGateway()]);
+  // Our rows run the production build (`npm run build`, then plain node), as a deployment does.
+  const [simService, production] = await Promise.all([startService('simulators', here('bench/services/simulators.ts'), {}), buildProduction()]);
   const sims = SimulatorsClient.of(simService);
   const env = { ...GATEWAY_ENV, ...RATE_BUDGET_ENV, ...sims.gatewayEnv() };
   log('simulators up; starting our gateways, the peers and the baselines');
 
-  const [ours, oursCold, oursPlain, oursDemo, apollo, mesh, yogaHello] = await Promise.all([
-    startService('ours', here('src/main.ts'), { ...env, ...dataDir() }),
-    startService('ours (cache off)', here('src/main.ts'), { ...env, ...CACHE_OFF_ENV, ...dataDir() }),
-    startService('ours (plain node, bundled)', plainGateway, { ...env, ...dataDir() }, { plain: true }),
-    startService('ours (demo mode, ledger)', here('src/main.ts'), { ...GATEWAY_ENV, GATEWAY_DEMO: '1', ...dataDir() }),
+  const [ours, oursCold, oursTsx, oursDemo, apollo, mesh, yogaHello] = await Promise.all([
+    startService('ours', production, { ...env, ...dataDir() }, { plain: true }),
+    startService('ours (cache off)', production, { ...env, ...CACHE_OFF_ENV, ...dataDir() }, { plain: true }),
+    startService('ours (tsx, development)', here('src/main.ts'), { ...env, ...dataDir() }),
+    startService('ours (demo mode, ledger)', production, { ...GATEWAY_ENV, GATEWAY_DEMO: '1', ...dataDir() }, { plain: true }),
     startService('Apollo Server 5 + datasource-rest', here('bench/peers/apollo/server.ts'), env),
     startService('GraphQL Mesh (Hive Gateway runtime)', here('bench/peers/mesh/server.ts'), env, { timeoutMs: 60_000 }),
     startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
     BENCH_RESPONSE_FILE: responseFile,
     BENCH_RESPONSE_CONTENT_TYPE: overview.contentType,
   });
-  const idleRss = Object.fromEntries([ours, oursCold, oursPlain, oursDemo, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
+  const idleRss = Object.fromEntries([ours, oursCold, oursTsx, oursDemo, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
   const sameData = await checkSameData(ours, apollo, mesh, overview.text);
   log(`answers checked: ${JSON.stringify(sameData)}`);
 
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
   const entities = await entitiesScenario(oursDemo, measure);
 
   const memory = [];
-  for (const target of [ours, oursPlain]) {
+  for (const target of [ours, oursTsx]) {
     log(`memory: ${PLAN.soakRequests} overview requests over ${CONNECTIONS.soak} connections to ${target.name}`);
     memory.push(await soak(target, overviewBody));
     log(`memory: ${JSON.stringify(memory.at(-1))}`);
@@ -326,12 +328,10 @@ async function entitiesScenario(target: Service, measure: (target: Service, body
   return { representations: ENTITIES, resolved, ledgerCaughtUpAfterSeconds: round((Date.now() - started) / 1000), results: [result] };
 }
 
-/** Bundles our gateway for plain node, so its memory can be measured without the tsx loader. */
-async function buildPlainGateway(): Promise<string> {
-  // Inside node_modules so the bundle's bare imports resolve to this project's packages.
-  const outfile = here('node_modules/.cache/bench/main.mjs');
-  await build({ entryPoints: [here('src/main.ts')], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
-  return outfile;
+/** The production build (`npm run build`: dist/main.js), which our rows run with plain node. */
+async function buildProduction(): Promise<string> {
+  await buildGateway();
+  return here('dist/main.js');
 }
 
 function median(values: number[]): number {

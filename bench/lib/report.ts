@@ -100,7 +100,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
-    '**Memory (ours)**, the overview at the soak\'s connections; once under the tsx loader like every target above, once bundled and run by plain node:',
+    '**Memory (ours)**, the overview at the soak\'s connections; once as the production build run by plain node (as every "ours" row above), once under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
     '',
