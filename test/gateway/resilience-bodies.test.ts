@@ -15,7 +15,8 @@ import { expectNoFragmentOf } from '../support/leaks.js';
  * the test sets, and every vendor of the gateway points at it. The credential is a canary that
  * must never come back out.
  */
-const CANARY = 'sk_live_canary_bodies_0b7e5d3c1a';
+// No six characters in a row that a UUID or a hex id could hold: request ids are random hex.
+const CANARY = 'sk_live_canary_bodies_0bq7ez5dw3cx1a';
 type Reply = (req: IncomingMessage, res: ServerResponse) => void;
 
 let harness: Harness;

@@ -15,7 +15,8 @@ import { expectNoFragmentOf } from '../support/leaks.js';
  * credential throughout; the last test makes Sharpe echo it back and checks no part of it reaches a
  * response or a log line.
  */
-const CANARY = 'sk_live_canary_resilience_5d1e9c7a3b';
+// No six characters in a row that a UUID or a hex id could hold: request ids are random hex.
+const CANARY = 'sk_live_canary_resilience_5dq1ez9cw7ax3b';
 const responses: string[] = [];
 const logs: string[][] = [];
 const harnesses: Harness[] = [];
