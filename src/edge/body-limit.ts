@@ -42,6 +42,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, log: Logger | undefin
     status,
     durationMs: roundMs(performance.now() - startedAt),
     vendorCalls: 0,
+    cacheHits: 0,
     caller: null,
   });
 }

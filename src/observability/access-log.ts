@@ -17,6 +17,8 @@ export interface AccessLine {
   durationMs: number;
   /** Attempts sent to vendors for the request, retries included (see `RequestScope.vendorCalls`). */
   vendorCalls: number;
+  /** Vendor answers served to it from the cache (see `RequestScope.cacheHits`). */
+  cacheHits: number;
   /** The API key's name or the JWT's sub; null when anonymous or refused. Never the credential. */
   caller: string | null;
 }
@@ -94,6 +96,7 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
         status: response.status,
         durationMs: roundMs(performance.now() - entry.startedAt),
         vendorCalls: (entry.operation ?? entry.scope).vendorCalls,
+        cacheHits: (entry.operation ?? entry.scope).cacheHits,
         caller: callerNameOf(callerOf, request),
       });
     },

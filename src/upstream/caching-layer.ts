@@ -68,6 +68,8 @@ export class CachingLayer {
     if (cached !== undefined && cached !== null && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
       this.options.events.emit({ type: 'cache-hit' });
       span?.setAttribute(CACHE_RESULT, 'hit');
+      const scope = currentRequestScope();
+      if (scope !== undefined) scope.cacheHits += 1;
       return { value: cached.value as T, fetchedAt: new Date(cached.fetchedAt), staleReason: null };
     }
     if (cached !== null) this.options.events.emit({ type: 'cache-miss' });

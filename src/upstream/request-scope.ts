@@ -16,6 +16,8 @@ export interface RequestScope {
    * cache or from another request's in-flight call does not (nothing left for the vendor).
    */
   vendorCalls: number;
+  /** Vendor answers served to this request from the cache, fresh (a stale serve is a failure's, not a hit). */
+  cacheHits: number;
   /**
    * Aborts when the gateway stops waiting for this request (`GATEWAY_REQUEST_TIMEOUT_MS`); its
    * vendor calls are then abandoned unless another request shares them. Null: never.
@@ -31,7 +33,7 @@ export interface RequestScope {
 const storage = new AsyncLocalStorage<RequestScope>();
 
 export function createRequestScope(callerId: string | null, signal: AbortSignal | null = null, requestId: string | null = null): RequestScope {
-  return { callerId, vendorCalls: 0, signal, requestId };
+  return { callerId, vendorCalls: 0, cacheHits: 0, signal, requestId };
 }
 
 /** Runs `serve` (and everything it starts, timers and promises included) within `scope`. */

@@ -95,11 +95,19 @@ describe('request-scoped logs through yoga.fetch', () => {
       operationName: 'Plans',
       status: 200,
       vendorCalls: 1,
+      cacheHits: 0,
       caller: 'dashboard',
     });
     expect(lines[0]!.durationMs).toEqual(expect.any(Number));
     expect(lines[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(harness.logs.join('')).not.toContain(API_KEY);
+  });
+
+  it('counts the vendor answers served from the cache: the same query again is one hit and no vendor call', async () => {
+    await ask('query Warm { account(provider: SHARPE) { plan { tier } } }', { 'x-api-key': API_KEY, 'x-request-id': 'warm-1' });
+    await ask('query Warm { account(provider: SHARPE) { plan { tier } } }', { 'x-api-key': API_KEY, 'x-request-id': 'warm-2' });
+    expect(accessLines(harness.logs, 'warm-1')[0]).toMatchObject({ vendorCalls: 1, cacheHits: 0 });
+    expect(accessLines(harness.logs, 'warm-2')[0]).toMatchObject({ vendorCalls: 0, cacheHits: 1 });
   });
 
   it('names an operation from its document when the request does not', async () => {
