@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GRAPHIQL_DEFAULT_QUERY } from '../src/schema/graphiql-query.js';
+import { untilLogLine } from './support/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `node --import tsx`, as `npm start` runs it: one process, so a signal reaches the gateway itself.
@@ -19,24 +20,9 @@ async function startMain(env: Record<string, string>): Promise<{ child: ChildPro
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${stderr}`)), 20_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /"message":"gateway listening","url":"([^"]+)"/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${stderr}`));
-    });
-  });
+  const { line, stderr } = await untilLogLine(child);
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  return { child, url, stderr: () => stderr };
+  return { child, url: String(line.url), stderr };
 }
 
 describe('the entry point (npm start)', () => {

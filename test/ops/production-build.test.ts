@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { untilLogLine } from '../support/processes.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,22 +50,8 @@ describe('the production sequence (npm ci && npm run build && npm prune --omit=d
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${stderr}`)), 20_000);
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /"message":"gateway listening","url":"([^"]+)"/.exec(stderr);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`exited with ${code}:\n${stderr}`));
-        });
-      });
+      const started = await untilLogLine(child);
+      const url = String(started.line.url);
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -86,7 +73,7 @@ describe('the production sequence (npm ci && npm run build && npm prune --omit=d
 
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
-      expect(code, stderr).toBe(0);
+      expect(code, started.stderr()).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

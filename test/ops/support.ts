@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { untilLogLine } from '../support/processes.js';
 import { fileURLToPath } from 'node:url';
 import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
 
@@ -31,23 +32,8 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
-  let stderr = '';
-  const lines = await new Promise<{ listening: any; demo: any }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${stderr}`)), 20_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const parsed = stderr.split('\n').flatMap((line) => (line.startsWith('{') && line.endsWith('}') ? [JSON.parse(line)] : []));
-      const listening = parsed.find((line) => line.message === 'gateway listening');
-      if (listening) {
-        clearTimeout(timer);
-        resolve({ listening, demo: parsed.find((line) => String(line.message).startsWith('demo mode')) });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${stderr}`));
-    });
-  });
+  const started = await untilLogLine(child);
+  const lines = { listening: started.line, demo: started.lines().find((line) => String(line.message).startsWith('demo mode'))! };
   const url = String(lines.listening.url);
   return {
     child,
@@ -55,7 +41,7 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
     origin: new URL(url).origin,
     simulators: Object.fromEntries((lines.demo.simulators as string[]).map((entry) => entry.split('=') as [string, string])),
     adminToken: String(lines.demo.simulatorAdminToken),
-    stderr: () => stderr,
+    stderr: started.stderr,
     exited,
   };
 }
