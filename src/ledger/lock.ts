@@ -101,6 +101,9 @@ export async function acquireLock(path: string, options: LedgerLockOptions = {})
   } catch (error) {
     held.delete(file);
     await release().catch(() => undefined);
+    // The directory vanished under us: another starter judged the same dead writer's lock stale
+    // and took it over between our mkdir and this chmod. It holds the lock; we lost the race.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LedgerLockedError(file, await readOwner(file));
     throw error;
   }
   return {

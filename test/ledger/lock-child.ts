@@ -7,10 +7,12 @@ import { FileLedgerStore } from '../../src/ledger/file-store.js';
 const startAt = Number(process.env.START_AT);
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
 try {
-  const store = await FileLedgerStore.open({ dir: process.env.DATA_DIR!, lock: { staleMs: 2000, updateMs: 1000 } });
+  // A stale time a loaded machine's late refresh cannot reach (the dead writer's lock is a minute old).
+  const store = await FileLedgerStore.open({ dir: process.env.DATA_DIR!, lock: { staleMs: 8000, updateMs: 1000 } });
   process.stdout.write('won\n');
   await new Promise((resolve) => setTimeout(resolve, Number(process.env.HOLD_MS)));
   await store.close();
 } catch (error) {
   process.stdout.write(`refused ${(error as { code?: string }).code}\n`);
+  process.stderr.write(`lock child: ${String(error)}\n`);
 }

@@ -16,8 +16,9 @@ const CHILD = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
 
 /** Starts `count` processes that all try to open `dir` for writing at the same moment; their answers. */
 async function race(dir: string, count: number): Promise<string[]> {
-  // Late enough for every child to have loaded before it; the lock is taken in the same millisecond.
-  const startAt = String(Date.now() + 1500);
+  // Late enough for every child to have loaded before it, even on a loaded 2-core machine (four
+  // tsx start-ups at once); the lock is then taken in the same millisecond.
+  const startAt = String(Date.now() + 5000);
   const runs = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       cwd: ROOT,
@@ -43,7 +44,7 @@ describe('the ledger writer lock across processes', () => {
     const answers = await race(dir, 4);
     expect(answers.filter((answer) => answer === 'won')).toHaveLength(1);
     expect(answers.filter((answer) => answer === 'refused LEDGER_LOCKED')).toHaveLength(3);
-  }, 20_000);
+  }, 40_000);
 
   it('lets exactly one of four starters racing to take over a dead writer\'s stale lock write', async () => {
     const lock = join(dir, LEDGER_FILES.lock);
@@ -53,7 +54,7 @@ describe('the ledger writer lock across processes', () => {
     const answers = await race(dir, 4);
     expect(answers.filter((answer) => answer === 'won')).toHaveLength(1);
     expect(answers.filter((answer) => answer === 'refused LEDGER_LOCKED')).toHaveLength(3);
-  }, 20_000);
+  }, 40_000);
 });
 
 describe('a follower that loses its lock', () => {
@@ -91,5 +92,5 @@ describe('a follower that loses its lock', () => {
       await sim.close();
       await cleanup();
     }
-  }, 20_000);
+  }, 40_000);
 });
