@@ -1,12 +1,8 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator, type Authenticator } from '../../src/edge/identity/authenticator.js';
+import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createLogger } from '../../src/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { AUDIENCE, hmacWithPublicKey, ISSUER, makeTestKeys, tamperedToken, unsignedToken, type TestKeys } from '../support/jwt.js';
+import { hmacWithPublicKey, startTestAuth, tamperedToken, unsignedToken, type TestAuth, type TestKeys } from '../support/jwt.js';
 
 /**
  * The identity edge end to end, through `yoga.fetch`: every attack refused with the right code,
@@ -14,13 +10,11 @@ import { AUDIENCE, hmacWithPublicKey, ISSUER, makeTestKeys, tamperedToken, unsig
  */
 
 const API_KEY = 'ugw_test_key_5b1c9e7a3d2f8e60';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let harness: Harness;
 let keys: TestKeys;
+let auth: TestAuth;
 let authenticator: Authenticator;
-let keysDir: string;
-let apiKeysFile: string;
 const authLogs: string[] = [];
 /** Two partner users of the ledger: the caller's own, and someone else's. */
 let own: { sub: string; calls: number };
@@ -48,17 +42,8 @@ async function counted(query: string, headers: Record<string, string>, variables
 }
 
 beforeAll(async () => {
-  keys = await makeTestKeys();
-  keysDir = await mkdtemp(join(tmpdir(), 'api-keys-'));
-  apiKeysFile = join(keysDir, 'api-keys.json');
-  await writeFile(apiKeysFile, JSON.stringify([{ name: 'dashboard', sha256: sha256(API_KEY), scopes: ['usage:read'] }]));
-  authenticator = await createAuthenticator({
-    jwksFile: keys.jwksFile,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    apiKeysFile,
-    logger: createLogger({ level: 'debug', write: (line) => authLogs.push(line) }),
-  });
+  auth = await startTestAuth([{ name: 'dashboard', key: API_KEY, scopes: ['usage:read'] }], createLogger({ level: 'debug', write: (line) => authLogs.push(line) }));
+  ({ keys, authenticator } = auth);
   harness = await startHarness({
     authenticator,
     services: true,
@@ -73,9 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  await authenticator?.close();
-  await keys?.cleanup();
-  await rm(keysDir, { recursive: true, force: true });
+  await auth?.close();
 });
 
 describe('requests without a valid credential', () => {
@@ -249,7 +232,7 @@ describe('inline traces and the response cache', () => {
 describe('API keys', () => {
   it('a revoked key (removed from the file) is refused after a reload, without a restart', async () => {
     expect((await ask('{ providers { id } }', { 'x-api-key': API_KEY })).status).toBe(200);
-    await writeFile(apiKeysFile, JSON.stringify([{ name: 'other', sha256: sha256('ugw_another_key_0000000000'), scopes: ['usage:read'] }]));
+    await auth.writeApiKeys([{ name: 'other', key: 'ugw_another_key_0000000000', scopes: ['usage:read'] }]);
     await authenticator.reload();
     const revoked = await ask('{ providers { id } }', { 'x-api-key': API_KEY });
     expect(revoked.status).toBe(401);

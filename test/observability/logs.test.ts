@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createAuthenticator, type Authenticator } from '../../src/edge/identity/authenticator.js';
+import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { REDACTED } from '../../src/upstream/redact.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { AUDIENCE, ISSUER, makeTestKeys, type TestKeys } from '../support/jwt.js';
+import { startTestAuth, type TestAuth, type TestKeys } from '../support/jwt.js';
 
 /**
  * Request-scoped logs: one access line per request, an `x-request-id` echoed and carried by every
@@ -22,12 +19,12 @@ const API_KEY = 'ugw_logs_key_8c2e4a6f1b3d5e79';
 /** The credential of a vendor that fails and quotes the key it received back in its error body. */
 const VENDOR_KEY = 'sk_vendor_echo_"quo\\te_71c3e5a9';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 type Line = Record<string, unknown> & { level: string; message: string; requestId?: string };
 
 let harness: Harness;
 let keys: TestKeys;
+let auth: TestAuth;
 let authenticator: Authenticator;
 let dir: string;
 let apiKeysFile: string;
@@ -48,17 +45,8 @@ async function ask(query: string, headers: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  keys = await makeTestKeys();
-  dir = await mkdtemp(join(tmpdir(), 'logs-'));
-  apiKeysFile = join(dir, 'api-keys.json');
-  await writeFile(apiKeysFile, JSON.stringify([{ name: 'dashboard', sha256: sha256(API_KEY), scopes: ['usage:read'] }]));
-  authenticator = await createAuthenticator({
-    jwksFile: keys.jwksFile,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    apiKeysFile,
-    logger: createLogger({ level: 'silent' }),
-  });
+  auth = await startTestAuth([{ name: 'dashboard', key: API_KEY, scopes: ['usage:read'] }], createLogger({ level: 'silent' }));
+  ({ keys, authenticator, dir, apiKeysFile } = auth);
   echoingVendor = createServer((req, res) => {
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `internal error; request headers were ${JSON.stringify(req.headers)}` }));
@@ -75,10 +63,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.close();
-  await authenticator?.close();
-  await keys?.cleanup();
   await new Promise((resolve) => echoingVendor?.close(resolve));
-  await rm(dir, { recursive: true, force: true });
+  await auth?.close();
 });
 
 describe('request-scoped logs through yoga.fetch', () => {

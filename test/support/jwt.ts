@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { createAuthenticator, type Authenticator, type AuthenticatorOptions } from '../../src/edge/identity/authenticator.js';
 
 export const ISSUER = 'https://idp.test/';
 export const AUDIENCE = 'usage-gateway-test';
@@ -62,4 +64,49 @@ export function tamperedToken(token: string, claims: JWTPayload): string {
   const [header, payload, signature] = token.split('.');
   const changed = { ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), ...claims };
   return `${header}.${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`;
+}
+
+/** An API key as a keys file lists it, with the key itself for the test to send. */
+export interface TestApiKey {
+  name: string;
+  key: string;
+  scopes: string[];
+}
+
+/** The keys file line of a key: its SHA-256, never the key. */
+export function apiKeyEntry({ name, key, scopes }: TestApiKey) {
+  return { name, sha256: createHash('sha256').update(key).digest('hex'), scopes };
+}
+
+/** An authenticator over per-run signing keys and an API keys file, as a gateway with auth on has. */
+export interface TestAuth {
+  keys: TestKeys;
+  authenticator: Authenticator;
+  /** A directory of this auth's own, its keys file inside; removed by `close`. */
+  dir: string;
+  apiKeysFile: string;
+  /** Rewrites the keys file (the authenticator sees it on reload or on change). */
+  writeApiKeys(apiKeys: readonly TestApiKey[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestAuth(apiKeys: readonly TestApiKey[], logger: AuthenticatorOptions['logger']): Promise<TestAuth> {
+  const keys = await makeTestKeys();
+  const dir = await mkdtemp(join(tmpdir(), 'test-auth-'));
+  const apiKeysFile = join(dir, 'api-keys.json');
+  const writeApiKeys = (list: readonly TestApiKey[]) => writeFile(apiKeysFile, JSON.stringify(list.map(apiKeyEntry)));
+  await writeApiKeys(apiKeys);
+  const authenticator = await createAuthenticator({ jwksFile: keys.jwksFile, issuer: ISSUER, audience: AUDIENCE, apiKeysFile, logger });
+  return {
+    keys,
+    authenticator,
+    dir,
+    apiKeysFile,
+    writeApiKeys,
+    async close() {
+      await authenticator.close();
+      await keys.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
