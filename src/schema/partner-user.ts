@@ -6,6 +6,7 @@ import type { PartnerUserTotals } from '../ledger/types.js';
 import type { PartnerEndpointUsage } from '../usage/model.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
+import { PageInfoRef, pageInfoOf } from './page-info.js';
 
 /** Largest `first` of `partnerUsers`. */
 export const PARTNER_USERS_MAX_FIRST = 1000;
@@ -113,6 +114,8 @@ interface PartnerUserConnection {
   list: UserList;
   /** Binds cursors to the query they page through. */
   scope: CursorScope;
+  /** The position this page started after; null for the first page. */
+  after: UserListPosition | null;
 }
 
 interface CursorScope {
@@ -161,20 +164,6 @@ const PartnerUserEdgeRef = builder.objectRef<PartnerUserEdge>('PartnerUserEdge')
   }),
 });
 
-const PartnerUserPageInfoRef = builder.objectRef<PartnerUserConnection>('PartnerUserPageInfo').implement({
-  fields: (t) => ({
-    hasNextPage: t.boolean({ resolve: ({ list }) => list.hasNextPage }),
-    endCursor: t.string({
-      nullable: true,
-      description: 'Pass as `after` (with the same orderBy, since and until) for the next page.',
-      resolve: ({ list, scope }) => {
-        const last = list.users.at(-1);
-        return last === undefined ? null : encodeCursor(scope, last.position);
-      },
-    }),
-  }),
-});
-
 const PartnerUserConnectionRef = builder.objectRef<PartnerUserConnection>('PartnerUserConnection').implement({
   description: 'Partner users from the ledger, in the order asked for, a page at a time.',
   fields: (t) => ({
@@ -183,7 +172,14 @@ const PartnerUserConnectionRef = builder.objectRef<PartnerUserConnection>('Partn
       resolve: ({ list, scope }) =>
         list.users.map(({ user, counts, position }) => ({ node: user, position, scope, ...counts })),
     }),
-    pageInfo: t.field({ type: PartnerUserPageInfoRef, resolve: (connection) => connection }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      resolve: ({ list, scope, after }) =>
+        pageInfoOf(
+          list.users.map(({ position }) => encodeCursor(scope, position)),
+          { hasNextPage: list.hasNextPage, hasPreviousPage: after !== null },
+        ),
+    }),
     totalCount: t.field({
       type: 'SafeInt',
       description: 'Users in the list over every page: with since/until, those with usage in that range.',
@@ -247,7 +243,7 @@ builder.queryFields((t) => ({
       const bounded = range.sinceDay !== null || range.untilDay !== null;
       const list = await ledger.store.listUsers({ orderBy, first, after, range: bounded ? range : null });
       for (const { user } of list.users) context.loaders.partnerUser.prime(user.sub, user);
-      return { list, scope };
+      return { list, scope, after };
     },
   }),
 }));
