@@ -11,7 +11,7 @@ describe('schema.graphql', () => {
   it('is a Federation v2 subgraph whose _service { sdl } is exactly schema.graphql', async () => {
     const sdl = readFileSync(SCHEMA_FILE, 'utf8');
     expect(sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);
-    expect(sdl).toMatch(/type Provider\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type Provider implements Node\s+@key\(fields: "id"\)/);
     const harness = await startHarness();
     try {
       const { body } = await harness.query<any>(`{ _service { sdl } }`);

@@ -9,6 +9,7 @@ import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 import { requireScopes } from './access.js';
 import { cacheMark } from './cache-marks.js';
 import { vendorCalls } from './vendor-call-pricing.js';
+import { NodeRef, nodeIdOf } from './node-id.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { ProviderErrorRef, ProviderIdEnum, ProviderRef } from './provider.js';
 import {
@@ -33,8 +34,9 @@ const account = valueField<AccountUsage>();
 
 export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').implement({
   description: "One vendor's account usage in the unified vocabulary.",
-  interfaces: [VendorAnswerRef],
+  interfaces: [VendorAnswerRef, NodeRef],
   fields: (t) => ({
+    id: t.id({ description: 'The id of this vendor\'s account, for client caches and `node(id:)`.', resolve: ({ value }) => nodeIdOf('Account', value.provider) }),
     provider: t.field({
       type: ProviderRef,
       resolve: ({ value }, _args, context) => configuredProvider(context, value.provider),
@@ -66,16 +68,18 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
   }),
 });
 
-interface AccountResultModel {
+export interface AccountResultModel {
   provider: ProviderId;
   account: Fresh<AccountUsage> | null;
   error: ProviderErrorInfo | null;
 }
 
-const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
+export const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
   description:
     "One entry per configured vendor: its account, or the error that kept it from answering; or both, when the vendor failed and its last good account is served stale.",
+  interfaces: [NodeRef],
   fields: (t) => ({
+    id: t.id({ description: 'The id of this vendor\'s entry, for client caches and `node(id:)`.', resolve: (result) => nodeIdOf('AccountResult', result.provider) }),
     provider: t.field({
       type: ProviderRef,
       resolve: (result, _args, context) => configuredProvider(context, result.provider),
@@ -117,21 +121,21 @@ builder.queryFields((t) => ({
       ...cacheMark('cacheable-root'),
       ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),
     },
-    resolve: (_root, _args, context) =>
-      Promise.all(
-        context.registry.list().map(async ({ id }): Promise<AccountResultModel> => {
-          try {
-            const account = await context.loaders.account.load(id);
-            // Stale data comes with the failure that made it stale, beside it.
-            return {
-              provider: id,
-              account,
-              error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
-            };
-          } catch (error) {
-            return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
-          }
-        }),
-      ),
+    resolve: (_root, _args, context) => Promise.all(context.registry.list().map(({ id }) => accountResultOf(id, context))),
   }),
 }));
+
+/** One vendor's `AccountResult`: its account, its failure, or both when the account is stale. */
+export async function accountResultOf(id: ProviderId, context: GatewayContext): Promise<AccountResultModel> {
+  try {
+    const account = await context.loaders.account.load(id);
+    // Stale data comes with the failure that made it stale, beside it.
+    return {
+      provider: id,
+      account,
+      error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
+    };
+  } catch (error) {
+    return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
+  }
+}

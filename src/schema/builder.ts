@@ -15,6 +15,9 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     SafeInt: { Input: number; Output: number };
     DateTime: { Input: Date; Output: Date };
+    /** A UTC day as its midnight. */
+    Date: { Input: Date; Output: Date };
+    PartnerSub: { Input: string; Output: string };
     ID: { Input: string; Output: string };
   };
 }>({

@@ -45,12 +45,25 @@ function forClients(error: LedgerErrorInfo): LedgerErrorInfo {
   return message === undefined ? { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE, at: error.at } : { code: error.code, message, at: error.at };
 }
 
+/** Every code a client can read in `PartnerLedgerError.code`: the known ones and the mask of a bug. */
+const PartnerLedgerErrorCodeEnum = builder.enumType('PartnerLedgerErrorCode', {
+  description: 'Why the partner usage ledger could not take its last step.',
+  values: {
+    ...Object.fromEntries(Object.entries(CLIENT_MESSAGES).map(([code, description]) => [code, { description }])),
+    INTERNAL_SERVER_ERROR: { description: 'An unexpected failure of the gateway; operators find it in the logs.' },
+  } as Record<LedgerErrorCode | UpstreamErrorCode | 'INTERNAL_SERVER_ERROR', { description: string }>,
+});
+
 const PartnerLedgerErrorRef = builder.objectRef<LedgerErrorInfo>('PartnerLedgerError').implement({
-  description: 'Why the ledger could not take its last step: an UPSTREAM_* code, or LEDGER_BAD_PAGE, LEDGER_LOCKED, …',
+  description: 'Why the ledger could not take its last step, and when.',
   fields: (t) => ({
-    code: t.exposeString('code'),
-    message: t.exposeString('message'),
-    at: t.expose('at', { type: 'DateTime' }),
+    code: t.field({
+      type: PartnerLedgerErrorCodeEnum,
+      description: 'What failed: an UPSTREAM_* code for Arrays, a LEDGER_* code for the ledger itself.',
+      resolve: ({ code }) => code as LedgerErrorCode | UpstreamErrorCode | 'INTERNAL_SERVER_ERROR',
+    }),
+    message: t.exposeString('message', { description: 'What it means and what the gateway does about it, in fixed words for the code.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When the failure happened.' }),
   }),
 });
 

@@ -6,13 +6,13 @@ import type { PartnerUserTotals } from '../ledger/types.js';
 import type { PartnerEndpointUsage } from '../usage/model.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
+import { NodeRef, nodeIdOf } from './node-id.js';
 import { PageInfoRef, pageInfoOf } from './page-info.js';
 
 /** Largest `first` of `partnerUsers`. */
 export const PARTNER_USERS_MAX_FIRST = 1000;
 /** Longest daily series one field returns. */
 export const PARTNER_DAILY_MAX_DAYS = 366;
-const MAX_SUB_LENGTH = 256;
 
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', provider: 'ARRAYS' } });
@@ -31,7 +31,7 @@ const PartnerEndpointTotalsRef = builder.objectRef<PartnerEndpointUsage>('Partne
 const PartnerUsageDayRef = builder.objectRef<DailyUsage>('PartnerUsageDay').implement({
   description: "A partner user's usage on one UTC day, dated by the millisecond part of the stream ids.",
   fields: (t) => ({
-    date: t.string({ description: 'The UTC day, `YYYY-MM-DD`.', resolve: ({ day }) => new Date(day * DAY_MS).toISOString().slice(0, 10) }),
+    date: t.field({ type: 'Date', description: 'The UTC day.', resolve: ({ day }) => new Date(day * DAY_MS) }),
     start: t.field({ type: 'DateTime', description: 'Midnight UTC that starts the day.', resolve: ({ day }) => new Date(day * DAY_MS) }),
     calls: t.expose('calls', { type: 'SafeInt' }),
     discoveries: t.expose('discoveries', { type: 'SafeInt' }),
@@ -39,20 +39,13 @@ const PartnerUsageDayRef = builder.objectRef<DailyUsage>('PartnerUsageDay').impl
   }),
 });
 
-/**
- * A day bound from a DateTime argument: the ledger keeps whole UTC days, so only a midnight can
- * be answered exactly, and anything else is refused rather than rounded.
- */
-function dayArgument(name: string, value: Date | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  if (value.getTime() % DAY_MS !== 0) {
-    throw badInput(`${name} must be a UTC midnight such as 2026-11-01T00:00:00Z (the ledger keeps whole UTC days); got ${value.toISOString()}`);
-  }
-  return value.getTime() / DAY_MS;
+/** The day number of a `Date` argument (the scalar hands over its midnight UTC). */
+function dayArgument(value: Date | null | undefined): number | null {
+  return value === null || value === undefined ? null : value.getTime() / DAY_MS;
 }
 
 function rangeArguments(since: Date | null | undefined, until: Date | null | undefined): DayRange {
-  const range = { sinceDay: dayArgument('since', since), untilDay: dayArgument('until', until) };
+  const range = { sinceDay: dayArgument(since), untilDay: dayArgument(until) };
   if (range.sinceDay !== null && range.untilDay !== null && range.sinceDay >= range.untilDay) {
     throw badInput('since must be before until (since is inclusive, until exclusive)');
   }
@@ -65,7 +58,9 @@ export const PartnerUserRef = builder.objectRef<PartnerUserTotals>('PartnerUser'
   // Defence in depth: whatever path reached this user (a list, `_entities`, `me`), its fields
   // are read only by callers who may read this sub. The paths check before reading the ledger too.
   authScopes: (user) => ({ 'partners:read': true, partnerSub: user.sub }),
+  interfaces: [NodeRef],
   fields: (t) => ({
+    id: t.id({ description: 'The id of this partner user, for client caches and `node(id:)`; its federation key is `sub`.', resolve: (user) => nodeIdOf('PartnerUser', user.sub) }),
     sub: t.exposeID('sub', { description: "The partner's user id, exactly as Arrays sent it (a string; may exceed 2^53)." }),
     calls: t.expose('calls', { type: 'SafeInt' }),
     discoveries: t.expose('discoveries', { type: 'SafeInt' }),
@@ -79,8 +74,11 @@ export const PartnerUserRef = builder.objectRef<PartnerUserTotals>('PartnerUser'
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', nullable: true, description: 'Stream time of the last counted page with this user.' }),
     daily: t.field({
       type: [PartnerUsageDayRef],
-      description: `Usage per UTC day, zero days included, \`since\` inclusive and \`until\` exclusive, both UTC midnights, at most ${PARTNER_DAILY_MAX_DAYS} days. Without bounds: the user's own days, the last ${PARTNER_DAILY_MAX_DAYS} of them at most.`,
-      args: { since: t.arg({ type: 'DateTime' }), until: t.arg({ type: 'DateTime' }) },
+      description: `Usage per UTC day, zero days included, \`since\` inclusive and \`until\` exclusive, UTC days, at most ${PARTNER_DAILY_MAX_DAYS} days. Without bounds: the user's own days, the last ${PARTNER_DAILY_MAX_DAYS} of them at most.`,
+      args: {
+        since: t.arg({ type: 'Date', description: 'First day of the series (inclusive).' }),
+        until: t.arg({ type: 'Date', description: 'Day after the last one of the series (exclusive).' }),
+      },
       resolve: async (user, args, context) => {
         const range = rangeArguments(args.since, args.until);
         if (user.firstSeenAt === null || user.lastSeenAt === null) return [];
@@ -207,12 +205,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description:
       'One partner user by sub, from the usage ledger; null when the ledger has counted no usage of that sub. Needs `partners:read`, or `partners:self` for the caller\'s own sub.',
-    args: { sub: t.arg.id({ required: true }) },
+    args: { sub: t.arg({ type: 'PartnerSub', required: true, description: 'The partner user\'s id, as a string.' }) },
     authScopes: (_root, { sub }) => ({ 'partners:read': true, partnerSub: sub }),
     authenticated: true,
     requiresScopes: [['partners:read'], ['partners:self']],
     resolve: (_root, { sub }, context) => {
-      if (sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw badInput(`sub must be 1 to ${MAX_SUB_LENGTH} characters`);
       requireLedger(context.registry, context.ledger);
       return context.loaders.partnerUser.load(sub);
     },
@@ -221,14 +218,14 @@ builder.queryFields((t) => ({
     type: PartnerUserConnectionRef,
     nullable: true,
     description:
-      'Partner users from the usage ledger, heaviest first by default. With since/until (UTC midnights), counters and order cover those days only. Needs `partners:read`.',
+      'Partner users from the usage ledger, heaviest first by default. With since/until (UTC days), counters and order cover those days only. Needs `partners:read`.',
     ...requireScopes('partners:read'),
     args: {
       first: t.arg.int({ defaultValue: 50, description: `1 to ${PARTNER_USERS_MAX_FIRST}.` }),
       after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),
       orderBy: t.arg({ type: PartnerUserOrderEnum, defaultValue: 'CALLS' }),
-      since: t.arg({ type: 'DateTime', description: 'First day counted (inclusive), a UTC midnight.' }),
-      until: t.arg({ type: 'DateTime', description: 'Day after the last one counted (exclusive), a UTC midnight.' }),
+      since: t.arg({ type: 'Date', description: 'First UTC day counted (inclusive).' }),
+      until: t.arg({ type: 'Date', description: 'Day after the last UTC day counted (exclusive).' }),
     },
     resolve: async (_root, args, context) => {
       const first = args.first ?? 50;

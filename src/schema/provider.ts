@@ -1,11 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
+import { UPSTREAM_FAILURES, type UpstreamErrorCode } from '../upstream/failures.js';
 import type { ChannelHealth } from '../upstream/vendor-channel.js';
 import type { ProviderId } from '../usage/model.js';
 import type { EnumRef } from '@pothos/core';
 import { forbiddenScope, requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { cacheMark } from './cache-marks.js';
+import { NodeRef } from './node-id.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -29,10 +31,29 @@ const FieldErrorRef = builder.objectRef<{ field: string; reason: string }>('Vend
   fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),
 });
 
+/** Codes a `ProviderError` can carry: every upstream failure, and the two that are not the vendor's. */
+const PROVIDER_ERROR_CODES = {
+  ...Object.fromEntries(Object.entries(UPSTREAM_FAILURES).map(([code, { description }]) => [code, { description }])),
+  PROVIDER_NOT_CONFIGURED: { description: 'The vendor is not configured on this gateway (no credential).' },
+  INTERNAL_SERVER_ERROR: { description: 'An unexpected failure of the gateway while reading the vendor; operators find it in the logs.' },
+} as Record<UpstreamErrorCode | 'PROVIDER_NOT_CONFIGURED' | 'INTERNAL_SERVER_ERROR', { description: string }>;
+
+type ProviderErrorCode = keyof typeof PROVIDER_ERROR_CODES;
+
+const ProviderErrorCodeEnum = builder.enumType('ProviderErrorCode', {
+  description: 'Why a vendor could not answer.',
+  values: PROVIDER_ERROR_CODES,
+});
+
 export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderError').implement({
-  description: 'Why a vendor could not answer. `code` is one of the UPSTREAM_* codes or PROVIDER_NOT_CONFIGURED.',
+  description: 'Why a vendor could not answer: a stable code, a message, and what the vendor said about it.',
   fields: (t) => ({
-    code: t.exposeString('code'),
+    code: t.field({
+      type: ProviderErrorCodeEnum,
+      description: 'What failed; the same code as `extensions.code` of the error when the failure nulls a field.',
+      // describeProviderError only passes codes a client may see; a code outside the enum would be a bug.
+      resolve: ({ code }) => (Object.hasOwn(PROVIDER_ERROR_CODES, code) ? (code as ProviderErrorCode) : 'INTERNAL_SERVER_ERROR'),
+    }),
     message: t.exposeString('message'),
     httpStatus: t.exposeInt('httpStatus', { nullable: true }),
     retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true }),
@@ -127,8 +148,17 @@ const ProviderHealthRef = builder.objectRef<HealthModel>('ProviderHealth').imple
 
 export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').implement({
   description: 'A vendor configured on this gateway.',
+  interfaces: [NodeRef],
   fields: (t) => ({
-    id: t.field({ type: ProviderIdEnum, resolve: (provider) => provider.id }),
+    id: t.id({
+      description: 'The vendor\'s id, one of the `ProviderId` values (e.g. `ARRAYS`): also its `Node` id and its federation key.',
+      resolve: (provider) => provider.id,
+    }),
+    providerId: t.field({
+      type: ProviderIdEnum,
+      description: 'The vendor\'s id as the `ProviderId` enum, e.g. to pass to `account(provider:)`.',
+      resolve: (provider) => provider.id,
+    }),
     name: t.exposeString('name', { description: 'Display name of the vendor.' }),
     origin: t.exposeString('origin', {
       nullable: true,

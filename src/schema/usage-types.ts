@@ -1,14 +1,16 @@
 import { utilization } from '../usage/alerts.js';
-import type {
-  EndpointUsage,
-  MetricPeriods,
-  Plan,
-  Quota,
-  RateLimit,
-  UsageAlert,
-  UsageSnapshot,
-  UsageTotals,
-  UsageWindow,
+import {
+  USAGE_ALERT_TYPES,
+  type EndpointUsage,
+  type MetricPeriods,
+  type Plan,
+  type Quota,
+  type RateLimit,
+  type UsageAlert,
+  type UsageAlertType,
+  type UsageSnapshot,
+  type UsageTotals,
+  type UsageWindow,
 } from '../usage/model.js';
 import { builder } from './builder.js';
 
@@ -108,9 +110,32 @@ export const AlertSourceEnum = builder.enumType('AlertSource', {
   } as const,
 });
 
+const ALERT_TYPE_DESCRIPTIONS: Record<UsageAlertType, string> = {
+  QUOTA_EXHAUSTED: 'A quota is fully used (the gateway raises it at 100 %).',
+  QUOTA_NEARLY_EXHAUSTED: 'A quota is at 90 % or more of its limit (raised by the gateway).',
+  HIGH_ERROR_RATE: 'The share of failing requests is high (Anylayer: 5 % or more).',
+  ELEVATED_ERROR_RATE: 'The share of failing requests is rising (Anylayer: 1 % or more).',
+  RATE_LIMIT_APPROACHING: 'Little of the rate limit is left in the current window.',
+  HIGH_LATENCY: 'Requests are slow (the vendor measures p95 latency).',
+  USAGE_FORECAST: "The vendor's forecast of usage against the plan's limits.",
+  OTHER: "A kind of alert the gateway does not name yet; `vendorType` has the vendor's own name.",
+};
+
+const UsageAlertTypeEnum = builder.enumType('UsageAlertType', {
+  description: 'What an alert is about, in the unified vocabulary.',
+  values: Object.fromEntries(USAGE_ALERT_TYPES.map((type) => [type, { description: ALERT_TYPE_DESCRIPTIONS[type] }])) as Record<
+    UsageAlertType,
+    { description: string }
+  >,
+});
+
 export const UsageAlertRef = builder.objectRef<UsageAlert>('UsageAlert').implement({
   fields: (t) => ({
-    type: t.exposeString('type'),
+    type: t.field({ type: UsageAlertTypeEnum, resolve: (alert) => alert.type }),
+    vendorType: t.exposeString('vendorType', {
+      nullable: true,
+      description: "The vendor's own name for the kind of alert, e.g. `high_error_rate`; null for the gateway's alerts.",
+    }),
     severity: t.field({ type: AlertSeverityEnum, resolve: (alert) => alert.severity }),
     message: t.exposeString('message'),
     recommendation: t.exposeString('recommendation', { nullable: true }),

@@ -23,6 +23,7 @@ export function quotaAlerts(quotas: readonly Quota[]): UsageAlert[] {
     const percent = Math.round(share * 100);
     alerts.push({
       type: rule.type,
+      vendorType: null,
       severity: rule.severity,
       message: `${quota.name}: ${quota.used} of ${quota.limit} used (${percent}%)`,
       recommendation:

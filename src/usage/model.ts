@@ -75,8 +75,27 @@ export interface MetricPeriods extends PeriodCounts {
 
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 
+/**
+ * The kinds of alert in the unified vocabulary: the gateway's own (quotas) and every kind a vendor
+ * module knows how to name; a vendor's kind no module knows is `OTHER`, its own name kept beside it.
+ */
+export const USAGE_ALERT_TYPES = [
+  'QUOTA_EXHAUSTED',
+  'QUOTA_NEARLY_EXHAUSTED',
+  'HIGH_ERROR_RATE',
+  'ELEVATED_ERROR_RATE',
+  'RATE_LIMIT_APPROACHING',
+  'HIGH_LATENCY',
+  'USAGE_FORECAST',
+  'OTHER',
+] as const;
+
+export type UsageAlertType = (typeof USAGE_ALERT_TYPES)[number];
+
 export interface UsageAlert {
-  type: string;
+  type: UsageAlertType;
+  /** The vendor's own name for the kind, e.g. `high_error_rate`; null for the gateway's alerts. */
+  vendorType: string | null;
   severity: AlertSeverity;
   message: string;
   recommendation: string | null;

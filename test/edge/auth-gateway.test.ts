@@ -161,7 +161,7 @@ describe('partners:self: only the caller\'s own usage', () => {
   });
 
   it('me and partnerUser(sub: own) answer the ledger totals of the caller\'s sub', async () => {
-    const { body } = await ask('query ($sub: ID!) { me { sub calls } partnerUser(sub: $sub) { sub calls } }', bearer(token), { sub: own.sub });
+    const { body } = await ask('query ($sub: PartnerSub!) { me { sub calls } partnerUser(sub: $sub) { sub calls } }', bearer(token), { sub: own.sub });
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ me: own, partnerUser: own });
   });
@@ -177,7 +177,7 @@ describe('partners:self: only the caller\'s own usage', () => {
     ['directly', () => [`{ partnerUser(sub: "${otherSub()}") { sub calls } }`]],
     ['through an alias', () => [`{ mine: partnerUser(sub: "${otherSub()}") { calls } }`]],
     ['through a fragment', () => [`{ ...Spy } fragment Spy on Query { partnerUser(sub: "${otherSub()}") { calls } }`]],
-    ['through a variable', () => ['query ($sub: ID!) { partnerUser(sub: $sub) { calls } }', { sub: otherSub() }]],
+    ['through a variable', () => ['query ($sub: PartnerSub!) { partnerUser(sub: $sub) { calls } }', { sub: otherSub() }]],
     [
       'through _entities as a PartnerUser',
       () => ['query ($r: [_Any!]!) { _entities(representations: $r) { ... on PartnerUser { calls } } }', { r: [{ __typename: 'PartnerUser', sub: otherSub() }] }],

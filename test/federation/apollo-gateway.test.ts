@@ -38,7 +38,7 @@ describe('federated with @apollo/gateway over real HTTP', () => {
 
   it('resolves PartnerUser and Provider from the usage subgraph', async () => {
     const [first] = fixture.heavy;
-    const { data, errors } = await postGraphQL(gatewayUrl, `query ($sub: ID!) { partnerUser(sub: $sub) { sub calls } providers { id } }`, {
+    const { data, errors } = await postGraphQL(gatewayUrl, `query ($sub: PartnerSub!) { partnerUser(sub: $sub) { sub calls } providers { id } }`, {
       sub: first!.sub,
     });
     expect(errors).toBeUndefined();

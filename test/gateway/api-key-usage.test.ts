@@ -10,7 +10,7 @@ const USAGE = /* GraphQL */ `
       endpoints { path method requests errors avgLatencyMs }
       errors { total rate byStatus { key count } byType { key count } }
       rateLimit { tier requestsPerMinute remaining resetsAt }
-      alerts { type severity message recommendation source }
+      alerts { type vendorType severity message recommendation source }
       pagination { limit offset total hasMore }
       respondedAt
       fetchedAt
@@ -45,6 +45,10 @@ describe('apiKeyUsage', () => {
     expect(usage.errors.total).toBe(raw.data.errors.total);
     expect(usage.rateLimit.requestsPerMinute).toBe(raw.data.rate_limit.requests_per_minute);
     expect(usage.alerts).toHaveLength(raw.data.alerts.length);
+    // Every kind the simulator raises has a name in the unified vocabulary; the vendor's own stays beside it.
+    expect(usage.alerts.map((alert: any) => [alert.type, alert.vendorType])).toEqual(
+      raw.data.alerts.map((alert: any) => [alert.type.toUpperCase(), alert.type]),
+    );
     expect(usage.pagination).toEqual({
       limit: raw.pagination.limit,
       offset: raw.pagination.offset,

@@ -24,7 +24,7 @@ async function post(yoga: Gateway, query: string, variables: Record<string, unkn
 }
 
 const USER = /* GraphQL */ `
-  query User($sub: ID!, $since: DateTime, $until: DateTime) {
+  query User($sub: PartnerSub!, $since: Date, $until: Date) {
     partnerUser(sub: $sub) {
       sub calls discoveries tweets firstSeenAt lastSeenAt
       byEndpoint { endpoint calls discoveries tweets }
@@ -34,7 +34,7 @@ const USER = /* GraphQL */ `
 `;
 
 const USERS = /* GraphQL */ `
-  query Users($first: Int, $after: String, $orderBy: PartnerUserOrder, $since: DateTime, $until: DateTime) {
+  query Users($first: Int, $after: String, $orderBy: PartnerUserOrder, $since: Date, $until: Date) {
     partnerUsers(first: $first, after: $after, orderBy: $orderBy, since: $since, until: $until) {
       totalCount
       edges { cursor calls discoveries tweets node { sub calls } }
@@ -91,11 +91,11 @@ describe('partner ledger schema', () => {
   it('daily(since, until) is dense over exactly the days asked for, zero days included', async () => {
     const [sub, want] = [...expected].find(([, u]) => u.daily.size >= 2)!;
     const firstDay = Math.min(...want.daily.keys());
-    const since = new Date((firstDay - 2) * DAY_MS).toISOString();
-    const until = new Date((firstDay + 5) * DAY_MS).toISOString();
+    const since = new Date((firstDay - 2) * DAY_MS).toISOString().slice(0, 10);
+    const until = new Date((firstDay + 5) * DAY_MS).toISOString().slice(0, 10);
     const { data } = await post(yoga, USER, { sub, since, until });
     expect(data.partnerUser.daily).toHaveLength(7);
-    expect(data.partnerUser.daily[0].start).toBe(since);
+    expect(data.partnerUser.daily[0]).toMatchObject({ date: since, start: `${since}T00:00:00.000Z` });
     data.partnerUser.daily.forEach((d: any, i: number) => expect(d.calls).toBe(want.daily.get(firstDay - 2 + i)?.calls ?? 0));
   });
 
@@ -147,7 +147,7 @@ describe('partner ledger schema', () => {
       return any ? c : null;
     };
     const want = expectedOrder('TWEETS', inRange);
-    const body = await post(yoga, USERS, { first: 1000, orderBy: 'TWEETS', since: new Date(from * DAY_MS).toISOString(), until: new Date(to * DAY_MS).toISOString() });
+    const body = await post(yoga, USERS, { first: 1000, orderBy: 'TWEETS', since: new Date(from * DAY_MS).toISOString().slice(0, 10), until: new Date(to * DAY_MS).toISOString().slice(0, 10) });
     expect(body.errors).toBeUndefined();
     expect(body.data.partnerUsers.totalCount).toBe(want.length);
     expect(want.length).toBeLessThan(expected.size);
@@ -183,10 +183,12 @@ describe('partner ledger schema', () => {
     [USERS, { first: 0 }, /first must be between 1 and 1000/, true],
     [USERS, { first: 1001 }, /first must be between 1 and 1000/, true],
     [USERS, { after: 'garbage' }, /not a cursor of partnerUsers/, true],
-    [USERS, { since: '2026-11-01T05:00:00Z' }, /since must be a UTC midnight/, true],
-    [USERS, { since: '2026-11-02T00:00:00Z', until: '2026-11-01T00:00:00Z' }, /since must be before until/, true],
-    [USER, { sub: '' }, /sub must be 1 to 256 characters/, true],
-    [USER, { sub: 'a known sub', since: '2024-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' }, /at most 366 days/, false],
+    [USERS, { since: '2026-11-01T00:00:00Z' }, /Date must be a calendar day written YYYY-MM-DD/, true],
+    [USERS, { since: '2026-02-30' }, /Date must be a calendar day/, true],
+    [USERS, { since: '2026-11-02', until: '2026-11-01' }, /since must be before until/, true],
+    [USER, { sub: '' }, /PartnerSub must be 1 to 256 characters/, true],
+    [USER, { sub: 12345678901234567890 }, /PartnerSub must be a string/, true],
+    [USER, { sub: 'a known sub', since: '2024-01-01', until: '2026-01-01' }, /at most 366 days/, false],
   ])('refuses bad arguments with BAD_USER_INPUT, all but the known-sub range before reading the ledger: %#', async (query, variables, message, beforeReading) => {
     const before = ledger.store.stats.reads;
     const known = 'sub' in variables && variables.sub === 'a known sub' ? { sub: [...expected.keys()][0] } : {};
@@ -194,6 +196,14 @@ describe('partner ledger schema', () => {
     expect(body.errors[0].message).toMatch(message);
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     if (beforeReading) expect(ledger.store.stats.reads).toBe(before);
+  });
+
+  it('refuses a sub written as a number literal: it would already be rounded', async () => {
+    const before = ledger.store.stats.reads;
+    const body = await post(yoga, '{ partnerUser(sub: 12345678901234567890) { calls } }');
+    expect(body.errors[0].message).toMatch(/PartnerSub must be a string literal/);
+    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(ledger.store.stats.reads).toBe(before);
   });
 
   it('refuses a cursor issued for another order', async () => {

@@ -5,6 +5,7 @@ import type {
   ApiKeyUsageQuery,
   CountByKey,
   RateLimit,
+  UsageAlertType,
   UsageWindow,
 } from '../../usage/model.js';
 import { freshView } from '../provider.js';
@@ -33,6 +34,18 @@ const SEVERITIES: Record<'info' | 'warning' | 'critical', AlertSeverity> = {
   info: 'INFO',
   warning: 'WARNING',
   critical: 'CRITICAL',
+};
+
+/**
+ * Anylayer's alert kinds (its `alerts[].type`) in the unified vocabulary. An unlisted kind is
+ * served as `OTHER` with the vendor's name in `vendorType`, so a new kind never fails an answer.
+ */
+const ALERT_TYPES: Partial<Record<string, UsageAlertType>> = {
+  high_error_rate: 'HIGH_ERROR_RATE',
+  elevated_error_rate: 'ELEVATED_ERROR_RATE',
+  rate_limit_approaching: 'RATE_LIMIT_APPROACHING',
+  high_latency: 'HIGH_LATENCY',
+  usage_forecast: 'USAGE_FORECAST',
 };
 
 /**
@@ -102,7 +115,8 @@ export function apiKeyUsageFromBody(body: AnylayerSuccessBody, query: ApiKeyUsag
         : null,
     rateLimit,
     alerts: data.alerts.map((alert) => ({
-      type: alert.type,
+      type: ALERT_TYPES[alert.type] ?? 'OTHER',
+      vendorType: alert.type,
       severity: SEVERITIES[alert.severity],
       message: alert.message,
       recommendation: alert.recommendation ?? null,
