@@ -112,10 +112,9 @@ function documentIdOf(params: GraphQLParams, request: Request): string | null {
  * A least-recently-used store of APQ documents, bounded by count and by total size, so that
  * registrations cannot grow memory past `maxEntries` documents or `maxBytes` of text.
  */
-export class ApqStore implements APQStore {
+class ApqStore implements APQStore {
   private readonly documents = new Map<string, string>();
   private size = 0;
-  private registrations = 0;
 
   constructor(
     private readonly maxEntries: number = DEFAULT_APQ_MAX_ENTRIES,
@@ -140,22 +139,11 @@ export class ApqStore implements APQStore {
     }
     this.documents.set(hash, text);
     this.size += text.length;
-    this.registrations += 1;
     for (const [oldest, document] of this.documents) {
       if (this.documents.size <= this.maxEntries && this.size <= this.maxBytes) break;
       this.documents.delete(oldest);
       this.size -= document.length;
     }
-  }
-
-  /** Documents held now. */
-  get entries(): number {
-    return this.documents.size;
-  }
-
-  /** Registrations stored so far: a hit stores none, so tests tell the two apart by it. */
-  get registered(): number {
-    return this.registrations;
   }
 }
 
@@ -177,9 +165,9 @@ export class ApqStore implements APQStore {
  * root field of its operation is an introspection field (checked on the parsed document, so the
  * token limit applies to it first).
  */
-export function persistedOperationPlugins(options: PersistedOperationsOptions = {}, store?: ApqStore): Plugin[] {
+export function persistedOperationPlugins(options: PersistedOperationsOptions = {}): Plugin[] {
   const { mode = 'allow', manifest = null, introspection = true } = options;
-  const apq = store ?? new ApqStore(options.apqMaxEntries, options.apqMaxBytes);
+  const apq = new ApqStore(options.apqMaxEntries, options.apqMaxBytes);
   const lookup = (id: string): string | null => manifest?.current.get(id.toLowerCase()) ?? (mode === 'allow' ? (apq.get(id) ?? null) : null);
   const arbitrary = new WeakSet<Request>();
 
