@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
+import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './config/persisted-operations.js';
 import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { readTracingConfig, type TracingConfig } from './config/tracing.js';
@@ -15,6 +16,7 @@ import type { ProviderId } from './usage/model.js';
 export { ConfigError } from './config/environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { EdgeConfig, OperationLimits } from './config/edge.js';
+export type { PersistedOperationsConfig } from './config/persisted-operations.js';
 export type { TracingConfig } from './config/tracing.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
@@ -70,6 +72,8 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** OpenTelemetry tracing (`OTEL_*`); off unless an OTLP endpoint is set. */
   tracing: TracingConfig;
+  /** APQ and trusted documents (`PERSISTED_OPERATIONS`, `PERSISTED_OPERATIONS_FILE`, `APQ_*`). */
+  persistedOperations: PersistedOperationsConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -132,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { auth, exposure } = readAuthConfig(reader, demo, demo ? [] : credentialsSet);
   const edge = readEdgeConfig(reader);
   const tracing = readTracingConfig(reader);
+  const persistedOperations = readPersistedOperationsConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -153,5 +158,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     edge,
     shutdownGraceMs,
     tracing,
+    persistedOperations,
   };
 }

@@ -8,6 +8,7 @@ import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.j
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
+import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import type { PartnerLedger } from './ledger/service.js';
@@ -62,6 +63,8 @@ export interface EdgeOptions {
   operationLimits?: OperationLimitOptions;
   /** Requests per caller per minute; 0 is off. Default 0 (`startGateway` passes 600 unless configured). */
   callerRateLimitPerMinute?: number;
+  /** APQ and trusted documents (`introspection` is the gateway's own). Default: `allow`, APQ on, no manifest. */
+  persistedOperations?: Omit<PersistedOperationsOptions, 'introspection'>;
 }
 
 
@@ -121,6 +124,8 @@ export function createGateway({
       }),
       ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
       useCsrfPrevention(),
+      // Before the response cache, which keys on the document it resolves from an id.
+      ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's

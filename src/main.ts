@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000).unref();
     running.close().then(() => process.exit(0), () => process.exit(1));
   };
-  // SIGHUP re-reads the trusted keys: a revoked API key stops working without a restart.
+  // SIGHUP re-reads the trusted files: a revoked API key stops working, a new manifest serves, without a restart.
   process.on('SIGHUP', () => {
     running.reload().catch((error: unknown) => {
       process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', message: 'reload failed', error: String(error) })}\n`);

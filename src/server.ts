@@ -10,6 +10,8 @@ import { Lifecycle, type Readiness } from './edge/lifecycle.js';
 import { withRequestDeadline } from './edge/request-deadline.js';
 import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
+import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
+import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
@@ -26,7 +28,7 @@ export interface RunningGateway {
   url: string;
   /** Where Prometheus scrapes: /metrics on the public port, or on `METRICS_PORT`. */
   metricsUrl: string;
-  /** Re-reads the files the gateway trusts (JWKS file, API keys file); `main.ts` calls it on SIGHUP. */
+  /** Re-reads the files the gateway trusts (JWKS file, API keys file, persisted operations file); `main.ts` calls it on SIGHUP. */
   reload(): Promise<void>;
   /**
    * Shuts down in order: `/ready` turns 503, requests in flight get up to `SHUTDOWN_GRACE_MS` to
@@ -76,11 +78,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const registry = createProviderRegistry(settings, upstream, vendors);
   let services: RunningVendorService[] = [];
   let authenticator: Authenticator | null = null;
+  let manifest: WatchedFile<PersistedDocuments> | null = null;
   try {
     authenticator = await startAuthenticator(config, log);
+    manifest = await watchManifest(config, log);
     services = await startVendorServices(config, registry, settings, upstream, log, metrics);
   } catch (error) {
     await authenticator?.close();
+    await manifest?.close();
     await upstream.close();
     await simulators?.close();
     await tracing?.shutdown();
@@ -104,6 +109,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       allowsHost: hostRule(config.edge.allowedHosts, bindsLoopback(config.host)),
       operationLimits: config.edge.operationLimits,
       callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
+      persistedOperations: {
+        mode: config.persistedOperations.mode,
+        manifest,
+        apqMaxEntries: config.persistedOperations.apqMaxEntries,
+        apqMaxBytes: config.persistedOperations.apqMaxBytes,
+      },
     },
     metrics,
     metricsEndpoint: config.metricsPort === null,
@@ -136,12 +147,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
     tracing: tracing !== null,
+    persistedOperations: config.persistedOperations.mode,
+    persistedDocuments: manifest?.current.size ?? 0,
   });
   return {
     url,
     metricsUrl,
     reload: async () => {
       await authenticator?.reload();
+      await manifest?.reload();
     },
     async close() {
       await lifecycle.drain(config.shutdownGraceMs);
@@ -150,6 +164,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await closed;
       await metricsServer?.close();
       await authenticator?.close();
+      await manifest?.close();
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
       await simulators?.close();
@@ -175,6 +190,23 @@ async function startAuthenticator(config: GatewayConfig, logger: Logger): Promis
     ...(auth.audience === undefined ? {} : { audience: auth.audience }),
     ...(auth.apiKeysFile === undefined ? {} : { apiKeysFile: auth.apiKeysFile }),
     clockToleranceSeconds: auth.clockToleranceSeconds,
+    logger,
+  });
+}
+
+/**
+ * The manifest of trusted documents (`PERSISTED_OPERATIONS_FILE`), re-read on SIGHUP and when it
+ * changes; a file that turns invalid keeps its last good documents (logged as an error).
+ */
+async function watchManifest(config: GatewayConfig, logger: Logger): Promise<WatchedFile<PersistedDocuments> | null> {
+  const { file } = config.persistedOperations;
+  if (file === null) return null;
+  return openWatchedFile({
+    path: file,
+    variable: 'PERSISTED_OPERATIONS_FILE',
+    label: 'persisted operations file',
+    parse: parsePersistedDocuments,
+    describe: (documents) => ({ documents: documents.size }),
     logger,
   });
 }

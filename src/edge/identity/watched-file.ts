@@ -21,6 +21,8 @@ export interface WatchedFileOptions<T> {
   describe?(value: T): Record<string, unknown>;
   /** Where loads (info) and refused reloads (error) are told. */
   logger: IdentityLogger;
+  /** What the file is, in those log lines. Default `auth file`. */
+  label?: string;
   /** How often the file's metadata is polled for a change, in ms. Default 1000. */
   pollIntervalMs?: number;
   /** Quiet time after a change before the file is read, in ms, so an editor's several writes are read once. Default 200. */
@@ -45,10 +47,11 @@ export interface WatchedFile<T> {
 export async function openWatchedFile<T>(options: WatchedFileOptions<T>): Promise<WatchedFile<T>> {
   const { path, variable, logger } = options;
   const describe = options.describe ?? (() => ({}));
+  const label = options.label ?? 'auth file';
   let current = await load(options).catch((error: unknown) => {
     throw new AuthConfigError(variable, (error as Error).message);
   });
-  logger.info('auth file loaded', { variable, path, ...describe(current) });
+  logger.info(`${label} loaded`, { variable, path, ...describe(current) });
   // Reads run one after another so that a slow read can never overwrite a newer one.
   let queue = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -58,9 +61,9 @@ export async function openWatchedFile<T>(options: WatchedFileOptions<T>): Promis
     queue = queue.then(async () => {
       try {
         current = await load(options);
-        logger.info('auth file reloaded', { variable, path, ...describe(current) });
+        logger.info(`${label} reloaded`, { variable, path, ...describe(current) });
       } catch (error) {
-        logger.error('auth file invalid: keeping its previous content', { variable, path, problem: (error as Error).message });
+        logger.error(`${label} invalid: keeping its previous content`, { variable, path, problem: (error as Error).message });
       }
     });
     return queue;
