@@ -154,9 +154,9 @@ export const ProviderRef = builder.objectRef<ConfiguredProvider>('Provider').imp
       description: 'The vendor\'s id, one of the `ProviderId` values (e.g. `ARRAYS`): also its `Node` id and its federation key.',
       resolve: (provider) => provider.id,
     }),
-    providerId: t.field({
+    kind: t.field({
       type: ProviderIdEnum,
-      description: 'The vendor\'s id as the `ProviderId` enum, e.g. to pass to `account(provider:)`.',
+      description: 'Which vendor this is, as the `ProviderId` enum (the same value as `id`), e.g. to pass to `account(provider:)`.',
       resolve: (provider) => provider.id,
     }),
     name: t.exposeString('name', { description: 'Display name of the vendor.' }),
