@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { forbiddenPartner, mayReadPartner } from './access.js';
 import { builder } from './builder.js';
 import { PartnerUserRef } from './partner-user.js';
@@ -13,10 +14,23 @@ builder.asEntity(PartnerUserRef, {
   // A sub the ledger has never counted resolves to null, not to an error for the whole batch.
   // `_entities` is not wrapped by scope-auth: the partner rule is checked before the ledger is read.
   resolveReference: (reference, context) => {
-    if (!mayReadPartner(context.caller, reference.sub)) throw forbiddenPartner();
-    return context.loaders.partnerUser.load(reference.sub);
+    const sub = subOf(reference.sub, 'sub');
+    if (!mayReadPartner(context.caller, sub)) throw forbiddenPartner();
+    return context.loaders.partnerUser.load(sub);
   },
 });
+
+/**
+ * A representation's key as a sub. `_Any` takes any JSON, and a sub sent as a JSON number has
+ * been rounded past 2^53 already: refused, like the `PartnerSub` argument refuses it, rather
+ * than answered for somebody else's id.
+ */
+function subOf(value: unknown, keyField: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new GraphQLError(`a representation's \`${keyField}\` must be a non-empty string (a partner sub; a JSON number loses digits past 2^53)`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
 
 /** How the host graph names its user entity and that entity's key field. */
 export interface FederatedUserNaming {
@@ -43,10 +57,10 @@ export function addFederatedUser({ typeName, keyField }: FederatedUserNaming): v
         nullable: true,
         description:
           "This user's exact totals in the partner usage ledger; null when the ledger has counted no usage for them. Needs `partners:read`, or `partners:self` for the caller's own sub.",
-        authScopes: (user) => ({ 'partners:read': true, partnerSub: user[keyField]! }),
+        authScopes: (user) => ({ 'partners:read': true, partnerSub: String(user[keyField]) }),
         authenticated: true,
         requiresScopes: [['partners:read'], ['partners:self']],
-        resolve: (user, _args, context) => context.loaders.partnerUser.load(user[keyField]!),
+        resolve: (user, _args, context) => context.loaders.partnerUser.load(subOf(user[keyField], keyField)),
       }),
     }),
   });

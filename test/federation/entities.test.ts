@@ -71,6 +71,19 @@ describe('_entities', () => {
     expect(body.data._entities.at(-1)).toEqual({ id: '12345', partnerUsage: null });
   });
 
+  it('refuses a key sent as a JSON number (already rounded) with BAD_USER_INPUT, without reading the ledger', async () => {
+    const readsBefore = gateway.ledger.store.stats.reads;
+    // A router sending a rounded key has a bug: the batch is refused as a whole, nothing answered for a wrong id.
+    const partner = await gateway.post(PARTNER_USERS, { representations: [{ __typename: 'PartnerUser', sub: 12345678901234567890 }] });
+    expect(partner.data).toBeNull();
+    expect(partner.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(partner.errors[0].message).toMatch(/must be a non-empty string/);
+    const host = await gateway.post(HOST_USERS, { representations: [{ __typename: 'User', id: 12345678901234567890 }] });
+    expect(host.data._entities[0].partnerUsage).toBeNull();
+    expect(host.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(gateway.ledger.store.stats.reads).toBe(readsBefore);
+  });
+
   it('keeps two 20-digit subs that differ only in the last digit apart', async () => {
     const long = [...totals.keys()].filter((sub) => sub.length === 20);
     const twins = long.filter((sub) => long.includes(sub.slice(0, 19) + String((Number(sub.at(-1)) + 1) % 10)));
