@@ -66,10 +66,19 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
   }),
 });
 
-interface AccountResultModel {
-  provider: ProviderId;
+interface AccountOutcome {
   account: Fresh<AccountUsage> | null;
   error: ProviderErrorInfo | null;
+}
+
+/**
+ * One entry of `accounts`. Its outcome is a promise that never rejects, so the list itself answers
+ * at once and each entry's `account` and `error` wait for their own vendor only: under `@defer`
+ * a fast vendor's entry is sent before a slow one's.
+ */
+interface AccountResultModel {
+  provider: ProviderId;
+  outcome: Promise<AccountOutcome>;
 }
 
 const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
@@ -80,8 +89,18 @@ const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').
       type: ProviderRef,
       resolve: (result, _args, context) => configuredProvider(context, result.provider),
     }),
-    account: t.expose('account', { type: AccountRef, nullable: true, extensions: cacheMark('failure-when-null') }),
-    error: t.expose('error', { type: ProviderErrorRef, nullable: true, extensions: cacheMark('failure-when-set') }),
+    account: t.field({
+      type: AccountRef,
+      nullable: true,
+      extensions: cacheMark('failure-when-null'),
+      resolve: async (result) => (await result.outcome).account,
+    }),
+    error: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      extensions: cacheMark('failure-when-set'),
+      resolve: async (result) => (await result.outcome).error,
+    }),
   }),
 });
 
@@ -117,21 +136,18 @@ builder.queryFields((t) => ({
       ...cacheMark('cacheable-root'),
       ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),
     },
+    // Every vendor is asked at once, as the list answers, whichever fields the query selects.
     resolve: (_root, _args, context) =>
-      Promise.all(
-        context.registry.list().map(async ({ id }): Promise<AccountResultModel> => {
-          try {
-            const account = await context.loaders.account.load(id);
-            // Stale data comes with the failure that made it stale, beside it.
-            return {
-              provider: id,
-              account,
-              error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
-            };
-          } catch (error) {
-            return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
-          }
-        }),
-      ),
+      context.registry.list().map(({ id }): AccountResultModel => ({
+        provider: id,
+        outcome: context.loaders.account.load(id).then(
+          // Stale data comes with the failure that made it stale, beside it.
+          (account) => ({
+            account,
+            error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
+          }),
+          (error: unknown) => ({ account: null, error: describeProviderError(error, id, context.logger) }),
+        ),
+      })),
   }),
 }));
