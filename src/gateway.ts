@@ -1,6 +1,5 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
-import { useEngine } from '@envelop/core';
-import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
@@ -10,6 +9,7 @@ import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
+import { incrementalDeliveryPlugins } from './incremental-delivery.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
@@ -124,9 +124,10 @@ export function createGateway({
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
-      // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
+      // default one orders them by which resolver finished first, so GraphiQL shuffles fields);
+      // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.
       // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
-      useEngine({ execute, subscribe, parse, validate }),
+      ...incrementalDeliveryPlugins({ maskError }),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
