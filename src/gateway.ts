@@ -17,7 +17,7 @@ import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics
 import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
-import { createErrorMask } from './schema/errors.js';
+import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
 
@@ -150,9 +150,16 @@ export function createGateway({
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      // yoga logs every error its mask changed here; a client's mistake is not the operator's.
+      error: (...args) => logger[loudest(args.map(errorLogLevel))](args.map(String).join(' ')),
     },
   });
+}
+
+const LEVELS: readonly ErrorLogLevel[] = ['info', 'warn', 'error'];
+
+function loudest(levels: readonly ErrorLogLevel[]): ErrorLogLevel {
+  return levels.length === 0 ? 'error' : LEVELS[Math.max(...levels.map((level) => LEVELS.indexOf(level)))]!;
 }
 
 function toGraphQLError(error: Error): GraphQLError {
