@@ -5,6 +5,7 @@ import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
+import { createCacheControl } from './edge/cache-control.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
@@ -96,6 +97,7 @@ export function createGateway({
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -106,6 +108,8 @@ export function createGateway({
     plugins: [
       // Outermost, so that a refused request is traced too and every later plugin runs in its span.
       useTracing({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
+      // Cache-Control and Vary of every GraphQL answer, refusals too; before the access log, which copies a streamed answer's headers.
+      cacheControl.plugin,
       // Before everything that can answer a request: each answer, refusals too, gets its id and access line.
       useAccessLog({ logger, callerOf: identity.callerOf }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
@@ -139,7 +143,11 @@ export function createGateway({
         ignoreRequest: (request) => request.headers.get(TRACE_HEADER) !== 'ftv1' || !identity.callerOf(request).scopes.has('ops:read'),
       }),
       // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
-      useResponseCache({ ttlMs: responseCacheTtlMs, partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' ') }),
+      useResponseCache({
+        ttlMs: responseCacheTtlMs,
+        partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' '),
+        onHit: cacheControl.servedFromCache,
+      }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The
