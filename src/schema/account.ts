@@ -72,13 +72,13 @@ interface AccountOutcome {
 }
 
 /**
- * One entry of `accounts`. Its outcome is a promise that never rejects, so the list itself answers
- * at once and each entry's `account` and `error` wait for their own vendor only: under `@defer`
- * a fast vendor's entry is sent before a slow one's.
+ * One entry of `accounts`. Its outcome never rejects, so the list answers at once and each entry's
+ * `account` and `error` wait for their own vendor only: under `@defer` a fast vendor's entry is
+ * sent before a slow one's.
  */
 interface AccountResultModel {
   provider: ProviderId;
-  outcome: Promise<AccountOutcome>;
+  outcome(): Promise<AccountOutcome>;
 }
 
 const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
@@ -93,13 +93,13 @@ const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').
       type: AccountRef,
       nullable: true,
       extensions: cacheMark('failure-when-null'),
-      resolve: async (result) => (await result.outcome).account,
+      resolve: async (result) => (await result.outcome()).account,
     }),
     error: t.field({
       type: ProviderErrorRef,
       nullable: true,
       extensions: cacheMark('failure-when-set'),
-      resolve: async (result) => (await result.outcome).error,
+      resolve: async (result) => (await result.outcome()).error,
     }),
   }),
 });
@@ -136,18 +136,19 @@ builder.queryFields((t) => ({
       ...cacheMark('cacheable-root'),
       ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),
     },
-    // Every vendor is asked at once, as the list answers, whichever fields the query selects.
+    // Every vendor is asked at once, as the list answers (asking inside a deferred fragment would
+    // serialise vendors behind one another's loaders).
     resolve: (_root, _args, context) =>
-      context.registry.list().map(({ id }): AccountResultModel => ({
-        provider: id,
-        outcome: context.loaders.account.load(id).then(
+      context.registry.list().map(({ id }): AccountResultModel => {
+        const outcome = context.loaders.account.load(id).then(
           // Stale data comes with the failure that made it stale, beside it.
           (account) => ({
             account,
             error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
           }),
           (error: unknown) => ({ account: null, error: describeProviderError(error, id, context.logger) }),
-        ),
-      })),
+        );
+        return { provider: id, outcome: () => outcome };
+      }),
   }),
 }));
