@@ -63,6 +63,9 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
         }
       }),
     ),
+    // Each vendor's account settles on its own: a batch would hold every fast vendor's entry back
+    // until the slowest answered, which `@defer` on `accounts` exists to avoid. The cache stays.
+    { batch: false },
   );
   const partnerUser = new DataLoader<string, PartnerUserTotals | null>((subs) => requireLedger(registry, ledger).store.getUsers(subs));
   const partnerUserDaily = new DataLoader<DailyQuery, DailyUsage[] | null, string>(

@@ -1,16 +1,17 @@
 import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
-import { useEngine } from '@envelop/core';
-import { execute, GraphQLError, parse, subscribe, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
+import { createCacheControl } from './edge/cache-control.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
+import { incrementalDeliveryPlugins } from './incremental-delivery.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
@@ -18,7 +19,7 @@ import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics
 import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
-import { createErrorMask } from './schema/errors.js';
+import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
 
@@ -99,6 +100,7 @@ export function createGateway({
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -109,6 +111,8 @@ export function createGateway({
     plugins: [
       // Outermost, so that a refused request is traced too and every later plugin runs in its span.
       useTracing({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
+      // Cache-Control and Vary of every GraphQL answer, refusals too; before the access log, which copies a streamed answer's headers.
+      cacheControl.plugin,
       // Before everything that can answer a request: each answer, refusals too, gets its id and access line.
       useAccessLog({ logger, callerOf: identity.callerOf }),
       // First the Host (DNS rebinding), then who asks: nothing below runs for a refused request.
@@ -129,9 +133,10 @@ export function createGateway({
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
-      // default one orders them by which resolver finished first, so GraphiQL shuffles fields).
+      // default one orders them by which resolver finished first, so GraphiQL shuffles fields);
+      // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.
       // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
-      useEngine({ execute, subscribe, parse, validate }),
+      ...incrementalDeliveryPlugins({ maskError }),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the
@@ -143,7 +148,11 @@ export function createGateway({
         ignoreRequest: (request) => request.headers.get(TRACE_HEADER) !== 'ftv1' || !identity.callerOf(request).scopes.has('ops:read'),
       }),
       // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
-      useResponseCache({ ttlMs: responseCacheTtlMs, partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' ') }),
+      useResponseCache({
+        ttlMs: responseCacheTtlMs,
+        partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' '),
+        onHit: cacheControl.servedFromCache,
+      }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The
@@ -154,9 +163,16 @@ export function createGateway({
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      // yoga logs every error its mask changed here; a client's mistake is not the operator's.
+      error: (...args) => logger[loudest(args.map(errorLogLevel))](args.map(String).join(' ')),
     },
   });
+}
+
+const LEVELS: readonly ErrorLogLevel[] = ['info', 'warn', 'error'];
+
+function loudest(levels: readonly ErrorLogLevel[]): ErrorLogLevel {
+  return levels.length === 0 ? 'error' : LEVELS[Math.max(...levels.map((level) => LEVELS.indexOf(level)))]!;
 }
 
 function toGraphQLError(error: Error): GraphQLError {

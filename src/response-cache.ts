@@ -19,6 +19,8 @@ export interface ResponseCacheOptions {
    * answer only within one partition. Default: one partition for all.
    */
   partitionOf?: (request: Request) => string;
+  /** Called when a cached answer serves `request`, with the ms left of its TTL (HTTP caching headers). Default: nothing. */
+  onHit?: (request: Request, remainingMs: number) => void;
 }
 
 /** The header with which a federation gateway asks for an inline trace, which is per execution. */
@@ -44,7 +46,7 @@ type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: Readon
  * have refused. An answer with a refusal has `errors` and is never kept.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
-  const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '' } = options;
+  const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '', onHit } = options;
   if (ttlMs <= 0) return {};
   const entries = new Map<string, Entry>();
   const keys = new WeakMap<Request, string>();
@@ -61,7 +63,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       if (request.headers.has(TRACE_HEADER)) return;
       const key = JSON.stringify([partitionOf(request), params.query, params.operationName, params.variables, params.extensions]);
       const entry = entries.get(key);
-      if (entry !== undefined && entry.expiresAt > now()) {
+      const at = now();
+      if (entry !== undefined && entry.expiresAt > at) {
+        onHit?.(request, entry.expiresAt - at);
         setResult(entry.result);
         return;
       }

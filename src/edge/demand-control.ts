@@ -99,13 +99,24 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
       }
     },
     onResultProcess({ request, result, setResult }) {
-      // Batched requests are off (yoga's default), and no operation here streams.
-      if (Array.isArray(result) || isAsyncIterable(result)) return;
+      // Batched requests are off (yoga's default).
+      if (Array.isArray(result)) return;
       const entry = served.get(request);
-      const cost: OperationCost = { vendorCalls: { estimated: entry?.estimated ?? 0, actual: entry?.scope.vendorCalls ?? 0 } };
-      setResult({ ...result, extensions: { ...result.extensions, cost } });
+      const costNow = (): OperationCost => ({ vendorCalls: { estimated: entry?.estimated ?? 0, actual: entry?.scope.vendorCalls ?? 0 } });
+      // An answer in parts (`@defer`, `@stream`) states its cost in its last part, once every vendor call is made.
+      if (isAsyncIterable(result)) setResult(withCostOnLastPart(result, costNow));
+      else setResult({ ...result, extensions: { ...result.extensions, cost: costNow() } });
     },
   };
+}
+
+async function* withCostOnLastPart<Part extends { hasNext?: boolean; extensions?: Record<string, unknown> }>(
+  parts: AsyncIterable<Part>,
+  costNow: () => OperationCost,
+): AsyncGenerator<Part> {
+  for await (const part of parts) {
+    yield part.hasNext === false ? { ...part, extensions: { ...part.extensions, cost: costNow() } } : part;
+  }
 }
 
 /**

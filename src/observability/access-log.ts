@@ -80,6 +80,16 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
       const entry = served.get(request);
       if (entry === undefined) return;
       const { requestId } = entry;
+      const write = () => logAccess(logger, accessLine(request, response.status, entry));
+      if (isStreamed(response) && response.body !== null) {
+        // An answer in parts (`@defer`, `@stream`) is logged when its last part is sent or the
+        // client leaves, so that its duration and vendor calls are the whole request's.
+        const headers = new fetchAPI.Headers(response.headers);
+        headers.set(REQUEST_ID_HEADER, requestId);
+        const body = onceEnded(response.body, write, fetchAPI.ReadableStream);
+        setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers }));
+        return;
+      }
       try {
         response.headers.set(REQUEST_ID_HEADER, requestId);
       } catch {
@@ -88,19 +98,64 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
         headers.set(REQUEST_ID_HEADER, requestId);
         setResponse(new fetchAPI.Response(response.body, { status: response.status, statusText: response.statusText, headers }));
       }
-      logAccess(logger, {
-        requestId,
-        method: request.method,
-        path: new URL(request.url).pathname,
-        operationName: entry.operationName,
-        status: response.status,
-        durationMs: roundMs(performance.now() - entry.startedAt),
-        vendorCalls: (entry.operation ?? entry.scope).vendorCalls,
-        cacheHits: (entry.operation ?? entry.scope).cacheHits,
-        caller: callerNameOf(callerOf, request),
-      });
+      write();
     },
   };
+
+  function accessLine(request: Request, status: number, entry: Served): AccessLine {
+    return {
+      requestId: entry.requestId,
+      method: request.method,
+      path: new URL(request.url).pathname,
+      operationName: entry.operationName,
+      status,
+      durationMs: roundMs(performance.now() - entry.startedAt),
+      vendorCalls: (entry.operation ?? entry.scope).vendorCalls,
+      cacheHits: (entry.operation ?? entry.scope).cacheHits,
+      caller: callerNameOf(callerOf, request),
+    };
+  }
+}
+
+/** Answers yoga writes part by part: multipart/mixed (incremental delivery) and server-sent events. */
+function isStreamed(response: Response): boolean {
+  const type = response.headers.get('content-type') ?? '';
+  return type.startsWith('multipart/mixed') || type.startsWith('text/event-stream');
+}
+
+/** `body` as it is, calling `onEnd` once when it ends, fails or is cancelled by the reader. */
+function onceEnded(
+  body: ReadableStream<Uint8Array>,
+  onEnd: () => void,
+  Stream: typeof ReadableStream,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  return new Stream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          end();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        end();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 /** Milliseconds to two decimals: finer says nothing, and the line stays short. */

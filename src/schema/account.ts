@@ -68,10 +68,19 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
   }),
 });
 
-export interface AccountResultModel {
-  provider: ProviderId;
+interface AccountOutcome {
   account: Fresh<AccountUsage> | null;
   error: ProviderErrorInfo | null;
+}
+
+/**
+ * One entry of `accounts`. Its outcome never rejects, so the list answers at once and each entry's
+ * `account` and `error` wait for their own vendor only: under `@defer` a fast vendor's entry is
+ * sent before a slow one's.
+ */
+export interface AccountResultModel {
+  provider: ProviderId;
+  outcome(): Promise<AccountOutcome>;
 }
 
 export const AccountResultRef = builder.objectRef<AccountResultModel>('AccountResult').implement({
@@ -84,8 +93,18 @@ export const AccountResultRef = builder.objectRef<AccountResultModel>('AccountRe
       type: ProviderRef,
       resolve: (result, _args, context) => configuredProvider(context, result.provider),
     }),
-    account: t.expose('account', { type: AccountRef, nullable: true, extensions: cacheMark('failure-when-null') }),
-    error: t.expose('error', { type: ProviderErrorRef, nullable: true, extensions: cacheMark('failure-when-set') }),
+    account: t.field({
+      type: AccountRef,
+      nullable: true,
+      extensions: cacheMark('failure-when-null'),
+      resolve: async (result) => (await result.outcome()).account,
+    }),
+    error: t.field({
+      type: ProviderErrorRef,
+      nullable: true,
+      extensions: cacheMark('failure-when-set'),
+      resolve: async (result) => (await result.outcome()).error,
+    }),
   }),
 });
 
@@ -121,21 +140,21 @@ builder.queryFields((t) => ({
       ...cacheMark('cacheable-root'),
       ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),
     },
-    resolve: (_root, _args, context) => Promise.all(context.registry.list().map(({ id }) => accountResultOf(id, context))),
+    // Every vendor is asked at once, as the list answers (asking inside a deferred fragment would
+    // serialise vendors behind one another's loaders).
+    resolve: (_root, _args, context) => context.registry.list().map(({ id }) => accountResultOf(id, context)),
   }),
 }));
 
-/** One vendor's `AccountResult`: its account, its failure, or both when the account is stale. */
-export async function accountResultOf(id: ProviderId, context: GatewayContext): Promise<AccountResultModel> {
-  try {
-    const account = await context.loaders.account.load(id);
+/** One vendor's `AccountResult`, its call started now: its account, its failure, or both when the account is stale. */
+export function accountResultOf(id: ProviderId, context: GatewayContext): AccountResultModel {
+  const outcome = context.loaders.account.load(id).then(
     // Stale data comes with the failure that made it stale, beside it.
-    return {
-      provider: id,
+    (account) => ({
       account,
       error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
-    };
-  } catch (error) {
-    return { provider: id, account: null, error: describeProviderError(error, id, context.logger) };
-  }
+    }),
+    (error: unknown) => ({ account: null, error: describeProviderError(error, id, context.logger) }),
+  );
+  return { provider: id, outcome: () => outcome };
 }

@@ -92,6 +92,47 @@ export function createErrorMask(logger: Logger) {
   };
 }
 
+/**
+ * Codes that say the client must change its request (its query, variables, credential or scopes):
+ * nothing an operator must act on.
+ */
+const CALLER_ERROR_CODES: ReadonlySet<string> = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_TOO_EXPENSIVE',
+  'RATE_LIMITED',
+]);
+
+/** How loud an error is in the log. */
+export type ErrorLogLevel = 'info' | 'warn' | 'error';
+
+/**
+ * The level an error an answer carries is logged at: `info` for the caller's own mistakes (see
+ * CALLER_ERROR_CODES; graphql-js's own errors of validation and variables carry no code and no
+ * cause), `warn` for a vendor's failure (a coded error: expected, reported to the client as it
+ * is), `error` for everything else, which is a bug of ours. yoga logs every error its mask
+ * changed (here: every coded one) through `logger.error`; the gateway asks this first.
+ */
+export function errorLogLevel(error: unknown): ErrorLogLevel {
+  if (!(error instanceof GraphQLError)) return isCodedError(error) ? 'warn' : 'error';
+  const original = error.originalError;
+  if (original === undefined || original === null) {
+    const code = error.extensions['code'];
+    return code === undefined || (typeof code === 'string' && CALLER_ERROR_CODES.has(code)) ? 'info' : 'error';
+  }
+  if (original instanceof GraphQLError) {
+    const code = original.extensions['code'] ?? error.extensions['code'];
+    return typeof code === 'string' && CALLER_ERROR_CODES.has(code) ? 'info' : errorLogLevel(original);
+  }
+  return isCodedError(original) ? 'warn' : 'error';
+}
+
 function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
 }

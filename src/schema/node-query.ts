@@ -54,7 +54,7 @@ builder.queryFields((t) => ({
           // A vendor failure fails the field, as `account` does; `AccountResult` reports it inside.
           return parsed.type === 'Account'
             ? asNode('Account', await context.loaders.account.load(vendor.id))
-            : asNode('AccountResult', await accountResultOf(vendor.id, context));
+            : asNode('AccountResult', accountResultOf(vendor.id, context));
         }
       }
     },

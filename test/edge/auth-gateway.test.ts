@@ -212,7 +212,7 @@ describe('inline traces and the response cache', () => {
   it('never serves a cached answer to a caller whose scopes would refuse it', async () => {
     const cached = await startHarness({ authenticator, responseCacheTtlMs: 1000 });
     try {
-      const query = '{ accounts { provider { id } } }';
+      const query = '{ accounts { provider { id } error { code } } }';
       const ask = (token: string) => cached.query<any>(query, undefined, bearer(token));
       const first = await ask(await keys.sign({ sub: 'd', scope: 'usage:read' }));
       const again = await ask(await keys.sign({ sub: 'd2', scope: 'usage:read' }));

@@ -55,9 +55,9 @@ describe('schema.client.graphql', () => {
       expect(live, `@${directive.name}`).toBeDefined();
       expect([...live.locations].sort(), `@${directive.name}`).toEqual([...directive.locations].sort());
       expect(
-        live.args.map((arg: any) => `${arg.name}: ${typeName(arg.type)} = ${arg.defaultValue}`),
+        live.args.map((arg: any) => `${arg.name}: ${typeName(arg.type)} = ${arg.defaultValue}`).sort(),
         `@${directive.name}`,
-      ).toEqual(directive.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${arg.defaultValue === undefined ? null : JSON.stringify(arg.defaultValue)}`));
+      ).toEqual(directive.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${arg.defaultValue === undefined ? null : JSON.stringify(arg.defaultValue)}`).sort());
     }
   });
 });

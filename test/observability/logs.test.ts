@@ -201,7 +201,7 @@ describe('request-scoped logs through real HTTP', () => {
   }
 
   it('writes one access line per request and echoes its id', async () => {
-    const { status, requestId } = await post(JSON.stringify({ query: 'query Overview { accounts { provider { id } } }' }), { 'x-api-key': API_KEY, 'x-request-id': 'http-1' });
+    const { status, requestId } = await post(JSON.stringify({ query: 'query Overview { accounts { provider { id } error { code } } }' }), { 'x-api-key': API_KEY, 'x-request-id': 'http-1' });
     expect([status, requestId]).toEqual([200, 'http-1']);
     const lines = accessLines(logs, 'http-1');
     expect(lines).toEqual([expect.objectContaining({ method: 'POST', path: '/graphql', operationName: 'Overview', status: 200, caller: 'dashboard' })]);
