@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import { accountCallsOf } from '../providers/vendor-module.js';
@@ -142,19 +143,48 @@ builder.queryFields((t) => ({
     },
     // Every vendor is asked at once, as the list answers (asking inside a deferred fragment would
     // serialise vendors behind one another's loaders).
-    resolve: (_root, _args, context) => context.registry.list().map(({ id }) => accountResultOf(id, context)),
+    // Unless nothing asks for them (`accounts { provider { id } }`): then no vendor is called at all.
+    resolve: (_root, _args, context, info) => {
+      const lazy = !selectsAnyOf(info, ACCOUNT_OUTCOME_FIELDS);
+      return context.registry.list().map(({ id }) => accountResultOf(id, context, { lazy }));
+    },
   }),
 }));
 
-/** One vendor's `AccountResult`, its call started now: its account, its failure, or both when the account is stale. */
-export function accountResultOf(id: ProviderId, context: GatewayContext): AccountResultModel {
-  const outcome = context.loaders.account.load(id).then(
-    // Stale data comes with the failure that made it stale, beside it.
-    (account) => ({
-      account,
-      error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
-    }),
-    (error: unknown) => ({ account: null, error: describeProviderError(error, id, context.logger) }),
-  );
-  return { provider: id, outcome: () => outcome };
+/** The fields of `AccountResult` that need the vendor's answer. */
+const ACCOUNT_OUTCOME_FIELDS: ReadonlySet<string> = new Set(['account', 'error']);
+
+/** Whether the field's selection, through fragments (deferred ones too), selects any of `names`. */
+function selectsAnyOf(info: GraphQLResolveInfo, names: ReadonlySet<string>): boolean {
+  const selects = (selectionSet: SelectionSetNode | undefined): boolean =>
+    selectionSet?.selections.some((selection) => {
+      switch (selection.kind) {
+        case Kind.FIELD:
+          return names.has(selection.name.value);
+        case Kind.INLINE_FRAGMENT:
+          return selects(selection.selectionSet);
+        case Kind.FRAGMENT_SPREAD:
+          return selects(info.fragments[selection.name.value]?.selectionSet);
+      }
+    }) ?? false;
+  return info.fieldNodes.some((node) => selects(node.selectionSet));
+}
+
+/**
+ * One vendor's `AccountResult`: its account, its failure, or both when the account is stale. Its
+ * call starts now, or with `lazy` when `account` or `error` is first read.
+ */
+export function accountResultOf(id: ProviderId, context: GatewayContext, { lazy = false } = {}): AccountResultModel {
+  let outcome: Promise<AccountOutcome> | undefined;
+  const start = () =>
+    (outcome ??= context.loaders.account.load(id).then(
+      // Stale data comes with the failure that made it stale, beside it.
+      (account) => ({
+        account,
+        error: account.staleReason === null ? null : describeProviderError(account.staleReason, id, context.logger),
+      }),
+      (error: unknown) => ({ account: null, error: describeProviderError(error, id, context.logger) }),
+    ));
+  if (!lazy) start();
+  return { provider: id, outcome: start };
 }

@@ -99,6 +99,22 @@ describe('accounts over the four simulated vendors', () => {
     );
   });
 
+  it('calls no vendor when no entry asks for its account or error, and every vendor once when a deferred fragment does', async () => {
+    const before = harness.vendorCalls();
+    const { body } = await harness.query<any>('{ accounts { id provider { id name } } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.data.accounts).toHaveLength(4);
+    expect(harness.vendorCalls()).toBe(before);
+    // Through a named fragment and a deferred one, the selection still asks for `account`.
+    const deferred = await harness.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: '{ accounts { ...Entry } } fragment Entry on AccountResult { provider { id } ... @defer { account { fetchedAt } } }' }),
+    });
+    expect(await deferred.text()).toContain('fetchedAt');
+    expect(harness.vendorCalls()).toBeGreaterThan(before);
+  });
+
   it('carries counters beyond 2^31 exactly', async () => {
     const { body } = await harness.query<any>(`{ account(provider: FARADAY) { periods { metric last12Months } } }`);
     const big = body.data.account.periods.filter((p: any) => (p.last12Months ?? 0) > 2 ** 31);
