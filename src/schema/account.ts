@@ -39,27 +39,64 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
     id: t.id({ description: 'The id of this vendor\'s account, for client caches and `node(id:)`.', resolve: ({ value }) => nodeIdOf('Account', value.provider) }),
     provider: t.field({
       type: ProviderRef,
+      description: 'The vendor this account belongs to.',
       resolve: ({ value }, _args, context) => configuredProvider(context, value.provider),
     }),
-    plan: t.field({ type: PlanRef, nullable: true, resolve: account('plan') }),
-    rateLimit: t.field({ type: RateLimitRef, nullable: true, resolve: account('rateLimit') }),
-    quotas: t.field({ type: [QuotaRef], resolve: account('quotas') }),
-    endpoints: t.field({ type: [EndpointUsageRef], resolve: account('endpoints') }),
-    periods: t.field({ type: [MetricPeriodsRef], resolve: account('periods') }),
+    plan: t.field({
+      type: PlanRef,
+      nullable: true,
+      description: 'The plan the vendor advertises (Sharpe, Anylayer); null when the vendor reports none.',
+      resolve: account('plan'),
+    }),
+    rateLimit: t.field({
+      type: RateLimitRef,
+      nullable: true,
+      description: 'The request rate limit the vendor enforces (Sharpe, Anylayer); null when the vendor reports none.',
+      resolve: account('rateLimit'),
+    }),
+    quotas: t.field({
+      type: [QuotaRef],
+      description: "The vendor's allowances and their use (Sharpe's monthly requests, Faraday's named limits), sorted by name; empty when it reports none.",
+      resolve: account('quotas'),
+    }),
+    endpoints: t.field({
+      type: [EndpointUsageRef],
+      description: "Requests per endpoint, each over its `window` (Sharpe and Anylayer: the last 24 hours; Arrays: the stream's first page); empty for Faraday.",
+      resolve: account('endpoints'),
+    }),
+    periods: t.field({
+      type: [MetricPeriodsRef],
+      description: "Counters over the vendor's monthly periods (Faraday only); empty for the other vendors.",
+      resolve: account('periods'),
+    }),
     alerts: t.field({
       type: [UsageAlertRef],
       description: "The vendor's alerts, then the gateway's (quotas at 90 % and 100 %).",
       resolve: ({ value }) => [...value.alerts, ...quotaAlerts(value.quotas)],
     }),
-    totals: t.field({ type: UsageTotalsRef, nullable: true, resolve: account('totals') }),
+    totals: t.field({
+      type: UsageTotalsRef,
+      nullable: true,
+      description: 'Requests over a window across all endpoints; null when the vendor reports no totals (Faraday).',
+      resolve: account('totals'),
+    }),
     recordedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When the vendor produced this answer, as the vendor says.',
       resolve: account('recordedAt'),
     }),
-    snapshot: t.field({ type: UsageSnapshotRef, nullable: true, resolve: account('snapshot') }),
-    upstreamElapsedMs: t.float({ nullable: true, resolve: account('upstreamElapsedMs') }),
+    snapshot: t.field({
+      type: UsageSnapshotRef,
+      nullable: true,
+      description: "The vendor's recording of these counts (Faraday only); null for the other vendors.",
+      resolve: account('snapshot'),
+    }),
+    upstreamElapsedMs: t.float({
+      nullable: true,
+      description: 'How long the vendor says it took to answer, ms (Sharpe only); null for the other vendors.',
+      resolve: account('upstreamElapsedMs'),
+    }),
     upstreamRequestId: t.string({
       nullable: true,
       description: "The vendor's request id, to quote to the vendor's support.",
@@ -82,10 +119,21 @@ export const AccountResultRef = builder.objectRef<AccountResultModel>('AccountRe
     id: t.id({ description: 'The id of this vendor\'s entry, for client caches and `node(id:)`.', resolve: (result) => nodeIdOf('AccountResult', result.provider) }),
     provider: t.field({
       type: ProviderRef,
+      description: 'The vendor of this entry.',
       resolve: (result, _args, context) => configuredProvider(context, result.provider),
     }),
-    account: t.expose('account', { type: AccountRef, nullable: true, extensions: cacheMark('failure-when-null') }),
-    error: t.expose('error', { type: ProviderErrorRef, nullable: true, extensions: cacheMark('failure-when-set') }),
+    account: t.expose('account', {
+      type: AccountRef,
+      nullable: true,
+      description: "The vendor's account usage, possibly a stale copy; null when the vendor failed and nothing was cached.",
+      extensions: cacheMark('failure-when-null'),
+    }),
+    error: t.expose('error', {
+      type: ProviderErrorRef,
+      nullable: true,
+      description: 'Why the vendor could not answer just now; null when it answered.',
+      extensions: cacheMark('failure-when-set'),
+    }),
   }),
 });
 
@@ -98,7 +146,7 @@ builder.queryFields((t) => ({
     type: AccountRef,
     nullable: true,
     description: "One vendor's account usage. A vendor failure nulls this field with an error carrying `extensions.code` and `extensions.provider`.",
-    args: { provider: t.arg({ type: ProviderIdEnum, required: true }) },
+    args: { provider: t.arg({ type: ProviderIdEnum, required: true, description: 'The vendor whose account to read.' }) },
     ...requireScopes('usage:read'),
     cost: MOST_CALLS_PER_ACCOUNT,
     extensions: {
