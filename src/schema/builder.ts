@@ -30,4 +30,4 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.queryType({});
+builder.queryType({ description: 'Usage, quotas and plans of the configured data vendors, in one vocabulary, and the Arrays partner usage ledger.' });

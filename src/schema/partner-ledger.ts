@@ -76,7 +76,7 @@ const PartnerLedgerRef = builder.objectRef<LedgerView>('PartnerLedger').implemen
       resolve: ({ position }) => position.cursor,
     }),
     cursorTime: t.field({ type: 'DateTime', nullable: true, description: 'Stream time of `cursor`.', resolve: ({ position }) => timeOf(position.cursor) }),
-    entriesIngested: t.field({ type: 'SafeInt', resolve: ({ position }) => position.entries }),
+    entriesIngested: t.field({ type: 'SafeInt', description: 'Stream entries counted (committed) so far.', resolve: ({ position }) => position.entries }),
     pagesIngested: t.field({ type: 'SafeInt', description: 'Stream pages committed (each within one UTC day).', resolve: ({ position }) => position.pages }),
     users: t.field({ type: 'SafeInt', description: 'Distinct subs counted.', resolve: ({ position }) => position.users }),
     following: t.boolean({
@@ -106,14 +106,14 @@ const PartnerLedgerRef = builder.objectRef<LedgerView>('PartnerLedger').implemen
       description: 'When the follower last had an answer from Arrays.',
       resolve: ({ status }) => status.lastPollAt,
     }),
-    lastCommitAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ position }) => position.lastCommitAt }),
+    lastCommitAt: t.field({ type: 'DateTime', nullable: true, description: 'When the ledger last committed a page; null before the first.', resolve: ({ position }) => position.lastCommitAt }),
     lastError: t.field({
       type: PartnerLedgerErrorRef,
       nullable: true,
       description: 'The last failure, kept after recovery for diagnosis; `consecutiveFailures` says whether it is current.',
       resolve: ({ status }) => (status.lastError === null ? null : forClients(status.lastError)),
     }),
-    consecutiveFailures: t.int({ resolve: ({ status }) => status.consecutiveFailures }),
+    consecutiveFailures: t.int({ description: 'Failures since the last successful step; 0 when healthy.', resolve: ({ status }) => status.consecutiveFailures }),
   }),
 });
 

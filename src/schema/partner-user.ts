@@ -21,10 +21,10 @@ function badInput(message: string): GraphQLError {
 const PartnerEndpointTotalsRef = builder.objectRef<PartnerEndpointUsage>('PartnerEndpointTotals').implement({
   description: "One endpoint's share of a partner user's totals in the ledger.",
   fields: (t) => ({
-    endpoint: t.exposeString('endpoint'),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    endpoint: t.exposeString('endpoint', { description: 'The Arrays endpoint, as Arrays names it.' }),
+    calls: t.expose('calls', { type: 'SafeInt', description: "The user's calls to this endpoint." }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: "The user's discoveries through this endpoint." }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: "The user's tweets through this endpoint." }),
   }),
 });
 
@@ -33,9 +33,9 @@ const PartnerUsageDayRef = builder.objectRef<DailyUsage>('PartnerUsageDay').impl
   fields: (t) => ({
     date: t.field({ type: 'Date', description: 'The UTC day.', resolve: ({ day }) => new Date(day * DAY_MS) }),
     start: t.field({ type: 'DateTime', description: 'Midnight UTC that starts the day.', resolve: ({ day }) => new Date(day * DAY_MS) }),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    calls: t.expose('calls', { type: 'SafeInt', description: "The user's Arrays calls on the day." }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: "The user's discoveries on the day." }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: "The user's tweets on the day." }),
   }),
 });
 
@@ -62,9 +62,9 @@ export const PartnerUserRef = builder.objectRef<PartnerUserTotals>('PartnerUser'
   fields: (t) => ({
     id: t.id({ description: 'The id of this partner user, for client caches and `node(id:)`; its federation key is `sub`.', resolve: (user) => nodeIdOf('PartnerUser', user.sub) }),
     sub: t.exposeID('sub', { description: "The partner's user id, exactly as Arrays sent it (a string; may exceed 2^53)." }),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    calls: t.expose('calls', { type: 'SafeInt', description: "The user's Arrays calls, all time." }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: "The user's discoveries, all time." }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: "The user's tweets, all time." }),
     byEndpoint: t.expose('byEndpoint', { type: [PartnerEndpointTotalsRef], description: 'Per endpoint, sorted by endpoint.' }),
     firstSeenAt: t.expose('firstSeenAt', {
       type: 'DateTime',
@@ -154,11 +154,14 @@ function decodeCursor(cursor: string, scope: CursorScope): UserListPosition {
 const PartnerUserEdgeRef = builder.objectRef<PartnerUserEdge>('PartnerUserEdge').implement({
   description: 'A user in a `partnerUsers` list. The edge counters cover the query\'s since/until (all time without them); the node\'s are all time.',
   fields: (t) => ({
-    cursor: t.string({ resolve: (edge) => encodeCursor(edge.scope, edge.position) }),
-    node: t.expose('node', { type: PartnerUserRef }),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    cursor: t.string({
+      description: 'Opaque cursor of this edge, to pass as `after` with the same `orderBy`, `since` and `until`.',
+      resolve: (edge) => encodeCursor(edge.scope, edge.position),
+    }),
+    node: t.expose('node', { type: PartnerUserRef, description: 'The partner user, with all-time counters.' }),
+    calls: t.expose('calls', { type: 'SafeInt', description: "The user's Arrays calls within the query's since/until." }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: "The user's discoveries within the query's since/until." }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: "The user's tweets within the query's since/until." }),
   }),
 });
 
@@ -167,11 +170,13 @@ const PartnerUserConnectionRef = builder.objectRef<PartnerUserConnection>('Partn
   fields: (t) => ({
     edges: t.field({
       type: [PartnerUserEdgeRef],
+      description: 'The users on this page, in the order asked for.',
       resolve: ({ list, scope }) =>
         list.users.map(({ user, counts, position }) => ({ node: user, position, scope, ...counts })),
     }),
     pageInfo: t.field({
       type: PageInfoRef,
+      description: 'Where this page sits; pass `endCursor` as `after` for the next one.',
       resolve: ({ list, scope, after }) =>
         pageInfoOf(
           list.users.map(({ position }) => encodeCursor(scope, position)),
@@ -223,7 +228,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({ defaultValue: 50, description: `1 to ${PARTNER_USERS_MAX_FIRST}.` }),
       after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),
-      orderBy: t.arg({ type: PartnerUserOrderEnum, defaultValue: 'CALLS' }),
+      orderBy: t.arg({ type: PartnerUserOrderEnum, defaultValue: 'CALLS', description: 'The order of the list.' }),
       since: t.arg({ type: 'Date', description: 'First UTC day counted (inclusive).' }),
       until: t.arg({ type: 'Date', description: 'Day after the last UTC day counted (exclusive).' }),
     },

@@ -19,16 +19,30 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
  */
 export const ProviderIdEnum = 'ProviderId' as unknown as EnumRef<Types, ProviderId, ProviderId>;
 
+/** What each built-in vendor's `ProviderId` value stands for; another vendor table's ids get a generic line. */
+const PROVIDER_ID_DESCRIPTIONS: Partial<Record<ProviderId, string>> = {
+  ARRAYS: 'Arrays: per-user partner usage (calls, discoveries, tweets) from its usage stream.',
+  ANYLAYER: 'Anylayer: API-key analytics (requests, errors, latency, rate limit, alerts).',
+  SHARPE: 'Sharpe: plan, rate limit, monthly quota and last-24-hour endpoint usage.',
+  FARADAY: 'Faraday: named account limits and monthly usage counters.',
+};
+
 /** Defines {@link ProviderIdEnum} with the given vendor ids, once per schema build. */
 export function defineProviderIdEnum(ids: readonly ProviderId[]): void {
   builder.enumType('ProviderId', {
     description: 'A vendor the gateway knows how to read.',
-    values: Object.fromEntries(ids.map((id) => [id, { value: id }])),
+    values: Object.fromEntries(
+      ids.map((id) => [id, { value: id, description: PROVIDER_ID_DESCRIPTIONS[id] ?? `The vendor ${id}.` }]),
+    ),
   });
 }
 
 const FieldErrorRef = builder.objectRef<{ field: string; reason: string }>('VendorFieldError').implement({
-  fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),
+  description: "One complaint of the vendor about a field or parameter of the gateway's request (Arrays `details`, Faraday `validationErrors`).",
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The field or parameter the vendor complained about, as the vendor names it.' }),
+    reason: t.exposeString('reason', { description: "What is wrong with it, in the vendor's words." }),
+  }),
 });
 
 /** Codes a `ProviderError` can carry: every upstream failure, and the two that are not the vendor's. */
@@ -54,17 +68,27 @@ export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderEr
       // describeProviderError only passes codes a client may see; a code outside the enum would be a bug.
       resolve: ({ code }) => (Object.hasOwn(PROVIDER_ERROR_CODES, code) ? (code as ProviderErrorCode) : 'INTERNAL_SERVER_ERROR'),
     }),
-    message: t.exposeString('message'),
-    httpStatus: t.exposeInt('httpStatus', { nullable: true }),
-    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { nullable: true }),
+    message: t.exposeString('message', { description: 'What went wrong, for people; credentials are redacted.' }),
+    httpStatus: t.exposeInt('httpStatus', { nullable: true, description: "The vendor's HTTP status; null when it did not answer." }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      nullable: true,
+      description: 'Seconds to wait before asking again (the vendor\'s Retry-After); null when nobody said.',
+    }),
     upstreamRequestId: t.exposeString('upstreamRequestId', {
       nullable: true,
       description: "The vendor's request or error id, for the vendor's support.",
     }),
-    vendorCode: t.exposeString('vendorCode', { nullable: true }),
-    hint: t.exposeString('hint', { nullable: true }),
-    docsUrl: t.exposeString('docsUrl', { nullable: true }),
-    fieldErrors: t.field({ type: [FieldErrorRef], resolve: (error) => [...error.fieldErrors] }),
+    vendorCode: t.exposeString('vendorCode', {
+      nullable: true,
+      description: "The vendor's own error code, e.g. Faraday `EXPIRED_API_KEY`; null when it sent none.",
+    }),
+    hint: t.exposeString('hint', { nullable: true, description: "The vendor's advice on the failure (Arrays `hint`); null when it gave none." }),
+    docsUrl: t.exposeString('docsUrl', { nullable: true, description: "The vendor's documentation link for the failure (Arrays `docs_url`); null when it gave none." }),
+    fieldErrors: t.field({
+      type: [FieldErrorRef],
+      description: "The vendor's complaints about single fields of the request; empty when it made none.",
+      resolve: (error) => [...error.fieldErrors],
+    }),
     at: t.field({
       type: 'DateTime',
       nullable: true,
@@ -88,10 +112,10 @@ const RateBudgetRef = builder.objectRef<ChannelHealth['rateBudget']>('VendorRate
   description: 'How many requests a minute the gateway sends this vendor, and how many it has sent in the last one.',
   fields: (t) => ({
     limitPerMinute: t.exposeInt('limitPerMinute', { description: 'The limit in force: configured, or lower when the vendor reported lower.' }),
-    configuredLimitPerMinute: t.exposeInt('configuredLimitPerMinute'),
+    configuredLimitPerMinute: t.exposeInt('configuredLimitPerMinute', { description: "Requests per minute the gateway's configuration allows for this vendor." }),
     reportedLimitPerMinute: t.exposeInt('reportedLimitPerMinute', { nullable: true, description: 'What the vendor last reported (body or headers).' }),
     usedLastMinute: t.exposeInt('used', { description: 'Requests sent in the last 60 seconds.' }),
-    remaining: t.exposeInt('remaining'),
+    remaining: t.exposeInt('remaining', { description: 'Requests the gateway may still send now: `limitPerMinute` less `usedLastMinute`, never below 0.' }),
     pausedUntil: t.expose('pausedUntil', {
       type: 'DateTime',
       nullable: true,
@@ -105,7 +129,7 @@ const RetryBudgetRef = builder.objectRef<ChannelHealth['retryBudget']>('VendorRe
   fields: (t) => ({
     maxRatio: t.exposeFloat('ratio', { description: 'Largest share of requests that may be retries.' }),
     requestsLastMinute: t.exposeInt('requests', { description: 'Requests sent, retries included.' }),
-    retriesLastMinute: t.exposeInt('retries'),
+    retriesLastMinute: t.exposeInt('retries', { description: 'Retries sent in the last 60 seconds.' }),
   }),
 });
 
@@ -117,9 +141,9 @@ interface HealthModel {
 const ProviderHealthRef = builder.objectRef<HealthModel>('ProviderHealth').implement({
   description: "The gateway's view of one vendor: circuit breaker, budgets, last error, last success.",
   fields: (t) => ({
-    state: t.field({ type: CircuitStateEnum, resolve: ({ health }) => health.breaker.state }),
+    state: t.field({ type: CircuitStateEnum, description: "The circuit breaker's state.", resolve: ({ health }) => health.breaker.state }),
     callsInWindow: t.int({ description: 'Calls counted by the breaker in its window.', resolve: ({ health }) => health.breaker.calls }),
-    failuresInWindow: t.int({ resolve: ({ health }) => health.breaker.failures }),
+    failuresInWindow: t.int({ description: 'Failed calls counted by the breaker in its window.', resolve: ({ health }) => health.breaker.failures }),
     failureRate: t.float({
       nullable: true,
       description: 'failuresInWindow / callsInWindow; null with no calls.',
@@ -140,9 +164,14 @@ const ProviderHealthRef = builder.objectRef<HealthModel>('ProviderHealth').imple
           ? null
           : { ...describeProviderError(health.lastError.error, provider, context.logger), at: health.lastError.at },
     }),
-    lastSuccessAt: t.field({ type: 'DateTime', nullable: true, resolve: ({ health }) => health.lastSuccessAt }),
-    rateBudget: t.field({ type: RateBudgetRef, resolve: ({ health }) => health.rateBudget }),
-    retryBudget: t.field({ type: RetryBudgetRef, resolve: ({ health }) => health.retryBudget }),
+    lastSuccessAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a call to this vendor last succeeded; null when none has since the gateway started.',
+      resolve: ({ health }) => health.lastSuccessAt,
+    }),
+    rateBudget: t.field({ type: RateBudgetRef, description: "The gateway's own request rate limit for this vendor.", resolve: ({ health }) => health.rateBudget }),
+    retryBudget: t.field({ type: RetryBudgetRef, description: 'How many of its requests to this vendor the gateway may retry.', resolve: ({ health }) => health.retryBudget }),
   }),
 });
 

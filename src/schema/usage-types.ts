@@ -17,6 +17,7 @@ import { builder } from './builder.js';
 /** The unified usage vocabulary shared by every vendor's account and by `apiKeyUsage`. */
 
 export const UsageWindowKindEnum = builder.enumType('UsageWindowKind', {
+  description: 'The kind of span a `UsageWindow` is.',
   values: {
     LAST_24_HOURS: { description: 'The trailing 24 hours before the vendor answered.' },
     TIMEFRAME: { description: 'A timeframe the caller chose (Anylayer `timeframe`).' },
@@ -28,63 +29,98 @@ export const UsageWindowKindEnum = builder.enumType('UsageWindowKind', {
 export const UsageWindowRef = builder.objectRef<UsageWindow>('UsageWindow').implement({
   description: 'What span of time, or of a stream, a figure covers.',
   fields: (t) => ({
-    kind: t.field({ type: UsageWindowKindEnum, resolve: (window) => window.kind }),
+    kind: t.field({ type: UsageWindowKindEnum, description: 'Which kind of span this is.', resolve: (window) => window.kind }),
     label: t.exposeString('label', { description: "The vendor's label, e.g. `7d` or a cursor range." }),
-    start: t.expose('start', { type: 'DateTime', nullable: true }),
-    end: t.expose('end', { type: 'DateTime', nullable: true }),
+    start: t.expose('start', { type: 'DateTime', nullable: true, description: 'When the span starts; null when it has no known start (`ALL_TIME`, or a stream cursor without a time).' }),
+    end: t.expose('end', { type: 'DateTime', nullable: true, description: "When the span ends: the vendor's response time, or for Arrays the stream time of the window's last entry; null when unknown." }),
   }),
 });
 
 export const PlanRef = builder.objectRef<Plan>('Plan').implement({
   description: "The vendor's plan as it advertises it. May disagree with the effective `rateLimit` and `quotas`.",
   fields: (t) => ({
-    tier: t.exposeString('tier', { nullable: true }),
-    requestsPerMinute: t.expose('requestsPerMinute', { type: 'SafeInt', nullable: true }),
-    monthlyLimit: t.expose('monthlyLimit', { type: 'SafeInt', nullable: true }),
+    tier: t.exposeString('tier', { nullable: true, description: "The plan's tier as the vendor names it (e.g. Sharpe `pro`, Anylayer `starter`); null when the vendor gives none." }),
+    requestsPerMinute: t.expose('requestsPerMinute', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests per minute the plan advertises; the enforced limit is `rateLimit.requestsPerMinute`. Null when the vendor gives none.',
+    }),
+    monthlyLimit: t.expose('monthlyLimit', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests per month the plan advertises (Sharpe only; null otherwise); the enforced allowance is in `quotas`.',
+    }),
   }),
 });
 
 export const RateLimitRef = builder.objectRef<RateLimit>('RateLimit').implement({
   description: 'The effective request rate limit.',
   fields: (t) => ({
-    tier: t.exposeString('tier', { nullable: true }),
-    requestsPerMinute: t.expose('requestsPerMinute', { type: 'SafeInt', nullable: true }),
-    remaining: t.expose('remaining', { type: 'SafeInt', nullable: true }),
-    resetsAt: t.expose('resetsAt', { type: 'DateTime', nullable: true }),
+    tier: t.exposeString('tier', { nullable: true, description: 'The rate-limit tier as the vendor names it (Anylayer only); null otherwise.' }),
+    requestsPerMinute: t.expose('requestsPerMinute', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests per minute the vendor enforces; null when it does not say.',
+    }),
+    remaining: t.expose('remaining', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests left until `resetsAt` (Anylayer only); null when the vendor does not say.',
+    }),
+    resetsAt: t.expose('resetsAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the current rate-limit window resets (Anylayer only); null when the vendor does not say.',
+    }),
   }),
 });
 
 export const QuotaRef = builder.objectRef<Quota>('Quota').implement({
   description: 'A named allowance and how much of it is used.',
   fields: (t) => ({
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    used: t.expose('used', { type: 'SafeInt' }),
-    limit: t.expose('limit', { type: 'SafeInt', nullable: true }),
-    remaining: t.expose('remaining', { type: 'SafeInt', nullable: true }),
+    name: t.exposeString('name', { description: "Stable machine name of the allowance, e.g. `monthly_requests` (Sharpe) or Faraday's `cohort.max_count`." }),
+    description: t.exposeString('description', { nullable: true, description: "What the allowance counts, in the vendor's words; null when the vendor gives none." }),
+    used: t.expose('used', { type: 'SafeInt', description: 'How much of the allowance is used, in its own unit (requests, contacts, …).' }),
+    limit: t.expose('limit', { type: 'SafeInt', nullable: true, description: 'The size of the allowance; null when the vendor sets no limit.' }),
+    remaining: t.expose('remaining', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'How much is left, as the vendor reports it or else `limit` − `used` (never below 0); null when the vendor has no limit.',
+    }),
     utilization: t.float({
       nullable: true,
       description: 'used / limit (1.0 = fully used; above 1 when over). Null without a positive limit.',
       resolve: (quota) => utilization(quota),
     }),
-    resetsAt: t.expose('resetsAt', { type: 'DateTime', nullable: true }),
+    resetsAt: t.expose('resetsAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When `used` goes back to 0 (Sharpe: the monthly reset); null when the vendor does not say (Faraday).',
+    }),
   }),
 });
 
 export const EndpointUsageRef = builder.objectRef<EndpointUsage>('EndpointUsage').implement({
   description: 'Requests to one vendor endpoint within a window.',
   fields: (t) => ({
-    path: t.exposeString('path'),
-    method: t.exposeString('method', { nullable: true }),
-    requests: t.expose('requests', { type: 'SafeInt' }),
-    errors: t.expose('errors', { type: 'SafeInt', nullable: true }),
+    path: t.exposeString('path', { description: "The endpoint's path as the vendor names it, e.g. `/v1/search`." }),
+    method: t.exposeString('method', { nullable: true, description: 'HTTP method of the endpoint (Anylayer only); null when the vendor does not say.' }),
+    requests: t.expose('requests', { type: 'SafeInt', description: 'Requests to the endpoint within `window` (Arrays: calls).' }),
+    errors: t.expose('errors', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Failed requests within `window` (Anylayer and Sharpe); null when the vendor does not report errors.',
+    }),
     errorRate: t.float({
       nullable: true,
       description: 'errors / requests; null when the vendor does not report errors or there were no requests.',
       resolve: (endpoint) => (endpoint.errors === null || endpoint.requests === 0 ? null : endpoint.errors / endpoint.requests),
     }),
-    avgLatencyMs: t.exposeFloat('avgLatencyMs', { nullable: true }),
-    window: t.expose('window', { type: UsageWindowRef }),
+    avgLatencyMs: t.exposeFloat('avgLatencyMs', {
+      nullable: true,
+      description: 'Average response time within `window`, ms (Anylayer and Sharpe); null when the vendor does not report it or `includeLatency` is false.',
+    }),
+    window: t.expose('window', { type: UsageWindowRef, description: 'The span these counts cover.' }),
   }),
 });
 
@@ -92,18 +128,37 @@ export const MetricPeriodsRef = builder.objectRef<MetricPeriods>('MetricPeriods'
   description: 'One counter over the vendor-defined periods. Null where the vendor does not report that period.',
   fields: (t) => ({
     metric: t.exposeString('metric', { description: '`<group>.<metric>`, e.g. `lookup_api_requests.successful`.' }),
-    group: t.exposeString('group'),
-    resourceId: t.exposeID('resourceId', { nullable: true }),
-    resourceType: t.exposeString('resourceType', { nullable: true }),
-    monthToDate: t.expose('monthToDate', { type: 'SafeInt', nullable: true }),
-    lastMonth: t.expose('lastMonth', { type: 'SafeInt', nullable: true }),
-    last12Months: t.expose('last12Months', { type: 'SafeInt', nullable: true }),
-    termPeriodToLastMonth: t.expose('termPeriodToLastMonth', { type: 'SafeInt', nullable: true }),
+    group: t.exposeString('group', { description: "The vendor's group of the counter, e.g. Faraday `batch_deployments` or `lookup_api_requests`." }),
+    resourceId: t.exposeID('resourceId', {
+      nullable: true,
+      description: 'The resource this row counts, for per-resource breakdowns (Faraday predictive-data resources); null for a whole counter.',
+    }),
+    resourceType: t.exposeString('resourceType', { nullable: true, description: 'The type of `resourceId` as the vendor names it; null for a whole counter.' }),
+    monthToDate: t.expose('monthToDate', { type: 'SafeInt', nullable: true, description: 'Count so far this month, up to the snapshot; null when the vendor does not report it.' }),
+    lastMonth: t.expose('lastMonth', { type: 'SafeInt', nullable: true, description: 'Count over the previous month; null when the vendor does not report it.' }),
+    last12Months: t.expose('last12Months', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Count over the last 12 months; null when the vendor does not report it for this counter.',
+    }),
+    termPeriodToLastMonth: t.expose('termPeriodToLastMonth', {
+      type: 'SafeInt',
+      nullable: true,
+      description: "Count from the start of the contract term through the previous month; null when the vendor does not report it.",
+    }),
   }),
 });
 
-export const AlertSeverityEnum = builder.enumType('AlertSeverity', { values: ['INFO', 'WARNING', 'CRITICAL'] as const });
+export const AlertSeverityEnum = builder.enumType('AlertSeverity', {
+  description: 'How urgent an alert is.',
+  values: {
+    INFO: { description: 'For information; nothing needs doing yet.' },
+    WARNING: { description: 'Needs attention soon, e.g. a quota at 90 %.' },
+    CRITICAL: { description: 'Needs action now: requests may be failing or refused, e.g. a quota fully used.' },
+  } as const,
+});
 export const AlertSourceEnum = builder.enumType('AlertSource', {
+  description: 'Who raised an alert.',
   values: {
     VENDOR: { description: 'Raised by the vendor.' },
     GATEWAY: { description: "Derived by the gateway's rules (e.g. a quota at 90 %)." },
@@ -130,36 +185,51 @@ const UsageAlertTypeEnum = builder.enumType('UsageAlertType', {
 });
 
 export const UsageAlertRef = builder.objectRef<UsageAlert>('UsageAlert').implement({
+  description: 'A warning about usage: raised by the vendor (Anylayer) or derived by the gateway from quotas.',
   fields: (t) => ({
-    type: t.field({ type: UsageAlertTypeEnum, resolve: (alert) => alert.type }),
+    type: t.field({ type: UsageAlertTypeEnum, description: 'What the alert is about.', resolve: (alert) => alert.type }),
     vendorType: t.exposeString('vendorType', {
       nullable: true,
       description: "The vendor's own name for the kind of alert, e.g. `high_error_rate`; null for the gateway's alerts.",
     }),
-    severity: t.field({ type: AlertSeverityEnum, resolve: (alert) => alert.severity }),
-    message: t.exposeString('message'),
-    recommendation: t.exposeString('recommendation', { nullable: true }),
-    source: t.field({ type: AlertSourceEnum, resolve: (alert) => alert.source }),
+    severity: t.field({ type: AlertSeverityEnum, description: 'How urgent the alert is.', resolve: (alert) => alert.severity }),
+    message: t.exposeString('message', { description: 'What happened, in words for people: the vendor\'s text, or the gateway\'s for its own alerts.' }),
+    recommendation: t.exposeString('recommendation', { nullable: true, description: 'What to do about it; null when nobody says.' }),
+    source: t.field({ type: AlertSourceEnum, description: 'Whether the vendor or the gateway raised it.', resolve: (alert) => alert.source }),
   }),
 });
 
 export const UsageTotalsRef = builder.objectRef<UsageTotals>('UsageTotals').implement({
   description: 'Vendor-wide totals over a window.',
   fields: (t) => ({
-    requests: t.expose('requests', { type: 'SafeInt' }),
-    successfulRequests: t.expose('successfulRequests', { type: 'SafeInt', nullable: true }),
-    failedRequests: t.expose('failedRequests', { type: 'SafeInt', nullable: true }),
-    avgLatencyMs: t.exposeFloat('avgLatencyMs', { nullable: true }),
-    p95LatencyMs: t.exposeFloat('p95LatencyMs', { nullable: true }),
-    window: t.expose('window', { type: UsageWindowRef }),
+    requests: t.expose('requests', { type: 'SafeInt', description: 'All requests within `window` (Arrays: calls).' }),
+    successfulRequests: t.expose('successfulRequests', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests that succeeded (Anylayer only); null when the vendor does not report it.',
+    }),
+    failedRequests: t.expose('failedRequests', {
+      type: 'SafeInt',
+      nullable: true,
+      description: 'Requests that failed (Anylayer only); null when the vendor does not report it.',
+    }),
+    avgLatencyMs: t.exposeFloat('avgLatencyMs', {
+      nullable: true,
+      description: 'Average response time, ms (Anylayer only); null otherwise or when `includeLatency` is false.',
+    }),
+    p95LatencyMs: t.exposeFloat('p95LatencyMs', {
+      nullable: true,
+      description: '95th-percentile response time, ms (Anylayer only); null otherwise or when `includeLatency` is false.',
+    }),
+    window: t.expose('window', { type: UsageWindowRef, description: 'The span these totals cover.' }),
   }),
 });
 
 export const UsageSnapshotRef = builder.objectRef<UsageSnapshot>('UsageSnapshot').implement({
   description: "The vendor's usage recording event. Its times say when it was recorded, not which period it covers.",
   fields: (t) => ({
-    id: t.exposeID('id'),
-    recordingStartedAt: t.expose('recordingStartedAt', { type: 'DateTime' }),
-    recordingFinishedAt: t.expose('recordingFinishedAt', { type: 'DateTime' }),
+    id: t.exposeID('id', { description: "The vendor's id of the recording (Faraday's usage id)." }),
+    recordingStartedAt: t.expose('recordingStartedAt', { type: 'DateTime', description: 'When the vendor started recording these counts.' }),
+    recordingFinishedAt: t.expose('recordingFinishedAt', { type: 'DateTime', description: 'When the vendor finished recording these counts.' }),
   }),
 });
