@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAfter } from '../../src/providers/arrays/edge-pager.js';
-import { compareCursors } from '../../src/providers/arrays/stream.js';
 import { PARTNER_USAGE_MAX_VENDOR_CALLS } from '../../src/schema/partner-usage.js';
-import { sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
+import { sumStream } from '../../src/simulators/arrays.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { expectExactlyTheVendorRows, totalsOf, vendorPage, type Edge } from '../support/partner-usage.js';
 
 const PAGE = /* GraphQL */ `
   query Page($first: Int, $after: String, $entries: Int) {
@@ -14,29 +14,6 @@ const PAGE = /* GraphQL */ `
     }
   }
 `;
-
-interface Row {
-  sub: string;
-  calls: number;
-  discoveries: number;
-  tweets: number;
-}
-
-interface Edge {
-  cursor: string;
-  node: Row & { byEndpoint: unknown[] };
-}
-
-/** One vendor page read straight from the simulator, bypassing the gateway. */
-async function vendorPage(sim: ArraysSimulatorHandle, fromId: string, count: number): Promise<{ rows: Row[]; nextCursor: string; hasMore: boolean }> {
-  const response = await fetch(`${sim.baseUrl}/v1/partner/usage?from_id=${fromId}&count=${count}`, { headers: { 'x-service-token': sim.credential } });
-  const body = (await response.json()) as { data: Row[]; pagination: { next_cursor: string; has_more: boolean } };
-  return {
-    rows: body.data.map(({ sub, calls, discoveries, tweets }) => ({ sub, calls, discoveries, tweets })),
-    nextCursor: body.pagination.next_cursor,
-    hasMore: body.pagination.has_more,
-  };
-}
 
 /** Follows `endCursor` until `hasNextPage` is false; every answer checked for errors and its vendor-call bound. */
 async function pageAll(harness: Harness, variables: Record<string, unknown>, after: string | null = null) {
@@ -65,49 +42,6 @@ async function pageAll(harness: Harness, variables: Record<string, unknown>, aft
     expect(connection.edges.length).toBeGreaterThan(0);
     after = connection.pageInfo.endCursor;
   }
-}
-
-/**
- * The rows the vendor has for the windows `edges` came from, each window read straight from the
- * simulator; and a check that those windows tile the stream from `0` to its last entry.
- */
-async function expectExactlyTheVendorRows(sim: ArraysSimulatorHandle, edges: Edge[], from = '0', to = sim.entry(sim.length - 1).id) {
-  const byWindow = new Map<string, { fromCursor: string; count: number; windowEnd: string; rows: Row[] }>();
-  for (const { cursor, node } of edges) {
-    const start = parseAfter(cursor);
-    if (start.kind !== 'edge') throw new Error(`not an edge cursor: ${cursor}`);
-    const { fromCursor, count, windowEnd } = start.edge;
-    const key = `${fromCursor}/${count}`;
-    const window = byWindow.get(key) ?? { fromCursor, count, windowEnd, rows: [] };
-    expect(window.windowEnd).toBe(windowEnd);
-    const { sub, calls, discoveries, tweets } = node;
-    window.rows.push({ sub, calls, discoveries, tweets });
-    byWindow.set(key, window);
-  }
-  const windows = [...byWindow.values()].sort((a, b) => compareCursors(a.fromCursor, b.fromCursor));
-  let position = from;
-  for (const window of windows) {
-    // No window overlaps another and none is missing: each starts where the previous one ended.
-    expect(window.fromCursor).toBe(position);
-    const page = await vendorPage(sim, window.fromCursor, window.count);
-    expect(page.nextCursor).toBe(window.windowEnd);
-    // The same rows, the same number of times, in the vendor's order.
-    expect(window.rows).toEqual(page.rows);
-    position = window.windowEnd;
-  }
-  expect(position).toBe(to);
-}
-
-function totalsOf(edges: Edge[]): Map<string, { calls: number; discoveries: number; tweets: number }> {
-  const totals = new Map<string, { calls: number; discoveries: number; tweets: number }>();
-  for (const { node } of edges) {
-    const sum = totals.get(node.sub) ?? { calls: 0, discoveries: 0, tweets: 0 };
-    sum.calls += node.calls;
-    sum.discoveries += node.discoveries;
-    sum.tweets += node.tweets;
-    totals.set(node.sub, sum);
-  }
-  return totals;
 }
 
 describe('partnerUsage: paging the whole stream', () => {
