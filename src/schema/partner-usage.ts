@@ -149,6 +149,7 @@ builder.queryFields((t) => ({
       'Arrays per-user usage, straight from the vendor stream, one edge per user per vendor page.',
       `\`first\` counts edges; one field reads at most ${PARTNER_USAGE_MAX_VENDOR_CALLS} vendor pages of \`entriesPerVendorCall\` stream entries and returns fewer edges (with \`hasNextPage\` true) when that is reached.`,
       '`after` is an edge cursor or `pageInfo.endCursor`, or a raw stream position: `0` (the beginning) or an Arrays stream id such as `1732147200000-3` (start after that entry).',
+      'A cursor into the middle of a head page that has grown since is refused with PARTNER_USAGE_CURSOR_STALE (`extensions.restartAfter` says where to page again from).',
     ].join(' '),
     ...requireScopes('partners:read'),
     args: {
