@@ -26,7 +26,7 @@ export interface EdgeConfig {
  * What one operation may contain: `MAX_DEPTH` (1 to 100, default 12), `MAX_ALIASES` (0 to 1000,
  * default 30), `MAX_TOKENS` (100 to 1000000, default 8000), `MAX_DIRECTIVES` (0 to 1000, default
  * 50), `MAX_COST` (1 to 100000000, default 5000000: GraphQL Armor's cost, objects and scalars by
- * depth, a list times its `first`, so that `partnerUsage(first: 50000)` fits).
+ * depth, a list times its `first`, so that `partnerUsage(first: 5000)` fits).
  */
 export type OperationLimits = OperationLimitOptions;
 

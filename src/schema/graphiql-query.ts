@@ -15,7 +15,7 @@ query Overview {
       fetchedAt
     }
   }
-  partnerUsage(first: 5) {
+  partnerUsage(first: 3) {
     edges { node { sub calls discoveries tweets } }
     pageInfo { endCursor hasNextPage }
   }

@@ -1,14 +1,41 @@
 import { GraphQLError } from 'graphql';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, isCursor } from '../providers/arrays/stream.js';
-import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
+import {
+  parseAfter,
+  partnerEdgeCallBudget,
+  PartnerCursorError,
+  PartnerUsageCursorStaleError,
+  readPartnerEdges,
+  type PartnerEdge,
+  type PartnerEdges,
+  type PartnerEdgeStart,
+} from '../providers/arrays/edge-pager.js';
 import { arraysVendor, partnerPageCalls } from '../providers/arrays/index.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
+import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
+import { PageInfoRef, pageInfoOf } from './page-info.js';
 import { vendorCalls } from './vendor-call-pricing.js';
 
-/** Largest `first` one operation may ask for: ten vendor pages, so a query cannot drain the vendor's rate limit. */
-export const PARTNER_USAGE_MAX_FIRST = 50_000;
+/**
+ * `first`'s default: a screenful of users. Arrays' default page (1000 entries) holds hundreds of
+ * users, so it is one vendor call, the one `account(provider: ARRAYS)` makes.
+ */
+export const PARTNER_USAGE_DEFAULT_FIRST = 100;
+
+/**
+ * Largest `first`: Arrays' largest `count`. A head page that `first` would cut is read again with
+ * `count` = the edges still wanted, which must be a count Arrays accepts.
+ */
+export const PARTNER_USAGE_MAX_FIRST = ARRAYS_MAX_COUNT;
+
+/**
+ * Most vendor calls one `partnerUsage` field makes, head re-reads included; it returns fewer edges
+ * when that is reached. Half of MAX_VENDOR_CALLS_PER_OPERATION's default, so a dashboard can ask
+ * for `accounts` (five calls, one of them shared) beside it.
+ */
+export const PARTNER_USAGE_MAX_VENDOR_CALLS = 5;
 
 const PartnerEndpointUsageRef = builder.objectRef<PartnerEndpointUsage>('PartnerEndpointUsage').implement({
   fields: (t) => ({
@@ -30,15 +57,11 @@ export const PartnerUsageRef = builder.objectRef<PartnerUsage>('PartnerUsage').i
   }),
 });
 
-interface PartnerUsageEdge {
-  cursor: string;
-  node: PartnerUsage;
-}
-
-const PartnerUsageEdgeRef = builder.objectRef<PartnerUsageEdge>('PartnerUsageEdge').implement({
+const PartnerUsageEdgeRef = builder.objectRef<PartnerEdge>('PartnerUsageEdge').implement({
+  description: "One user's row in one vendor page (window) of the Arrays stream.",
   fields: (t) => ({
     cursor: t.exposeString('cursor', {
-      description: "The vendor cursor after this edge's window; every edge of one vendor page shares it.",
+      description: 'Opaque and distinct per edge: pass it as `after` to continue right after this edge.',
     }),
     node: t.expose('node', { type: PartnerUsageRef }),
   }),
@@ -58,33 +81,26 @@ const PartnerUsageWindowRef = builder.objectRef<Fresh<PartnerUsagePage>>('Partne
   }),
 });
 
-interface PartnerUsageConnection {
-  after: string;
-  pages: Fresh<PartnerUsagePage>[];
+interface PartnerUsageConnection extends PartnerEdges {
+  hasPreviousPage: boolean;
 }
-
-const PartnerPageInfoRef = builder.objectRef<PartnerUsageConnection>('PartnerUsagePageInfo').implement({
-  fields: (t) => ({
-    hasNextPage: t.boolean({ resolve: ({ pages }) => pages.at(-1)?.value.hasMore ?? false }),
-    hasPreviousPage: t.boolean({ resolve: ({ after }) => after !== ARRAYS_STREAM_START }),
-    startCursor: t.string({ resolve: ({ after }) => after }),
-    endCursor: t.string({
-      description: 'Pass as `after` to continue the stream.',
-      resolve: ({ after, pages }) => pages.at(-1)?.value.nextCursor ?? after,
-    }),
-  }),
-});
 
 const PartnerUsageConnectionRef = builder.objectRef<PartnerUsageConnection>('PartnerUsageConnection').implement({
   description:
-    'A forward-only, Relay-style view of the Arrays partner stream. Each vendor page aggregates its own entries per user, so one `sub` can appear once per page; a total is the sum over pages.',
+    'A forward-only, Relay-style view of the Arrays partner stream: one edge per user per vendor page. Each vendor page aggregates its own entries per user, so one `sub` can appear once per page; a total is the sum over pages.',
   fields: (t) => ({
-    edges: t.field({
-      type: [PartnerUsageEdgeRef],
-      resolve: ({ pages }) => pages.flatMap(({ value: page }) => page.entries.map((node) => ({ cursor: page.nextCursor, node }))),
+    edges: t.field({ type: [PartnerUsageEdgeRef], resolve: ({ edges }) => edges }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      description:
+        '`hasNextPage` is false only at the head of the stream: keep the last `endCursor` you had and ask again later for the entries that arrive after it.',
+      resolve: ({ edges, hasNextPage, hasPreviousPage }) => pageInfoOf(edges.map((edge) => edge.cursor), { hasNextPage, hasPreviousPage }),
     }),
-    pageInfo: t.field({ type: PartnerPageInfoRef, resolve: (connection) => connection }),
-    windows: t.field({ type: [PartnerUsageWindowRef], resolve: ({ pages }) => pages }),
+    windows: t.field({
+      type: [PartnerUsageWindowRef],
+      description: 'The vendor pages this field read, in order, one vendor call each (a head page read again smaller appears twice).',
+      resolve: ({ windows }) => windows,
+    }),
   }),
 });
 
@@ -92,52 +108,86 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', provider: 'ARRAYS' } });
 }
 
-/** What is wrong with the arguments, or null. */
-function problemOf(first: number, after: string): GraphQLError | null {
+interface PartnerUsageArguments {
+  first: number;
+  entriesPerVendorCall: number;
+  start: PartnerEdgeStart;
+}
+
+/** The arguments as the pager takes them; throws BAD_USER_INPUT. */
+function argumentsOf(args: { first?: number | null; after?: string | null; entriesPerVendorCall?: number | null }): PartnerUsageArguments {
+  const first = args.first ?? PARTNER_USAGE_DEFAULT_FIRST;
   if (!Number.isInteger(first) || first < 1 || first > PARTNER_USAGE_MAX_FIRST) {
-    return badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST}; got ${first}`);
+    throw badInput(`first must be between 1 and ${PARTNER_USAGE_MAX_FIRST} (edges); got ${first}`);
   }
-  if (!isCursor(after)) return badInput(`after must be 0 or a stream cursor like 1732147200000-3; got ${JSON.stringify(after)}`);
-  return null;
+  const entriesPerVendorCall = args.entriesPerVendorCall ?? ARRAYS_DEFAULT_COUNT;
+  if (!Number.isInteger(entriesPerVendorCall) || entriesPerVendorCall < 1 || entriesPerVendorCall > ARRAYS_MAX_COUNT) {
+    throw badInput(`entriesPerVendorCall must be between 1 and ${ARRAYS_MAX_COUNT} (stream entries per vendor call); got ${entriesPerVendorCall}`);
+  }
+  try {
+    return { first, entriesPerVendorCall, start: parseAfter(args.after) };
+  } catch (error) {
+    if (error instanceof PartnerCursorError) throw badInput(error.message);
+    throw error;
+  }
+}
+
+/** The arguments, or null when the resolver refuses them (it then calls no vendor). */
+function argumentsOrNull(args: Record<string, unknown>): PartnerUsageArguments | null {
+  try {
+    return argumentsOf(args as { first?: number; after?: string; entriesPerVendorCall?: number });
+  } catch {
+    return null;
+  }
 }
 
 builder.queryFields((t) => ({
   partnerUsage: t.field({
     type: PartnerUsageConnectionRef,
     nullable: true,
-    description:
-      `Arrays per-user usage, straight from the vendor stream. \`first\` counts stream entries to process (more than ${ARRAYS_MAX_COUNT} chains vendor pages); \`after\` is the vendor cursor (\`${ARRAYS_STREAM_START}\` = the beginning).`,
+    description: [
+      'Arrays per-user usage, straight from the vendor stream, one edge per user per vendor page.',
+      `\`first\` counts edges; one field reads at most ${PARTNER_USAGE_MAX_VENDOR_CALLS} vendor pages of \`entriesPerVendorCall\` stream entries and returns fewer edges (with \`hasNextPage\` true) when that is reached.`,
+      '`after` is an edge cursor or `pageInfo.endCursor`, or a raw stream position: `0` (the beginning) or an Arrays stream id such as `1732147200000-3` (start after that entry).',
+      'A cursor into the middle of a head page that has grown since is refused with PARTNER_USAGE_CURSOR_STALE (`extensions.restartAfter` says where to page again from).',
+    ].join(' '),
     ...requireScopes('partners:read'),
     args: {
-      first: t.arg.int({ defaultValue: ARRAYS_DEFAULT_COUNT, description: `Stream entries to process, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
-      after: t.arg.string({ defaultValue: ARRAYS_STREAM_START, description: 'Exclusive start cursor from a previous `endCursor`.' }),
+      first: t.arg.int({ defaultValue: PARTNER_USAGE_DEFAULT_FIRST, description: `Most edges to return, 1 to ${PARTNER_USAGE_MAX_FIRST}.` }),
+      after: t.arg.string({
+        description: 'Continue after this edge cursor (or `pageInfo.endCursor`), or after this stream position (`0` or `<unix-ms>-<seq>`). Omitted: the beginning of the stream.',
+      }),
+      entriesPerVendorCall: t.arg.int({
+        defaultValue: ARRAYS_DEFAULT_COUNT,
+        description: `Stream entries each vendor call reads (Arrays' \`count\`), 1 to ${ARRAYS_MAX_COUNT}. The default reads the same first page as \`account(provider: ARRAYS)\`, so both share one call.`,
+      }),
     },
-    // Routers see the worst case: the most pages `first` allows, and `first` edges.
-    cost: Math.ceil(PARTNER_USAGE_MAX_FIRST / ARRAYS_MAX_COUNT),
+    // Routers see the worst case: every vendor call the field may make, and `first` edges.
+    cost: PARTNER_USAGE_MAX_VENDOR_CALLS,
     listSize: { slicingArguments: ['first'], sizedFields: ['edges'], requireOneSlicingArgument: false },
-    extensions: vendorCalls(({ first, after }, context) => {
-      const [count, from] = [(first as number | null) ?? ARRAYS_DEFAULT_COUNT, (after as string | null) ?? ARRAYS_STREAM_START];
-      return context.registry.get(arraysVendor.id) === undefined || problemOf(count, from) !== null ? [] : partnerPageCalls(from, count);
+    extensions: vendorCalls((args, context) => {
+      const parsed = argumentsOrNull(args);
+      if (context.registry.get(arraysVendor.id) === undefined || parsed === null) return [];
+      return partnerPageCalls(parsed.start, parsed.first, parsed.entriesPerVendorCall, PARTNER_USAGE_MAX_VENDOR_CALLS);
     }),
     resolve: async (_root, args, context) => {
-      const first = args.first ?? ARRAYS_DEFAULT_COUNT;
-      const after = args.after ?? ARRAYS_STREAM_START;
-      const problem = problemOf(first, after);
-      if (problem !== null) throw problem;
-      const pages: Fresh<PartnerUsagePage>[] = [];
-      let cursor = after;
-      let remaining = first;
-      while (remaining > 0) {
-        const count = Math.min(ARRAYS_MAX_COUNT, remaining);
-        const answer = await context.loaders.of(arraysVendor).partnerPage.load({ fromCursor: cursor, count });
-        pages.push(answer);
-        const page = answer.value;
-        remaining -= count;
-        // A cursor that does not move would loop forever on the same page.
-        if (!page.hasMore || page.nextCursor === cursor) break;
-        cursor = page.nextCursor;
+      const { first, entriesPerVendorCall, start } = argumentsOf(args);
+      const loader = context.loaders.of(arraysVendor).partnerPage;
+      try {
+        const page = await readPartnerEdges({
+          start,
+          first,
+          entriesPerCall: entriesPerVendorCall,
+          maxCalls: partnerEdgeCallBudget(first, PARTNER_USAGE_MAX_VENDOR_CALLS),
+          read: (key) => loader.load(key),
+        });
+        return { ...page, hasPreviousPage: start.kind === 'edge' || start.cursor !== ARRAYS_STREAM_START };
+      } catch (error) {
+        if (!(error instanceof PartnerUsageCursorStaleError)) throw error;
+        throw new GraphQLError(error.message, {
+          extensions: { code: error.code, provider: error.provider, restartAfter: error.restartAfter },
+        });
       }
-      return { after, pages };
     },
   }),
 }));

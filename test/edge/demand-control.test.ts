@@ -7,6 +7,7 @@ import { createAuthenticator, type Authenticator } from '../../src/edge/identity
 import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
 import { createLogger } from '../../src/logger.js';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
+import { PARTNER_USAGE_MAX_VENDOR_CALLS } from '../../src/schema/partner-usage.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /**
@@ -48,20 +49,24 @@ describe('the vendor-call estimate and the refusal', () => {
     expect(vendorCalls()).toBe(0);
   });
 
-  it('prices partnerUsage(first: 50000) at ten Arrays pages, and makes them', async () => {
-    const fifty = await harness.query<any>('{ partnerUsage(first: 50000) { pageInfo { hasNextPage } windows { users } } }');
-    expect(fifty.body.errors).toBeUndefined();
-    expect(fifty.body.data.partnerUsage.windows).toHaveLength(10);
-    expect(fifty.body.extensions).toEqual({ cost: cost(10, 10) });
-    expect(harness.sims.arrays.hits()).toBe(10);
+  it('prices partnerUsage at its vendor-call bound, and makes that many calls when the edges need them', async () => {
+    // 500 entries hold about 400 users: 5000 edges would take more pages than the field may read.
+    const big = 'partnerUsage(first: 5000, entriesPerVendorCall: 500)';
+    const five = await harness.query<any>(`{ ${big} { pageInfo { hasNextPage } windows { users } } }`);
+    expect(five.body.errors).toBeUndefined();
+    expect(five.body.data.partnerUsage.windows).toHaveLength(PARTNER_USAGE_MAX_VENDOR_CALLS);
+    expect(five.body.data.partnerUsage.pageInfo.hasNextPage).toBe(true);
+    expect(five.body.extensions).toEqual({ cost: cost(5, 5) });
+    expect(harness.sims.arrays.hits()).toBe(5);
     // One call more than the limit: refused whole.
-    const eleven = await harness.query('{ partnerUsage(first: 50000) { pageInfo { hasNextPage } } apiKeyUsage { totals { requests } } }');
+    const eleven = await harness.query(`{ a: ${big} { pageInfo { hasNextPage } } b: partnerUsage(first: 5000, entriesPerVendorCall: 400) { pageInfo { hasNextPage } } apiKeyUsage { totals { requests } } }`);
     expect(eleven.body.errors![0]!.extensions).toMatchObject({ code: 'OPERATION_TOO_EXPENSIVE', estimatedVendorCalls: 11 });
-    expect(vendorCalls()).toBe(10);
-    // Chains from one start share their pages: first: 10000 reads the two pages first: 12000 starts
-    // with (cached by now: settled history), whose third page of 2000 entries is the one call sent.
-    const chains = await harness.query('{ a: partnerUsage(first: 12000) { pageInfo { endCursor } } b: partnerUsage(first: 10000) { pageInfo { endCursor } } }');
-    expect(chains.body.extensions).toEqual({ cost: cost(3, 1) });
+    expect(vendorCalls()).toBe(5);
+    // Chains from one start with one page size share their reads but the last (which may be a head
+    // page read again with first's remainder): 4 + 2. All five pages are cached by now (settled history).
+    const chains = await harness.query(`{ a: ${big} { pageInfo { endCursor } } b: partnerUsage(first: 3000, entriesPerVendorCall: 500) { pageInfo { endCursor } } }`);
+    expect(chains.body.errors).toBeUndefined();
+    expect(chains.body.extensions).toEqual({ cost: cost(6, 0) });
   });
 
   it('counts identical aliases once, as the loaders call them once', async () => {
@@ -77,11 +82,12 @@ describe('the vendor-call estimate and the refusal', () => {
       c: apiKeyUsage(input: { timeframe: LAST_24_HOURS, limit: 100, offset: 0 }) { totals { requests } }
       d: account(provider: ANYLAYER) { fetchedAt }
       e: account(provider: ARRAYS) { fetchedAt }
-      f: partnerUsage(first: 1000) { pageInfo { endCursor } }
+      f: partnerUsage(first: 100, entriesPerVendorCall: 1000) { pageInfo { endCursor } }
       g: partnerUsage { pageInfo { endCursor } }
     }`);
     expect(defaults.body.errors).toBeUndefined();
-    expect(defaults.body.extensions).toEqual({ cost: cost(2, 2) });
+    // Anylayer's one, and partnerUsage's bound (5), its first page the Arrays account's.
+    expect(defaults.body.extensions).toEqual({ cost: cost(1 + PARTNER_USAGE_MAX_VENDOR_CALLS, 2) });
     expect(harness.sims.anylayer.hits()).toBe(2);
     expect(harness.sims.arrays.hits()).toBe(1);
   });
@@ -105,7 +111,8 @@ describe('the vendor-call estimate and the refusal', () => {
     // The same document with other variables prices other calls.
     const same = await harness.query(query, { a: 1, b: 1, input: { limit: 1 }, skip: false });
     expect(same.body.extensions).toEqual({ cost: cost(6, 0) });
-    const wider = `${query.replace('accounts @include(if: false)', 'partnerUsage(first: 15000) @include(if: false) { pageInfo { endCursor } } accounts @include(if: false)')}`;
+    // partnerUsage(first: 3): four calls at most, its first the Arrays account's: three more.
+    const wider = `${query.replace('accounts @include(if: false)', 'partnerUsage(first: 3) @include(if: false) { pageInfo { endCursor } } accounts @include(if: false)')}`;
     const refused = await harness.query(wider, { a: 4, b: 5, input: { limit: 6 }, skip: true });
     expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'OPERATION_TOO_EXPENSIVE', estimatedVendorCalls: 11 });
     expect(vendorCalls()).toBe(2);
@@ -116,12 +123,13 @@ describe('the vendor-call estimate and the refusal', () => {
     try {
       const first = await cold.query(GRAPHIQL_DEFAULT_QUERY);
       expect(first.body.errors).toBeUndefined();
-      // accounts: one call per vendor, Faraday's two; partnerUsage(first: 5) and its own apiKeyUsage one each.
+      // accounts: one call per vendor, Faraday's two; apiKeyUsage its own one; partnerUsage(first: 3)
+      // reads the Arrays account's page, and is priced at the four calls it could make.
       const calls = cold.sims.arrays.hits() + cold.sims.anylayer.hits() + cold.sims.sharpe.hits() + cold.sims.faraday.hits();
-      expect(calls).toBe(7);
-      expect(first.body.extensions).toEqual({ cost: cost(7, 7) });
+      expect(calls).toBe(6);
+      expect(first.body.extensions).toEqual({ cost: cost(9, 6) });
       const second = await cold.query(GRAPHIQL_DEFAULT_QUERY);
-      expect(second.body.extensions).toEqual({ cost: cost(calls, 0) });
+      expect(second.body.extensions).toEqual({ cost: cost(9, 0) });
       expect(cold.sims.arrays.hits() + cold.sims.anylayer.hits() + cold.sims.sharpe.hits() + cold.sims.faraday.hits()).toBe(calls);
     } finally {
       await cold.close();

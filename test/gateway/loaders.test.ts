@@ -22,7 +22,7 @@ describe('one upstream call per distinct (vendor, arguments) per operation', () 
         f: apiKeyUsage { totals { requests } }
         g: apiKeyUsage(input: { timeframe: LAST_24_HOURS, limit: 100 }) { timeSeries { requests } }
         h: account(provider: ARRAYS) { endpoints { path } }
-        i: partnerUsage(first: 1000) { edges { node { sub } } }
+        i: partnerUsage(first: 100, entriesPerVendorCall: 1000) { edges { node { sub } } }
         j: partnerUsage { pageInfo { endCursor } }
         accounts { account { fetchedAt ...Plan } }
       }
@@ -36,7 +36,7 @@ describe('one upstream call per distinct (vendor, arguments) per operation', () 
     expect(harness.sims.faraday.hits('/v1/accounts/current/usage')).toBe(1);
     // account(ANYLAYER) is the vendor's default analytics call, so apiKeyUsage with defaults shares it.
     expect(harness.sims.anylayer.hits()).toBe(1);
-    // account(ARRAYS) summarises the first 1000 stream entries, which partnerUsage(first: 1000) reads too.
+    // account(ARRAYS) summarises the first 1000 stream entries, which partnerUsage reads too with its default entriesPerVendorCall.
     expect(harness.sims.arrays.hits()).toBe(1);
   });
 

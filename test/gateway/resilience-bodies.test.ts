@@ -40,7 +40,8 @@ const PATHS = {
 
 const QUERIES = {
   SHARPE: `{ account(provider: SHARPE) { quotas { used limit } } }`,
-  ARRAYS: `{ partnerUsage(first: 1000, after: "0") { edges { node { sub calls } } } }`,
+  // Every vendor page of the chain gets the same body: the first window's rows are the one checked.
+  ARRAYS: `{ partnerUsage(first: 5000, after: "0") { edges { node { sub calls } } windows { users } } }`,
   ANYLAYER: `{ apiKeyUsage { totals { requests } } }`,
   FARADAY: `{ account(provider: FARADAY) { quotas { name used limit } } }`,
 } as const;
@@ -190,7 +191,8 @@ function expectCorrect(vendor: keyof typeof QUERIES, sent: unknown, data: any) {
     expect(data.account.quotas[0]).toEqual({ used: body.data.quota.used, limit: body.data.quota.limit });
   } else if (vendor === 'ARRAYS') {
     const body = sent as { data: { sub: string; calls: number }[] };
-    expect(data.partnerUsage.edges.map((edge: any) => edge.node)).toEqual(body.data.map(({ sub, calls }) => ({ sub, calls })));
+    expect(data.partnerUsage.windows[0].users).toBe(body.data.length);
+    expect(data.partnerUsage.edges.slice(0, body.data.length).map((edge: any) => edge.node)).toEqual(body.data.map(({ sub, calls }) => ({ sub, calls })));
   } else if (vendor === 'ANYLAYER') {
     expect(data.apiKeyUsage.totals.requests).toBe((sent as { data: { usage: { total_requests: number } } }).data.usage.total_requests);
   } else {

@@ -328,19 +328,21 @@ describe('shared cache', () => {
 
   it('caches Arrays pages that have more after them, never the stream head', async () => {
     const harness = await open({ simulators: { arrays: { entries: 1500, subs: 50 } } });
-    const page = (after: string) => `{ partnerUsage(first: 1000, after: "${after}") { pageInfo { endCursor hasNextPage } windows { stale ageSeconds } } }`;
-    const first = await query(harness, page('0'));
-    await query(harness, page('0'));
+    const page = (after: string, first: number) =>
+      `{ partnerUsage(first: ${first}, after: "${after}") { pageInfo { endCursor hasNextPage } windows { nextCursor stale ageSeconds } } }`;
+    // One edge of the first vendor page (1000 entries): settled history.
+    const first = await query(harness, page('0', 1));
+    await query(harness, page('0', 1));
     expect(harness.sims.arrays.hits()).toBe(1);
     expect(first.data.partnerUsage.pageInfo.hasNextPage).toBe(true);
-    const cursor = first.data.partnerUsage.pageInfo.endCursor;
-    const head = await query(harness, page(cursor));
+    const windowEnd = first.data.partnerUsage.windows[0].nextCursor;
+    const head = await query(harness, page(windowEnd, 1000));
     expect(head.data.partnerUsage.pageInfo.hasNextPage).toBe(false);
     harness.sims.arrays.append(10);
-    const grown = await query(harness, page(cursor));
+    const grown = await query(harness, page(windowEnd, 1000));
     expect(harness.sims.arrays.hits()).toBe(3);
     expect(grown.data.partnerUsage.pageInfo.endCursor).not.toBe(head.data.partnerUsage.pageInfo.endCursor);
-    expect(grown.data.partnerUsage.windows[0]).toEqual({ stale: false, ageSeconds: 0 });
+    expect(grown.data.partnerUsage.windows[0]).toMatchObject({ stale: false, ageSeconds: 0 });
   });
 });
 

@@ -11,7 +11,8 @@ afterEach(async () => {
 });
 
 // Each Arrays page is held 400 ms, well within its own 990 ms deadline, so no page is abandoned
-// by that deadline; 20,000 entries chain four pages, so one is in flight when the 1000 ms request
+// by that deadline; 5000 edges chain five pages of 1000 entries (about 700 users each, the field's
+// vendor-call bound), so one is in flight when the 1000 ms request
 // deadline passes (the third, started ~800 ms in, whose own deadline is ~1800 ms in).
 const DEADLINES = {
   GATEWAY_REQUEST_TIMEOUT_MS: '1000',
@@ -19,7 +20,7 @@ const DEADLINES = {
   UPSTREAM_HEADERS_TIMEOUT_MS: '990',
   UPSTREAM_CONNECT_TIMEOUT_MS: '500',
 };
-const CHAINED_PAGES = '{ partnerUsage(first: 20000) { pageInfo { endCursor } } }';
+const CHAINED_PAGES = '{ partnerUsage(first: 5000, entriesPerVendorCall: 1000) { pageInfo { endCursor } } }';
 
 describe('GATEWAY_REQUEST_TIMEOUT_MS', () => {
   it('answers 504 with one GATEWAY_TIMEOUT error and abandons the vendor call in flight', async () => {

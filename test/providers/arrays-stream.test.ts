@@ -74,7 +74,7 @@ function ledgerAccepts(cursor: string): boolean {
 
 const PAGE = /* GraphQL */ `
   query Page($after: String) {
-    partnerUsage(first: 1, after: $after) { pageInfo { startCursor } }
+    partnerUsage(first: 1, after: $after) { windows { fromCursor } }
   }
 `;
 
@@ -101,7 +101,7 @@ describe('the Arrays stream cursor grammar', () => {
       harness.sims.arrays.resetHits();
       const { body } = await harness.query<any>(PAGE, { after: cursor });
       if (body.errors === undefined) {
-        expect(body.data.partnerUsage.pageInfo.startCursor).toBe(cursor);
+        expect(body.data.partnerUsage.windows[0].fromCursor).toBe(cursor);
         return true;
       }
       expect(body.errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'ARRAYS' });

@@ -6,14 +6,11 @@ import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { callLoader, vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { ArraysClient } from './client.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
+import { firstPartnerRead, partnerEdgeCallBudget, type PartnerEdgeStart, type PartnerPageKey } from './edge-pager.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
 import { accountOfPartnerPage } from './to-usage.js';
 
-/** One vendor page of the stream: entries after `fromCursor`, at most `count`. */
-export interface PartnerPageKey {
-  fromCursor: string;
-  count: number;
-}
+export type { PartnerPageKey } from './edge-pager.js';
 
 /** The per-request loaders of Arrays calls. */
 export interface ArraysLoaders {
@@ -25,18 +22,25 @@ export const ARRAYS_ACCOUNT_PAGE: PartnerPageKey = { fromCursor: ARRAYS_STREAM_S
 
 const ID = 'ARRAYS';
 
+/** The name of one vendor page's call, as the loaders make it once per request. */
+export function partnerPageCall(key: PartnerPageKey): string {
+  return vendorCallKey(ID, 'partnerPage', { fromCursor: key.fromCursor, count: key.count } satisfies PartnerPageKey);
+}
+
 /**
- * The calls of reading `first` stream entries after `after`, one per vendor page of at most
- * ARRAYS_MAX_COUNT, as `partnerUsage` chains them. Only the first page's cursor is known before
- * the call; a later page is named by where the chain started and its place in it, which is
- * what makes it the same page as another chain's from the same start.
+ * The calls reading `first` edges after `start` can make, `partnerEdgeCallBudget` of them (see
+ * `edge-pager.ts`): only the first page's key is known before the call. A chain of reads from
+ * one `after` with one `count` is the same whatever `first` until it stops, so its k-th read is
+ * named by `after`, `count` and k and shared with other chains from there. Its last read may
+ * instead be a head window read again with `count` = the edges still wanted, which depends on
+ * `first`: that one is named with `first` too, so no two different calls share a name.
  */
-export function partnerPageCalls(after: string, first: number): string[] {
-  const calls: string[] = [];
-  for (let page = 0; page * ARRAYS_MAX_COUNT < first; page += 1) {
-    const count = Math.min(ARRAYS_MAX_COUNT, first - page * ARRAYS_MAX_COUNT);
-    calls.push(page === 0 ? vendorCallKey(ID, 'partnerPage', { fromCursor: after, count } satisfies PartnerPageKey) : vendorCallKey(ID, 'partnerPage', { after, page, count }));
-  }
+export function partnerPageCalls(start: PartnerEdgeStart, first: number, entriesPerCall: number, maxCalls: number): string[] {
+  const budget = partnerEdgeCallBudget(first, maxCalls);
+  const calls = [partnerPageCall(firstPartnerRead(start, entriesPerCall))];
+  const chain = { after: start.cursor, count: entriesPerCall };
+  for (let read = 1; read < budget - 1; read++) calls.push(vendorCallKey(ID, 'partnerPage', { ...chain, read }));
+  if (budget > 1) calls.push(vendorCallKey(ID, 'partnerPage', { ...chain, read: 'last', first }));
   return calls;
 }
 
@@ -66,7 +70,7 @@ export const arraysVendor = defineVendor({
     partnerPage: callLoader((key: PartnerPageKey) => client.fetchPartnerPage(key.fromCursor, key.count)),
   }),
   account: async ({ partnerPage }) => accountOfPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE)),
-  accountCalls: partnerPageCalls(ARRAYS_ACCOUNT_PAGE.fromCursor, ARRAYS_ACCOUNT_PAGE.count),
+  accountCalls: [partnerPageCall(ARRAYS_ACCOUNT_PAGE)],
   /**
    * The partner ledger, following the stream with a client of its own on the shared channel: the
    * vendor's rate budget and breaker count every call, the follower's included. Its calls are

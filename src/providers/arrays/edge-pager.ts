@@ -1,0 +1,200 @@
+/**
+ * Relay edges over the Arrays stream (CONTRACTS.md §1): one edge per row (one user in one vendor
+ * page), each with a cursor of its own from which the next page continues exactly.
+ *
+ * A vendor page is a window of stream entries, `(fromCursor, count)`, aggregated per user; its
+ * window end is the page's `nextCursor`. An edge cursor names its row by the window it came from
+ * and its index there, so continuing after it re-reads that window (settled history: the vendor
+ * answer cache often has it) and resumes at the next index; after a window's last row it simply
+ * continues at the window end. Re-reading a window gives the same rows, except at the head of the
+ * stream, where a window that processed fewer than `count` entries grows as entries arrive. So a
+ * head window is never cut by `first`: it is read again with `count` = the edges still wanted, a
+ * full window (at most one user per entry) and therefore immutable. A cursor into the middle of a
+ * head window that has grown since is refused with PartnerUsageCursorStaleError, never answered
+ * with shifted rows.
+ */
+import type { Fresh, PartnerUsage, PartnerUsagePage } from '../../usage/model.js';
+import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from './stream.js';
+
+/** One vendor page of the stream: entries after `fromCursor`, at most `count`. */
+export interface PartnerPageKey {
+  fromCursor: string;
+  count: number;
+}
+
+/** Where a `partnerUsage` page starts: after a raw stream position, or after one edge. */
+export type PartnerEdgeStart =
+  | { kind: 'position'; cursor: string }
+  | { kind: 'edge'; cursor: string; edge: EdgePosition };
+
+/** An edge's place: the vendor window it came from and its row index there. */
+export interface EdgePosition {
+  /** The window's exclusive start (the vendor call's `from_id`). */
+  fromCursor: string;
+  /** The vendor call's `count`. */
+  count: number;
+  /** The window's end: the page's `nextCursor`, the last entry it processed. */
+  windowEnd: string;
+  /** This row's index in the page. */
+  index: number;
+  /** Rows the page had. */
+  rows: number;
+}
+
+/** An `after` the gateway cannot page from: malformed, or another list's cursor. */
+export class PartnerCursorError extends Error {
+  override readonly name = 'PartnerCursorError';
+}
+
+/**
+ * A cursor into the middle of a head window that has grown since it was read: its rows are not
+ * where they were. Restart from `restartAfter`, the window's start, and replace that page's rows.
+ */
+export class PartnerUsageCursorStaleError extends Error {
+  override readonly name = 'PartnerUsageCursorStaleError';
+  readonly code = 'PARTNER_USAGE_CURSOR_STALE';
+  readonly provider = 'ARRAYS';
+
+  constructor(
+    readonly restartAfter: string,
+    readonly windowEnd: string,
+    readonly nowEnd: string,
+  ) {
+    super(
+      `This cursor points into a page at the head of the Arrays stream that has grown since it was read (its window ended at ${windowEnd}, now at ${nowEnd}), so the rows after it moved. Page again with after: "${restartAfter}" (the page's start, also in extensions.restartAfter) and replace the rows you kept from that page.`,
+    );
+  }
+}
+
+/** Marks our cursors apart from every other list's (partnerUsers' start with an orderBy). */
+const TAG = 'arrays.partnerUsage.1';
+
+/** The cursor of the edge at `index` of the page read as `key`. */
+export function encodeEdgeCursor(key: PartnerPageKey, page: PartnerUsagePage, index: number): string {
+  // base64url of a JSON array: it starts with `W`, so it never reads as a raw stream cursor (`0`, `<ms>-<seq>`).
+  return Buffer.from(JSON.stringify([TAG, key.fromCursor, key.count, page.nextCursor, index, page.entries.length]), 'utf8').toString('base64url');
+}
+
+/** Where `after` (null: the stream start) lets a page start; throws PartnerCursorError. */
+export function parseAfter(after: string | null | undefined): PartnerEdgeStart {
+  if (after === null || after === undefined) return { kind: 'position', cursor: ARRAYS_STREAM_START };
+  if (isCursor(after)) return { kind: 'position', cursor: after };
+  const shown = JSON.stringify(after.length > 80 ? `${after.slice(0, 80)}…` : after);
+  const malformed = new PartnerCursorError(
+    `after must be an edge cursor or pageInfo.endCursor of partnerUsage, or a stream position (0 or like 1732147200000-3); got ${shown}`,
+  );
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    throw malformed;
+  }
+  // Node's base64url decoder skips what it cannot read; only the canonical spelling is ours.
+  if (!Array.isArray(parts) || Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url') !== after) throw malformed;
+  if (parts[0] !== TAG) {
+    throw parts.length === 5 && typeof parts[0] === 'string'
+      ? new PartnerCursorError('after is a cursor of partnerUsers (the ledger list); partnerUsage takes the cursors of its own edges or a stream position')
+      : malformed;
+  }
+  const [, fromCursor, count, windowEnd, index, rows] = parts as unknown[];
+  const valid =
+    parts.length === 6 &&
+    typeof fromCursor === 'string' &&
+    isCursor(fromCursor) &&
+    typeof windowEnd === 'string' &&
+    isCursor(windowEnd) &&
+    // A window with rows processed at least one entry.
+    compareCursors(windowEnd, fromCursor) > 0 &&
+    isIntegerIn(count, 1, ARRAYS_MAX_COUNT) &&
+    isIntegerIn(rows, 1, count) &&
+    isIntegerIn(index, 0, rows - 1);
+  if (!valid) throw malformed;
+  return { kind: 'edge', cursor: after, edge: { fromCursor, count, windowEnd, index, rows } };
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Most vendor calls reading `first` edges may take: a page with more after it has at least one row, plus one head re-read. */
+export function partnerEdgeCallBudget(first: number, maxCalls: number): number {
+  return Math.min(maxCalls, first + 1);
+}
+
+/** The vendor call a page starting at `start` makes first. */
+export function firstPartnerRead(start: PartnerEdgeStart, entriesPerCall: number): PartnerPageKey {
+  if (start.kind === 'position') return { fromCursor: start.cursor, count: entriesPerCall };
+  const { edge } = start;
+  return edge.index === edge.rows - 1 ? { fromCursor: edge.windowEnd, count: entriesPerCall } : { fromCursor: edge.fromCursor, count: edge.count };
+}
+
+export interface PartnerEdgesRequest {
+  start: PartnerEdgeStart;
+  /** Most edges to return, 1 to ARRAYS_MAX_COUNT (a head re-read asks for that many entries). */
+  first: number;
+  /** `count` of each vendor call that reads on through the stream, 1 to ARRAYS_MAX_COUNT. */
+  entriesPerCall: number;
+  /** Most vendor calls (see partnerEdgeCallBudget). */
+  maxCalls: number;
+  read(key: PartnerPageKey): Promise<Fresh<PartnerUsagePage>>;
+}
+
+export interface PartnerEdge {
+  cursor: string;
+  node: PartnerUsage;
+}
+
+export interface PartnerEdges {
+  edges: PartnerEdge[];
+  /** Every vendor page read, in order; a head window read again smaller appears twice. */
+  windows: Fresh<PartnerUsagePage>[];
+  /** False only when the last edge is at the head of the stream (as of the last read). */
+  hasNextPage: boolean;
+}
+
+interface Read extends PartnerPageKey {
+  /** Rows of the page already returned before (a continuation from a middle edge). */
+  skip: number;
+  /** What a re-read window must still be for its rows to be where they were. */
+  expect?: { windowEnd: string; rows: number };
+  /** A head window read again smaller: the field ends after it (the budget counts one). */
+  reread?: boolean;
+}
+
+/** Up to `first` edges after `start`, reading vendor pages in order (see the module comment). */
+export async function readPartnerEdges({ start, first, entriesPerCall, maxCalls, read }: PartnerEdgesRequest): Promise<PartnerEdges> {
+  const edges: PartnerEdge[] = [];
+  const windows: Fresh<PartnerUsagePage>[] = [];
+  const firstKey = firstPartnerRead(start, entriesPerCall);
+  let next: Read =
+    start.kind === 'edge' && start.edge.index < start.edge.rows - 1
+      ? { ...firstKey, skip: start.edge.index + 1, expect: { windowEnd: start.edge.windowEnd, rows: start.edge.rows } }
+      : { ...firstKey, skip: 0 };
+  while (windows.length < maxCalls) {
+    const want = first - edges.length;
+    const key: PartnerPageKey = { fromCursor: next.fromCursor, count: next.count };
+    const answer = await read(key);
+    windows.push(answer);
+    const page = answer.value;
+    if (next.expect !== undefined && (page.nextCursor !== next.expect.windowEnd || page.entries.length !== next.expect.rows)) {
+      throw new PartnerUsageCursorStaleError(next.fromCursor, next.expect.windowEnd, page.nextCursor);
+    }
+    const rows = page.entries.length - next.skip;
+    if (!page.hasMore && next.skip === 0 && rows > want) {
+      // Cutting a head window would hand out cursors into a window that can still grow. It has
+      // more than `want` rows, so at least that many entries: a window of `want` entries is full.
+      next = { fromCursor: next.fromCursor, count: want, skip: 0, reread: true };
+      continue;
+    }
+    const take = Math.min(rows, want);
+    for (let index = next.skip; index < next.skip + take; index++) {
+      edges.push({ cursor: encodeEdgeCursor(key, page, index), node: page.entries[index]! });
+    }
+    if (take < rows) return { edges, windows, hasNextPage: true };
+    if (!page.hasMore) return { edges, windows, hasNextPage: false };
+    // A cursor that does not move would read the same page forever.
+    if (edges.length === first || next.reread === true || page.nextCursor === next.fromCursor) break;
+    next = { fromCursor: page.nextCursor, count: entriesPerCall, skip: 0 };
+  }
+  return { edges, windows, hasNextPage: true };
+}
