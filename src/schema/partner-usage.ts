@@ -38,11 +38,12 @@ export const PARTNER_USAGE_MAX_FIRST = ARRAYS_MAX_COUNT;
 export const PARTNER_USAGE_MAX_VENDOR_CALLS = 5;
 
 const PartnerEndpointUsageRef = builder.objectRef<PartnerEndpointUsage>('PartnerEndpointUsage').implement({
+  description: "One endpoint's share of a partner user's usage within one stream window.",
   fields: (t) => ({
-    endpoint: t.exposeString('endpoint'),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
+    endpoint: t.exposeString('endpoint', { description: 'The Arrays endpoint the partner user called, as Arrays names it.' }),
+    calls: t.expose('calls', { type: 'SafeInt', description: 'Calls to this endpoint within the window.' }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: 'Discoveries these calls returned within the window.' }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: 'Tweets these calls returned within the window.' }),
   }),
 });
 
@@ -50,10 +51,10 @@ export const PartnerUsageRef = builder.objectRef<PartnerUsage>('PartnerUsage').i
   description: "One partner user's usage within one window of the Arrays stream.",
   fields: (t) => ({
     sub: t.exposeID('sub', { description: "The partner's user id, exactly as Arrays sent it (a string; may exceed 2^53)." }),
-    calls: t.expose('calls', { type: 'SafeInt' }),
-    discoveries: t.expose('discoveries', { type: 'SafeInt' }),
-    tweets: t.expose('tweets', { type: 'SafeInt' }),
-    byEndpoint: t.expose('byEndpoint', { type: [PartnerEndpointUsageRef] }),
+    calls: t.expose('calls', { type: 'SafeInt', description: "The user's calls within the window, every endpoint." }),
+    discoveries: t.expose('discoveries', { type: 'SafeInt', description: 'Discoveries returned to the user within the window.' }),
+    tweets: t.expose('tweets', { type: 'SafeInt', description: 'Tweets returned to the user within the window.' }),
+    byEndpoint: t.expose('byEndpoint', { type: [PartnerEndpointUsageRef], description: 'The same counters per endpoint, as Arrays sent them.' }),
   }),
 });
 
@@ -63,7 +64,7 @@ const PartnerUsageEdgeRef = builder.objectRef<PartnerEdge>('PartnerUsageEdge').i
     cursor: t.exposeString('cursor', {
       description: 'Opaque and distinct per edge: pass it as `after` to continue right after this edge.',
     }),
-    node: t.expose('node', { type: PartnerUsageRef }),
+    node: t.expose('node', { type: PartnerUsageRef, description: "One partner user's usage within this edge's window." }),
   }),
 });
 
@@ -73,11 +74,11 @@ const PartnerUsageWindowRef = builder.objectRef<Fresh<PartnerUsagePage>>('Partne
   description: 'One vendor page: the stream entries after `fromCursor` through `nextCursor`.',
   interfaces: [VendorAnswerRef],
   fields: (t) => ({
-    fromCursor: t.string({ resolve: page('fromCursor') }),
-    nextCursor: t.string({ resolve: page('nextCursor') }),
-    hasMore: t.boolean({ resolve: page('hasMore') }),
-    users: t.int({ resolve: ({ value }) => value.entries.length }),
-    upstreamRequestId: t.string({ nullable: true, resolve: page('upstreamRequestId') }),
+    fromCursor: t.string({ description: 'The stream cursor the window starts after (exclusive), as Arrays writes it.', resolve: page('fromCursor') }),
+    nextCursor: t.string({ description: 'The stream cursor of the last entry in the window (inclusive).', resolve: page('nextCursor') }),
+    hasMore: t.boolean({ description: 'True when the stream had more entries after this window when Arrays answered.', resolve: page('hasMore') }),
+    users: t.int({ description: 'Distinct partner users in the window: its number of edges.', resolve: ({ value }) => value.entries.length }),
+    upstreamRequestId: t.string({ nullable: true, description: "Arrays' request id of the call that read this window, for Arrays' support.", resolve: page('upstreamRequestId') }),
   }),
 });
 
@@ -89,7 +90,7 @@ const PartnerUsageConnectionRef = builder.objectRef<PartnerUsageConnection>('Par
   description:
     'A forward-only, Relay-style view of the Arrays partner stream: one edge per user per vendor page. Each vendor page aggregates its own entries per user, so one `sub` can appear once per page; a total is the sum over pages.',
   fields: (t) => ({
-    edges: t.field({ type: [PartnerUsageEdgeRef], resolve: ({ edges }) => edges }),
+    edges: t.field({ type: [PartnerUsageEdgeRef], description: 'One edge per user per window, in stream order; at most `first`.', resolve: ({ edges }) => edges }),
     pageInfo: t.field({
       type: PageInfoRef,
       description:
