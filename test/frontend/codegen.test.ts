@@ -6,7 +6,7 @@ import { generate } from '@graphql-codegen/cli';
 import { buildSchema as buildSdl, Kind, print, validate, visit, type DocumentNode } from 'graphql';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema as buildGatewaySchema } from '../../src/schema/index.js';
+import { servedSchema } from './served-schema.js';
 import { CLIENT_SCHEMA, OPERATIONS_DIR, readmeGraphqlBlocks, REPO_NODE_MODULES, SUPERGRAPH_SECTIONS, type ReadmeBlock } from './readme-blocks.js';
 
 /**
@@ -55,7 +55,7 @@ function problemsOf(block: ReadmeBlock): string[] {
   // schema parses the literals (a `Date` is YYYY-MM-DD), so a wrong literal shows up here.
   return validate(gatewaySchema, block.document).map((error) => `gateway schema: ${error.message}`);
 }
-const gatewaySchema = buildGatewaySchema();
+const gatewaySchema = servedSchema();
 
 let dir: string;
 let generated: Map<string, string>;

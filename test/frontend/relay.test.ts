@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildSchema as buildSdl, parse, print, validate, visit } from 'graphql';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildSchema as buildGatewaySchema } from '../../src/schema/index.js';
+import { servedSchema } from './served-schema.js';
 import { CLIENT_SCHEMA, FEDERATION_SCHEMA, REPO_NODE_MODULES } from './readme-blocks.js';
 
 /**
@@ -16,7 +16,7 @@ import { CLIENT_SCHEMA, FEDERATION_SCHEMA, REPO_NODE_MODULES } from './readme-bl
  */
 
 const clientSchema = buildSdl(await readFile(CLIENT_SCHEMA, 'utf8'));
-const gatewaySchema = buildGatewaySchema();
+const gatewaySchema = servedSchema();
 
 const CUSTOM_SCALAR_TYPES = { SafeInt: 'number', DateTime: 'string', Date: 'string', PartnerSub: 'string' };
 
