@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from './lib/load.js';
 import { killAll, startService } from './lib/processes.js';
-import { graphqlBody, OVERVIEW_QUERY, PARTNER_USAGE_QUERY } from './lib/queries.js';
+import { graphqlBody, OVERVIEW_QUERY, ourPartnerUsageQuery } from './lib/queries.js';
 import { SimulatorsClient } from './lib/simulators.js';
 
 /**
@@ -37,7 +37,8 @@ try {
     { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: join(tmpdir(), `bench-profile-ledger-${process.pid}`), ...sims.gatewayEnv() },
     { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
   );
-  const body = graphqlBody(partner ? PARTNER_USAGE_QUERY : OVERVIEW_QUERY);
+  // 5000 edges: several 5000-entry vendor pages, at most the field's vendor-call bound.
+  const body = graphqlBody(partner ? ourPartnerUsageQuery(5000) : OVERVIEW_QUERY);
   const result = await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 8 });
   process.stderr.write(`${JSON.stringify(result)}\n`);
   await ours.stop();

@@ -13,8 +13,9 @@ import {
   HELLO_QUERY,
   MESH_OVERVIEW_QUERY,
   MESH_PARTNER_USAGE_QUERY,
+  APOLLO_PARTNER_USAGE_QUERY,
   OVERVIEW_QUERY,
-  PARTNER_USAGE_QUERY,
+  ourPartnerUsageQuery,
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
@@ -189,11 +190,13 @@ async function main(): Promise<void> {
     await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, null),
   ];
 
-  log('(c) partnerUsage(first: 5000)');
-  const partnerBody = graphqlBody(PARTNER_USAGE_QUERY);
+  log('(c) partnerUsage: one page of 5000 stream entries');
+  const pageUsers = await usersOfFirstPartnerPage(sims);
+  const [ourPartnerBody, apolloPartnerBody] = [graphqlBody(ourPartnerUsageQuery(pageUsers)), graphqlBody(APOLLO_PARTNER_USAGE_QUERY)];
+  await checkSamePartnerPage(ours, ourPartnerBody, apollo, apolloPartnerBody, pageUsers);
   const scenarioC = [
-    await measure(ours, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
-    await measure(apollo, partnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(ours, ourPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(apollo, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(mesh, graphqlBody(MESH_PARTNER_USAGE_QUERY), CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];
 
@@ -251,9 +254,44 @@ function assertClean(target: Service, answer: { status: number; text: string }):
   }
 }
 
+/** The first path at which two JSON values differ, with both values there. */
+function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+      if (found !== null) return found;
+    }
+    return `${path} (key order: ${JSON.stringify(Object.keys(a))} vs ${JSON.stringify(Object.keys(b))})`;
+  }
+  return `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** How many users the simulator's first 5000 stream entries hold: the edges of scenario (c). */
+async function usersOfFirstPartnerPage(sims: SimulatorsClient): Promise<number> {
+  const { baseUrl, credential } = sims.vendors.arrays;
+  const response = await fetch(`${baseUrl}/v1/partner/usage?from_id=0&count=5000`, { headers: { 'x-service-token': credential } });
+  const body = (await response.json()) as { data: unknown[] };
+  return body.data.length;
+}
+
+/** Scenario (c)'s two queries must give the same edges (one vendor page, every user in it) before either is measured. */
+async function checkSamePartnerPage(ours: Service, ourBody: string, apollo: Service, apolloBody: string, users: number): Promise<void> {
+  const edges = async (target: Service, body: string) => {
+    const answer = await post(target, body);
+    assertClean(target, answer);
+    return JSON.stringify((JSON.parse(answer.text) as { data: { partnerUsage: { edges: unknown[] } } }).data.partnerUsage.edges);
+  };
+  const [ourEdges, apolloEdges] = [await edges(ours, ourBody), await edges(apollo, apolloBody)];
+  if (ourEdges !== apolloEdges || (JSON.parse(ourEdges) as unknown[]).length !== users) {
+    throw new Error(`scenario (c): ours and Apollo do not answer the same ${users} edges`);
+  }
+}
+
 /** Ours and Apollo answer the overview in the same shape: their data must be equal but for fetch times. Mesh reads raw vendor fields. */
 async function checkSameData(ours: Service, apollo: Service, mesh: Service, oursText: string) {
-  const withoutTimes = (text: string) => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)));
+  // The data only: `extensions.cost` is ours alone.
+  const withoutTimes = (text: string) => JSON.stringify((JSON.parse(text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)) as { data?: unknown }).data);
   const apolloText = (await post(apollo, graphqlBody(OVERVIEW_QUERY))).text;
   const ourData = JSON.parse(oursText) as { data: { accounts: { provider: { id: string }; account: { quotas: { name: string; used: number }[] } }[] } };
   const sharpeUsed = ourData.data.accounts.find((entry) => entry.provider.id === 'SHARPE')?.account.quotas[0]?.used;
@@ -261,6 +299,9 @@ async function checkSameData(ours: Service, apollo: Service, mesh: Service, ours
     data?: { sharpeUsage?: { data?: { quota?: { used?: number } } } };
     errors?: unknown[];
   };
+  if (withoutTimes(apolloText) !== withoutTimes(oursText)) {
+    process.stderr.write(`ours and Apollo differ first at ${firstDifference(JSON.parse(withoutTimes(oursText)), JSON.parse(withoutTimes(apolloText)))}\n`);
+  }
   return {
     apolloEqualsOurs: withoutTimes(apolloText) === withoutTimes(oursText),
     meshSharpeQuotaUsedEqualsOurs: meshAnswer.errors === undefined && meshAnswer.data?.sharpeUsage?.data?.quota?.used === sharpeUsed,

@@ -12,8 +12,20 @@ export const OVERVIEW_QUERY = `{
   }
 }`;
 
-/** Scenario (c). */
-export const PARTNER_USAGE_QUERY = `{
+/**
+ * Scenario (c): one Arrays page of 5000 stream entries, every user in it. Our `first` counts edges
+ * (users), so ours asks for exactly the users of that page (`users`, read off the simulator),
+ * read with one vendor call of 5000 entries; the Apollo peer's `first` counts entries, as ours
+ * once did. Same vendor call, same edges: checked equal before load.
+ */
+export const ourPartnerUsageQuery = (users: number) => `{
+  partnerUsage(first: ${users}, entriesPerVendorCall: 5000) {
+    edges { node { sub calls discoveries tweets byEndpoint { endpoint calls } } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+export const APOLLO_PARTNER_USAGE_QUERY = `{
   partnerUsage(first: 5000) {
     edges { node { sub calls discoveries tweets byEndpoint { endpoint calls } } }
     pageInfo { endCursor hasNextPage }

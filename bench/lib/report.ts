@@ -90,7 +90,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(coldFanOut.results, cold),
     '',
-    `**(c) \`partnerUsage(first: 5000)\`, ${results.plan.connections.partner} connections**`,
+    `**(c) \`partnerUsage\`: one page of 5000 stream entries, ${results.plan.connections.partner} connections**`,
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
     '',
