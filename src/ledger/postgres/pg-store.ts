@@ -213,7 +213,8 @@ export class PgLedgerStore implements LedgerStore {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ cursor: string; seq: number }>('SELECT cursor, seq FROM ledger_state WHERE id = 1 FOR UPDATE');
-      const state = rows[0]!;
+      // Whatever the connection's type parsing, seq compares as a number.
+      const state = { cursor: rows[0]!.cursor, seq: Number(rows[0]!.seq) };
       // Another leader committed since this replica last looked (a takeover): catch up first, so the
       // checks below see the totals the page will be added to.
       if (state.seq !== this.index.seq) await this.applyPages(client, state.seq);
@@ -277,10 +278,10 @@ export class PgLedgerStore implements LedgerStore {
          WHERE s.id = 1`,
         [this.index.seq],
       );
-      const newest = head ?? rows[0]?.head ?? 0;
+      const newest = head ?? Number(rows[0]?.head ?? 0);
       if (newest === this.index.seq) return;
-      const records = rows.filter((row) => row.seq !== null && row.seq <= newest);
-      const chained = newest > this.index.seq && records[0]?.seq === this.index.seq + 1;
+      const records = rows.filter((row) => row.seq !== null && Number(row.seq) <= newest);
+      const chained = newest > this.index.seq && Number(records[0]?.seq) === this.index.seq + 1;
       if (!chained) return reload(newest < this.index.seq ? 'the ledger was replaced' : 'its commits were pruned');
       for (const row of records) {
         const { seq, committedAt, commit } = decodeRecord(row.record!);
