@@ -98,6 +98,22 @@ export async function readTotals(
 ): Promise<IndexHeader> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    const header = await readTotalsWithin(client, onHeader, onRow);
+    await client.query('COMMIT');
+    return header;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** As `readTotals`, inside the caller's open transaction (an import checks what it wrote before committing). */
+export async function readTotalsWithin(
+  client: pg.ClientBase,
+  onHeader: (header: IndexHeader, users: number) => void | Promise<void>,
+  onRow: (row: UserRow) => void | Promise<void>,
+): Promise<IndexHeader> {
+  {
     const position = await readHeader(client);
     if (position === null) throw new Error('the ledger database has no ledger_state row');
     const endpoints = (await client.query<{ endpoint: string }>('SELECT DISTINCT endpoint FROM ledger_user_endpoints ORDER BY endpoint')).rows.map((row) => row.endpoint);
@@ -127,10 +143,7 @@ export async function readTotals(
       }
       if (rows.length < BATCH) break;
     }
-    await client.query('COMMIT');
+    await client.query('CLOSE ledger_rows');
     return header;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   }
 }
