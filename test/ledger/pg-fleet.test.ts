@@ -130,6 +130,13 @@ describe.skipIf(!postgresInstalled)('three gateway instances on one PostgreSQL l
     await expectReplay();
     // Every instance, leading or not, answers the same totals.
     for (const instance of alive()) await waitFor(async () => (await view(instance))?.cursor === head, 2000, `${instance.name} to see the head`);
+    // partnerLedger works on every instance: the others report the leader's follower as of its last heartbeat.
+    for (const instance of alive().filter((i) => i !== last)) {
+      await waitFor(async () => {
+        const v = await view(instance);
+        return v !== null && !v.following && v.caughtUp && v.headCursor === head && v.lagMs === 0;
+      }, TAKEOVER_SECONDS * 1000, `${instance.name} to report the leader's status`);
+    }
     const subs = [...replayStream(sim).keys()].slice(0, 20);
     const query = `{ ${subs.map((sub, i) => `u${i}: partnerUser(sub: ${JSON.stringify(sub)}) { sub calls discoveries tweets byEndpoint { endpoint calls } }`).join(' ')} }`;
     const answers = await Promise.all(alive().map((instance) => instance.query(query)));
