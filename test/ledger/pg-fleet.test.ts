@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { startInstance, type FleetInstance } from './pg-fleet.js';
 import { expectStoreEquals, replayStream, waitFor } from './support.js';
 
@@ -31,7 +31,7 @@ interface LedgerView {
   lastError: { code: string; message: string } | null;
 }
 
-describe.skipIf(!postgresInstalled)('three gateway instances on one PostgreSQL ledger', () => {
+describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on one PostgreSQL ledger'), () => {
   let server: PostgresServer;
   let sim: ArraysSimulatorHandle;
   let env: Record<string, string>;

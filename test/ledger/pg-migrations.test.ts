@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, runMigrations } from '../../src/ledger/postgres/migrations.js';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -17,7 +17,7 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 const applied = (url: string) =>
   withClient(url, async (client) => (await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')).rows);
 
-describe.skipIf(!postgresInstalled)('the ledger schema migrations against a real PostgreSQL server', () => {
+describe.skipIf(!postgresInstalled)(postgresSuite('the ledger schema migrations against a real PostgreSQL server'), () => {
   let server: PostgresServer;
   beforeAll(async () => {
     server = await startPostgres('migrations');

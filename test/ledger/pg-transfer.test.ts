@@ -13,7 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { expectStoreEquals, replayStream, tempDataDir, waitFor, type ExpectedUser } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,7 +33,7 @@ function cli(args: string[], env: Record<string, string>, stdin: string | null, 
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
 }
 
-describe.skipIf(!postgresInstalled)('npm run ledger -- export | import, between DATA_DIR and PostgreSQL', () => {
+describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | import, between DATA_DIR and PostgreSQL'), () => {
   let server: PostgresServer;
   let sim: ArraysSimulatorHandle;
   let expected: Map<string, ExpectedUser>;

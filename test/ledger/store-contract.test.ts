@@ -5,7 +5,7 @@ import { FileLedgerStore } from '../../src/ledger/file-store.js';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
 import type { LedgerCommit, LedgerStore } from '../../src/ledger/store.js';
 import type { PartnerUsage } from '../../src/usage/model.js';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { openLeadingStore } from './pg-support.js';
 import { tempDataDir, waitFor } from './support.js';
 
@@ -157,7 +157,7 @@ afterEach(async () => {
   for (const cleanup of afterEachCleanup.splice(0).reverse()) await cleanup();
 });
 
-describe.skipIf(!postgresInstalled)('PgLedgerStore against a real PostgreSQL server', () => {
+describe.skipIf(!postgresInstalled)(postgresSuite('PgLedgerStore against a real PostgreSQL server'), () => {
   let server: PostgresServer;
   let databases = 0;
   beforeAll(async () => {

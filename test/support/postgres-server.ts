@@ -118,3 +118,8 @@ function postgresUser(): { uid: number; gid: number } {
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no postgres system user to run the server as');
   return { uid, gid };
 }
+
+/** A suite's name, saying why it is skipped where the binaries are missing (CI fails on skips: intended). */
+export function postgresSuite(name: string): string {
+  return postgresInstalled ? name : `${name} — skipped: PostgreSQL not installed (no initdb/pg_ctl/postgres in ${PG_BIN}; set PG_BIN)`;
+}
