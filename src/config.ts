@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
+import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './config/ledger-database.js';
 import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './config/persisted-operations.js';
 import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
@@ -16,6 +17,7 @@ import type { ProviderId } from './usage/model.js';
 export { ConfigError } from './config/environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { EdgeConfig, OperationLimits } from './config/edge.js';
+export type { LedgerDatabaseConfig } from './config/ledger-database.js';
 export type { PersistedOperationsConfig } from './config/persisted-operations.js';
 export type { TracingConfig } from './config/tracing.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
@@ -74,6 +76,11 @@ export interface GatewayConfig {
   tracing: TracingConfig;
   /** APQ and trusted documents (`PERSISTED_OPERATIONS`, `PERSISTED_OPERATIONS_FILE`, `APQ_*`). */
   persistedOperations: PersistedOperationsConfig;
+  /**
+   * The shared PostgreSQL ledger (`DATABASE_URL`, `LEDGER_LEADER_TAKEOVER_SECONDS`); null without
+   * `DATABASE_URL`: the embedded file ledger in `dataDir`.
+   */
+  ledgerDatabase: LedgerDatabaseConfig | null;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -114,7 +121,7 @@ const logLevel = z
  * their range are reported before any check across variables.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, vendors: readonly AnyVendorModule[] = VENDORS): GatewayConfig {
-  const reader = new EnvironmentReader(env, credentialVariables(vendors));
+  const reader = new EnvironmentReader(env, new Set([...credentialVariables(vendors), ...LEDGER_DATABASE_SECRET_VARIABLES]));
   const port = reader.read('PORT', integerIn(0, 65_535, 4000));
   const host = reader.read('HOST', text('127.0.0.1', 'expected a host name or IP address'));
   const metricsPort = reader.read('METRICS_PORT', optionalIntegerIn(0, 65_535)) ?? null;
@@ -137,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const edge = readEdgeConfig(reader);
   const tracing = readTracingConfig(reader);
   const persistedOperations = readPersistedOperationsConfig(reader);
+  const ledgerDatabase = readLedgerDatabaseConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -159,5 +167,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs,
     tracing,
     persistedOperations,
+    ledgerDatabase,
   };
 }

@@ -64,6 +64,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     settings = Object.fromEntries(Object.entries(config.vendors).map(([id, vendor]) => [id, { ...vendor, simulated: false }]));
   }
   const secrets = Object.values(settings).map((setting) => setting.credential);
+  // The ledger database's password, wherever a driver message or a stack might quote it.
+  if (config.ledgerDatabase?.password) secrets.push(config.ledgerDatabase.password, encodeURIComponent(config.ledgerDatabase.password));
   const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
   // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
   const tracing = startTracing(config.tracing);
@@ -252,7 +254,7 @@ async function startVendorServices(
         channel: upstream.channel(vendor.id, setting.credential),
         priority: 'background',
       });
-      services.push(await vendor.startService({ client, settings: config.vendorSettings[vendor.id] ?? {}, dataDir: config.dataDir, logger: log, ledgerObserver: metrics.ledgerObserver }));
+      services.push(await vendor.startService({ client, settings: config.vendorSettings[vendor.id] ?? {}, dataDir: config.dataDir, logger: log, ledgerObserver: metrics.ledgerObserver, ledgerDatabase: config.ledgerDatabase ?? null }));
     }
   } catch (error) {
     await Promise.all(services.map((service) => service.close()));

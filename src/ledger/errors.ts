@@ -10,7 +10,8 @@ export type LedgerErrorCode =
   | 'LEDGER_CORRUPT'
   | 'LEDGER_CONFLICT'
   | 'LEDGER_READ_ONLY'
-  | 'LEDGER_UNAVAILABLE';
+  | 'LEDGER_UNAVAILABLE'
+  | 'LEDGER_STORE_UNAVAILABLE';
 
 /** Base of every ledger failure; never thrown itself. */
 export abstract class LedgerError extends Error {
@@ -98,6 +99,17 @@ export class LedgerUnavailableError extends LedgerError {
   constructor() {
     super('the partner usage ledger is not running on this gateway');
   }
+}
+
+/**
+ * The ledger's shared store (PostgreSQL, `DATABASE_URL`) cannot be reached or failed a statement:
+ * nothing of the page in hand was committed (or, when the connection broke during COMMIT, the
+ * cursor guard decides on the retry). The follower retries with a backoff; readers keep the totals
+ * last read from the store. The message names the server's error, never the URL or its password.
+ */
+export class LedgerStoreUnavailableError extends LedgerError {
+  override readonly name = 'LedgerStoreUnavailableError';
+  readonly code = 'LEDGER_STORE_UNAVAILABLE';
 }
 
 export function isLedgerError(error: unknown): error is LedgerError {

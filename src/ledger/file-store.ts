@@ -6,7 +6,7 @@ import { LedgerCorruptError, LedgerReadOnlyError, type LedgerLockLostError } fro
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock, type LedgerLockOptions } from './lock.js';
-import { LedgerIndex } from './user-totals-index.js';
+import { LedgerIndex, type IndexHeader, type UserRow } from './user-totals-index.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type {
   DailyQuery,
@@ -139,6 +139,11 @@ export class FileLedgerStore implements LedgerStore {
 
   get writable(): boolean {
     return this.journal !== null && !this.closed && this.broken === null;
+  }
+
+  /** The whole ledger as a snapshot has it (for `npm run ledger -- export`): its header and one row per user. */
+  contents(): { header: IndexHeader; users: number; rows: () => Generator<UserRow> } {
+    return { header: this.index.header(), users: this.index.userCount, rows: () => this.index.rows() };
   }
 
   async position(): Promise<LedgerPosition> {

@@ -2,6 +2,8 @@ import type { Logger } from '../logger.js';
 import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
 import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
 import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from './follower.js';
+import type { LedgerDatabase } from './postgres/connection.js';
+import { startPostgresPartnerLedger } from './postgres/service.js';
 import type { LedgerStore } from './store.js';
 
 /** What the schema reads: the ledger's totals and what its follower is doing. */
@@ -32,6 +34,11 @@ export interface PartnerLedgerOptions {
   follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs' | 'observer'>;
   /** Hears the follower's commits and failures (the metrics). Default: none. */
   observer?: LedgerObserver;
+  /**
+   * The shared ledger in PostgreSQL (`DATABASE_URL`) instead of the files in `dir`; the instance
+   * that holds its leader lock follows the stream. Default null: the embedded file ledger.
+   */
+  database?: (LedgerDatabase & { leaderTakeoverSeconds: number }) | null;
 }
 
 /**
@@ -41,6 +48,10 @@ export interface PartnerLedgerOptions {
  */
 export async function startPartnerLedger(options: PartnerLedgerOptions): Promise<RunningPartnerLedger> {
   const { dir, startCursor, logger } = options;
+  if (options.database) {
+    const { leaderTakeoverSeconds, ...database } = options.database;
+    return startPostgresPartnerLedger({ ...options, database, leaderTakeoverSeconds });
+  }
   let store: FileLedgerStore;
   let follower: LedgerFollower | undefined;
   let lockLost: LedgerErrorInfo | null = null;

@@ -271,20 +271,29 @@ export class LedgerIndex {
   }
 
   static fromSnapshot(header: IndexHeader, rows: Iterable<UserRow>): LedgerIndex {
+    const index = LedgerIndex.fromHeader(header);
+    for (const row of rows) index.loadRow(row);
+    return index;
+  }
+
+  /** An index holding the header's position and endpoint names, and no user yet: `loadRow` adds them. */
+  static fromHeader(header: IndexHeader): LedgerIndex {
     const index = new LedgerIndex(header.startCursor);
     Object.assign(index, { seq: header.seq, cursor: header.cursor, entries: header.entries, pages: header.pages, lastCommitAt: header.lastCommitAt });
     for (const name of header.endpoints) index.intern(name);
-    for (const [sub, calls, discoveries, tweets, firstMs, lastMs, endpoints, days] of rows) {
-      const record: UserRecord = { sub, calls, discoveries, tweets, firstMs, lastMs, endpoints: NONE, days: NONE, lastDay: NONE };
-      index.users.set(sub, record);
-      // Totals bound their own days; endpoint counters are the vendor's and need their own look.
-      index.track(Math.max(calls, discoveries, tweets));
-      for (let at = 0; at < endpoints.length; at += STRIDE) {
-        index.track(index.addEndpoint(record, endpoints[at]!, endpoints[at + 1]!, endpoints[at + 2]!, endpoints[at + 3]!));
-      }
-      for (let at = 0; at < days.length; at += STRIDE) index.addDay(record, days[at]!, days[at + 1]!, days[at + 2]!, days[at + 3]!);
-    }
     return index;
+  }
+
+  /** Adds one user as a snapshot row has it (endpoint ids of the header's names), for loads that stream their rows. */
+  loadRow([sub, calls, discoveries, tweets, firstMs, lastMs, endpoints, days]: UserRow): void {
+    const record: UserRecord = { sub, calls, discoveries, tweets, firstMs, lastMs, endpoints: NONE, days: NONE, lastDay: NONE };
+    this.users.set(sub, record);
+    // Totals bound their own days; endpoint counters are the vendor's and need their own look.
+    this.track(Math.max(calls, discoveries, tweets));
+    for (let at = 0; at < endpoints.length; at += STRIDE) {
+      this.track(this.addEndpoint(record, endpoints[at]!, endpoints[at + 1]!, endpoints[at + 2]!, endpoints[at + 3]!));
+    }
+    for (let at = 0; at < days.length; at += STRIDE) this.addDay(record, days[at]!, days[at + 1]!, days[at + 2]!, days[at + 3]!);
   }
 
   private track(counter: number): void {

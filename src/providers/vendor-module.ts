@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { LedgerDatabaseConfig } from '../config/ledger-database.js';
 import type { PartnerLedger } from '../ledger/service.js';
 import type { LedgerObserver } from '../ledger/follower.js';
 import type { Logger } from '../logger.js';
@@ -24,6 +25,8 @@ export interface VendorServiceInput<Client, Settings> {
   logger: Logger;
   /** Hears a ledger's commits and failures (the metrics). Default: none. */
   ledgerObserver?: LedgerObserver;
+  /** `DATABASE_URL`: keep the ledger in PostgreSQL, shared by every instance. Default null: files in `dataDir`. */
+  ledgerDatabase?: LedgerDatabaseConfig | null;
 }
 
 /** A running background service of a vendor; its ledger is what the schema's ledger fields read. */

@@ -29,6 +29,8 @@ const CLIENT_MESSAGES: Record<LedgerErrorCode | UpstreamErrorCode, string> = {
   LEDGER_CONFLICT: 'A page did not start at the ledger\'s committed cursor; nothing of it was committed, and the follower retries.',
   LEDGER_READ_ONLY: 'The ledger is open for reading only.',
   LEDGER_UNAVAILABLE: 'The partner usage ledger is not running on this gateway.',
+  LEDGER_STORE_UNAVAILABLE:
+    'The ledger\'s database (PostgreSQL) cannot be reached; nothing is committed meanwhile, the totals read last are served, and the gateway retries.',
   UPSTREAM_TIMEOUT: 'Arrays did not answer in time; the follower retries.',
   UPSTREAM_UNAVAILABLE: 'Arrays could not be reached or answered with a server error; the follower retries.',
   UPSTREAM_RATE_LIMITED: 'Arrays\' rate limit, or the gateway\'s budget for it, is spent; the follower retries later.',

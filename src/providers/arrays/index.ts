@@ -77,7 +77,7 @@ export const arraysVendor = defineVendor({
    * background ones: never cached (it must see the head as it is now, and reads each page once)
    * and leaving part of the budget to user queries while it catches up.
    */
-  startService: async ({ client, settings, dataDir, logger, ledgerObserver }) => {
+  startService: async ({ client, settings, dataDir, logger, ledgerObserver, ledgerDatabase }) => {
     const ledger = await startPartnerLedger({
       dir: dataDir,
       startCursor: settings.ARRAYS_START_CURSOR,
@@ -85,6 +85,7 @@ export const arraysVendor = defineVendor({
       source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
       logger,
       observer: ledgerObserver,
+      database: ledgerDatabase ?? null,
     });
     return { ledger, close: () => ledger.close() };
   },
