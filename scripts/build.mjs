@@ -2,6 +2,7 @@
 // that production dependencies are read from node_modules (`npm prune --omit=dev` leaves exactly
 // those), and nothing of tsx or esbuild is needed at run time.
 import { build } from 'esbuild';
+import { cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +21,8 @@ export async function buildGateway() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  // The ledger's SQL migrations are files read at run time, beside the bundle (src/ledger/postgres/migrations.ts).
+  cpSync(`${ROOT}src/ledger/postgres/migrations`, `${ROOT}dist/migrations`, { recursive: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,8 +14,14 @@ import pg from 'pg';
 
 const run = promisify(execFile);
 
-/** Where Debian's postgresql-15 puts its binaries; `PG_BIN` overrides it. */
-export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Where Debian's postgresql package puts its binaries (the newest version installed); `PG_BIN` overrides it. */
+export const PG_BIN = process.env.PG_BIN ?? newestDebianPostgres();
+
+function newestDebianPostgres(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a)) : [];
+  return join(root, versions[0] ?? '15', 'bin');
+}
 
 /** Whether the server binaries exist; tests `describe.skipIf(!postgresInstalled)` with a name saying so. */
 export const postgresInstalled = ['initdb', 'pg_ctl', 'postgres'].every((binary) => existsSync(join(PG_BIN, binary)));
