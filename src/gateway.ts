@@ -6,6 +6,7 @@ import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
+import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
@@ -18,6 +19,7 @@ import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics
 import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
+import type { ResponseStore } from './response-store.js';
 import { createErrorMask } from './schema/errors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
@@ -49,6 +51,8 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics | null;
   /** Serve `metrics` on GET /metrics of this gateway. Default true; false when `METRICS_PORT` serves them. */
   metricsEndpoint?: boolean;
+  /** Where whole answers are kept (a shared store with `REDIS_URL`). Default: this process's memory. */
+  responseStore?: ResponseStore;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -63,6 +67,8 @@ export interface EdgeOptions {
   operationLimits?: OperationLimitOptions;
   /** Requests per caller per minute; 0 is off. Default 0 (`startGateway` passes 600 unless configured). */
   callerRateLimitPerMinute?: number;
+  /** Where the caller rate limit counts (a shared store with `REDIS_URL`). Default: this process's memory. */
+  callerWindows?: CallerWindows;
   /** APQ and trusted documents (`introspection` is the gateway's own). Default: `allow`, APQ on, no manifest. */
   persistedOperations?: Omit<PersistedOperationsOptions, 'introspection'>;
 }
@@ -96,6 +102,7 @@ export function createGateway({
   edge = {},
   metrics = null,
   metricsEndpoint = true,
+  responseStore,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -121,6 +128,7 @@ export function createGateway({
         callerOf: identity.callerOf,
         graphqlEndpoint: GRAPHQL_ENDPOINT,
         ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
+        ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
       }),
       ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
       useCsrfPrevention(),
@@ -143,7 +151,11 @@ export function createGateway({
         ignoreRequest: (request) => request.headers.get(TRACE_HEADER) !== 'ftv1' || !identity.callerOf(request).scopes.has('ops:read'),
       }),
       // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
-      useResponseCache({ ttlMs: responseCacheTtlMs, partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' ') }),
+      useResponseCache({
+        ttlMs: responseCacheTtlMs,
+        partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' '),
+        ...(responseStore === undefined ? {} : { store: responseStore }),
+      }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The

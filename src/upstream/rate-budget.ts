@@ -35,11 +35,31 @@ export interface RateBudgetSnapshot {
 }
 
 /**
+ * What admission and health need of a vendor credential's rate budget. {@link RateBudget} is the
+ * embedded default (this process's memory); a shared store (Redis) implements it too, and its
+ * `tryAcquire` may then answer asynchronously. Everything else stays synchronous: observations
+ * are applied locally at once and shared in the background; the snapshot is the latest known.
+ */
+export interface VendorRateBudget {
+  /** The limit in force: the configured one, or lower when the vendor reported lower. */
+  readonly limit: number;
+  /** Most requests one caller's foreground requests may use over the minute. */
+  readonly callerLimit: number;
+  /** 0 when a slot was taken (send now); otherwise ms until one may free up (nothing taken). */
+  tryAcquire(now: number, priority?: RequestPriority, caller?: string | null): number | Promise<number>;
+  observeLimit(perMinute: number): void;
+  pauseUntil(until: number): void;
+  observeRateLimited(now: number, retryAfterSeconds: number | null): void;
+  observeHeaders(now: number, headers: Record<string, string | string[] | undefined>): void;
+  snapshot(now: number): RateBudgetSnapshot;
+}
+
+/**
  * The most requests per sliding minute the gateway sends one vendor credential: configured, and
  * tightened by what the vendor reports (a lower limit, a 429's Retry-After, remaining 0 until a
  * reset). A request that finds no room is told how long to wait; it is never sent early.
  */
-export class RateBudget {
+export class RateBudget implements VendorRateBudget {
   readonly configuredLimit: number;
   private readonly defaultPauseMs: number;
   private reportedLimit: number | null = null;
