@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
 import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './config/persisted-operations.js';
+import { readSharedStateConfig, type SharedStateConfig } from './config/shared-state.js';
 import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { readTracingConfig, type TracingConfig } from './config/tracing.js';
@@ -17,6 +18,7 @@ export { ConfigError } from './config/environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { EdgeConfig, OperationLimits } from './config/edge.js';
 export type { PersistedOperationsConfig } from './config/persisted-operations.js';
+export type { SharedStateConfig } from './config/shared-state.js';
 export type { TracingConfig } from './config/tracing.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
@@ -74,6 +76,8 @@ export interface GatewayConfig {
   tracing: TracingConfig;
   /** APQ and trusted documents (`PERSISTED_OPERATIONS`, `PERSISTED_OPERATIONS_FILE`, `APQ_*`). */
   persistedOperations: PersistedOperationsConfig;
+  /** Scale-out (`REDIS_URL`, `GATEWAY_INSTANCES`, `REDIS_*`); without `REDIS_URL` nothing is shared. */
+  sharedState: SharedStateConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -137,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const edge = readEdgeConfig(reader);
   const tracing = readTracingConfig(reader);
   const persistedOperations = readPersistedOperationsConfig(reader);
+  const sharedState = readSharedStateConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -159,5 +164,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs,
     tracing,
     persistedOperations,
+    sharedState,
   };
 }
