@@ -21,6 +21,13 @@ export interface RedisConnectionOptions {
   logger: SharedStateLogger;
   /** How often a lost Redis is asked again (PING) while commands time out on an open socket, ms. Default 1000. */
   probeIntervalMs?: number;
+  /**
+   * When Redis answers again after an outage, how long the instance stays local after handing
+   * its counts back, so that every instance of the fleet (each reconnecting within ioredis's 2 s
+   * retry cap) has handed back its own before any admits from the shared window again, ms.
+   * Default 3000.
+   */
+  settleMs?: number;
 }
 
 /** A Lua script and its SHA-1, run by EVALSHA with EVAL when the server does not know it yet. */
@@ -53,6 +60,7 @@ export class RedisConnection {
   /** Null before the first verdict, so that the start says which it is in one line. */
   private announced: boolean | null = null;
   private readonly listeners: Array<(shared: boolean) => void> = [];
+  private readonly returnListeners: Array<() => Promise<void>> = [];
   private readonly target: string;
   private readonly secrets: string[];
   private readonly probe: NodeJS.Timeout;
@@ -108,6 +116,14 @@ export class RedisConnection {
     this.listeners.push(listener);
   }
 
+  /**
+   * `listener` runs when Redis answers again after an outage, before the state turns shared: the
+   * rate budgets hand their calls of the last minute back to the shared window there.
+   */
+  onReturn(listener: () => Promise<void>): void {
+    this.returnListeners.push(listener);
+  }
+
   /** A command failed (timeout, refused, closed): local state until Redis answers again. */
   failed(error: unknown): void {
     this.turn(false, this.redact(error instanceof Error ? error.message : String(error)));
@@ -147,10 +163,18 @@ export class RedisConnection {
   private check(): Promise<void> {
     if (this.probing !== null) return this.probing;
     if (this.closing || (this.shared && this.announced !== null) || this.client.status !== 'ready') return Promise.resolve();
-    this.probing = this.client.ping().then(
-      () => this.turn(true, null),
-      (error: unknown) => this.failed(error),
-    );
+    this.probing = this.client
+      .ping()
+      .then(async () => {
+        // The first verdict has nothing to hand back; a return does, and waits for the fleet's.
+        if (this.announced !== null) {
+          await Promise.all(this.returnListeners.map((listener) => listener()));
+          await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 3000));
+          await this.client.ping();
+        }
+        this.turn(true, null);
+      })
+      .catch((error: unknown) => this.failed(error));
     return this.probing.finally(() => (this.probing = null));
   }
 

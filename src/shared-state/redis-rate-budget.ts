@@ -109,8 +109,10 @@ interface SharedView {
  * While Redis is unreachable the budget is local, with 1/`instances` of the limit. An instance
  * that loses sight of the shared window cannot know what the others sent in the last minute, so
  * it assumes the window full: no call for the first minute of the outage (the cache and
- * stale-if-error answer), then its 1/N. The calls it made locally are handed back to the shared
- * window when Redis returns, each at its own age, so none is lost or counted twice.
+ * stale-if-error answer), then its 1/N. When Redis returns, each instance hands its own calls of
+ * the last minute back to the shared window, each at its age and under its id (so none is lost,
+ * even by a Redis restarted empty, and none counted twice), and the connection waits for the
+ * fleet to do the same before the shared window admits again.
  */
 export class RedisRateBudget implements VendorRateBudget {
   readonly configuredLimit: number;
@@ -118,12 +120,15 @@ export class RedisRateBudget implements VendorRateBudget {
   private readonly clock: Clock;
   private readonly keys: { sent: string; meta: string; callers: string };
   private view: SharedView;
-  /** Calls admitted locally in the last minute, to hand back to the shared window. */
-  private pending: Array<{ at: number; id: string }> = [];
+  /**
+   * This instance's calls of the last minute, shared or local, to hand back to the shared window
+   * when Redis returns: the local ones it never saw, and the shared ones it may have lost (a
+   * restart without persistence). Ids make the shared ones count once.
+   */
+  private own: Array<{ at: number; id: string }> = [];
   /** While set, the local fallback admits nothing: it cannot see the last minute's shared calls. */
   private blindUntil = 0;
   private localPausedUntil = 0;
-  private merging: Promise<void> | null = null;
   /** A limit the vendor reported while Redis was unreachable, to share when it returns. */
   private unsharedReport: number | null = null;
 
@@ -138,9 +143,9 @@ export class RedisRateBudget implements VendorRateBudget {
     this.view = { used: 0, limit: limitPerMinute, reported: null, pausedUntil: null };
     if (!connection.up) this.blindUntil = this.clock.now() + MINUTE_MS;
     connection.onTurn((shared) => {
-      if (shared) this.merging = this.handBack().finally(() => (this.merging = null));
-      else this.blindUntil = this.clock.now() + MINUTE_MS;
+      if (!shared) this.blindUntil = this.clock.now() + MINUTE_MS;
     });
+    connection.onReturn(() => this.handBack());
   }
 
   get limit(): number {
@@ -159,10 +164,10 @@ export class RedisRateBudget implements VendorRateBudget {
 
   private async acquireShared(now: number, priority: RequestPriority, caller: string | null): Promise<number> {
     const { connection, limitPerMinute, callerShare } = this.options;
-    if (this.merging !== null) await this.merging;
     const withCaller = priority === 'foreground' && caller !== null;
     const keys = [this.keys.sent, this.keys.meta, withCaller ? `${this.keys.callers}:${digest(caller)}` : this.keys.callers];
-    const args = [limitPerMinute, priority === 'background' ? '1' : '0', BACKGROUND_RESERVE, callerShare, withCaller ? '1' : '0', randomUUID()];
+    const id = randomUUID();
+    const args = [limitPerMinute, priority === 'background' ? '1' : '0', BACKGROUND_RESERVE, callerShare, withCaller ? '1' : '0', id];
     let reply: unknown;
     try {
       reply = await connection.run(ACQUIRE, keys, args);
@@ -172,24 +177,27 @@ export class RedisRateBudget implements VendorRateBudget {
     }
     const [waitMs, used, limit, reported, pausedUntil] = (reply as number[]).map(Number) as [number, number, number, number, number];
     this.view = { used, limit, reported: reported > 0 ? reported : null, pausedUntil: pausedUntil > 0 ? now + waitMs : null };
+    if (waitMs === 0) this.remember(now, id);
     return waitMs;
   }
 
   private acquireLocally(now: number, priority: RequestPriority, caller: string | null): number {
     if (now < this.blindUntil) return this.blindUntil - now;
     const waitMs = this.local.tryAcquire(now, priority, caller);
-    if (waitMs === 0) {
-      this.pending = this.pending.filter((call) => call.at > now - MINUTE_MS);
-      this.pending.push({ at: now, id: randomUUID() });
-    }
+    if (waitMs === 0) this.remember(now, randomUUID());
     return waitMs;
   }
 
-  /** Redis is back: the calls made locally join the shared window; the local state starts afresh. */
+  private remember(now: number, id: string): void {
+    if (this.own.length > 0 && this.own[0]!.at <= now - MINUTE_MS) this.own = this.own.filter((call) => call.at > now - MINUTE_MS);
+    this.own.push({ at: now, id });
+  }
+
+  /** Redis is back: this instance's calls of the last minute (re)join the shared window. */
   private async handBack(): Promise<void> {
     const now = this.clock.now();
-    const calls = this.pending.filter((call) => call.at > now - MINUTE_MS);
-    this.pending = [];
+    const calls = this.own.filter((call) => call.at > now - MINUTE_MS);
+    this.own = calls;
     this.blindUntil = 0;
     const { connection } = this.options;
     // What the vendor said while Redis was away holds for every instance too.
@@ -200,7 +208,6 @@ export class RedisRateBudget implements VendorRateBudget {
       await connection.run(MERGE, [this.keys.sent], calls.flatMap((call) => [now - call.at, call.id]));
     } catch (error) {
       // Kept for the next return; until then this instance is local again.
-      this.pending = calls.concat(this.pending);
       connection.failed(error);
     }
   }

@@ -37,6 +37,8 @@ export interface RedisSharedStateOptions {
   connectWaitMs?: number;
   /** See RedisConnectionOptions. Default 1000. */
   probeIntervalMs?: number;
+  /** See RedisConnectionOptions. Default 3000. */
+  settleMs?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function startRedisSharedState(options: RedisSharedStateOptions): P
     instances: config.instances,
     logger,
     ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+    ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
   });
   await connection.start(options.connectWaitMs);
   const local = new MemoryCache({ maxEntries: options.cacheMaxEntries, maxBytes: options.cacheMaxBytes });
