@@ -163,18 +163,24 @@ export class RedisConnection {
   private check(): Promise<void> {
     if (this.probing !== null) return this.probing;
     if (this.closing || (this.shared && this.announced !== null) || this.client.status !== 'ready') return Promise.resolve();
+    let returning = false;
     this.probing = this.client
       .ping()
       .then(async () => {
         // The first verdict has nothing to hand back; a return does, and waits for the fleet's.
         if (this.announced !== null) {
+          returning = true;
           await Promise.all(this.returnListeners.map((listener) => listener()));
           await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 3000));
           await this.client.ping();
         }
         this.turn(true, null);
       })
-      .catch((error: unknown) => this.failed(error));
+      .catch((error: unknown) => {
+        this.failed(error);
+        // A return that failed half-way leaves the listeners as lost as before it began.
+        if (returning) for (const listener of this.listeners) listener(false);
+      });
     return this.probing.finally(() => (this.probing = null));
   }
 

@@ -143,7 +143,7 @@ export class RedisRateBudget implements VendorRateBudget {
     this.view = { used: 0, limit: limitPerMinute, reported: null, pausedUntil: null };
     if (!connection.up) this.blindUntil = this.clock.now() + MINUTE_MS;
     connection.onTurn((shared) => {
-      if (!shared) this.blindUntil = this.clock.now() + MINUTE_MS;
+      this.blindUntil = shared ? 0 : this.clock.now() + MINUTE_MS;
     });
     connection.onReturn(() => this.handBack());
   }
@@ -198,16 +198,17 @@ export class RedisRateBudget implements VendorRateBudget {
     const now = this.clock.now();
     const calls = this.own.filter((call) => call.at > now - MINUTE_MS);
     this.own = calls;
-    this.blindUntil = 0;
+    // Nothing more is sent until the state turns shared: a call now would miss the hand-back.
+    this.blindUntil = Number.POSITIVE_INFINITY;
     const { connection } = this.options;
-    // What the vendor said while Redis was away holds for every instance too.
-    if (this.unsharedReport !== null) this.observeLimit(this.unsharedReport);
-    if (this.localPausedUntil > now) this.pauseUntil(this.localPausedUntil);
-    if (calls.length === 0) return;
     try {
-      await connection.run(MERGE, [this.keys.sent], calls.flatMap((call) => [now - call.at, call.id]));
+      // What the vendor said while Redis was away holds for every instance too.
+      if (this.unsharedReport !== null) await connection.client.hset(this.keys.meta, 'reported', this.unsharedReport);
+      if (this.localPausedUntil > now) await connection.run(PAUSE, [this.keys.meta], [Math.ceil(this.localPausedUntil - now)]);
+      this.unsharedReport = null;
+      if (calls.length > 0) await connection.run(MERGE, [this.keys.sent], calls.flatMap((call) => [now - call.at, call.id]));
     } catch (error) {
-      // Kept for the next return; until then this instance is local again.
+      // Kept for the next return (the connection turns this budget blind again).
       connection.failed(error);
     }
   }
@@ -242,7 +243,8 @@ export class RedisRateBudget implements VendorRateBudget {
   snapshot(now: number): RateBudgetSnapshot {
     if (!this.options.connection.up) {
       const local = this.local.snapshot(now);
-      const blind = now < this.blindUntil ? this.blindUntil : null;
+      // Blind while handing back (no end known yet): shown as a minute from now.
+      const blind = now < this.blindUntil ? Math.min(this.blindUntil, now + MINUTE_MS) : null;
       return { ...local, remaining: blind === null ? local.remaining : 0, pausedUntil: Math.max(local.pausedUntil ?? 0, blind ?? 0) || null };
     }
     const { used, limit, reported } = this.view;
