@@ -3,6 +3,7 @@ import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/a
 import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
 import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './config/ledger-database.js';
 import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './config/persisted-operations.js';
+import { readSharedStateConfig, SHARED_STATE_SECRET_VARIABLES, type SharedStateConfig } from './config/shared-state.js';
 import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
 import { EnvironmentReader } from './config/environment-reader.js';
 import { readTracingConfig, type TracingConfig } from './config/tracing.js';
@@ -19,6 +20,7 @@ export type { AuthConfig, ExposureConfig } from './config/auth.js';
 export type { EdgeConfig, OperationLimits } from './config/edge.js';
 export type { LedgerDatabaseConfig } from './config/ledger-database.js';
 export type { PersistedOperationsConfig } from './config/persisted-operations.js';
+export type { SharedStateConfig } from './config/shared-state.js';
 export type { TracingConfig } from './config/tracing.js';
 export type { UpstreamConfig } from './config/upstream-policies.js';
 export type { VendorConfig } from './config/vendor-catalogue.js';
@@ -81,6 +83,8 @@ export interface GatewayConfig {
    * `DATABASE_URL`: the embedded file ledger in `dataDir`.
    */
   ledgerDatabase: LedgerDatabaseConfig | null;
+  /** Scale-out (`REDIS_URL`, `GATEWAY_INSTANCES`, `REDIS_*`); without `REDIS_URL` nothing is shared. */
+  sharedState: SharedStateConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -121,7 +125,7 @@ const logLevel = z
  * their range are reported before any check across variables.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, vendors: readonly AnyVendorModule[] = VENDORS): GatewayConfig {
-  const reader = new EnvironmentReader(env, new Set([...credentialVariables(vendors), ...LEDGER_DATABASE_SECRET_VARIABLES]));
+  const reader = new EnvironmentReader(env, new Set([...credentialVariables(vendors), ...LEDGER_DATABASE_SECRET_VARIABLES, ...SHARED_STATE_SECRET_VARIABLES]));
   const port = reader.read('PORT', integerIn(0, 65_535, 4000));
   const host = reader.read('HOST', text('127.0.0.1', 'expected a host name or IP address'));
   const metricsPort = reader.read('METRICS_PORT', optionalIntegerIn(0, 65_535)) ?? null;
@@ -145,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const tracing = readTracingConfig(reader);
   const persistedOperations = readPersistedOperationsConfig(reader);
   const ledgerDatabase = readLedgerDatabaseConfig(reader);
+  const sharedState = readSharedStateConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -168,5 +173,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing,
     persistedOperations,
     ledgerDatabase,
+    sharedState,
   };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
 import { createCacheControl } from './edge/cache-control.js';
+import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
@@ -20,6 +21,7 @@ import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
+import type { ResponseStore } from './response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
 
@@ -50,6 +52,8 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics | null;
   /** Serve `metrics` on GET /metrics of this gateway. Default true; false when `METRICS_PORT` serves them. */
   metricsEndpoint?: boolean;
+  /** Where whole answers are kept (a shared store with `REDIS_URL`). Default: this process's memory. */
+  responseStore?: ResponseStore;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -64,6 +68,8 @@ export interface EdgeOptions {
   operationLimits?: OperationLimitOptions;
   /** Requests per caller per minute; 0 is off. Default 0 (`startGateway` passes 600 unless configured). */
   callerRateLimitPerMinute?: number;
+  /** Where the caller rate limit counts (a shared store with `REDIS_URL`). Default: this process's memory. */
+  callerWindows?: CallerWindows;
   /** APQ and trusted documents (`introspection` is the gateway's own). Default: `allow`, APQ on, no manifest. */
   persistedOperations?: Omit<PersistedOperationsOptions, 'introspection'>;
 }
@@ -97,6 +103,7 @@ export function createGateway({
   edge = {},
   metrics = null,
   metricsEndpoint = true,
+  responseStore,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -125,6 +132,7 @@ export function createGateway({
         callerOf: identity.callerOf,
         graphqlEndpoint: GRAPHQL_ENDPOINT,
         ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
+        ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
       }),
       ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
       useCsrfPrevention(),
@@ -152,6 +160,7 @@ export function createGateway({
         ttlMs: responseCacheTtlMs,
         partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' '),
         onHit: cacheControl.servedFromCache,
+        ...(responseStore === undefined ? {} : { store: responseStore }),
       }),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,

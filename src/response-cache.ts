@@ -1,5 +1,6 @@
 import { getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { MemoryResponseStore, type KeptAnswer, type ResponseStore } from './response-store.js';
 import { cacheMarkOf, meansFailure, type CacheMark } from './schema/cache-marks.js';
 
 /** Options of {@link useResponseCache}. */
@@ -21,15 +22,12 @@ export interface ResponseCacheOptions {
   partitionOf?: (request: Request) => string;
   /** Called when a cached answer serves `request`, with the ms left of its TTL (HTTP caching headers). Default: nothing. */
   onHit?: (request: Request, remainingMs: number) => void;
+  /** Where answers are kept. Default: this process's memory, bounded by `maxEntries`. */
+  store?: ResponseStore;
 }
 
 /** The header with which a federation gateway asks for an inline trace, which is per execution. */
 const TRACE_HEADER = 'apollo-federation-include-trace';
-
-interface Entry {
-  result: ExecutionResult;
-  expiresAt: number;
-}
 
 /** Whether an operation's answers may be kept, and which response keys then say a vendor failed. */
 type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: ReadonlyMap<string, CacheMark> };
@@ -48,7 +46,7 @@ type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: Readon
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
   const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '', onHit } = options;
   if (ttlMs <= 0) return {};
-  const entries = new Map<string, Entry>();
+  const store = options.store ?? new MemoryResponseStore({ maxEntries });
   const keys = new WeakMap<Request, string>();
   const eligible = new WeakMap<DocumentNode, Map<string | undefined, Eligibility>>();
   const isEligible = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined) => {
@@ -62,15 +60,19 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     onParams({ request, params, setResult }) {
       if (request.headers.has(TRACE_HEADER)) return;
       const key = JSON.stringify([partitionOf(request), params.query, params.operationName, params.variables, params.extensions]);
-      const entry = entries.get(key);
       const at = now();
-      if (entry !== undefined && entry.expiresAt > at) {
-        onHit?.(request, entry.expiresAt - at);
-        setResult(entry.result);
-        return;
-      }
-      if (entry !== undefined) entries.delete(key);
-      keys.set(request, key);
+      const answer = (found: KeptAnswer | undefined) => {
+        if (found === undefined) {
+          keys.set(request, key);
+          return;
+        }
+        onHit?.(request, found.expiresAt - at);
+        setResult(found.result as ExecutionResult);
+      };
+      const found = store.get(key, at);
+      // The embedded store answers at once, so a request is not held up by an await.
+      if (found instanceof Promise) return found.then(answer);
+      answer(found);
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
@@ -81,12 +83,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       return {
         onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result || result.errors !== undefined || hasFailure(result.data, eligibility.failureKeys)) return;
-          entries.delete(key);
-          entries.set(key, { result, expiresAt: now() + ttlMs });
-          for (const [oldest, entry] of entries) {
-            if (entries.size <= maxEntries && entry.expiresAt > now()) break;
-            entries.delete(oldest);
-          }
+          const at = now();
+          // A shared store writes in the background: the answer is sent whether it was kept or not.
+          void store.set(key, result, at + ttlMs, at);
         },
       };
     },

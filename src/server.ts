@@ -22,6 +22,7 @@ import { VENDORS } from './providers/vendors.js';
 import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, startSimulators, type RunningSimulators, type SimulatorHandle } from './simulators/index.js';
 import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
+import { startRedisSharedState, type SharedState } from './shared-state/redis-shared-state.js';
 import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
@@ -70,11 +71,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
   const tracing = startTracing(config.tracing);
   const metrics = new GatewayMetrics();
+  // Scale-out (REDIS_URL): the stores every instance shares; without it, none and nothing changes.
+  const shared = await startSharedState(config, log);
+  if (shared !== null) metrics.watchSharedState(() => shared.up);
   const upstream = new ResilientUpstream({
     listenerFor: (provider) => metrics.channelListener(provider),
     policies: config.upstream.policies,
-    cache: new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
+    cache: shared?.cache ?? new MemoryCache({ maxEntries: config.upstream.cacheMaxEntries, maxBytes: config.upstream.cacheMaxBytes }),
     logger: log,
+    ...(shared === null ? {} : { rateBudgetFor: shared.rateBudgetFor, flights: shared.flights }),
   });
   metrics.watchUpstream(() => upstream.health());
   const registry = createProviderRegistry(settings, upstream, vendors);
@@ -89,6 +94,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await authenticator?.close();
     await manifest?.close();
     await upstream.close();
+    await shared?.close();
     await simulators?.close();
     await tracing?.shutdown();
     throw error;
@@ -111,6 +117,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       allowsHost: hostRule(config.edge.allowedHosts, bindsLoopback(config.host)),
       operationLimits: config.edge.operationLimits,
       callerRateLimitPerMinute: config.edge.callerRateLimitPerMinute,
+      ...(shared === null ? {} : { callerWindows: shared.callerWindows }),
       persistedOperations: {
         mode: config.persistedOperations.mode,
         manifest,
@@ -120,8 +127,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     },
     metrics,
     metricsEndpoint: config.metricsPort === null,
+    ...(shared === null ? {} : { responseStore: shared.responseStore }),
   });
-  const lifecycle = new Lifecycle(() => readinessOf(ledger));
+  const lifecycle = new Lifecycle(() => withSharedState(readinessOf(ledger), shared));
   const server = createServer(
     lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log)),
   );
@@ -169,6 +177,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await manifest?.close();
       await Promise.all(services.map((service) => service.close()));
       await upstream.close();
+      await shared?.close();
       await simulators?.close();
       // Last, so that the spans of the requests and ledger commits finished above are exported.
       await tracing?.shutdown();
@@ -271,6 +280,27 @@ async function startVendorServices(
 function readinessOf(ledger: PartnerLedger | null): Readiness {
   if (ledger === null) return { ready: true, components: { config: 'ok', ledger: 'none' } };
   return { ready: true, components: { config: 'ok', ledger: ledger.status().following ? 'recovered' : 'recovered-read-only' } };
+}
+
+/**
+ * Connects to `REDIS_URL` when set. An instance on its local fallback (Redis unreachable) still
+ * answers, so it stays ready; `/ready` says which it is.
+ */
+async function startSharedState(config: GatewayConfig, log: Logger): Promise<SharedState | null> {
+  const { redisUrl } = config.sharedState;
+  if (redisUrl === null) return null;
+  return startRedisSharedState({
+    config: { ...config.sharedState, redisUrl },
+    cacheMaxEntries: config.upstream.cacheMaxEntries,
+    cacheMaxBytes: config.upstream.cacheMaxBytes,
+    logger: log,
+  });
+}
+
+/** `sharedState`: `redis` or `local-fallback`, only with `REDIS_URL`. */
+function withSharedState(readiness: Readiness, shared: SharedState | null): Readiness {
+  if (shared === null) return readiness;
+  return { ...readiness, components: { ...readiness.components, sharedState: shared.up ? 'redis' : 'local-fallback' } };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { systemClock, type Clock } from '../upstream/clock.js';
-import { SlidingWindow } from '../upstream/sliding-window.js';
+import { MemoryCallerWindows, type CallerWindows } from './caller-windows.js';
 import type { Caller } from './identity/caller.js';
 
 /** Options of {@link useCallerRateLimit}. */
@@ -17,9 +17,9 @@ export interface CallerRateLimitOptions {
   clock?: Clock;
   /** Told of every refused request (the metrics). Default: none. */
   onRefused?: (caller: Caller) => void;
+  /** Where requests are counted. Default: this process's memory, bounded by `maxCallers`. */
+  windows?: CallerWindows;
 }
-
-const WINDOW_MS = 60_000;
 
 /** Who is counted: the API key's name or the JWT's sub; without authentication, the client's address. */
 function identityOf(caller: Caller, address: string | undefined): string {
@@ -42,42 +42,37 @@ function remoteAddress(serverContext: unknown): string | undefined {
 export function useCallerRateLimit(options: CallerRateLimitOptions): Plugin {
   const { perMinute, callerOf, graphqlEndpoint = '/graphql', maxCallers = 10_000, clock = systemClock, onRefused } = options;
   if (perMinute <= 0) return {};
-  const windows = new Map<string, SlidingWindow<'request'>>();
+  const windows = options.windows ?? new MemoryCallerWindows({ maxCallers });
   return {
     onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint || request.method === 'OPTIONS') return;
       const caller = callerOf(request);
       const key = identityOf(caller, remoteAddress(serverContext));
-      const now = clock.now();
-      let window = windows.get(key);
-      if (window === undefined) {
-        window = new SlidingWindow(WINDOW_MS);
-        if (windows.size >= maxCallers) windows.delete(windows.keys().next().value!);
-      } else {
-        windows.delete(key);
-      }
-      windows.set(key, window);
-      if (window.count(now) < perMinute) {
-        window.record(now, 'request');
-        return;
-      }
-      onRefused?.(caller);
-      const oldest = window.oldest(now) ?? now;
-      const retryAfterSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
-      const body = {
-        errors: [
-          {
-            message: `Rate limit of ${perMinute} requests a minute reached; retry in ${retryAfterSeconds} s.`,
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
-          },
-        ],
+      const taken = windows.take(key, clock.now(), perMinute);
+      const refuse = (waitMs: number) => {
+        if (waitMs === 0) return;
+        onRefused?.(caller);
+        endResponse(refusal(fetchAPI, perMinute, Math.max(1, Math.ceil(waitMs / 1000))));
       };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 429,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) },
-        }),
-      );
+      // The embedded store answers at once, so the request goes on without an await.
+      if (typeof taken === 'number') return refuse(taken);
+      return taken.then(refuse);
     },
   };
+}
+
+/** HTTP 429 with `Retry-After` and one `RATE_LIMITED` error. */
+function refusal(fetchAPI: { Response: typeof Response }, perMinute: number, retryAfterSeconds: number): Response {
+  const body = {
+    errors: [
+      {
+        message: `Rate limit of ${perMinute} requests a minute reached; retry in ${retryAfterSeconds} s.`,
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+      },
+    ],
+  };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status: 429,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) },
+  });
 }

@@ -181,6 +181,22 @@ export class GatewayMetrics {
     this.healthSource = source;
   }
 
+  /**
+   * Registers `usage_gateway_shared_state_up` (1: state shared through Redis, 0: this instance on
+   * its local fallback), read from `isUp` when scraped. Only with `REDIS_URL`: without it there is
+   * nothing to share and no such series.
+   */
+  watchSharedState(isUp: () => boolean): void {
+    new Gauge({
+      name: `${METRIC_PREFIX}shared_state_up`,
+      help: 'Whether the shared state (Redis) is in use: 1 shared, 0 this instance on its local fallback with 1/GATEWAY_INSTANCES of every limit.',
+      registers: [this.registry],
+      collect() {
+        this.set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
   /** The ledger whose lag the gauge shows. */
   watchLedger(ledger: PartnerLedger | null): void {
     this.ledger = ledger;

@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import { UpstreamRateLimitedError, UpstreamUnavailableError, type UpstreamError } from './errors.js';
 import { failureTraits } from './failures.js';
 import type { UpstreamResponse } from './http.js';
-import type { RateBudget, RequestPriority } from './rate-budget.js';
+import type { RequestPriority, VendorRateBudget } from './rate-budget.js';
 
 /** Leave to send one attempt; a probe must be settled or released, or the breaker stays half open. */
 export interface Permit {
@@ -16,7 +16,7 @@ export interface AdmissionOptions {
   /** Vendor name for errors, e.g. `SHARPE`. */
   provider: string;
   breaker: CircuitBreaker;
-  rateBudget: RateBudget;
+  rateBudget: VendorRateBudget;
   clock: Clock;
   events: ChannelEvents;
 }
@@ -48,7 +48,9 @@ export class Admission {
       );
     }
     for (;;) {
-      const waitMs = rateBudget.tryAcquire(now, priority, caller);
+      const acquired = rateBudget.tryAcquire(now, priority, caller);
+      // The embedded budget answers at once; only a shared one (Redis) costs an await.
+      const waitMs = typeof acquired === 'number' ? acquired : await acquired;
       if (waitMs === 0) return { probe: permit.probe };
       if (now + waitMs >= deadlineAt) {
         breaker.release(permit.probe);

@@ -6,9 +6,9 @@ import type { ChannelEvents } from './channel-events.js';
 import type { Clock } from './clock.js';
 import { isUpstreamError, UpstreamCancelledError } from './errors.js';
 import { failureTraits } from './failures.js';
-import type { VendorPolicy } from './policy.js';
+import { DEFAULT_POLICY, type VendorPolicy } from './policy.js';
 import { currentRequestScope } from './request-scope.js';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight, type FlightCoordinator } from './single-flight.js';
 
 /**
  * The span attribute saying how a call was answered: `hit` (fresh from cache), `miss` (asked the
@@ -24,12 +24,18 @@ export interface CachingLayerOptions {
   /** The credential of the calls; only its SHA-256 digest reaches a key. */
   credential: string;
   cache: UpstreamCache;
-  policy: Pick<VendorPolicy, 'cacheTtlMs' | 'staleIfErrorMs'>;
+  /** `timeoutMs` bounds a shared lease (with `flights`); default 8000. */
+  policy: Pick<VendorPolicy, 'cacheTtlMs' | 'staleIfErrorMs'> & Partial<Pick<VendorPolicy, 'timeoutMs'>>;
   clock: Clock;
   events: ChannelEvents;
   /** What gets an answer the cache cannot give. */
   next: Caller;
+  /** Shares each call with other gateway instances (Redis). Default: none, this process alone. */
+  flights?: FlightCoordinator;
 }
+
+/** A leader's lease outlives its call's deadline by this much, so it is never lost mid-call. */
+const LEASE_MARGIN_MS = 1000;
 
 /**
  * Serves a call from cache while fresh; otherwise asks `next` once for every concurrent identical
@@ -96,7 +102,30 @@ export class CachingLayer {
     return fetched;
   }
 
+  /**
+   * With a coordinator, one instance at a time asks the vendor for `key`; the others wait for its
+   * lease to go and then find its answer in the shared cache (or, when it kept none, lead next).
+   */
   private async load<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {
+    const { flights, clock, policy } = this.options;
+    if (flights === undefined) return this.loadFromNext(key, call, signal);
+    for (;;) {
+      const lease = await flights.lead(key, (policy.timeoutMs ?? DEFAULT_POLICY.timeoutMs) + LEASE_MARGIN_MS, signal);
+      if (lease !== null) {
+        try {
+          return await this.loadFromNext(key, call, signal);
+        } finally {
+          await lease.release();
+        }
+      }
+      const entry = await this.read(key);
+      if (entry !== undefined && entry !== null && clock.now() - entry.fetchedAt < policy.cacheTtlMs) {
+        return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: null };
+      }
+    }
+  }
+
+  private async loadFromNext<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {
     const { clock, events, next, policy } = this.options;
     try {
       const { value, receivedAt, weight } = await next.call(call, signal);

@@ -1,7 +1,7 @@
 import type { ChannelEvent, ChannelListener } from './channel-events.js';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js';
 import type { UpstreamError } from './errors.js';
-import type { RateBudget } from './rate-budget.js';
+import type { VendorRateBudget } from './rate-budget.js';
 import type { RetryBudget } from './retry-budget.js';
 
 /** A channel's state for `providers { health }`. */
@@ -29,7 +29,7 @@ export interface ChannelHealth {
 /** The parts of a channel whose state its health shows. */
 export interface HealthSources {
   breaker: CircuitBreaker;
-  rateBudget: RateBudget;
+  rateBudget: VendorRateBudget;
   retryBudget: RetryBudget;
 }
 

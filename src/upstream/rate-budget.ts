@@ -35,11 +35,31 @@ export interface RateBudgetSnapshot {
 }
 
 /**
+ * What admission and health need of a vendor credential's rate budget. {@link RateBudget} is the
+ * embedded default (this process's memory); a shared store (Redis) implements it too, and its
+ * `tryAcquire` may then answer asynchronously. Everything else stays synchronous: observations
+ * are applied locally at once and shared in the background; the snapshot is the latest known.
+ */
+export interface VendorRateBudget {
+  /** The limit in force: the configured one, or lower when the vendor reported lower. */
+  readonly limit: number;
+  /** Most requests one caller's foreground requests may use over the minute. */
+  readonly callerLimit: number;
+  /** 0 when a slot was taken (send now); otherwise ms until one may free up (nothing taken). */
+  tryAcquire(now: number, priority?: RequestPriority, caller?: string | null): number | Promise<number>;
+  observeLimit(perMinute: number): void;
+  pauseUntil(until: number): void;
+  observeRateLimited(now: number, retryAfterSeconds: number | null): void;
+  observeHeaders(now: number, headers: Record<string, string | string[] | undefined>): void;
+  snapshot(now: number): RateBudgetSnapshot;
+}
+
+/**
  * The most requests per sliding minute the gateway sends one vendor credential: configured, and
  * tightened by what the vendor reports (a lower limit, a 429's Retry-After, remaining 0 until a
  * reset). A request that finds no room is told how long to wait; it is never sent early.
  */
-export class RateBudget {
+export class RateBudget implements VendorRateBudget {
   readonly configuredLimit: number;
   private readonly defaultPauseMs: number;
   private reportedLimit: number | null = null;
@@ -121,21 +141,9 @@ export class RateBudget {
    * until `reset` (seconds from now, or a Unix time when larger than a year of seconds).
    */
   observeHeaders(now: number, headers: Record<string, string | string[] | undefined>): void {
-    const read = (name: string): number | null => {
-      const raw = headers[`x-ratelimit-${name}`] ?? headers[`ratelimit-${name}`];
-      const text = Array.isArray(raw) ? raw[0] : raw;
-      // Structured forms such as `60;w=60` carry the number first.
-      const match = text === undefined ? null : /^\s*(\d+)/.exec(text);
-      return match?.[1] === undefined ? null : Number(match[1]);
-    };
-    const limit = read('limit');
+    const { limit, pauseUntil } = readRateLimitHeaders(now, headers);
     if (limit !== null) this.observeLimit(limit);
-    const remaining = read('remaining');
-    const reset = read('reset');
-    if (remaining === 0 && reset !== null) {
-      const resetAt = reset > 365 * 24 * 3600 ? reset * 1000 : now + reset * 1000;
-      this.pauseUntil(resetAt);
-    }
+    if (pauseUntil !== null) this.pauseUntil(pauseUntil);
   }
 
   snapshot(now: number): RateBudgetSnapshot {
@@ -156,4 +164,23 @@ function waitFor(window: SlidingWindow<'sent'>, usable: number, now: number): nu
   if (window.count(now) < usable) return 0;
   const oldest = window.oldest(now) ?? now;
   return Math.max(1, oldest + MINUTE_MS - now);
+}
+
+/**
+ * What the common rate-limit headers (`x-ratelimit-*`, IETF draft `ratelimit-*`) say: the limit,
+ * taken as per minute (what the vendors we read document), and, when `remaining` is 0, the time
+ * to pause until (`reset`: seconds from now, or a Unix time when larger than a year of seconds).
+ */
+export function readRateLimitHeaders(now: number, headers: Record<string, string | string[] | undefined>): { limit: number | null; pauseUntil: number | null } {
+  const read = (name: string): number | null => {
+    const raw = headers[`x-ratelimit-${name}`] ?? headers[`ratelimit-${name}`];
+    const text = Array.isArray(raw) ? raw[0] : raw;
+    // Structured forms such as `60;w=60` carry the number first.
+    const match = text === undefined ? null : /^\s*(\d+)/.exec(text);
+    return match?.[1] === undefined ? null : Number(match[1]);
+  };
+  const remaining = read('remaining');
+  const reset = read('reset');
+  const pauseUntil = remaining === 0 && reset !== null ? (reset > 365 * 24 * 3600 ? reset * 1000 : now + reset * 1000) : null;
+  return { limit: read('limit'), pauseUntil };
 }

@@ -3,7 +3,9 @@ import { systemClock, type Clock } from './clock.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './http.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './policy.js';
 import type { ChannelListener } from './channel-events.js';
+import type { VendorRateBudget } from './rate-budget.js';
 import { RetryBudget } from './retry-budget.js';
+import type { FlightCoordinator } from './single-flight.js';
 import { VendorChannel, type ChannelHealth, type UpstreamLogger } from './vendor-channel.js';
 
 /** What a {@link ResilientUpstream} is built from. Every field is optional. */
@@ -23,6 +25,13 @@ export interface ResilientUpstreamOptions {
   logger?: UpstreamLogger;
   /** The listener each new channel of `provider` reports its events to (the metrics). Default: none. */
   listenerFor?: (provider: string) => ChannelListener;
+  /**
+   * The rate budget of each new channel (a shared one, Redis). Default: each channel's own
+   * in-memory budget from its policy.
+   */
+  rateBudgetFor?: (provider: string, credential: string, policy: VendorPolicy) => VendorRateBudget;
+  /** Shares each call with other gateway instances (Redis). Default: none. */
+  flights?: FlightCoordinator;
 }
 
 /**
@@ -62,6 +71,8 @@ export class ResilientUpstream {
         clock: this.options.clock ?? systemClock,
         logger: this.options.logger,
         listener: this.options.listenerFor?.(provider),
+        ...(this.options.rateBudgetFor === undefined ? {} : { rateBudget: this.options.rateBudgetFor(provider, credential, policy) }),
+        ...(this.options.flights === undefined ? {} : { flights: this.options.flights }),
       });
       this.channels.set(key, channel);
     }

@@ -1,3 +1,22 @@
+/** The right to make one vendor call for every instance; released once its answer is cached. */
+export interface FlightLease {
+  release(): Promise<void>;
+}
+
+/**
+ * Shares a call among gateway instances, beyond this process's {@link SingleFlight}: a shared
+ * store's lease per key. The embedded default has none (each process is alone).
+ */
+export interface FlightCoordinator {
+  /**
+   * A lease on `key` for at most `ttlMs` (a holder that crashed blocks nobody past it), or null
+   * once another instance's lease on it has gone (released or expired): the caller then reads the
+   * shared cache and asks again. Rejects with `signal`'s reason when it aborts. A store that fails
+   * grants the lease (this process decides alone) rather than fail the call.
+   */
+  lead(key: string, ttlMs: number, signal: AbortSignal): Promise<FlightLease | null>;
+}
+
 /** One shared call and how many callers still wait for it. */
 interface Flight<T> {
   readonly key: string;

@@ -10,8 +10,9 @@ import { systemClock, type Clock } from './clock.js';
 import { GuardedCaller } from './guarded-caller.js';
 import type { UpstreamHttp } from './http.js';
 import { PASS_THROUGH_POLICY, type VendorPolicy } from './policy.js';
-import { RateBudget } from './rate-budget.js';
+import { RateBudget, type VendorRateBudget } from './rate-budget.js';
 import { RetryBudget } from './retry-budget.js';
+import type { FlightCoordinator } from './single-flight.js';
 
 export type { ChannelCall, Fetched } from './channel-call.js';
 export type { ChannelHealth } from './channel-health.js';
@@ -36,6 +37,10 @@ export interface VendorChannelOptions {
   logger?: UpstreamLogger;
   /** Hears every event of the channel after health and logging (the metrics). Default: none. */
   listener?: ChannelListener;
+  /** This channel's rate budget. Default: a private in-memory {@link RateBudget} from the policy. */
+  rateBudget?: VendorRateBudget;
+  /** Shares each call with other gateway instances (Redis). Default: none. */
+  flights?: FlightCoordinator;
 }
 
 /**
@@ -48,7 +53,7 @@ function composeChannel(options: VendorChannelOptions): { outermost: CachingLaye
   const clock = options.clock ?? systemClock;
   const events = new ChannelEvents();
   const breaker = new CircuitBreaker(policy.breaker);
-  const rateBudget = new RateBudget({ limitPerMinute: policy.rateLimitPerMinute, callerShare: policy.callerShareRatio });
+  const rateBudget = options.rateBudget ?? new RateBudget({ limitPerMinute: policy.rateLimitPerMinute, callerShare: policy.callerShareRatio });
   const retryBudget = options.retryBudget ?? new RetryBudget({ ratio: policy.retryBudgetRatio });
   const health = new HealthRecorder({ breaker, rateBudget, retryBudget });
   events.on(health.listener);
@@ -57,7 +62,9 @@ function composeChannel(options: VendorChannelOptions): { outermost: CachingLaye
 
   const admission = new Admission({ provider, breaker, rateBudget, clock, events });
   const guarded = new GuardedCaller({ provider, credential, http: options.http, policy, admission, retryBudget, clock, events });
-  const outermost = new CachingLayer({ provider, credential, cache: options.cache ?? new MemoryCache(), policy, clock, events, next: guarded });
+  const cache = options.cache ?? new MemoryCache();
+  const flights = options.flights === undefined ? {} : { flights: options.flights };
+  const outermost = new CachingLayer({ provider, credential, cache, policy, clock, events, next: guarded, ...flights });
   return { outermost, health, clock };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
-import { startInstance, type FleetInstance } from './pg-fleet.js';
+import { startGateway, type FleetMember } from '../support/fleet.js';
 import { expectStoreEquals, replayStream, waitFor } from './support.js';
 
 /**
@@ -35,10 +35,10 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
   let server: PostgresServer;
   let sim: ArraysSimulatorHandle;
   let env: Record<string, string>;
-  const fleet: FleetInstance[] = [];
+  const fleet: FleetMember[] = [];
   const everyStderr: (() => string)[] = [];
 
-  const view = async (instance: FleetInstance): Promise<LedgerView | null> => {
+  const view = async (instance: FleetMember): Promise<LedgerView | null> => {
     try {
       return (await instance.query<{ partnerLedger: LedgerView }>(LEDGER)).partnerLedger;
     } catch {
@@ -47,24 +47,24 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
   };
   const alive = () => fleet.filter((instance) => instance.alive());
   const launch = async (count: number) => {
-    const started = await Promise.all(Array.from({ length: count }, () => startInstance(env)));
+    const started = await Promise.all(Array.from({ length: count }, () => startGateway(env)));
     fleet.push(...started);
     everyStderr.push(...started.map((instance) => instance.stderr));
     return started;
   };
   /** The one live instance that follows; fails if two ever do at once. */
-  const leader = async (): Promise<FleetInstance | null> => {
+  const leader = async (): Promise<FleetMember | null> => {
     const views = await Promise.all(alive().map(async (instance) => [instance, await view(instance)] as const));
     const leading = views.filter(([, v]) => v?.following === true);
     expect(leading.length, 'instances following at once').toBeLessThanOrEqual(1);
     return leading[0]?.[0] ?? null;
   };
   const waitForLeader = async (timeoutMs: number, what: string) => {
-    let found: FleetInstance | null = null;
+    let found: FleetMember | null = null;
     await waitFor(async () => (found = await leader()) !== null, timeoutMs, what);
     return found!;
   };
-  const pages = async (instance: FleetInstance) => (await view(instance))?.pagesIngested ?? -1;
+  const pages = async (instance: FleetMember) => (await view(instance))?.pagesIngested ?? -1;
   const expectReplay = async () => {
     const store = await PgLedgerStore.open({ url: env.DATABASE_URL!, password: PASSWORD });
     try {
@@ -74,7 +74,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
       await store.close();
     }
   };
-  const caughtUpTo = (instance: FleetInstance, cursor: string) => async () => {
+  const caughtUpTo = (instance: FleetMember, cursor: string) => async () => {
     const v = await view(instance);
     return v?.caughtUp === true && v.cursor === cursor;
   };
