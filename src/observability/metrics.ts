@@ -329,6 +329,17 @@ export class GatewayMetrics {
         if (cursor !== null && headTime !== null) this.set(Math.max(0, headTime.getTime() - cursor.getTime()) / 1000);
       },
     });
+    new Gauge({
+      name: `${METRIC_PREFIX}ledger_leader`,
+      help: 'Whether this instance follows the Arrays stream and writes the ledger (1) or reads the commits of the one that does (0); absent without a ledger.',
+      registers,
+      collect() {
+        this.reset();
+        const current = ledger();
+        // Read at each scrape: with DATABASE_URL the lead moves between instances while they run.
+        if (current !== null) this.set(current.store.writable ? 1 : 0);
+      },
+    });
   }
 }
 

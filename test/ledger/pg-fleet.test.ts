@@ -137,6 +137,13 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
         return v !== null && !v.following && v.caughtUp && v.headCursor === head && v.lagMs === 0;
       }, TAKEOVER_SECONDS * 1000, `${instance.name} to report the leader's status`);
     }
+    // The leadership gauge names exactly one leader, the one that took the lead last.
+    const leaderGauge = async (instance: FleetMember) => {
+      const text = await (await fetch(`${instance.origin}/metrics`)).text();
+      return Number(/^usage_gateway_ledger_leader (\d+)$/m.exec(text)?.[1] ?? NaN);
+    };
+    const gauges = await Promise.all(alive().map(async (instance) => [instance.name, await leaderGauge(instance)] as const));
+    expect(Object.fromEntries(gauges)).toEqual(Object.fromEntries(alive().map((instance) => [instance.name, instance === last ? 1 : 0])));
     const subs = [...replayStream(sim).keys()].slice(0, 20);
     const query = `{ ${subs.map((sub, i) => `u${i}: partnerUser(sub: ${JSON.stringify(sub)}) { sub calls discoveries tweets byEndpoint { endpoint calls } }`).join(' ')} }`;
     const answers = await Promise.all(alive().map((instance) => instance.query(query)));
