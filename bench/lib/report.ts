@@ -171,7 +171,7 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
     '',
     `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
     `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
-    `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData}`,
+    `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData} (${partnerUsers.totalUsers ?? 'no'} users in the ledger)`,
     '',
   ];
 }

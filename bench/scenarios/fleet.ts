@@ -35,7 +35,7 @@ export type FleetResult =
       instances: number;
       overview: { fleet: FleetLoad; singleInstance: LoadResult; fleetToSingle: number };
       vendorCalls: { perMinute: Record<Vendor, number> & { total: number }; limitPerMinute: number; seconds: number };
-      partnerUsers: { query: string; postgres: LedgerLatency; embedded: LedgerLatency; postgresToEmbeddedP50: number; sameData: boolean };
+      partnerUsers: { query: string; postgres: LedgerLatency; embedded: LedgerLatency; postgresToEmbeddedP50: number; sameData: boolean; totalUsers: number | null };
     };
 
 /** Parallel load runs summed: answers/s add up, latency is the worst instance's. */
@@ -110,6 +110,8 @@ export async function fleetScenario(options: FleetOptions): Promise<FleetResult>
     const fromPostgres = await post(gateways[1]!, graphqlBody(PARTNER_USERS_QUERY));
     const fromEmbedded = await post(options.embedded, graphqlBody(PARTNER_USERS_QUERY));
     const sameData = JSON.stringify(JSON.parse(fromPostgres.text).data) === JSON.stringify(JSON.parse(fromEmbedded.text).data);
+    // Equal empty lists would compare nothing: the user count is reported beside the latencies.
+    const totalUsers = (JSON.parse(fromPostgres.text) as { data?: { partnerUsers?: { totalCount?: number } } }).data?.partnerUsers?.totalCount ?? null;
     if (!sameData) log('fleet: partnerUsers differ between PostgreSQL and the embedded ledger; latencies not comparable');
     const postgresLatency = await ledgerLatency(gateways[1]!, options);
     const embeddedLatency = await ledgerLatency(options.embedded, options);
@@ -125,6 +127,7 @@ export async function fleetScenario(options: FleetOptions): Promise<FleetResult>
         embedded: embeddedLatency,
         postgresToEmbeddedP50: round(postgresLatency.sequentialP50Ms / embeddedLatency.sequentialP50Ms, 2),
         sameData,
+        totalUsers,
       },
     };
   } finally {
