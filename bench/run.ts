@@ -19,6 +19,7 @@ import {
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
+import { fleetScenario } from './scenarios/fleet.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
 
@@ -210,6 +211,9 @@ async function main(): Promise<void> {
     log(`memory: ${JSON.stringify(memory.at(-1))}`);
   }
 
+  log('(f) fleet: three instances on Redis and PostgreSQL');
+  const fleet = await fleetScenario({ production, env, sims, embedded: ours, connections: CONNECTIONS.overview, warmupSeconds: PLAN.warmupSeconds, loadSeconds: PLAN.overviewSeconds, sequentialQueries: quick ? 20 : 200, vendorLimitPerMinute: Number(Object.values(RATE_BUDGET_ENV)[0]), log });
+
   log('(d) ledger ingestion');
   const ledger = await runLedger();
 
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
       partnerUsage5000: scenarioC,
       ledgerIngestion: ledger,
       entities1000: entities,
+      fleet,
     },
     memory,
     durationSeconds: round((Date.now() - started) / 1000),

@@ -1,3 +1,4 @@
+import type { FleetResult } from '../scenarios/fleet.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
 
@@ -22,6 +23,7 @@ export interface BenchResults {
     partnerUsage5000: Row[];
     ledgerIngestion: unknown;
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
+    fleet?: FleetResult;
   };
   memory: Memory[];
   durationSeconds: number;
@@ -100,6 +102,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
+    ...fleetLines(results.scenarios.fleet),
     '**Memory (ours)**, the overview at the soak\'s connections; once as the production build run by plain node (as every "ours" row above), once under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
@@ -155,4 +158,20 @@ function describeLedger({ ingest, queries }: LedgerFigures): string {
     `\`partnerUsers(first: 100, orderBy: CALLS)\` ${queries.partnerUsersFirst100ByCallsMs.median} ms median`,
     `1,000 \`partnerUser\` lookups ${queries.partnerUserBatch1000Ms.median} ms median in ${queries.ledgerReadsPerBatch} ledger read`,
   ].join('; ');
+}
+
+/** Scenario (f): three production instances on one Redis and one PostgreSQL. */
+export function fleetLines(fleet: FleetResult | undefined): string[] {
+  if (fleet === undefined) return [];
+  if (fleet.status === 'skipped') return [`**(f) fleet of three instances on Redis and PostgreSQL**: skipped — ${fleet.reason}`, ''];
+  const { overview, vendorCalls, partnerUsers } = fleet;
+  const perVendor = Object.entries(vendorCalls.perMinute).filter(([vendor]) => vendor !== 'total').map(([vendor, count]) => `${vendor} ${count}`).join(', ');
+  return [
+    `**(f) fleet of ${fleet.instances} instances on Redis and PostgreSQL** (production build, shared cache, budgets and ledger)`,
+    '',
+    `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
+    `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
+    `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData} (${partnerUsers.totalUsers ?? 'no'} users in the ledger)`,
+    '',
+  ];
 }
