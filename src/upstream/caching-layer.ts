@@ -109,19 +109,24 @@ export class CachingLayer {
   private async load<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {
     const { flights, clock, policy } = this.options;
     if (flights === undefined) return this.loadFromNext(key, call, signal);
+    const fresh = async (): Promise<Fetched<T> | null> => {
+      const entry = await this.read(key);
+      if (entry === undefined || entry === null || clock.now() - entry.fetchedAt >= policy.cacheTtlMs) return null;
+      return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: null };
+    };
     for (;;) {
       const lease = await flights.lead(key, (policy.timeoutMs ?? DEFAULT_POLICY.timeoutMs) + LEASE_MARGIN_MS, signal);
       if (lease !== null) {
         try {
-          return await this.loadFromNext(key, call, signal);
+          // Another instance may have cached the answer and released its lease between this
+          // caller's cache miss and its lease: look again before calling the vendor a second time.
+          return (await fresh()) ?? (await this.loadFromNext(key, call, signal));
         } finally {
           await lease.release();
         }
       }
-      const entry = await this.read(key);
-      if (entry !== undefined && entry !== null && clock.now() - entry.fetchedAt < policy.cacheTtlMs) {
-        return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: null };
-      }
+      const found = await fresh();
+      if (found !== null) return found;
     }
   }
 

@@ -3,6 +3,7 @@ import { MemoryCache, type UpstreamCache } from '../../src/upstream/cache.js';
 import { CachingLayer } from '../../src/upstream/caching-layer.js';
 import type { Caller, ChannelCall, Received } from '../../src/upstream/channel-call.js';
 import { ChannelEvents, type ChannelEvent } from '../../src/upstream/channel-events.js';
+import type { FlightCoordinator } from '../../src/upstream/single-flight.js';
 import { UpstreamAuthFailedError, UpstreamTimeoutError, type UpstreamError } from '../../src/upstream/errors.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -41,7 +42,7 @@ const call = (path = '/v1/usage', extra: Partial<ChannelCall<{ n: number }>> = {
   ...extra,
 });
 
-function layer(script: ({ n: number } | UpstreamError)[], options: { cache?: UpstreamCache; cacheTtlMs?: number; staleIfErrorMs?: number } = {}) {
+function layer(script: ({ n: number } | UpstreamError)[], options: { cache?: UpstreamCache; cacheTtlMs?: number; staleIfErrorMs?: number; flights?: FlightCoordinator } = {}) {
   const clock = new FakeClock();
   const events = new ChannelEvents();
   const seen: ChannelEvent[] = [];
@@ -55,6 +56,7 @@ function layer(script: ({ n: number } | UpstreamError)[], options: { cache?: Ups
     clock,
     events,
     next,
+    ...(options.flights === undefined ? {} : { flights: options.flights }),
   });
   return { caching, next, clock, seen };
 }
@@ -124,6 +126,21 @@ describe('CachingLayer', () => {
     const { caching, seen } = layer([{ n: 1 }], { cache: broken });
     await expect(caching.fetch(call())).resolves.toMatchObject({ value: { n: 1 } });
     expect(seen.map((event) => event.type === 'cache-failed' && event.operation)).toEqual(['read', 'write']);
+  });
+
+  it('with a shared coordinator, looks at the cache again once it holds the lease: an answer another instance cached meanwhile costs no vendor call', async () => {
+    const shared = new MemoryCache();
+    // Every lease granted at once: the other instance has already released its own.
+    const flights: FlightCoordinator = { lead: async () => ({ release: async () => {} }) };
+    const other = layer([{ n: 1 }], { cache: shared, flights });
+    await other.caching.fetch(call());
+    // This instance's first look came before the other's write: a miss; later looks see the store.
+    let looks = 0;
+    const lateView: UpstreamCache = { get: (key, now) => (++looks === 1 ? Promise.resolve(undefined) : shared.get(key, now)), set: (key, entry, options) => shared.set(key, entry, options) };
+    const mine = layer([{ n: 2 }], { cache: lateView, flights });
+    expect((await mine.caching.fetch(call())).value).toEqual({ n: 1 });
+    expect(looks).toBe(2);
+    expect(mine.next.calls()).toBe(0);
   });
 
   it('keys entries by a digest of the credential, never the credential', async () => {
