@@ -1,4 +1,4 @@
-import { chmod, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -27,6 +27,35 @@ const DEFAULTS = { staleMs: 10_000, updateMs: 2_000 };
 
 /** How often a refused starter looks at the lock's mtime again, ms: the wait after a crash ends within this of the stale time. */
 const POLL_MS = 100;
+
+/** A takeover guard older than this was left by a starter that died inside its few milliseconds. */
+const GUARD_STALE_MS = 5_000;
+
+/**
+ * Runs `attempt` while holding `<lock>.takeover` (another mkdir lock), so that only one starter at
+ * a time may judge the lock stale. Without it, proper-lockfile's stale takeover races: two starters
+ * both see the dead writer's lock, the first removes it and makes its own, and the second then
+ * removes that fresh lock and makes another — two writers (CI saw it with four racing starters).
+ */
+async function withTakeoverGuard<T>(file: string, attempt: () => Promise<T>): Promise<T> {
+  const guard = `${file}.takeover`;
+  for (;;) {
+    try {
+      await mkdir(guard, { mode: LEDGER_DIR_MODE });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const mtimeMs = await stat(guard).then((stats) => stats.mtimeMs, () => null);
+    if (mtimeMs !== null && Date.now() - mtimeMs > GUARD_STALE_MS) await rmdir(guard).catch(() => undefined);
+    else await new Promise((done) => setTimeout(done, 5 + Math.random() * 10));
+  }
+  try {
+    return await attempt();
+  } finally {
+    await rmdir(guard).catch(() => undefined);
+  }
+}
 
 /** Locks this process holds: a second store here is refused at once, without watching the mtime. */
 const held = new Set<string>();
@@ -78,7 +107,7 @@ export async function acquireLock(path: string, options: LedgerLockOptions = {})
   let firstRefusal: { at: number; mtimeMs: number } | null = null;
   for (;;) {
     try {
-      release = await lockfile.lock(file, lockOptions);
+      release = await withTakeoverGuard(file, () => lockfile.lock(file, lockOptions));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
