@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
 import { buildGateway } from '../scripts/build.mjs';
-import { isCleanAnswer, runLoad, post, round, type LoadResult } from './lib/load.js';
+import { isCleanAnswer, median, runLoad, post, round, waitForLedgerCaughtUp, type LoadResult } from './lib/load.js';
 import { killAll, startService, type Service } from './lib/processes.js';
 import {
   ENTITIES_QUERY,
@@ -352,10 +352,7 @@ async function entitiesScenario(target: Service, measure: (target: Service, body
     return (JSON.parse(answer.text) as { data: T }).data;
   };
   const started = Date.now();
-  while (!(await ask<{ partnerLedger: { caughtUp: boolean } }>('{ partnerLedger { caughtUp } }')).partnerLedger.caughtUp) {
-    if (Date.now() - started > 60_000) throw new Error(`${target.name}: the ledger did not catch up within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForLedgerCaughtUp(target);
   const users = await ask<{ partnerUsers: { edges: { node: { sub: string } }[] } }>(`{ partnerUsers(first: ${ENTITIES}) { edges { node { sub } } } }`);
   const representations = users.partnerUsers.edges.map(({ node }) => ({ __typename: 'PartnerUser', sub: node.sub }));
   if (representations.length !== ENTITIES) throw new Error(`${target.name}: the ledger holds ${representations.length} partner users, not ${ENTITIES}`);
@@ -378,10 +375,6 @@ async function entitiesScenario(target: Service, measure: (target: Service, body
 async function buildProduction(): Promise<string> {
   await buildGateway();
   return here('dist/main.js');
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 /** RSS of our gateway before, at the peak of, and after a long run at 256 connections. */

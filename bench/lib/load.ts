@@ -89,3 +89,19 @@ export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** The middle value (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+/** Waits until `target`'s partner ledger reports `caughtUp`, polling every 200 ms; throws after `timeoutMs`. */
+export async function waitForLedgerCaughtUp(target: Service, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const answer = await post(target, JSON.stringify({ query: '{ partnerLedger { caughtUp } }' }));
+    if ((JSON.parse(answer.text) as { data?: { partnerLedger?: { caughtUp?: boolean } } }).data?.partnerLedger?.caughtUp) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${target.name}: the ledger did not catch up within ${timeoutMs / 1000} s`);
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HAS_REDIS_SERVER, startTestRedis, type TestRedis } from '../../test/support/redis-server.js';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../../test/support/postgres-server.js';
-import { post, round, runLoad, type LoadResult } from '../lib/load.js';
+import { median, post, round, runLoad, waitForLedgerCaughtUp, type LoadResult } from '../lib/load.js';
 import { startService, type Service } from '../lib/processes.js';
 import { graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
 import type { SimulatorsClient, Vendor } from '../lib/simulators.js';
@@ -106,7 +106,7 @@ export async function fleetScenario(options: FleetOptions): Promise<FleetResult>
     const single = await runLoad(gateways[0]!, { body: overviewBody, connections: options.connections, durationSeconds: options.loadSeconds });
     log(`fleet overview: ${fleet.requestsPerSecond} answers/s (single instance ${single.requestsPerSecond}), vendor calls ${total}/min`);
 
-    await Promise.all([waitCaughtUp(gateways[0]!), waitCaughtUp(options.embedded)]);
+    await Promise.all([waitForLedgerCaughtUp(gateways[0]!), waitForLedgerCaughtUp(options.embedded)]);
     const fromPostgres = await post(gateways[1]!, graphqlBody(PARTNER_USERS_QUERY));
     const fromEmbedded = await post(options.embedded, graphqlBody(PARTNER_USERS_QUERY));
     const sameData = JSON.stringify(JSON.parse(fromPostgres.text).data) === JSON.stringify(JSON.parse(fromEmbedded.text).data);
@@ -137,16 +137,6 @@ export async function fleetScenario(options: FleetOptions): Promise<FleetResult>
   }
 }
 
-async function waitCaughtUp(target: Service): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const answer = await post(target, graphqlBody('{ partnerLedger { caughtUp } }'));
-    if ((JSON.parse(answer.text) as { data?: { partnerLedger?: { caughtUp?: boolean } } }).data?.partnerLedger?.caughtUp) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${target.name}: ledger not caught up within 60 s`);
-}
-
 async function ledgerLatency(target: Service, options: FleetOptions): Promise<LedgerLatency> {
   const body = graphqlBody(PARTNER_USERS_QUERY);
   const samples: number[] = [];
@@ -155,7 +145,6 @@ async function ledgerLatency(target: Service, options: FleetOptions): Promise<Le
     await post(target, body);
     samples.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
   const underLoad = await runLoad(target, { body, connections: 4, durationSeconds: options.loadSeconds });
-  return { sequentialP50Ms: round(samples[Math.floor(samples.length / 2)]!, 2), underLoad };
+  return { sequentialP50Ms: round(median(samples), 2), underLoad };
 }
