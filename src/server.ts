@@ -201,6 +201,7 @@ async function startAuthenticator(config: GatewayConfig, logger: Logger): Promis
     ...(auth.audience === undefined ? {} : { audience: auth.audience }),
     ...(auth.apiKeysFile === undefined ? {} : { apiKeysFile: auth.apiKeysFile }),
     clockToleranceSeconds: auth.clockToleranceSeconds,
+    verifiedTokens: auth.verifiedTokens,
     logger,
   });
 }

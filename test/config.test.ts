@@ -256,7 +256,8 @@ describe('authentication and exposure', () => {
 
   it('is on with a JWKS or an API keys file; outside demo mode GraphiQL and introspection default off', () => {
     const config = loadConfig({ SHARPE_API_KEY: SECRET, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example/', AUTH_CLOCK_TOLERANCE_SECONDS: '5' });
-    expect(config.auth).toEqual({ mode: 'on', jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', clockToleranceSeconds: 5, demoKeys: false });
+    expect(config.auth).toEqual({ mode: 'on', jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', clockToleranceSeconds: 5, verifiedTokens: 10_000, demoKeys: false });
+    expect(loadConfig({ SHARPE_API_KEY: SECRET, AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_VERIFIED_TOKENS: '0' }).auth.verifiedTokens).toBe(0);
     expect(config.exposure).toEqual({ graphiql: false, introspection: false });
     expect(loadConfig({ SHARPE_API_KEY: SECRET, AUTH_API_KEYS_FILE: '/etc/gw/keys.json', GRAPHIQL: '1', INTROSPECTION: 'true' })).toMatchObject({
       auth: { mode: 'on', apiKeysFile: '/etc/gw/keys.json' },
@@ -284,6 +285,7 @@ describe('authentication and exposure', () => {
     ]);
     expect(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).auth.jwksUrl).toBe('http://127.0.0.1:8080/jwks');
     expect(problemsOf({ AUTH_CLOCK_TOLERANCE_SECONDS: '3600' })).toEqual(['AUTH_CLOCK_TOLERANCE_SECONDS: expected a whole number from 0 to 600 (got "3600")']);
+    expect(problemsOf({ AUTH_VERIFIED_TOKENS: '-1' })).toEqual(['AUTH_VERIFIED_TOKENS: expected a whole number from 0 to 1000000 (got "-1")']);
     expect(problemsOf({ AUTH_DEMO: 'yes' })).toEqual(['AUTH_DEMO: expected 1, 0, true or false (got "yes")']);
   });
 });

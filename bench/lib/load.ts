@@ -1,4 +1,4 @@
-import autocannon from 'autocannon';
+import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import type { Service } from './processes.js';
 
 /** What one bounded load run measured. */
@@ -27,6 +27,8 @@ export interface LoadOptions {
   amount?: number;
   /** Offered load in requests per second over all connections (default: as fast as answered). */
   ratePerSecond?: number;
+  /** Extra headers of each request, asked for anew per request (e.g. the next caller's bearer token). Default: none. */
+  headersPerRequest?: () => Record<string, string>;
 }
 
 /** Drives `target` with autocannon (POST /graphql, JSON body) within the bounds of `options`. */
@@ -47,6 +49,7 @@ export async function runLoad(target: Service, options: LoadOptions): Promise<Lo
     ...(options.ratePerSecond === undefined ? {} : { overallRate: options.ratePerSecond }),
     timeout: 10,
     verifyBody: isCleanAnswer,
+    ...(options.headersPerRequest === undefined ? {} : { requests: [{ setupRequest: withHeaders(options.headersPerRequest) }] }),
   });
   // autocannon stops at `amount` or `duration`, whichever comes first, only if `amount` is unset;
   // this timer enforces the time bound when both are given.
@@ -69,16 +72,21 @@ export async function runLoad(target: Service, options: LoadOptions): Promise<Lo
   }
 }
 
+/** An autocannon `setupRequest` that adds `headersOf()`'s headers to every request it sends. */
+export function withHeaders(headersOf: () => Record<string, string>) {
+  return (request: AutocannonRequest): AutocannonRequest => ({ ...request, headers: { ...request.headers, ...headersOf() } });
+}
+
 /** True when a GraphQL answer carries no `errors` and no per-vendor `error` entry. */
 export function isCleanAnswer(text: string): boolean {
   return !text.includes('"errors"') && !text.includes('"error":{');
 }
 
 /** One request, answered body as text; used to check answers and to capture the ceiling's bytes. */
-export async function post(target: Service, body: string): Promise<{ status: number; text: string; contentType: string }> {
+export async function post(target: Service, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; contentType: string }> {
   const response = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body,
     signal: AbortSignal.timeout(15_000),
   });

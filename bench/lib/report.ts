@@ -1,3 +1,4 @@
+import type { EdgeAuthResult } from '../scenarios/edge-auth.js';
 import type { FleetResult } from '../scenarios/fleet.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
@@ -24,6 +25,7 @@ export interface BenchResults {
     ledgerIngestion: unknown;
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
     fleet?: FleetResult;
+    edgeAuth?: EdgeAuthResult;
   };
   memory: Memory[];
   durationSeconds: number;
@@ -88,6 +90,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(overviewWarm, ours, results.idleRssMiB),
     '',
+    ...edgeAuthLines(results.scenarios.edgeAuth),
     `**(b) cold fan-out: cache off, every vendor +${results.plan.vendorLatencyMs} ms (slowest vendor alone p50 ${coldFanOut.slowestVendorP50Ms} ms; the five overview calls at once, straight to the simulators, p50 ${coldFanOut.allAtOnceP50Ms} ms), ${results.plan.connections.cold} connections at a fixed ${results.plan.coldRatePerSecond} queries/s (a latency test: req/s is the offered rate)**`,
     '',
     ...table(coldFanOut.results, cold),
@@ -172,6 +175,23 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
     `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
     `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
     `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData} (${partnerUsers.totalUsers ?? 'no'} users in the ledger)`,
+    '',
+  ];
+}
+
+/** Scenario (a+): the authenticated row beside the unauthenticated one. */
+export function edgeAuthLines(result: EdgeAuthResult | undefined): string[] {
+  if (result === undefined) return [];
+  const { unauthenticated: plain, authenticated } = result;
+  return [
+    `**(a+) the edge under load: the same warm overview with authentication on** — a different caller's ES256 JWT on every request (${result.callers} callers, JWKS over loopback HTTP, fetched ${result.jwksFetches}× in the whole scenario), the per-caller limit counting (${result.callerRateLimitPerMinute.toLocaleString('en-US')}/min per caller), GraphQL Armor and demand control on as in every row; without a token: HTTP ${result.statusWithoutToken}; same providers, quotas and alerts as unauthenticated: ${result.sameData}. Alternating runs, median of ${result.roundsPerSecond.authenticated.length}:`,
+    '',
+    '| target | answers/s | clean answers/s | p50 ms | p99 ms | failures | rounds (answers/s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| ours, unauthenticated | ${plain.requestsPerSecond} | ${plain.cleanPerSecond} | ${plain.latencyMs.p50} | ${plain.latencyMs.p99} | ${plain.failures} | ${result.roundsPerSecond.unauthenticated.join(', ')} |`,
+    `| **ours, JWT per request + per-caller limit** | ${authenticated.requestsPerSecond} | ${authenticated.cleanPerSecond} | ${authenticated.latencyMs.p50} | ${authenticated.latencyMs.p99} | ${authenticated.failures} | ${result.roundsPerSecond.authenticated.join(', ')} |`,
+    '',
+    `Overhead of authentication and the limits: ${result.overheadPercent} % of the unauthenticated throughput.`,
     '',
   ];
 }

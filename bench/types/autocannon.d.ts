@@ -12,6 +12,14 @@ declare module 'autocannon' {
     overallRate?: number;
     verifyBody?: (body: string) => boolean;
     timeout?: number;
+    requests?: { setupRequest?: (request: Request) => Request }[];
+  }
+  /** The raw request a `setupRequest` receives and returns. */
+  export interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
   }
   interface Histogram {
     average: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_VERIFIED_TOKENS } from '../edge/identity/jwt-verifier.js';
 import { integerIn, isLoopbackHost, optionalFlag } from './env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
@@ -19,6 +20,8 @@ export interface AuthConfig {
   audience?: string;
   /** `AUTH_CLOCK_TOLERANCE_SECONDS` (0 to 600), default 30: leeway on `exp` and `nbf`. */
   clockToleranceSeconds: number;
+  /** `AUTH_VERIFIED_TOKENS` (0 to 1,000,000), default 10,000: tokens remembered after their signature verified, until they expire or the keys change; 0 verifies every request. */
+  verifiedTokens: number;
   /** `AUTH_API_KEYS_FILE`: JSON array of `{ name, sha256, scopes }`, reloaded on SIGHUP and on change. */
   apiKeysFile?: string;
   /** `AUTH_DEMO=1`: trust the demo key pair generated into `DATA_DIR` (`npm run token` signs with it). Demo mode only. */
@@ -65,6 +68,7 @@ export function readAuthConfig(
   const issuer = reader.read('AUTH_ISSUER', text);
   const audience = reader.read('AUTH_AUDIENCE', text);
   const clockToleranceSeconds = reader.read('AUTH_CLOCK_TOLERANCE_SECONDS', integerIn(0, 600, 30));
+  const verifiedTokens = reader.read('AUTH_VERIFIED_TOKENS', integerIn(0, 1_000_000, DEFAULT_VERIFIED_TOKENS));
   const apiKeysFile = reader.read('AUTH_API_KEYS_FILE', text);
   const disabled = reader.read('AUTH_DISABLED', optionalFlag) ?? false;
   const demoKeys = reader.read('AUTH_DEMO', optionalFlag) ?? false;
@@ -103,6 +107,7 @@ export function readAuthConfig(
       ...(issuer === undefined ? {} : { issuer }),
       ...(audience === undefined ? {} : { audience }),
       clockToleranceSeconds,
+      verifiedTokens,
       ...(apiKeysFile === undefined ? {} : { apiKeysFile }),
       demoKeys,
     },

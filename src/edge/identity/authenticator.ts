@@ -26,6 +26,8 @@ export interface AuthenticatorOptions {
   audience?: string;
   /** `AUTH_CLOCK_TOLERANCE_SECONDS`: leeway on `exp` and `nbf` for clocks out of step. Default 30. */
   clockToleranceSeconds?: number;
+  /** `AUTH_VERIFIED_TOKENS`: verified tokens remembered until they expire or the keys change (see `createJwtVerifier`). Default 10,000; 0 verifies every request. */
+  verifiedTokens?: number;
   /** `AUTH_API_KEYS_FILE`: a JSON array of `{ name, sha256 (hex of the key), scopes: string[] }`. Default: none. */
   apiKeysFile?: string;
   /** Deadline of one JWKS fetch, body included, in ms. Default 5000. */
@@ -115,7 +117,7 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
       keys = remote;
     }
     if (keys !== null) {
-      verifyJwt = createJwtVerifier({ keys, issuer: options.issuer, audience: options.audience, clockToleranceSeconds, now, logger });
+      verifyJwt = createJwtVerifier({ keys, issuer: options.issuer, audience: options.audience, clockToleranceSeconds, now, logger, ...(options.verifiedTokens === undefined ? {} : { verifiedTokens: options.verifiedTokens }) });
     }
     if (options.apiKeysFile !== undefined) {
       apiKeys = await watch('AUTH_API_KEYS_FILE', options.apiKeysFile, parseApiKeys, describeApiKeys);

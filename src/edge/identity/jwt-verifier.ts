@@ -25,7 +25,15 @@ export interface JwtVerifierOptions {
   now: () => number;
   /** Where an unexpected verification failure is told (its error name only). */
   logger: IdentityLogger;
+  /**
+   * Most verified tokens remembered, so a caller's next request with the same token skips the
+   * signature check. Default {@link DEFAULT_VERIFIED_TOKENS}; 0 verifies every request.
+   */
+  verifiedTokens?: number;
 }
+
+/** `AUTH_VERIFIED_TOKENS`' default: about 10 MB of tokens at most. */
+export const DEFAULT_VERIFIED_TOKENS = 10_000;
 
 export type JwtVerifier = (token: string) => Promise<Caller>;
 
@@ -61,11 +69,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
   };
 
-  const verifyWithRefresh = async (token: string): Promise<JWTPayload> => {
-    const set = await keys.current();
+  const verifyWithRefresh = async (token: string, set: KeySet | null): Promise<{ payload: JWTPayload; verifiedBy: KeySet }> => {
     if (set === null) throw new AuthenticationError('keys-unavailable');
     try {
-      return await verify(token, set);
+      return { payload: await verify(token, set), verifiedBy: set };
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       const outcome = await keys.refresh();
@@ -73,14 +80,19 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (outcome === 'not-now') throw error;
       const next = await keys.current();
       if (next === null) throw new AuthenticationError('keys-unavailable');
-      return verify(token, next);
+      return { payload: await verify(token, next), verifiedBy: next };
     }
   };
 
+  const verified = new VerifiedTokens(options.verifiedTokens ?? DEFAULT_VERIFIED_TOKENS, options.clockToleranceSeconds, options.now);
   return async (token) => {
+    const set = await keys.current();
+    const known = verified.get(token, set);
+    if (known !== null) return known;
     let payload: JWTPayload;
+    let verifiedBy: KeySet;
     try {
-      payload = await verifyWithRefresh(token);
+      ({ payload, verifiedBy } = await verifyWithRefresh(token, set));
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       const reason = reasonOf(error);
@@ -90,8 +102,53 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
       throw new AuthenticationError(reason ?? 'malformed');
     }
-    return callerOf(payload);
+    const caller = callerOf(payload);
+    verified.remember(token, caller, payload, verifiedBy);
+    return caller;
   };
+}
+
+/**
+ * Tokens that verified, with their caller, for as long as jose would still accept them: until
+ * `exp` (plus the clock tolerance) and only while the key set that verified them is the current
+ * one — a JWKS fetched again or a keys file changed verifies every token anew, so a withdrawn key
+ * stops working at once. Failures are never remembered. The oldest entry makes way when full.
+ * An ES256 signature check costs about as much as answering a cached overview; a dashboard sends
+ * the same token for its whole life.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { caller: Caller; keys: KeySet; validFromMs: number; validUntilMs: number }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly toleranceSeconds: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(token: string, current: KeySet | null): Caller | null {
+    const entry = this.entries.get(token);
+    if (entry === undefined) return null;
+    const now = this.now();
+    if (entry.keys !== current || now >= entry.validUntilMs || now < entry.validFromMs) {
+      this.entries.delete(token);
+      return null;
+    }
+    return entry.caller;
+  }
+
+  remember(token: string, caller: Caller, { exp, nbf }: JWTPayload, keys: KeySet): void {
+    // `requiredClaims: ['exp']` made jose refuse a token without a numeric exp.
+    if (this.capacity === 0 || typeof exp !== 'number') return;
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    const tolerance = this.toleranceSeconds * 1000;
+    this.entries.set(token, {
+      // Frozen: every request with this token shares the one caller.
+      caller: Object.freeze(caller),
+      keys,
+      validFromMs: typeof nbf === 'number' ? nbf * 1000 - tolerance : Number.NEGATIVE_INFINITY,
+      validUntilMs: exp * 1000 + tolerance,
+    });
+  }
 }
 
 function reasonOf(error: unknown): AuthFailureReason | null {

@@ -1,0 +1,165 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { isCleanAnswer, median, post, round, runLoad, type LoadResult } from '../lib/load.js';
+import { startService, type Service } from '../lib/processes.js';
+import { graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
+
+/** Options of {@link edgeAuthScenario}. */
+export interface EdgeAuthOptions {
+  /** The production bundle (`dist/main.js`). */
+  production: string;
+  /** Gateway environment of the unauthenticated rows (simulators, budgets, GATEWAY_ENV); its `AUTH_DISABLED` is dropped. */
+  env: Record<string, string>;
+  /** A fresh `DATA_DIR` for the authenticated gateway. */
+  dataDir: () => Record<string, string>;
+  /** The unauthenticated gateway of scenario (a), measured again here, alternating with the authenticated one. */
+  unauthenticated: Service;
+  connections: number;
+  warmupSeconds: number;
+  loadSeconds: number;
+  /** Unauthenticated, then authenticated, this many times; each side's median is reported. */
+  rounds: number;
+  log: (message: string) => void;
+}
+
+export interface EdgeAuthResult {
+  /** Distinct callers (subs) whose tokens the load cycles through, one token per request. */
+  callers: number;
+  /** How often the gateway fetched the JWKS during the whole scenario (cached: once). */
+  jwksFetches: number;
+  /** Status of an overview asked without a token: 401 when authentication is really on. */
+  statusWithoutToken: number;
+  /** The authenticated answer has the unauthenticated one's providers, quotas and alerts (see {@link shapeOf}). */
+  sameData: boolean;
+  callerRateLimitPerMinute: number;
+  unauthenticated: LoadResult;
+  authenticated: LoadResult;
+  /** Every round's answers/s, in order, to show the spread. */
+  roundsPerSecond: { unauthenticated: number[]; authenticated: number[] };
+  /** Throughput lost to authentication and the limits: 100 × (1 − authenticated ÷ unauthenticated), on the medians. */
+  overheadPercent: number;
+}
+
+const ISSUER = 'https://idp.bench.invalid/';
+const AUDIENCE = 'usage-gateway-bench';
+/** As many callers as scenario (a)'s connections and more: tokens are not reused back to back on one connection. */
+const CALLERS = 256;
+/**
+ * High enough that no caller is ever refused (256 callers share the run's few thousand answers a
+ * second), so the per-caller limit counts every request without shaping the load.
+ */
+const CALLER_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+/**
+ * The edge under load: the warm overview of scenario (a) with authentication on — a different
+ * caller's ES256 JWT on every request, the JWKS served over loopback HTTP and cached by the
+ * gateway — and the per-caller rate limit counting, beside the same overview unauthenticated.
+ * GraphQL Armor's limits and demand control are on in both (they cannot be turned off), so the
+ * difference is what identity and the per-caller limit cost; the README's profile note gives
+ * Armor's and demand control's own share.
+ */
+export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAuthResult> {
+  const keys = await generateKeyPair('ES256');
+  const kid = `bench-${process.pid}`;
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid, alg: 'ES256', use: 'sig' }] });
+  let jwksFetches = 0;
+  const jwksServer = createServer((request, response) => {
+    jwksFetches += 1;
+    response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+  });
+  const jwksUrl = await listen(jwksServer);
+  try {
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const tokens = await Promise.all(
+      Array.from({ length: CALLERS }, (_, index) =>
+        new SignJWT({ scope: 'usage:read' })
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setSubject(`dashboard-${index}`)
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime(expiresAt)
+          .sign(keys.privateKey),
+      ),
+    );
+    const { AUTH_DISABLED: _unauthenticated, ...env } = options.env;
+    const authenticated = await startService(
+      'ours (JWT per request, per-caller limit)',
+      options.production,
+      {
+        ...env,
+        ...options.dataDir(),
+        AUTH_JWKS_URL: jwksUrl,
+        AUTH_ISSUER: ISSUER,
+        AUTH_AUDIENCE: AUDIENCE,
+        CALLER_RATE_LIMIT_PER_MINUTE: String(CALLER_RATE_LIMIT_PER_MINUTE),
+      },
+      { plain: true },
+    );
+    const body = graphqlBody(OVERVIEW_QUERY);
+    const statusWithoutToken = (await post(authenticated, body)).status;
+    const answer = await post(authenticated, body, { authorization: `Bearer ${tokens[0]}` });
+    // A figure measured on error answers would flatter the side that failed fastest.
+    if (answer.status !== 200 || !isCleanAnswer(answer.text)) throw new Error(`${authenticated.name} did not answer cleanly: ${answer.status} ${answer.text.slice(0, 500)}`);
+    const sameData = shapeOf(answer.text) === shapeOf((await post(options.unauthenticated, body)).text);
+
+    let next = 0;
+    const tokenHeader = () => ({ authorization: `Bearer ${tokens[next++ % CALLERS]}` });
+    const load = async (target: Service, headersPerRequest?: () => Record<string, string>) => {
+      const bounds = { body, connections: options.connections, ...(headersPerRequest === undefined ? {} : { headersPerRequest }) };
+      await runLoad(target, { ...bounds, durationSeconds: options.warmupSeconds });
+      const result = await runLoad(target, { ...bounds, durationSeconds: options.loadSeconds });
+      options.log(`${target.name}: ${result.requestsPerSecond} answers/s (${result.cleanPerSecond} clean), p50 ${result.latencyMs.p50} ms, failures ${result.failures}`);
+      return result;
+    };
+    const runs: { unauthenticated: LoadResult[]; authenticated: LoadResult[] } = { unauthenticated: [], authenticated: [] };
+    for (let round = 0; round < options.rounds; round += 1) {
+      runs.unauthenticated.push(await load(options.unauthenticated));
+      runs.authenticated.push(await load(authenticated, tokenHeader));
+    }
+    const middle = (results: LoadResult[]) => medianRun(results);
+    const [plain, withAuth] = [middle(runs.unauthenticated), middle(runs.authenticated)];
+    return {
+      callers: CALLERS,
+      jwksFetches,
+      statusWithoutToken,
+      sameData,
+      callerRateLimitPerMinute: CALLER_RATE_LIMIT_PER_MINUTE,
+      unauthenticated: plain,
+      authenticated: withAuth,
+      roundsPerSecond: { unauthenticated: runs.unauthenticated.map((run) => run.requestsPerSecond), authenticated: runs.authenticated.map((run) => run.requestsPerSecond) },
+      overheadPercent: overheadPercent(plain.requestsPerSecond, withAuth.requestsPerSecond),
+    };
+  } finally {
+    jwksServer.close();
+  }
+}
+
+/** Throughput lost, in percent of the unauthenticated rate (negative when the authenticated side was faster). */
+export function overheadPercent(unauthenticatedPerSecond: number, authenticatedPerSecond: number): number {
+  return unauthenticatedPerSecond > 0 ? round(100 * (1 - authenticatedPerSecond / unauthenticatedPerSecond)) : NaN;
+}
+
+/** The run with the median answers/s, whole (its latency and failures belong to the same run). */
+export function medianRun(results: readonly LoadResult[]): LoadResult {
+  const rate = median(results.map((result) => result.requestsPerSecond));
+  return results.find((result) => result.requestsPerSecond === rate)!;
+}
+
+/**
+ * An overview's providers and the names of their quotas and alerts' severities: two gateways
+ * with caches of their own read the vendors' counters at different moments (every call moves
+ * Sharpe's), so their numbers may differ while the answer is the same.
+ */
+export function shapeOf(text: string): string {
+  const { data } = JSON.parse(text) as { data?: { accounts?: { provider: { id: string }; error: unknown; account: { quotas: { name: string }[]; alerts: { severity: string }[] } | null }[] } };
+  return JSON.stringify(
+    (data?.accounts ?? []).map(({ provider, error, account }) => [provider.id, error, account?.quotas.map((quota) => quota.name), account?.alerts.map((alert) => alert.severity)]),
+  );
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+}
