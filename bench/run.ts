@@ -115,8 +115,8 @@ async function main(): Promise<void> {
     startService('ours (demo mode, ledger)', production, { ...GATEWAY_ENV, GATEWAY_DEMO: '1', ...dataDir() }, { plain: true }),
     startService(PEERS.apollo.targets['as-shipped'], here(PEERS.apollo.script), { ...env, ...peerEnv('as-shipped') }),
     startService(PEERS.apollo.targets.cached, here(PEERS.apollo.script), { ...env, ...peerEnv('cached') }),
-    startService(PEERS.mesh.targets['as-shipped'], here(PEERS.mesh.script), { ...env, ...peerEnv('as-shipped') }, { timeoutMs: 60_000 }),
-    startService(PEERS.mesh.targets.cached, here(PEERS.mesh.script), { ...env, ...peerEnv('cached') }, { timeoutMs: 60_000 }),
+    startService(PEERS.mesh.targets['as-shipped'], here(PEERS.mesh.script), { ...env, ...peerEnv('as-shipped') }),
+    startService(PEERS.mesh.targets.cached, here(PEERS.mesh.script), { ...env, ...peerEnv('cached') }),
     startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
   ]);
 
