@@ -1,8 +1,9 @@
 /**
  * The one switch between a peer as shipped and the same peer with its own caches on, as its docs
  * recommend: `PEER_RESPONSE_CACHE_TTL_MS`. Unset (or empty), the peer caches nothing of its own;
- * set, its response cache and its vendor-call cache both keep an answer for that long. The harness
- * sets it to our gateway's upstream cache TTL, so both sides cache for the same time.
+ * set, its response cache (and Apollo's datasource-rest cache of vendor calls) keeps an answer for
+ * that long. The harness sets it to our gateway's upstream cache TTL, so both sides cache for the
+ * same time.
  */
 export const PEER_RESPONSE_CACHE_TTL_ENV = 'PEER_RESPONSE_CACHE_TTL_MS';
 
