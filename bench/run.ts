@@ -18,7 +18,9 @@ import {
   ourPartnerUsageQuery,
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
+import { PEER_CACHE_TTL_MS, PEERS, peerEnv } from './lib/peers.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
+import { checkSameData, checkSamePartnerPage } from './lib/same-data.js';
 import { edgeAuthScenario } from './scenarios/edge-auth.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
@@ -106,13 +108,16 @@ async function main(): Promise<void> {
   const env = { ...GATEWAY_ENV, ...RATE_BUDGET_ENV, ...sims.gatewayEnv() };
   log('simulators up; starting our gateways, the peers and the baselines');
 
-  const [ours, oursCold, oursTsx, oursDemo, apollo, mesh, yogaHello] = await Promise.all([
+  // Each peer twice from the same server file: as shipped, and with its own caches on (peerEnv).
+  const [ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, yogaHello] = await Promise.all([
     startService('ours', production, { ...env, ...dataDir() }, { plain: true }),
     startService('ours (cache off)', production, { ...env, ...CACHE_OFF_ENV, ...dataDir() }, { plain: true }),
     startService('ours (tsx, development)', here('src/main.ts'), { ...env, ...dataDir() }),
     startService('ours (demo mode, ledger)', production, { ...GATEWAY_ENV, GATEWAY_DEMO: '1', ...dataDir() }, { plain: true }),
-    startService('Apollo Server 5 + datasource-rest', here('bench/peers/apollo/server.ts'), env),
-    startService('GraphQL Mesh (Hive Gateway runtime)', here('bench/peers/mesh/server.ts'), env, { timeoutMs: 60_000 }),
+    startService(PEERS.apollo.targets['as-shipped'], here(PEERS.apollo.script), { ...env, ...peerEnv('as-shipped') }),
+    startService(PEERS.apollo.targets.cached, here(PEERS.apollo.script), { ...env, ...peerEnv('cached') }),
+    startService(PEERS.mesh.targets['as-shipped'], here(PEERS.mesh.script), { ...env, ...peerEnv('as-shipped') }),
+    startService(PEERS.mesh.targets.cached, here(PEERS.mesh.script), { ...env, ...peerEnv('cached') }),
     startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
   ]);
 
@@ -124,14 +129,18 @@ async function main(): Promise<void> {
     BENCH_RESPONSE_FILE: responseFile,
     BENCH_RESPONSE_CONTENT_TYPE: overview.contentType,
   });
-  const idleRss = Object.fromEntries([ours, oursCold, oursTsx, oursDemo, apollo, mesh, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
-  const sameData = await checkSameData(ours, apollo, mesh, overview.text);
+  const idleRss = Object.fromEntries([ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
+  const sameData = await checkSameData(overview.text, {
+    ourShape: { apolloEqualsOurs: apollo, apolloCachedEqualsOurs: apolloCached },
+    meshShape: { meshSharpeQuotaUsedEqualsOurs: mesh, meshCachedSharpeQuotaUsedEqualsOurs: meshCached },
+  });
   log(`answers checked: ${JSON.stringify(sameData)}`);
 
   const countCalls = async (target: Service, body: string, vendors: SimulatorsClient) => {
     // Calls still in flight from the load run would be joined (single-flight) and go uncounted.
-    // (The response cache cannot hide calls here: it is off with the upstream cache, and a warm
-    // overview makes none to hide.)
+    // (Our response cache cannot hide calls here: it is off with the upstream cache, and a warm
+    // overview makes none to hide. A cached peer's calls are counted the same way: its warm 0 is
+    // its own caches at work, the point of its row.)
     await new Promise((resolve) => setTimeout(resolve, quick ? 300 : 1000));
     await vendors.resetHits();
     const times: number[] = [];
@@ -188,8 +197,12 @@ async function main(): Promise<void> {
   const edgeAuth = await edgeAuthScenario({ production, env, dataDir, unauthenticated: ours, connections: CONNECTIONS.overview, warmupSeconds: PLAN.warmupSeconds, loadSeconds: PLAN.edgeAuthSeconds, rounds: PLAN.edgeAuthRounds, log });
 
   log('(a) overview, cache warm');
+  // The cached peers before the as-shipped ones: those exhaust Sharpe's 600 calls a minute, and a
+  // cached peer that refilled its cache then would cache (Apollo) or keep fetching (Mesh) a 429.
   const scenarioA = [
     await measure(ours, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(apolloCached, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(meshCached, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(apollo, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(mesh, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, null),
@@ -199,11 +212,14 @@ async function main(): Promise<void> {
   log('(c) partnerUsage: one page of 5000 stream entries');
   const pageUsers = await usersOfFirstPartnerPage(sims);
   const [ourPartnerBody, apolloPartnerBody] = [graphqlBody(ourPartnerUsageQuery(pageUsers)), graphqlBody(APOLLO_PARTNER_USAGE_QUERY)];
-  await checkSamePartnerPage(ours, ourPartnerBody, apollo, apolloPartnerBody, pageUsers);
+  await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, apollo], apolloPartnerBody, pageUsers);
+  const meshPartnerBody = graphqlBody(MESH_PARTNER_USAGE_QUERY);
   const scenarioC = [
     await measure(ours, ourPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(apolloCached, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(meshCached, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(apollo, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
-    await measure(mesh, graphqlBody(MESH_PARTNER_USAGE_QUERY), CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(mesh, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];
 
   log(`(e) _entities with ${ENTITIES} partner users (demo mode, ledger)`);
@@ -232,7 +248,7 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
     },
-    plan: { ...PLAN, connections: CONNECTIONS, entities: ENTITIES, coldRatePerSecond: COLD_RATE_PER_SECOND, rateBudgetEnv: RATE_BUDGET_ENV, vendorLatencyMs: VENDOR_LATENCY_MS, callSamples: CALL_SAMPLES, cacheOffEnv: CACHE_OFF_ENV },
+    plan: { ...PLAN, connections: CONNECTIONS, entities: ENTITIES, coldRatePerSecond: COLD_RATE_PER_SECOND, rateBudgetEnv: RATE_BUDGET_ENV, vendorLatencyMs: VENDOR_LATENCY_MS, callSamples: CALL_SAMPLES, cacheOffEnv: CACHE_OFF_ENV, peerCacheTtlMs: PEER_CACHE_TTL_MS },
     sameData,
     idleRssMiB: idleRss,
     scenarios: {
@@ -265,58 +281,12 @@ function assertClean(target: Service, answer: { status: number; text: string }):
   }
 }
 
-/** The first path at which two JSON values differ, with both values there. */
-function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
-  if (JSON.stringify(a) === JSON.stringify(b)) return null;
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
-      if (found !== null) return found;
-    }
-    return `${path} (key order: ${JSON.stringify(Object.keys(a))} vs ${JSON.stringify(Object.keys(b))})`;
-  }
-  return `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
-}
-
 /** How many users the simulator's first 5000 stream entries hold: the edges of scenario (c). */
 async function usersOfFirstPartnerPage(sims: SimulatorsClient): Promise<number> {
   const { baseUrl, credential } = sims.vendors.arrays;
   const response = await fetch(`${baseUrl}/v1/partner/usage?from_id=0&count=5000`, { headers: { 'x-service-token': credential } });
   const body = (await response.json()) as { data: unknown[] };
   return body.data.length;
-}
-
-/** Scenario (c)'s two queries must give the same edges (one vendor page, every user in it) before either is measured. */
-async function checkSamePartnerPage(ours: Service, ourBody: string, apollo: Service, apolloBody: string, users: number): Promise<void> {
-  const edges = async (target: Service, body: string) => {
-    const answer = await post(target, body);
-    assertClean(target, answer);
-    return JSON.stringify((JSON.parse(answer.text) as { data: { partnerUsage: { edges: unknown[] } } }).data.partnerUsage.edges);
-  };
-  const [ourEdges, apolloEdges] = [await edges(ours, ourBody), await edges(apollo, apolloBody)];
-  if (ourEdges !== apolloEdges || (JSON.parse(ourEdges) as unknown[]).length !== users) {
-    throw new Error(`scenario (c): ours and Apollo do not answer the same ${users} edges`);
-  }
-}
-
-/** Ours and Apollo answer the overview in the same shape: their data must be equal but for fetch times. Mesh reads raw vendor fields. */
-async function checkSameData(ours: Service, apollo: Service, mesh: Service, oursText: string) {
-  // The data only: `extensions.cost` is ours alone.
-  const withoutTimes = (text: string) => JSON.stringify((JSON.parse(text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)) as { data?: unknown }).data);
-  const apolloText = (await post(apollo, graphqlBody(OVERVIEW_QUERY))).text;
-  const ourData = JSON.parse(oursText) as { data: { accounts: { provider: { id: string }; account: { quotas: { name: string; used: number }[] } }[] } };
-  const sharpeUsed = ourData.data.accounts.find((entry) => entry.provider.id === 'SHARPE')?.account.quotas[0]?.used;
-  const meshAnswer = JSON.parse((await post(mesh, graphqlBody(MESH_OVERVIEW_QUERY))).text) as {
-    data?: { sharpeUsage?: { data?: { quota?: { used?: number } } } };
-    errors?: unknown[];
-  };
-  if (withoutTimes(apolloText) !== withoutTimes(oursText)) {
-    process.stderr.write(`ours and Apollo differ first at ${firstDifference(JSON.parse(withoutTimes(oursText)), JSON.parse(withoutTimes(apolloText)))}\n`);
-  }
-  return {
-    apolloEqualsOurs: withoutTimes(apolloText) === withoutTimes(oursText),
-    meshSharpeQuotaUsedEqualsOurs: meshAnswer.errors === undefined && meshAnswer.data?.sharpeUsage?.data?.quota?.used === sharpeUsed,
-  };
 }
 
 /**

@@ -34,7 +34,10 @@ process.once('exit', killAll);
 
 /** Options of {@link startService}. */
 export interface ServiceOptions {
-  /** How long to wait for the announcement, ms. Default 30000. */
+  /**
+   * How long to wait for the announcement, ms. Default 90000: the bench starts ten processes at
+   * once, and on a loaded 2-core machine the slowest took over 30 s to listen.
+   */
   timeoutMs?: number;
   /** Node flags before the script. Default none. */
   nodeArgs?: string[];
@@ -55,7 +58,8 @@ export function startService(name: string, script: string, env: Record<string, s
   running.add(child);
   const stderr: string[] = [];
   return new Promise<Service>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not announce itself within ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 90_000;
+    const timer = setTimeout(() => fail(new Error(`${name} did not announce itself within ${timeoutMs} ms`)), timeoutMs);
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

@@ -1,18 +1,35 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { RESTDataSource, type AugmentedRequest } from '@apollo/datasource-rest';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { announceListening, exitWithParent } from '../../lib/announce.js';
+import { peerResponseCacheTtlMs } from '../response-cache-ttl.js';
 
 /**
  * The Apollo Server peer, built the way its documentation shows: Apollo Server 5, one
- * `RESTDataSource` per vendor created per request (sharing the server's cache, which only keeps
- * what the vendor's Cache-Control allows: here nothing), its own SDL for the overview and the
- * partner stream, and resolvers that map vendor JSON to that shape. Nothing of our gateway is
- * reused: no cache, no cross-request sharing; datasource-rest's own deduplication of identical
- * GETs within one request is all there is. Vendor base URLs and credentials come from the same
- * variables as our gateway's.
+ * `RESTDataSource` per vendor created per request (sharing the server's cache), its own SDL for
+ * the overview and the partner stream, and resolvers that map vendor JSON to that shape. Nothing
+ * of our gateway is reused. Vendor base URLs and credentials come from the same variables as our
+ * gateway's.
+ *
+ * As shipped (`PEER_RESPONSE_CACHE_TTL_MS` unset): no cache of its own. datasource-rest's HTTP
+ * cache only keeps what a vendor's Cache-Control allows (the vendors send none: nothing), so its
+ * deduplication of identical GETs within one request is all there is.
+ *
+ * Cached (`PEER_RESPONSE_CACHE_TTL_MS` set), as the docs recommend for data that is the same for
+ * every caller for a while, both for that TTL:
+ * - the full-response cache, `@apollo/server-plugin-response-cache`, with the cache-control
+ *   plugin's `defaultMaxAge` as the cache hint of every root and object field (without a hint,
+ *   maxAge is 0 and the response cache stores nothing); no `sessionId`, because the peer serves
+ *   the one set of vendor credentials of its environment: every answer is PUBLIC. It stores no
+ *   answer with GraphQL errors, but a vendor failure here is data (an `error` entry), which it does
+ *   store: the harness runs this peer while every vendor answers cleanly.
+ * - datasource-rest's HTTP cache with `cacheOptions.ttl`, which stores every 2xx vendor answer for
+ *   that long whatever its headers say (what a vendor sending no Cache-Control needs), so a response
+ *   cache miss (another query, another page) still reuses the vendor calls.
  */
 const typeDefs = /* GraphQL */ `
   "Counters pass 2^31, so they cannot be Int."
@@ -44,6 +61,11 @@ function env(name: string): string {
   return value;
 }
 
+/** Null as shipped; in the cached peer, how long both caches keep an answer. */
+const cacheTtlMs = peerResponseCacheTtlMs();
+/** datasource-rest's `ttl` and Apollo's `maxAge` are both in seconds. */
+const cacheTtlSeconds = cacheTtlMs === null ? null : cacheTtlMs / 1000;
+
 /** Bearer-token vendors; Arrays overrides the header. */
 class VendorAPI extends RESTDataSource {
   constructor(
@@ -60,7 +82,7 @@ class VendorAPI extends RESTDataSource {
 
   /** The same deadline our gateway gives a vendor by default. */
   protected read<T>(path: string, params?: Record<string, string>): Promise<T> {
-    return super.get<T>(path, { params, signal: AbortSignal.timeout(8000) });
+    return super.get<T>(path, { params, signal: AbortSignal.timeout(8000), ...(cacheTtlSeconds === null ? {} : { cacheOptions: { ttl: cacheTtlSeconds } }) });
   }
 }
 
@@ -236,7 +258,11 @@ function withoutTrailingSlashes(text: string): string {
   return text.slice(0, end);
 }
 
-const server = new ApolloServer<Context>({ typeDefs, resolvers });
+const server = new ApolloServer<Context>({
+  typeDefs,
+  resolvers,
+  ...(cacheTtlSeconds === null ? {} : { plugins: [ApolloServerPluginCacheControl({ defaultMaxAge: cacheTtlSeconds }), responseCachePlugin<Context>()] }),
+});
 const { url } = await startStandaloneServer(server, {
   listen: { port: 0, host: '127.0.0.1' },
   context: async () => {
