@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { currentRequestScope } from './upstream/request-scope.js';
 import { redact, redactOccurrences } from './upstream/redact.js';
+import { batchLines } from './line-batch.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -17,7 +18,7 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Every configured credential; each line is redacted of them before and after serialisation. */
   secrets?: readonly string[];
-  /** Where lines go. Default: process.stderr. */
+  /** Where lines go. Default: process.stderr, the lines of one event-loop turn in one write (see `batchLines`). */
   write?: (line: string) => void;
 }
 
@@ -31,7 +32,7 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = options.secrets ?? [];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? stderrLines();
   const destination = { write: (line: string) => write(redact(line, secrets)) };
   const logger = pino(
     {
@@ -59,6 +60,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     logger[level](scrub({ message, ...fields }, secrets, new Set()) as Record<string, unknown>);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+let sharedStderr: ((line: string) => void) | undefined;
+
+/** One batch for every logger of the process, so that their lines keep their order on stderr. */
+function stderrLines(): (line: string) => void {
+  sharedStderr ??= batchLines((text) => process.stderr.write(text));
+  return sharedStderr;
 }
 
 /**
