@@ -44,8 +44,12 @@ export function redactOccurrences(text: string, secrets: readonly string[]): str
     if (secret.length < 4 || !out.includes(secret)) continue;
     out = out.split(secret).join(REDACTED);
   }
+  // "Bearer" and one character after a space: a shorter string holds no bearer token.
+  if (out.length < BEARER_MIN_LENGTH) return out;
   return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`);
 }
+
+const BEARER_MIN_LENGTH = 'Bearer x'.length;
 
 /** The text with the longest proper prefix of `secret` at its end and longest proper suffix at its start replaced. */
 function redactCutEdges(text: string, secret: string): string {
