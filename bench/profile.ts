@@ -2,14 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runLoad } from './lib/load.js';
+import { runLoad, waitForLedgerCaughtUp } from './lib/load.js';
 import { killAll, startService } from './lib/processes.js';
 import { graphqlBody, OVERVIEW_QUERY, ourPartnerUsageQuery } from './lib/queries.js';
 import { SimulatorsClient } from './lib/simulators.js';
+import { VENDORS } from '../src/providers/vendors.js';
+// @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
+import { buildGateway } from '../scripts/build.mjs';
 
 /**
- * `npm run bench:profile [-- partner]`: our gateway under `node --cpu-prof` while it serves the
- * overview (or partnerUsage(first: 5000)) for 8 s at 32 connections; prints the functions with
+ * `npm run bench:profile [-- partner]`: our production build (`npm run build`, plain node, the
+ * benchmark's rate budgets) under `node --cpu-prof` while it serves the overview (or
+ * partnerUsage(first: 5000)) for 8 s at 32 connections; prints the functions with
  * the most self time, and our functions with the most total time. The .cpuprofile stays in
  * bench/results/profiles/ for Chrome DevTools.
  */
@@ -31,14 +35,32 @@ interface CpuProfile {
 
 try {
   const sims = SimulatorsClient.of(await startService('simulators', join(root, 'bench/services/simulators.ts'), {}));
+  await buildGateway();
+  // As bench/run.ts's rows: a paid tier's vendor budgets and no per-caller limit, which would
+  // otherwise answer the one load generator 429s and profile the refusal instead of the answer.
+  const budgets = Object.fromEntries(VENDORS.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000']));
   const ours = await startService(
     'ours',
-    join(root, 'src/main.ts'),
-    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: join(tmpdir(), `bench-profile-ledger-${process.pid}`), ...sims.gatewayEnv() },
-    { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
+    join(root, 'dist/main.js'),
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ARRAYS_POLL_INTERVAL_MS: '86400000',
+      CALLER_RATE_LIMIT_PER_MINUTE: '0',
+      CALLER_VENDOR_SHARE_PERCENT: '100',
+      ...budgets,
+      DATA_DIR: join(tmpdir(), `bench-profile-ledger-${process.pid}`),
+      ...sims.gatewayEnv(),
+    },
+    { plain: true, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
   );
   // 5000 edges: several 5000-entry vendor pages, at most the field's vendor-call bound.
   const body = graphqlBody(partner ? ourPartnerUsageQuery(5000) : OVERVIEW_QUERY);
+  // As in the benchmark, the ledger has caught up and the caches are warm before the measured load,
+  // so that start-up work (the Arrays catch-up, first compilations) is a small part of the profile.
+  await waitForLedgerCaughtUp(ours);
+  await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 1 });
   const result = await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 8 });
   process.stderr.write(`${JSON.stringify(result)}\n`);
   await ours.stop();
@@ -72,4 +94,4 @@ const print = (title: string, counts: Map<string, number>, filter: (frame: strin
   }
 };
 print('self time, every function:', self, () => true);
-print('total time (self and callees), our code:', total, (frame) => frame.includes(' src/') || frame.includes(' bench/'));
+print('total time (self and callees), our code:', total, (frame) => frame.includes(' src/') || frame.includes(' dist/') || frame.includes(' bench/'));

@@ -66,10 +66,10 @@ const RATE_BUDGET_ENV = {
 };
 
 /**
- * `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line
- * (nothing logs per request at info). The ledger follower of each gateway catches up with the
- * Arrays stream as it starts; its later polls (every 15 s by default) would land among the calls
- * counted per query, so they are pushed past the run.
+ * `info`, not `warn`: the URL of a PORT=0 gateway is only in its "gateway listening" info line;
+ * at info every request also writes its access line, as a deployment's would. The ledger
+ * follower of each gateway catches up with the Arrays stream as it starts; its later polls (every
+ * 15 s by default) would land among the calls counted per query, so they are pushed past the run.
  */
 const GATEWAY_ENV = {
   PORT: '0',

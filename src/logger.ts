@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { currentRequestScope } from './upstream/request-scope.js';
 import { redact, redactOccurrences } from './upstream/redact.js';
+import { batchLines } from './line-batch.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -17,7 +18,7 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Every configured credential; each line is redacted of them before and after serialisation. */
   secrets?: readonly string[];
-  /** Where lines go. Default: process.stderr. */
+  /** Where lines go. Default: process.stderr, the lines of one event-loop turn in one write (see `batchLines`). */
   write?: (line: string) => void;
 }
 
@@ -31,7 +32,7 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = options.secrets ?? [];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? stderrLines();
   const destination = { write: (line: string) => write(redact(line, secrets)) };
   const logger = pino(
     {
@@ -53,12 +54,35 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
+  const redactText = (text: string) => redactOccurrences(text, secrets);
+  // Keys are nearly always the code's own few names (an access line's ten, say): each is redacted
+  // once, not on every line. Bounded, since a field object built from data could bring any key.
+  const redactedKeys = new Map<string, string>();
+  const redactKey = (key: string) => {
+    let redacted = redactedKeys.get(key);
+    if (redacted === undefined) {
+      if (redactedKeys.size >= MAX_REMEMBERED_KEYS) redactedKeys.clear();
+      redactedKeys.set(key, (redacted = redactText(key)));
+    }
+    return redacted;
+  };
   const log = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
     if (!logger.isLevelEnabled(level)) return;
     // The message before the fields, as the lines had it before pino (which would put it last).
-    logger[level](scrub({ message, ...fields }, secrets, new Set()) as Record<string, unknown>);
+    logger[level](scrub({ message, ...fields }, redactText, redactKey, new Set()) as Record<string, unknown>);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** Distinct field names whose redaction a logger remembers. */
+const MAX_REMEMBERED_KEYS = 256;
+
+let sharedStderr: ((line: string) => void) | undefined;
+
+/** One batch for every logger of the process, so that their lines keep their order on stderr. */
+function stderrLines(): (line: string) => void {
+  sharedStderr ??= batchLines((text) => process.stderr.write(text));
+  return sharedStderr;
 }
 
 /**
@@ -66,17 +90,25 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * each string and key redacted. An object met again inside itself becomes `[Circular]`: a log call
  * must not throw.
  */
-function scrub(value: unknown, secrets: readonly string[], ancestors: Set<object>): unknown {
-  if (typeof value === 'string') return redactOccurrences(value, secrets);
+function scrub(value: unknown, redactText: (text: string) => string, redactKey: (key: string) => string, ancestors: Set<object>): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (typeof value !== 'object' || value === null) return value;
   if (ancestors.has(value)) return '[Circular]';
   ancestors.add(value);
   try {
-    if (value instanceof Error) return scrub(errorFields(value), secrets, ancestors);
+    if (value instanceof Error) return scrub(errorFields(value), redactText, redactKey, ancestors);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return scrub(toJSON.call(value), secrets, ancestors);
-    if (Array.isArray(value)) return value.map((item) => scrub(item, secrets, ancestors));
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactOccurrences(key, secrets), scrub(item, secrets, ancestors)]));
+    if (typeof toJSON === 'function') return scrub(toJSON.call(value), redactText, redactKey, ancestors);
+    if (Array.isArray(value)) return value.map((item) => scrub(item, redactText, redactKey, ancestors));
+    // A loop, not entries/map/fromEntries: every line goes through here, and those allocate an array per field.
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = scrub((value as Record<string, unknown>)[key], redactText, redactKey, ancestors);
+      // A field named `__proto__` stays a field (as with fromEntries), not the copy's prototype.
+      if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else copy[redactKey(key)] = item;
+    }
+    return copy;
   } finally {
     ancestors.delete(value);
   }

@@ -56,4 +56,24 @@ describe('the logger', () => {
       error: { message: 'refused', code: 'E_REFUSED' },
     });
   });
+
+  it('redacts a field name holding a credential on every line, not only the first', () => {
+    const secret = 'sk_live_keyname_7c6b5a4d';
+    const lines: string[] = [];
+    const logger = createLogger({ secrets: [secret], write: (line) => lines.push(line) });
+    for (let i = 0; i < 3; i += 1) logger.info('keyed', { [`by ${secret}`]: i });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).not.toContain(secret);
+      expect(Object.keys(JSON.parse(line) as object)).toContain(`by ${REDACTED}`);
+    }
+  });
+
+  it('keeps a field named __proto__ as a field of the line', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ write: (line) => lines.push(line) });
+    logger.info('odd field', JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>);
+    expect(lines[0]).toContain('"__proto__":{"polluted":true}');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 });

@@ -26,7 +26,8 @@ export function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     // Short secrets would redact ordinary words; config refuses them, this guards the rest.
     if (secret.length < 4) continue;
-    out = redactCutEdges(out.split(secret).join(REDACTED), secret);
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    out = redactCutEdges(out, secret);
   }
   return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`);
 }
@@ -39,22 +40,31 @@ export function redact(text: string, secrets: readonly string[]): string {
 export function redactOccurrences(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length < 4) continue;
+    // Most strings hold no secret: looking is cheaper than splitting (a log line has dozens of strings).
+    if (secret.length < 4 || !out.includes(secret)) continue;
     out = out.split(secret).join(REDACTED);
   }
+  // "Bearer" and one character after a space: a shorter string holds no bearer token.
+  if (out.length < BEARER_MIN_LENGTH) return out;
   return out.replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`);
 }
+
+const BEARER_MIN_LENGTH = 'Bearer x'.length;
 
 /** The text with the longest proper prefix of `secret` at its end and longest proper suffix at its start replaced. */
 function redactCutEdges(text: string, secret: string): string {
   let out = text;
-  for (let length = Math.min(secret.length - 1, out.length); length >= MIN_CUT_PART; length -= 1) {
+  // A part of the secret at an edge of the text holds the text's edge character: a text whose
+  // edges the secret does not contain (a log line ends in a newline) has no cut part to look for.
+  const endCut = out.length > 0 && secret.includes(out[out.length - 1]!);
+  for (let length = Math.min(secret.length - 1, out.length); endCut && length >= MIN_CUT_PART; length -= 1) {
     if (out.endsWith(secret.slice(0, length))) {
       out = out.slice(0, out.length - length) + REDACTED;
       break;
     }
   }
-  for (let length = Math.min(secret.length - 1, out.length); length >= MIN_CUT_PART; length -= 1) {
+  const startCut = out.length > 0 && secret.includes(out[0]!);
+  for (let length = Math.min(secret.length - 1, out.length); startCut && length >= MIN_CUT_PART; length -= 1) {
     if (out.startsWith(secret.slice(secret.length - length))) {
       out = REDACTED + out.slice(length);
       break;
