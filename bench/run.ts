@@ -49,6 +49,8 @@ const ENTITIES = 1000;
  */
 const COLD_RATE_PER_SECOND = 5;
 const VENDOR_LATENCY_MS = 50;
+/** The soak's second production instance: a cap on V8's old generation, which `NODE_OPTIONS` can set in a deployment. */
+const SOAK_HEAP_CAP_FLAG = '--max-old-space-size=96';
 /** Sequential queries over which upstream calls per query are counted. */
 const CALL_SAMPLES = 10;
 
@@ -225,8 +227,15 @@ async function main(): Promise<void> {
   log(`(e) _entities with ${ENTITIES} partner users (demo mode, ledger)`);
   const entities = await entitiesScenario(oursDemo, measure);
 
+  // Fresh instances: the one of (a) and (c) still holds (c)'s garbage, which the soak would measure
+  // instead of what 256 connections cost. The second shows how much of the peak is uncollected
+  // garbage: V8's old generation capped at 96 MB, as a deployment may set in NODE_OPTIONS.
+  const soakTargets = await Promise.all([
+    startService('ours (fresh instance)', production, { ...env, ...dataDir() }, { plain: true }),
+    startService(`ours (fresh instance, ${SOAK_HEAP_CAP_FLAG})`, production, { ...env, ...dataDir() }, { plain: true, nodeArgs: [SOAK_HEAP_CAP_FLAG] }),
+  ]);
   const memory = [];
-  for (const target of [ours, oursTsx]) {
+  for (const target of [...soakTargets, oursTsx]) {
     log(`memory: ${PLAN.soakRequests} overview requests over ${CONNECTIONS.soak} connections to ${target.name}`);
     memory.push(await soak(target, overviewBody));
     log(`memory: ${JSON.stringify(memory.at(-1))}`);
