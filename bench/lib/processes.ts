@@ -11,6 +11,11 @@ export interface Service {
   pid: number;
   /** Everything the service wrote to stderr beyond its announcement, for failure reports. */
   stderr: string[];
+  /**
+   * Calls `listener` with every stderr line written from now on (`stderr` keeps only the first
+   * 200); returns the function that stops it.
+   */
+  watchStderr(listener: (line: string) => void): () => void;
   /** Resident set size now, in MiB (Linux /proc; null elsewhere). */
   rssMiB(): number | null;
   stop(): Promise<void>;
@@ -54,6 +59,7 @@ export function startService(name: string, script: string, env: Record<string, s
   });
   running.add(child);
   const stderr: string[] = [];
+  const watchers = new Set<(line: string) => void>();
   return new Promise<Service>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${name} did not announce itself within ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);
     const fail = (error: Error) => {
@@ -65,6 +71,7 @@ export function startService(name: string, script: string, env: Record<string, s
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`${name} exited with ${code} before listening`)));
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      for (const watcher of watchers) watcher(line);
       const announcement = parseAnnouncement(line);
       if (announcement === null) {
         if (stderr.length < 200) stderr.push(line);
@@ -78,6 +85,10 @@ export function startService(name: string, script: string, env: Record<string, s
         announcement,
         pid: child.pid!,
         stderr,
+        watchStderr: (listener) => {
+          watchers.add(listener);
+          return () => watchers.delete(listener);
+        },
         rssMiB: () => rssMiB(child.pid!),
         stop: () => stopChild(child),
       });

@@ -1,3 +1,4 @@
+import type { ColdPhasesResult } from '../scenarios/cold-phases.js';
 import type { FleetResult } from '../scenarios/fleet.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
@@ -19,7 +20,7 @@ export interface BenchResults {
   idleRssMiB: Record<string, number>;
   scenarios: {
     overviewWarm: Row[];
-    coldFanOut: { slowestVendorP50Ms: number; allAtOnceP50Ms: number; results: Row[] };
+    coldFanOut: { slowestVendorP50Ms: number; allAtOnceP50Ms: number; results: Row[]; phases?: ColdPhasesResult };
     partnerUsage5000: Row[];
     ledgerIngestion: unknown;
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
@@ -92,6 +93,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(coldFanOut.results, cold),
     '',
+    ...coldPhasesLines(coldFanOut.phases),
     `**(c) \`partnerUsage\`: one page of 5000 stream entries, ${results.plan.connections.partner} connections**`,
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
@@ -172,6 +174,19 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
     `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
     `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
     `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData} (${partnerUsers.totalUsers ?? 'no'} users in the ledger)`,
+    '',
+  ];
+}
+
+/** Scenario (b)'s breakdown: where one cold overview's time goes, phase by phase (`PHASE_TIMING=1`). */
+export function coldPhasesLines(phases: ColdPhasesResult | undefined): string[] {
+  if (phases === undefined) return [];
+  return [
+    `**(b) where a cold overview's time goes** (a gateway of its own with \`PHASE_TIMING=1\`, ${phases.queries} overviews one at a time, each followed by the five vendor calls at once straight to the simulators; medians): ours ${phases.oursP50Ms} ms, the five calls at once ${phases.fiveAtOnceP50Ms} ms, ours − five at once ${phases.overheadP50Ms} ms; vendor calls opening a new connection: ${phases.newConnectionsPerQuery} per query`,
+    '',
+    '| phase (ms since the request arrived) | marks per query | first | last |',
+    '| --- | ---: | ---: | ---: |',
+    ...phases.phases.map((row) => `| ${row.phase} | ${row.perQuery} | ${row.firstMs} | ${row.perQuery > 1 ? row.lastMs : '—'} |`),
     '',
   ];
 }
