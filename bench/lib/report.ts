@@ -1,7 +1,7 @@
 import type { ColdPhasesResult } from '../scenarios/cold-phases.js';
 import type { FleetResult } from '../scenarios/fleet.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { LoadResult } from './load.js';
+import { median, type LoadResult } from './load.js';
 
 interface Row extends LoadResult {
   target: string;
@@ -187,6 +187,20 @@ export function coldPhasesLines(phases: ColdPhasesResult | undefined): string[] 
     '| phase (ms since the request arrived) | marks per query | first | last |',
     '| --- | ---: | ---: | ---: |',
     ...phases.phases.map((row) => `| ${row.phase} | ${row.perQuery} | ${row.firstMs} | ${row.perQuery > 1 ? row.lastMs : '—'} |`),
+    '',
+    ...callPhaseTable(phases.calls),
+  ];
+}
+
+/** The vendor calls' phases side by side, one row per call, in the order they happen. */
+function callPhaseTable(calls: ColdPhasesResult['calls']): string[] {
+  if (calls.length === 0) return [];
+  const phases = [...new Set(calls.flatMap((call) => Object.keys(call.atMs)))].filter((phase) => phase !== 'new connection');
+  phases.sort((a, b) => median(calls.map((call) => call.atMs[a] ?? Infinity)) - median(calls.map((call) => call.atMs[b] ?? Infinity)));
+  return [
+    `| vendor call (ms since the request arrived) | ${phases.join(' | ')} |`,
+    `| --- | ${phases.map(() => '---:').join(' | ')} |`,
+    ...calls.map((call) => `| ${call.call} | ${phases.map((phase) => call.atMs[phase] ?? '—').join(' | ')} |`),
     '',
   ];
 }

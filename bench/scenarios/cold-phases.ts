@@ -35,6 +35,14 @@ export interface ColdPhasesResult {
   newConnectionsPerQuery: number;
   /** Every phase, in the order of its median first mark. */
   phases: PhaseRow[];
+  /** Each vendor call's own phases: ms since the request arrived, median over queries, by phase. */
+  calls: CallRow[];
+}
+
+/** One vendor call of the overview and the median moment of each of its phases. */
+export interface CallRow {
+  call: string;
+  atMs: Record<string, number>;
 }
 
 /** Options of {@link coldPhasesScenario}. */
@@ -104,6 +112,7 @@ export async function coldPhasesScenario(options: ColdPhasesOptions): Promise<Co
       overheadP50Ms: round(median(ours.map((ms, i) => ms - direct[i]!)), 2),
       newConnectionsPerQuery: median(recorded.map((marks) => marks.filter((mark) => mark.phase === 'new connection').length)),
       phases: summarisePhases(recorded),
+      calls: summariseCalls(recorded),
     };
   } finally {
     await target.stop();
@@ -145,6 +154,31 @@ export function summarisePhases(queries: readonly (readonly PhaseMark[])[]): Pha
   return [...byPhase.entries()]
     .map(([phase, row]) => ({ phase, perQuery: median(row.counts), firstMs: round(median(row.firsts), 2), lastMs: round(median(row.lasts), 2) }))
     .sort((a, b) => a.firstMs - b.firstMs || a.lastMs - b.lastMs);
+}
+
+/**
+ * Per vendor call (by name) and phase: the median over queries of when it happened; a phase marked
+ * twice in one call (a retry) counts at its last mark.
+ */
+export function summariseCalls(queries: readonly (readonly PhaseMark[])[]): CallRow[] {
+  const byCall = new Map<string, Map<string, number[]>>();
+  for (const marks of queries) {
+    const last = new Map<string, Map<string, number>>();
+    for (const { call, phase, atMs } of marks) {
+      if (call === undefined) continue;
+      const phases = last.get(call) ?? new Map<string, number>();
+      phases.set(phase, atMs);
+      last.set(call, phases);
+    }
+    for (const [call, phases] of last) {
+      const rows = byCall.get(call) ?? new Map<string, number[]>();
+      for (const [phase, atMs] of phases) rows.set(phase, [...(rows.get(phase) ?? []), atMs]);
+      byCall.set(call, rows);
+    }
+  }
+  return [...byCall.entries()]
+    .map(([call, phases]) => ({ call, atMs: Object.fromEntries([...phases.entries()].map(([phase, times]) => [phase, round(median(times), 2)])) }))
+    .sort((a, b) => a.call.localeCompare(b.call));
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
