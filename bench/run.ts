@@ -19,6 +19,7 @@ import {
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
+import { coldPhasesScenario, type ColdPhasesResult } from './scenarios/cold-phases.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
   await sims.setLatency(VENDOR_LATENCY_MS);
   let scenarioB: TargetResult[];
   let vendorLatency: { slowestVendorP50Ms: number; allAtOnceP50Ms: number };
+  let coldPhases: ColdPhasesResult;
   try {
     vendorLatency = await vendorLatencies(sims);
     scenarioB = [
@@ -178,6 +180,8 @@ async function main(): Promise<void> {
       await measure(apollo, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
       await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
     ];
+    coldPhases = await coldPhasesScenario({ production, env: { ...env, ...CACHE_OFF_ENV, ...dataDir() }, sims, queries: quick ? 10 : 40, spacingMs: 200 });
+    log(`(b) phases: ours ${coldPhases.oursP50Ms} ms, five calls at once ${coldPhases.fiveAtOnceP50Ms} ms, ours − five at once ${coldPhases.overheadP50Ms} ms`);
   } finally {
     await sims.setLatency(null);
   }
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
     idleRssMiB: idleRss,
     scenarios: {
       overviewWarm: scenarioA,
-      coldFanOut: { ...vendorLatency, results: scenarioB },
+      coldFanOut: { ...vendorLatency, results: scenarioB, phases: coldPhases },
       partnerUsage5000: scenarioC,
       ledgerIngestion: ledger,
       entities1000: entities,
@@ -316,8 +320,8 @@ async function checkSameData(ours: Service, apollo: Service, mesh: Service, ours
 /**
  * Median latency of each vendor endpoint our overview calls, under the current fault, each alone;
  * the largest of them is "the slowest vendor". Also the median of the five called at once, as a
- * perfect fan-out would call them: the simulators share one process, so their answers to five
- * simultaneous calls leave it one after another, and no gateway can answer before the last.
+ * perfect fan-out would call them (each simulator runs in a process of its own, so they answer in
+ * parallel; Faraday's two calls share its process).
  */
 async function vendorLatencies(sims: SimulatorsClient): Promise<{ slowestVendorP50Ms: number; allAtOnceP50Ms: number }> {
   const call = async (vendor: Vendor, path: string) => {

@@ -83,7 +83,7 @@ export function renderMarkdown(results: BenchResults): string {
     goal(memory.rssPeakMiB !== null && memory.rssPeakMiB <= 200, `peak RSS at most 200 MB under ${memory.connections} connections, ${memory.target}: ${memory.rssPeakMiB} MiB`);
   const lines = [
     `Command: \`${results.command}\` — ${results.finishedAt}, ${results.durationSeconds} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
-    `Every process on 127.0.0.1: one for the four vendor simulators, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
+    `Every process on 127.0.0.1: one per vendor simulator, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
     '',
     `**(a) \`accounts\` overview over the four vendors, default configuration (cache warm), ${results.plan.connections.overview} connections**`,
     '',
