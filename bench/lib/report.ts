@@ -186,7 +186,7 @@ export function coldPhasesLines(phases: ColdPhasesResult | undefined): string[] 
     '',
     '| phase (ms since the request arrived) | marks per query | first | last |',
     '| --- | ---: | ---: | ---: |',
-    ...phases.phases.map((row) => `| ${row.phase} | ${row.perQuery} | ${row.firstMs} | ${row.perQuery > 1 ? row.lastMs : '—'} |`),
+    ...phases.phases.filter((row) => row.phase !== 'new connection').map((row) => `| ${row.phase} | ${row.perQuery} | ${row.firstMs} | ${row.perQuery > 1 ? row.lastMs : '—'} |`),
     '',
     ...callPhaseTable(phases.calls),
   ];
