@@ -22,6 +22,7 @@ import { PEER_CACHE_TTL_MS, PEERS, peerEnv } from './lib/peers.js';
 import { renderMarkdown, updateReadme } from './lib/report.js';
 import { checkSameData, checkSamePartnerPage } from './lib/same-data.js';
 import { edgeAuthScenario } from './scenarios/edge-auth.js';
+import { coldPhasesScenario, type ColdPhasesResult } from './scenarios/cold-phases.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
   await sims.setLatency(VENDOR_LATENCY_MS);
   let scenarioB: TargetResult[];
   let vendorLatency: { slowestVendorP50Ms: number; allAtOnceP50Ms: number };
+  let coldPhases: ColdPhasesResult;
   try {
     vendorLatency = await vendorLatencies(sims);
     scenarioB = [
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
       await measure(apollo, overviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
       await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
     ];
+    coldPhases = await coldPhasesScenario({ production, env: { ...env, ...CACHE_OFF_ENV, ...dataDir() }, sims, queries: quick ? 10 : 40, spacingMs: 200 });
+    log(`(b) phases: ours ${coldPhases.oursP50Ms} ms, five calls at once ${coldPhases.fiveAtOnceP50Ms} ms, ours − five at once ${coldPhases.overheadP50Ms} ms`);
   } finally {
     await sims.setLatency(null);
   }
@@ -262,7 +266,7 @@ async function main(): Promise<void> {
     idleRssMiB: idleRss,
     scenarios: {
       overviewWarm: scenarioA,
-      coldFanOut: { ...vendorLatency, results: scenarioB },
+      coldFanOut: { ...vendorLatency, results: scenarioB, phases: coldPhases },
       partnerUsage5000: scenarioC,
       ledgerIngestion: ledger,
       entities1000: entities,
@@ -301,8 +305,8 @@ async function usersOfFirstPartnerPage(sims: SimulatorsClient): Promise<number> 
 /**
  * Median latency of each vendor endpoint our overview calls, under the current fault, each alone;
  * the largest of them is "the slowest vendor". Also the median of the five called at once, as a
- * perfect fan-out would call them: the simulators share one process, so their answers to five
- * simultaneous calls leave it one after another, and no gateway can answer before the last.
+ * perfect fan-out would call them (each simulator runs in a process of its own, so they answer in
+ * parallel; Faraday's two calls share its process).
  */
 async function vendorLatencies(sims: SimulatorsClient): Promise<{ slowestVendorP50Ms: number; allAtOnceP50Ms: number }> {
   const call = async (vendor: Vendor, path: string) => {

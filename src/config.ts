@@ -42,6 +42,11 @@ export interface GatewayConfig {
   demo: boolean;
   /** Lowest log level written to stderr. `LOG_LEVEL`, default `info`. */
   logLevel: LogLevel;
+  /**
+   * Log one `request phases` line per request with the timestamps of its phases (a diagnosis for
+   * the benchmark, see `withPhaseRecording`). `PHASE_TIMING=1`; default false, and then free.
+   */
+  phaseTiming: boolean;
   /** Vendors with a credential, keyed by provider. Empty in demo mode (the simulators fill it). */
   vendors: Record<ProviderId, VendorConfig>;
   /** Each vendor's own variables (e.g. `ARRAYS_START_CURSOR`), parsed, by vendor id. */
@@ -131,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const metricsPort = reader.read('METRICS_PORT', optionalIntegerIn(0, 65_535)) ?? null;
   const level = reader.read('LOG_LEVEL', logLevel);
   const demoFlag = reader.read('GATEWAY_DEMO', optionalFlag);
+  const phaseTiming = reader.read('PHASE_TIMING', optionalFlag) ?? false;
   const dataDir = reader.read('DATA_DIR', text('./data', 'expected a directory'));
   const federation = {
     typeName: reader.read('FEDERATION_USER_TYPE', graphqlName('User')),
@@ -158,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     metricsPort,
     logLevel: level,
+    phaseTiming,
     demo,
     vendors: demo ? {} : catalogue.configured,
     vendorSettings: catalogue.settings,

@@ -17,6 +17,7 @@ import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './logger.js';
 import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './response-cache.js';
@@ -54,6 +55,8 @@ export interface GatewayDeps {
   metricsEndpoint?: boolean;
   /** Where whole answers are kept (a shared store with `REDIS_URL`). Default: this process's memory. */
   responseStore?: ResponseStore;
+  /** Mark the engine's phases of each request for `withPhaseRecording` (`PHASE_TIMING`). Default false. */
+  phaseMarks?: boolean;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -104,6 +107,7 @@ export function createGateway({
   metrics = null,
   metricsEndpoint = true,
   responseStore,
+  phaseMarks = false,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -162,6 +166,7 @@ export function createGateway({
         onHit: cacheControl.servedFromCache,
         ...(responseStore === undefined ? {} : { store: responseStore }),
       }),
+      ...(phaseMarks ? [usePhaseMarks()] : []),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The

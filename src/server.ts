@@ -15,6 +15,7 @@ import { parsePersistedDocuments, type PersistedDocuments } from './edge/persist
 import type { PartnerLedger } from './ledger/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
+import { logPhases, withPhaseRecording } from './observability/phases.js';
 import { startTracing } from './observability/tracing.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from './providers/vendor-module.js';
@@ -128,11 +129,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     metrics,
     metricsEndpoint: config.metricsPort === null,
     ...(shared === null ? {} : { responseStore: shared.responseStore }),
+    phaseMarks: config.phaseTiming,
   });
   const lifecycle = new Lifecycle(() => withSharedState(readinessOf(ledger), shared));
-  const server = createServer(
-    lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log)),
-  );
+  const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
+  const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;

@@ -17,8 +17,14 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 describe('loadConfig', () => {
   it('defaults to demo mode on 127.0.0.1:4000 with an 8 s upstream deadline', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', logLevel: 'info', demo: true, vendors: {} });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', logLevel: 'info', demo: true, vendors: {}, phaseTiming: false });
     for (const policy of Object.values(config.upstream.policies)) expect(policy.timeoutMs).toBe(8000);
+  });
+
+  it('records request phases only with PHASE_TIMING=1', () => {
+    expect(loadConfig({ PHASE_TIMING: '1' }).phaseTiming).toBe(true);
+    expect(loadConfig({ PHASE_TIMING: '0' }).phaseTiming).toBe(false);
+    expect(problemsOf({ PHASE_TIMING: 'yes please' }).join('\n')).toContain('PHASE_TIMING');
   });
 
   it('enables exactly the vendors whose credential is set, with production base URLs by default', () => {

@@ -11,6 +11,11 @@ export interface Service {
   pid: number;
   /** Everything the service wrote to stderr beyond its announcement, for failure reports. */
   stderr: string[];
+  /**
+   * Calls `listener` with every stderr line written from now on (`stderr` keeps only the first
+   * 200); returns the function that stops it.
+   */
+  watchStderr(listener: (line: string) => void): () => void;
   /** Resident set size now, in MiB (Linux /proc; null elsewhere). */
   rssMiB(): number | null;
   stop(): Promise<void>;
@@ -57,6 +62,7 @@ export function startService(name: string, script: string, env: Record<string, s
   });
   running.add(child);
   const stderr: string[] = [];
+  const watchers = new Set<(line: string) => void>();
   return new Promise<Service>((resolve, reject) => {
     const timeoutMs = options.timeoutMs ?? 90_000;
     const timer = setTimeout(() => fail(new Error(`${name} did not announce itself within ${timeoutMs} ms`)), timeoutMs);
@@ -70,6 +76,7 @@ export function startService(name: string, script: string, env: Record<string, s
     child.once('exit', (code) => fail(new Error(`${name} exited with ${code} before listening`)));
     let announced = false;
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      for (const watcher of watchers) watcher(line);
       // Once announced, a line is only kept: a gateway under load writes an access line per
       // request, and parsing each here would take the load generator's CPU.
       const announcement = announced ? null : parseAnnouncement(line);
@@ -86,6 +93,10 @@ export function startService(name: string, script: string, env: Record<string, s
         announcement,
         pid: child.pid!,
         stderr,
+        watchStderr: (listener) => {
+          watchers.add(listener);
+          return () => watchers.delete(listener);
+        },
         rssMiB: () => rssMiB(child.pid!),
         stop: () => stopChild(child),
       });

@@ -1,7 +1,8 @@
+import type { ColdPhasesResult } from '../scenarios/cold-phases.js';
 import type { EdgeAuthResult } from '../scenarios/edge-auth.js';
 import type { FleetResult } from '../scenarios/fleet.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { LoadResult } from './load.js';
+import { median, type LoadResult } from './load.js';
 import { PEERS, type PeerConfiguration, type PeerFamily } from './peers.js';
 
 interface Row extends LoadResult {
@@ -21,7 +22,7 @@ export interface BenchResults {
   idleRssMiB: Record<string, number>;
   scenarios: {
     overviewWarm: Row[];
-    coldFanOut: { slowestVendorP50Ms: number; allAtOnceP50Ms: number; results: Row[] };
+    coldFanOut: { slowestVendorP50Ms: number; allAtOnceP50Ms: number; results: Row[]; phases?: ColdPhasesResult };
     partnerUsage5000: Row[];
     ledgerIngestion: unknown;
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
@@ -116,7 +117,7 @@ export function renderMarkdown(results: BenchResults): string {
     goal(memory.rssPeakMiB !== null && memory.rssPeakMiB <= 200, `peak RSS at most 200 MB under ${memory.connections} connections, ${memory.target}: ${memory.rssPeakMiB} MiB`);
   const lines = [
     `Command: \`${results.command}\` — ${results.finishedAt}, ${results.durationSeconds} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
-    `Every process on 127.0.0.1: one for the four vendor simulators, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
+    `Every process on 127.0.0.1: one per vendor simulator, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
     '',
     `**(a) \`accounts\` overview over the four vendors, default configuration (cache warm), ${results.plan.connections.overview} connections**${peersCachedFor(results)}`,
     '',
@@ -128,6 +129,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(coldFanOut.results, cold),
     '',
+    ...coldPhasesLines(coldFanOut.phases),
     `**(c) \`partnerUsage\`: one page of 5000 stream entries, ${results.plan.connections.partner} connections**${peersCachedFor(results)}`,
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
@@ -226,6 +228,33 @@ export function edgeAuthLines(result: EdgeAuthResult | undefined): string[] {
     `| **ours, JWT per request + per-caller limit** | ${authenticated.requestsPerSecond} | ${authenticated.cleanPerSecond} | ${authenticated.latencyMs.p50} | ${authenticated.latencyMs.p99} | ${authenticated.failures} | ${result.roundsPerSecond.authenticated.join(', ')} |`,
     '',
     `Overhead of authentication and the limits: ${result.overheadPercent} % of the unauthenticated throughput.`,
+    '',
+  ];
+}
+
+/** Scenario (b)'s breakdown: where one cold overview's time goes, phase by phase (`PHASE_TIMING=1`). */
+export function coldPhasesLines(phases: ColdPhasesResult | undefined): string[] {
+  if (phases === undefined) return [];
+  return [
+    `**(b) where a cold overview's time goes** (a gateway of its own with \`PHASE_TIMING=1\`, ${phases.queries} overviews one at a time, each followed by the five vendor calls at once straight to the simulators; medians): ours ${phases.oursP50Ms} ms, the five calls at once ${phases.fiveAtOnceP50Ms} ms, ours − five at once ${phases.overheadP50Ms} ms; vendor calls opening a new connection: ${phases.newConnectionsPerQuery} per query`,
+    '',
+    '| phase (ms since the request arrived) | marks per query | first | last |',
+    '| --- | ---: | ---: | ---: |',
+    ...phases.phases.filter((row) => row.phase !== 'new connection').map((row) => `| ${row.phase} | ${row.perQuery} | ${row.firstMs} | ${row.perQuery > 1 ? row.lastMs : '—'} |`),
+    '',
+    ...callPhaseTable(phases.calls),
+  ];
+}
+
+/** The vendor calls' phases side by side, one row per call, in the order they happen. */
+function callPhaseTable(calls: ColdPhasesResult['calls']): string[] {
+  if (calls.length === 0) return [];
+  const phases = [...new Set(calls.flatMap((call) => Object.keys(call.atMs)))].filter((phase) => phase !== 'new connection');
+  phases.sort((a, b) => median(calls.map((call) => call.atMs[a] ?? Infinity)) - median(calls.map((call) => call.atMs[b] ?? Infinity)));
+  return [
+    `| vendor call (ms since the request arrived) | ${phases.join(' | ')} |`,
+    `| --- | ${phases.map(() => '---:').join(' | ')} |`,
+    ...calls.map((call) => `| ${call.call} | ${phases.map((phase) => call.atMs[phase] ?? '—').join(' | ')} |`),
     '',
   ];
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { markPhase } from '../observability/phases.js';
 
 /**
  * A per-request loader of one vendor call by its arguments: within one operation every distinct
@@ -7,7 +8,10 @@ import DataLoader from 'dataloader';
  */
 export function callLoader<Key extends object, Value>(load: (key: Key) => Promise<Value>): DataLoader<Key, Value, string> {
   return new DataLoader<Key, Value, string>(
-    (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => toError(error)))),
+    (keys) => {
+      markPhase('loader dispatch');
+      return Promise.all(keys.map((key) => load(key).catch((error: unknown) => toError(error))));
+    },
     { cacheKeyFn: argumentsKey },
   );
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { markPhase } from '../observability/phases.js';
 import {
   errorForStatus,
   UpstreamBadResponseError,
@@ -79,6 +80,11 @@ export function readVendorAnswer<S extends z.ZodType, E>(
     secrets: readonly string[];
     /** Reads the request id from a payload that may have broken its contract, for support. */
     requestIdOf?(payload: unknown): string | null;
+    /**
+     * A check in place of the schema's common case: a payload it accepts is used as it is, without
+     * zod's copy; it must accept only what `schema` accepts. Default: every payload goes through `schema`.
+     */
+    acceptsAsIs?(payload: unknown): payload is z.output<S>;
   },
 ): z.output<S> {
   const { provider } = vendor;
@@ -93,6 +99,10 @@ export function readVendorAnswer<S extends z.ZodType, E>(
     });
   }
   const payload = parseJsonBody(response, provider, secrets);
+  if (context.acceptsAsIs?.(payload) === true) {
+    markPhase('validated (in place)');
+    return payload;
+  }
   return parsePayload(schema, payload, {
     provider,
     what: context.what,

@@ -63,6 +63,16 @@ export function simulatorAdminToken(): string {
   return adminToken;
 }
 
+/**
+ * Makes `token` this process's admin token, so that simulators spread over several processes (the
+ * benchmark's, one per vendor) answer one token. Only before any token is made, or with the same one.
+ */
+export function adoptSimulatorAdminToken(token: string): void {
+  if (token.length < 16) throw new RangeError('a simulator admin token has at least 16 characters');
+  if (adminToken !== undefined && adminToken !== token) throw new Error('this process already has another simulator admin token');
+  adminToken = token;
+}
+
 function hasAdminToken(headers: IncomingHttpHeaders): boolean {
   const given = headers[SIMULATOR_ADMIN_HEADER];
   if (typeof given !== 'string') return false;

@@ -1,7 +1,7 @@
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
 export { InvalidFaultError } from './faults.js';
-export { SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from './http-server.js';
+export { adoptSimulatorAdminToken, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from './http-server.js';
 export { SIM_NOW_MS } from './prng.js';
 export type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle, SimulatorOptions } from './types.js';
 

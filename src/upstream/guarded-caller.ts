@@ -1,4 +1,5 @@
 import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { inCallPhases, markPhase } from '../observability/phases.js';
 import { activeTracer, failSpan } from '../observability/tracer.js';
 import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
@@ -41,7 +42,12 @@ export class GuardedCaller implements Caller {
     this.secrets = [options.credential];
   }
 
-  async call<T>(call: ChannelCall<T>, signal?: AbortSignal): Promise<Received<T>> {
+  call<T>(call: ChannelCall<T>, signal?: AbortSignal): Promise<Received<T>> {
+    return inCallPhases(() => `${this.options.provider} ${call.url.pathname}`, () => this.callWithin(call, signal));
+  }
+
+  private async callWithin<T>(call: ChannelCall<T>, signal: AbortSignal | undefined): Promise<Received<T>> {
+    markPhase('call started');
     const { admission, clock, events, policy, retryBudget } = this.options;
     const deadlineAt = clock.now() + policy.timeoutMs;
     // A background call serves no client request, even one whose async context it started in.
@@ -128,6 +134,7 @@ export class GuardedCaller implements Caller {
     if (scope !== undefined) scope.vendorCalls += 1;
     // The wire time only: the wait for admission before it is the rate budget's, not the vendor's.
     const startedAt = clock.now();
+    markPhase('call sent');
     try {
       response = await http.get({
         provider,
@@ -143,7 +150,9 @@ export class GuardedCaller implements Caller {
     const durationMs = clock.now() - startedAt;
     admission.observeResponse(clock.now(), response);
     try {
-      return { response, result: { value: call.interpret(response, new Date(clock.now())) }, durationMs };
+      const value = call.interpret(response, new Date(clock.now()));
+      markPhase('interpreted');
+      return { response, result: { value }, durationMs };
     } catch (error) {
       return { response, result: { error: this.typed(error, permit) }, durationMs };
     }

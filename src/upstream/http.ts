@@ -8,6 +8,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
+import { markPhase } from '../observability/phases.js';
 import { redact } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -124,6 +125,7 @@ export class UpstreamHttp {
         );
       }
       const text = await this.readBody(response, request, signal);
+      markPhase('body read');
       return {
         status: response.statusCode,
         headers: response.headers,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { markPhase } from '../observability/phases.js';
 import { UpstreamBadResponseError } from './errors.js';
 import type { UpstreamResponse } from './http.js';
 import { REDACTED, redact } from './redact.js';
@@ -11,8 +12,9 @@ const QUOTED_CHARACTERS = 40;
  * truncated body) is an UPSTREAM_BAD_RESPONSE naming what it began with, redacted.
  */
 export function parseJsonBody(response: UpstreamResponse, provider: string, secrets: readonly string[]): unknown {
+  let payload: unknown;
   try {
-    return JSON.parse(response.text) as unknown;
+    payload = JSON.parse(response.text) as unknown;
   } catch {
     const contentType = String(response.headers['content-type'] ?? 'no content-type');
     const start = quotedStart(response.text, secrets);
@@ -21,6 +23,8 @@ export function parseJsonBody(response: UpstreamResponse, provider: string, secr
       { provider, httpStatus: response.status },
     );
   }
+  markPhase('JSON parsed');
+  return payload;
 }
 
 /**
@@ -35,6 +39,7 @@ export function parsePayload<S extends z.ZodType>(
   context: { provider: string; what: string; httpStatus: number; upstreamRequestId?: string | null; secrets: readonly string[] },
 ): z.infer<S> {
   const result = schema.safeParse(payload);
+  markPhase('validated (zod)');
   if (result.success) return result.data;
   const problems = result.error.issues
     .slice(0, 5)

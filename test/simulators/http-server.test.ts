@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, request } from 'undici';
-import { isLoopbackAddress, isLoopbackHostHeader, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from '../../src/simulators/http-server.js';
+import { adoptSimulatorAdminToken, isLoopbackAddress, isLoopbackHostHeader, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from '../../src/simulators/http-server.js';
 import { startVendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { InvalidFaultError, type SimulatorHandle } from '../../src/simulators/index.js';
 import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simulators/anylayer.js';
@@ -257,6 +257,15 @@ describe('admin routes', () => {
       expect((await admin('GET', '/__sim/hits', undefined, headers)).status).toBe(401);
     }
     expect((await usages()).status).toBe(200);
+  });
+
+  it('keep their admin token once made: adopting it again is allowed, another or a short one is refused', () => {
+    const token = simulatorAdminToken();
+    adoptSimulatorAdminToken(token);
+    expect(simulatorAdminToken()).toBe(token);
+    expect(() => adoptSimulatorAdminToken(`${token}x`)).toThrow('already has another simulator admin token');
+    expect(() => adoptSimulatorAdminToken('short')).toThrow(RangeError);
+    expect(simulatorAdminToken()).toBe(token);
   });
 
   it('answer a loopback Host only (DNS rebinding): another Host is 403 even with the token', async () => {

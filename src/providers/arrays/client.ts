@@ -5,7 +5,7 @@ import type { AccountUsage, Fresh, PartnerUsagePage } from '../../usage/model.js
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
-import { apiResponseSchema, errorBodySchema, type ArraysErrorBody } from './contract.js';
+import { apiResponseSchema, errorBodySchema, isSuccessEnvelope, type ArraysErrorBody } from './contract.js';
 import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from './stream.js';
 import { accountOfPartnerPage, partnerPageFromEnvelope } from './to-usage.js';
 
@@ -59,6 +59,7 @@ function pageFrom(response: UpstreamResponse, fromCursor: string, secrets: reado
     what: 'partner usage response',
     secrets,
     requestIdOf: (payload) => requestIdOf(payload, secrets),
+    acceptsAsIs: isSuccessEnvelope,
   });
   if (!envelope.success) {
     throw errorForFailureEnvelope({

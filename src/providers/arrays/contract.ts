@@ -77,3 +77,36 @@ export const errorBodySchema = failureEnvelopeSchema.partial({ success: true, re
 export type ArraysSuccessEnvelope = z.output<typeof successEnvelopeSchema>;
 export type ArraysApiError = z.output<typeof apiErrorSchema>;
 export type ArraysErrorBody = z.output<typeof errorBodySchema>;
+
+/**
+ * `successEnvelopeSchema`'s answer for a parsed body, checked in place: true only for a payload
+ * that schema accepts, which is then used as it is. zod's parse builds a second copy of every
+ * user of a page (1000 of them in the overview), and a cold query waits for that copy and its
+ * garbage; the mapping to the unified model reads only the documented fields, so the extra
+ * fields the schema would strip stay unread. False means "ask the schema", which names the problem.
+ */
+export function isSuccessEnvelope(payload: unknown): payload is ArraysSuccessEnvelope {
+  if (!isRecord(payload) || payload.success !== true || typeof payload.request_id !== 'string' || !Array.isArray(payload.data)) return false;
+  const { pagination } = payload;
+  if (pagination !== undefined && pagination !== null && !(isRecord(pagination) && typeof pagination.next_cursor === 'string' && typeof pagination.has_more === 'boolean')) {
+    return false;
+  }
+  for (const usage of payload.data as unknown[]) {
+    if (!isRecord(usage) || typeof usage.sub !== 'string' || !hasCounters(usage) || !isRecord(usage.by_endpoint)) return false;
+    for (const counts of Object.values(usage.by_endpoint)) if (!isRecord(counts) || !hasCounters(counts)) return false;
+  }
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `calls`, `discoveries` and `tweets` as `counter` has them: safe non-negative integers. */
+function hasCounters(value: Record<string, unknown>): boolean {
+  return isCounter(value.calls) && isCounter(value.discoveries) && isCounter(value.tweets);
+}
+
+function isCounter(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
