@@ -96,6 +96,21 @@ function peersCachedFor(results: BenchResults): string {
   return ttl === undefined ? '' : `; each peer as shipped and with its own caches on, for our upstream cache TTL (${ttl / 1000} s)`;
 }
 
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** (a+): authentication and the limits cost at most 10 % of the unauthenticated throughput. */
+function edgeAuthGoal(result: EdgeAuthResult | undefined): string[] {
+  if (result === undefined) return [];
+  return [goal(result.overheadPercent <= 10, `(a+) JWT per request and the per-caller limit cost at most 10 % of the unauthenticated answers/s: ${result.overheadPercent} %`)];
+}
+
+/** (d): at least 150,000 entries/s with peak RSS at most 200 MB. */
+function ledgerGoal(ledger: unknown): string[] {
+  const measured = (ledger as { status?: string }).status === 'measured' ? (ledger as LedgerFigures) : null;
+  const text = measured === null ? 'not measured' : `${measured.ingest.entriesPerSecond.toLocaleString('en-US')} entries/s, peak RSS ${measured.ingest.peakRssMb} MB`;
+  return [goal(measured !== null && measured.ingest.entriesPerSecond >= 150_000 && measured.ingest.peakRssMb <= 200, `(d) ledger ingestion at least 150,000 entries/s with peak RSS at most 200 MB: ${text}`)];
+}
+
 function goal(met: boolean, text: string): string {
   return `- ${met ? 'met' : '**not met**'}: ${text}`;
 }
@@ -113,8 +128,10 @@ export function renderMarkdown(results: BenchResults): string {
   const ledger = results.scenarios.ledgerIngestion as { status?: string; reason?: string };
   const memoryLine = (memory: Memory) =>
     `- ${memory.target}: RSS ${memory.rssBeforeMiB} MiB before, ${memory.rssPeakMiB} MiB at peak and ${memory.rssAfterMiB} MiB after ${memory.requests} overview requests over ${memory.connections} connections (${memory.requestsPerSecond} req/s, ${memory.failures} failures): growth ${memory.growthMiB} MiB.`;
+  // The first soak is the production build with default flags; the others are for comparison.
   const peakGoal = (memory: Memory) =>
-    goal(memory.rssPeakMiB !== null && memory.rssPeakMiB <= 200, `peak RSS at most 200 MB under ${memory.connections} connections, ${memory.target}: ${memory.rssPeakMiB} MiB`);
+    goal(memory.rssPeakMiB !== null && memory.rssPeakMiB <= 150, `peak RSS of the production build at most 150 MB under ${memory.connections} connections, ${memory.target}: ${memory.rssPeakMiB} MiB`);
+  const coldApollo = findPeer(coldFanOut.results, 'apollo', 'as-shipped');
   const lines = [
     `Command: \`${results.command}\` — ${results.finishedAt}, ${results.durationSeconds} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
     `Every process on 127.0.0.1: one per vendor simulator, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
@@ -142,7 +159,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
     ...fleetLines(results.scenarios.fleet),
-    '**Memory (ours)**, the overview at the soak\'s connections; once as the production build run by plain node (as every "ours" row above), once under the tsx loader (development):',
+    '**Memory (ours)**, the overview at the soak\'s connections, each on an instance of its own: the production build run by plain node (as every "ours" row above), the same with V8\'s old generation capped, and under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
     '',
@@ -150,16 +167,23 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     'Goals (reported, not asserted):',
     '',
-    goal(mesh !== undefined && ours.requestsPerSecond >= 2 * mesh.requestsPerSecond, `(a) at least 2× ${mesh?.target ?? 'GraphQL Mesh'}: ${mesh ? ratio(ours.requestsPerSecond, mesh.requestsPerSecond) : 'n/a'}`),
-    goal(apollo !== undefined && ours.requestsPerSecond >= 1.5 * apollo.requestsPerSecond, `(a) at least 1.5× ${apollo?.target ?? 'Apollo Server'}: ${apollo ? ratio(ours.requestsPerSecond, apollo.requestsPerSecond) : 'n/a'}`),
+    ...[apollo, mesh].map((peer) =>
+      goal(peer !== undefined && ours.requestsPerSecond >= 1.5 * peer.requestsPerSecond, `(a) at least 1.5× ${peer?.target ?? 'a cached peer (not run)'}: ${peer ? ratio(ours.requestsPerSecond, peer.requestsPerSecond) : 'n/a'}`),
+    ),
     goal(bare !== undefined && ours.requestsPerSecond >= 0.4 * bare.requestsPerSecond, `(a) at least 40 % of the bare-node ceiling: ${bare ? `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %` : 'n/a'}`),
+    goal(ours.upstreamCallsPerQuery?.total === 0, `(a) warm: 0 vendor calls per overview query: ${calls(ours)}`),
+    ...edgeAuthGoal(results.scenarios.edgeAuth),
     goal(
-      cold.sequentialP50Ms !== undefined && cold.sequentialP50Ms <= coldFanOut.slowestVendorP50Ms + 5,
-      `(b) p50 within 5 ms of the slowest vendor, one query at a time: ${cold.sequentialP50Ms} ms vs ${coldFanOut.slowestVendorP50Ms} ms alone and ${coldFanOut.allAtOnceP50Ms} ms for the five calls at once (under load: ${cold.latencyMs.p50} ms)`,
+      cold.sequentialP50Ms !== undefined && cold.sequentialP50Ms <= coldFanOut.allAtOnceP50Ms + 3,
+      `(b) cold, one query at a time, p50 at most the five calls at once + 3 ms: ${cold.sequentialP50Ms} ms vs ${coldFanOut.allAtOnceP50Ms} ms (+${cold.sequentialP50Ms === undefined ? 'n/a' : round1(cold.sequentialP50Ms - coldFanOut.allAtOnceP50Ms)} ms)`,
+    ),
+    goal(
+      cold.sequentialP50Ms !== undefined && coldApollo?.sequentialP50Ms !== undefined && cold.sequentialP50Ms < coldApollo.sequentialP50Ms,
+      `(b) cold, one query at a time, p50 below ${coldApollo?.target ?? 'Apollo Server'}'s: ${cold.sequentialP50Ms} ms vs ${coldApollo?.sequentialP50Ms ?? 'n/a'} ms`,
     ),
     goal(cold.upstreamCallsPerQuery?.total === 5, `(b) cold: one call per vendor endpoint, 4 vendors = 5 HTTP calls (Faraday's account is two endpoints): ${calls(cold)}`),
-    goal(ours.upstreamCallsPerQuery?.total === 0, `(a) warm: 0 vendor calls per overview query: ${calls(ours)}`),
-    ...results.memory.map(peakGoal),
+    ...ledgerGoal(results.scenarios.ledgerIngestion),
+    ...results.memory.slice(0, 1).map(peakGoal),
     '',
   ];
   return `${lines.join('\n')}\n`;
