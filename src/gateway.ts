@@ -12,6 +12,7 @@ import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOpt
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
+import { useCompiledExecution } from './compiled-execution.js';
 import { incrementalDeliveryPlugins } from './incremental-delivery.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
@@ -54,6 +55,8 @@ export interface GatewayDeps {
   metricsEndpoint?: boolean;
   /** Where whole answers are kept (a shared store with `REDIS_URL`). Default: this process's memory. */
   responseStore?: ResponseStore;
+  /** Execute operations with graphql-jit (see `useCompiledExecution`). Default false; `startGateway` passes `GRAPHQL_JIT`. */
+  jit?: boolean;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -104,6 +107,7 @@ export function createGateway({
   metrics = null,
   metricsEndpoint = true,
   responseStore,
+  jit = true,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -145,6 +149,7 @@ export function createGateway({
       // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.
       // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
       ...incrementalDeliveryPlugins({ maskError }),
+      ...(jit ? [useCompiledExecution()] : []),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the

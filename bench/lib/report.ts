@@ -1,4 +1,5 @@
 import type { FleetResult } from '../scenarios/fleet.js';
+import type { JitResult } from '../scenarios/jit.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { LoadResult } from './load.js';
 
@@ -172,6 +173,22 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
     `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
     `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
     `- \`partnerUsers(first: 100)\` p50, one at a time: PostgreSQL ${partnerUsers.postgres.sequentialP50Ms} ms vs embedded ledger ${partnerUsers.embedded.sequentialP50Ms} ms (${partnerUsers.postgresToEmbeddedP50}×); under 4 connections ${partnerUsers.postgres.underLoad.requestsPerSecond} vs ${partnerUsers.embedded.underLoad.requestsPerSecond} answers/s, p50 ${partnerUsers.postgres.underLoad.latencyMs.p50} vs ${partnerUsers.embedded.underLoad.latencyMs.p50} ms; same data: ${partnerUsers.sameData} (${partnerUsers.totalUsers ?? 'no'} users in the ledger)`,
+    '',
+  ];
+}
+
+/** graphql-jit on and off, alternating in one run (`GRAPHQL_JIT`). */
+export function jitLines(jit: JitResult | undefined): string[] {
+  if (jit === undefined) return [];
+  return [
+    `**graphql-jit on vs off** (\`GRAPHQL_JIT\`, one production process per mode, ${jit.rounds} alternating rounds of ${jit.loadSeconds} s; medians over the rounds)`,
+    '',
+    '| query | jit on answers/s | jit off answers/s | on ÷ off | jit on p50 ms | jit off p50 ms | on ÷ off | same data | HTTP failures on / off |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...jit.comparisons.map(
+      ({ query, on, off, onToOffAnswers, onToOffP50 }) =>
+        `| ${query} | ${on.requestsPerSecond} | ${off.requestsPerSecond} | ${onToOffAnswers}× | ${on.p50Ms} | ${off.p50Ms} | ${onToOffP50}× | ${jit.sameData[query] ?? '—'} | ${on.failures} / ${off.failures} |`,
+    ),
     '',
   ];
 }

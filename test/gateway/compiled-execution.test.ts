@@ -1,0 +1,94 @@
+import { envelop, useEngine, useSchema } from '@envelop/core';
+import { execute, parse, subscribe, validate } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCompiledExecution } from '../../src/compiled-execution.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { executeOperation } from '../../src/incremental-delivery.js';
+import { createLogger } from '../../src/logger.js';
+import { buildSchema } from '../../src/schema/index.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/**
+ * graphql-jit (`GRAPHQL_JIT`): which operations it runs, and that its answers are graphql-js's,
+ * key order included. The rest of the suite runs with it on, as `createGateway`'s default.
+ */
+
+const schema = buildSchema();
+
+/** Runs `query` through the engine as the gateway sets it up; graphql-jit marks its results with their own `stringify`. */
+async function runWith(jit: boolean, query: string) {
+  const getEnveloped = envelop({
+    plugins: [useSchema(schema), useEngine({ execute: executeOperation, subscribe, parse, validate }), ...(jit ? [useCompiledExecution()] : [])],
+  });
+  const { execute: run, contextFactory } = getEnveloped();
+  return run({ schema, document: parse(query), contextValue: await contextFactory() });
+}
+
+describe('useCompiledExecution', () => {
+  it('runs an operation without @defer/@stream compiled, and leaves it to graphql-js when off', async () => {
+    const compiled = (await runWith(true, '{ __typename }')) as { data: unknown; stringify?: unknown };
+    expect(compiled.data).toEqual({ __typename: 'Query' });
+    expect(typeof compiled.stringify).toBe('function');
+    const interpreted = (await runWith(false, '{ __typename }')) as { stringify?: unknown };
+    expect(interpreted.stringify).toBeUndefined();
+  });
+
+  it('leaves an operation with @defer to the incremental engine', async () => {
+    const result = (await runWith(true, '{ ... @defer { __typename } }')) as { stringify?: unknown };
+    expect(result.stringify).toBeUndefined();
+    expect(Symbol.asyncIterator in result).toBe(true);
+  });
+});
+
+describe('a gateway with graphql-jit on and off', () => {
+  let harness: Harness;
+  let interpreted: Gateway;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    harness = await startHarness();
+    interpreted = createGateway({ registry: harness.registry, logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }), jit: false });
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const ask = async (yoga: Gateway, query: string, variables?: Record<string, unknown>) => {
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    // Fetch times and `extensions.cost` (the second gateway shares the first's upstream cache) left out; key order kept.
+    const { data, errors } = JSON.parse(await response.text(), (key, value: unknown) => (key === 'fetchedAt' ? '…' : value)) as { data?: unknown; errors?: { message: string; locations?: unknown }[] };
+    return { status: response.status, text: JSON.stringify({ data, errors }), errors };
+  };
+
+  it('answers the same bytes, keys in the order asked, vendor errors and variables included', async () => {
+    const query = `query ($first: Int) {
+      accounts { error { code httpStatus } provider { simulated id } account { quotas { used name limit } fetchedAt } }
+      partnerUsage(first: $first) { pageInfo { hasNextPage endCursor } edges { node { tweets sub calls } } }
+    }`;
+    harness.sims.sharpe.setFault({ fault: { mode: 'status', status: 404 } });
+    try {
+      const [jit, plain] = [await ask(harness.yoga, query, { first: 3 }), await ask(interpreted, query, { first: 3 })];
+      expect(jit.status).toBe(200);
+      expect(jit.text).toContain('"code":"UPSTREAM_NOT_FOUND"');
+      expect(jit.text.indexOf('"error"')).toBeLessThan(jit.text.indexOf('"provider"'));
+      expect(jit.text).toBe(plain.text);
+    } finally {
+      harness.sims.sharpe.setFault(null);
+    }
+  });
+
+  // graphql-jit coerces variables with its own code: its message adds "Expected type Int;" and the error has no `locations`.
+  it('refuses a variable of the wrong type before anything runs, as graphql-js does, in its own words', async () => {
+    const query = 'query ($first: Int) { partnerUsage(first: $first) { edges { node { sub } } } }';
+    const [jit, plain] = [await ask(harness.yoga, query, { first: 'three' }), await ask(interpreted, query, { first: 'three' })];
+    expect(jit.status).toBe(plain.status);
+    expect(jit.errors).toHaveLength(1);
+    expect(jit.errors![0]!.message).toBe('Variable "$first" got invalid value "three"; Expected type Int; Int cannot represent non-integer value: "three"');
+    expect(plain.errors![0]!.message).toBe('Variable "$first" got invalid value "three"; Int cannot represent non-integer value: "three"');
+    expect(plain.errors![0]!.locations).toEqual([{ line: 1, column: 8 }]);
+    expect(jit.errors![0]!.locations).toBeUndefined();
+  });
+});
