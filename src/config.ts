@@ -68,8 +68,8 @@ export interface GatewayConfig {
    */
   maxVendorCallsPerOperation: number;
   /**
-   * Execute operations with graphql-jit (compiled once per document; `@defer`/`@stream` keep
-   * graphql-js's engine). `GRAPHQL_JIT` (`1`/`0`), default on.
+   * Run operations over `partnerUsage` or `_entities` with graphql-jit, compiled once per document
+   * (`@defer`/`@stream` keep graphql-js's engine). `GRAPHQL_JIT` (`1`/`0`), default on.
    */
   graphqlJit: boolean;
   /** Browser rules (CORS, Host) and the limits of one request. */

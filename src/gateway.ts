@@ -55,7 +55,7 @@ export interface GatewayDeps {
   metricsEndpoint?: boolean;
   /** Where whole answers are kept (a shared store with `REDIS_URL`). Default: this process's memory. */
   responseStore?: ResponseStore;
-  /** Execute operations with graphql-jit (see `useCompiledExecution`). Default false; `startGateway` passes `GRAPHQL_JIT`. */
+  /** Run `partnerUsage` and `_entities` operations with graphql-jit (see `useCompiledExecution`). Default true; `startGateway` passes `GRAPHQL_JIT`. */
   jit?: boolean;
 }
 
@@ -149,6 +149,7 @@ export function createGateway({
       // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.
       // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
       ...incrementalDeliveryPlugins({ maskError }),
+      // After that engine, which it replaces for the long lists only (see `runsCompiled`).
       ...(jit ? [useCompiledExecution()] : []),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),

@@ -25,6 +25,7 @@ export interface BenchResults {
     ledgerIngestion: unknown;
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
     fleet?: FleetResult;
+    jit?: JitResult;
   };
   memory: Memory[];
   durationSeconds: number;
@@ -104,6 +105,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
     ...fleetLines(results.scenarios.fleet),
+    ...jitLines(results.scenarios.jit),
     '**Memory (ours)**, the overview at the soak\'s connections; once as the production build run by plain node (as every "ours" row above), once under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
@@ -177,17 +179,19 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
   ];
 }
 
+const times = (value: number | null) => (value === null ? '—' : `${value}×`);
+
 /** graphql-jit on and off, alternating in one run (`GRAPHQL_JIT`). */
 export function jitLines(jit: JitResult | undefined): string[] {
   if (jit === undefined) return [];
   return [
-    `**graphql-jit on vs off** (\`GRAPHQL_JIT\`, one production process per mode, ${jit.rounds} alternating rounds of ${jit.loadSeconds} s; medians over the rounds)`,
+    `**graphql-jit on vs off** (\`GRAPHQL_JIT\`; on, the default, compiles operations over \`partnerUsage\` or \`_entities\` only, so the overview row shows that the rest is untouched; one production process per mode, ${jit.rounds} alternating rounds of ${jit.loadSeconds} s, medians over the rounds; CPU per answer is the server process's own, which a shared machine slows less than answers/s)`,
     '',
-    '| query | jit on answers/s | jit off answers/s | on ÷ off | jit on p50 ms | jit off p50 ms | on ÷ off | same data | HTTP failures on / off |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| query | jit on answers/s | jit off answers/s | on ÷ off | jit on p50 ms | jit off p50 ms | on ÷ off | server CPU ms per answer on / off | on ÷ off | same data | HTTP failures on / off |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
     ...jit.comparisons.map(
-      ({ query, on, off, onToOffAnswers, onToOffP50 }) =>
-        `| ${query} | ${on.requestsPerSecond} | ${off.requestsPerSecond} | ${onToOffAnswers}× | ${on.p50Ms} | ${off.p50Ms} | ${onToOffP50}× | ${jit.sameData[query] ?? '—'} | ${on.failures} / ${off.failures} |`,
+      ({ query, on, off, onToOffAnswers, onToOffP50, onToOffCpu }) =>
+        `| ${query} | ${on.requestsPerSecond} | ${off.requestsPerSecond} | ${times(onToOffAnswers)} | ${on.p50Ms} | ${off.p50Ms} | ${times(onToOffP50)} | ${on.cpuMsPerAnswer ?? '—'} / ${off.cpuMsPerAnswer ?? '—'} | ${times(onToOffCpu)} | ${jit.sameData[query] ?? '—'} | ${on.failures} / ${off.failures} |`,
     ),
     '',
   ];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { median, post, round, runLoad, waitForLedgerCaughtUp, type LoadResult } from '../lib/load.js';
 import { startService, type Service } from '../lib/processes.js';
 import { ENTITIES_QUERY, graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
@@ -30,6 +31,11 @@ export interface ModeFigures {
   requestsPerSecond: number;
   /** Median of the rounds' p50s. */
   p50Ms: number;
+  /**
+   * Median over the rounds of the server process's CPU time (user + system) per answer, ms: the
+   * work one answer costs, which other processes on a shared machine slow but do not change.
+   */
+  cpuMsPerAnswer: number | null;
   perRound: number[];
   failures: number;
   errorAnswers: number;
@@ -40,10 +46,17 @@ export interface JitComparison {
   query: string;
   on: ModeFigures;
   off: ModeFigures;
-  /** answers/s on ÷ off (above 1: jit helps). */
-  onToOffAnswers: number;
-  /** p50 on ÷ off (below 1: jit helps). */
-  onToOffP50: number;
+  /** answers/s on ÷ off (above 1: jit helps); null when off answered nothing. */
+  onToOffAnswers: number | null;
+  /** p50 on ÷ off (below 1: jit helps); null when off answered nothing. */
+  onToOffP50: number | null;
+  /** CPU ms per answer on ÷ off (below 1: jit helps); null without /proc. */
+  onToOffCpu: number | null;
+}
+
+/** A load run with the CPU time the server spent on it per answer (null without /proc). */
+export interface MeasuredRun extends LoadResult {
+  cpuMsPerAnswer: number | null;
 }
 
 export interface JitResult {
@@ -58,16 +71,18 @@ export interface JitResult {
 const MODES = { on: { GRAPHQL_JIT: '1' }, off: { GRAPHQL_JIT: '0' } } as const;
 type Mode = keyof typeof MODES;
 
-/** Which mode runs first in `round`: they alternate, so that neither always gets the warmer machine. */
-export function modeOrder(round: number): readonly Mode[] {
-  return round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+/** Which mode runs first in round `turn`: they alternate, so that neither always gets the warmer machine. */
+export function modeOrder(turn: number): readonly Mode[] {
+  return turn % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
 }
 
 /** The rounds of one mode summed up: medians, so that one disturbed round on a shared machine does not decide. */
-export function summarizeRounds(runs: readonly LoadResult[]): ModeFigures {
+export function summarizeRounds(runs: readonly MeasuredRun[]): ModeFigures {
+  const cpu = runs.flatMap((run) => (run.cpuMsPerAnswer === null ? [] : [run.cpuMsPerAnswer]));
   return {
     requestsPerSecond: round(median(runs.map((run) => run.requestsPerSecond))),
     p50Ms: round(median(runs.map((run) => run.latencyMs.p50)), 2),
+    cpuMsPerAnswer: cpu.length === 0 ? null : round(median(cpu), 3),
     perRound: runs.map((run) => run.requestsPerSecond),
     failures: runs.reduce((sum, run) => sum + run.failures, 0),
     errorAnswers: runs.reduce((sum, run) => sum + run.errorAnswers, 0),
@@ -75,19 +90,22 @@ export function summarizeRounds(runs: readonly LoadResult[]): ModeFigures {
 }
 
 /** Both modes of one query side by side. */
-export function compareModes(query: string, on: readonly LoadResult[], off: readonly LoadResult[]): JitComparison {
+export function compareModes(query: string, on: readonly MeasuredRun[], off: readonly MeasuredRun[]): JitComparison {
   const [onFigures, offFigures] = [summarizeRounds(on), summarizeRounds(off)];
+  const [onCpu, offCpu] = [onFigures.cpuMsPerAnswer, offFigures.cpuMsPerAnswer];
   return {
     query,
     on: onFigures,
     off: offFigures,
-    onToOffAnswers: offFigures.requestsPerSecond > 0 ? round(onFigures.requestsPerSecond / offFigures.requestsPerSecond, 2) : NaN,
-    onToOffP50: offFigures.p50Ms > 0 ? round(onFigures.p50Ms / offFigures.p50Ms, 2) : NaN,
+    onToOffAnswers: offFigures.requestsPerSecond > 0 ? round(onFigures.requestsPerSecond / offFigures.requestsPerSecond, 2) : null,
+    onToOffP50: offFigures.p50Ms > 0 ? round(onFigures.p50Ms / offFigures.p50Ms, 2) : null,
+    onToOffCpu: onCpu === null || offCpu === null || offCpu === 0 ? null : round(onCpu / offCpu, 2),
   };
 }
 
 /**
- * graphql-jit on and off (`GRAPHQL_JIT`), each mode in its own production-build process, on
+ * graphql-jit on (`GRAPHQL_JIT=1`, the default: `partnerUsage` and `_entities` operations
+ * compiled, see `runsCompiled`) and off, each mode in its own production-build process, on
  * (c)'s `partnerUsage` page, (e)'s `_entities` call and (a)'s warm overview. The modes alternate
  * round by round in one run, so that a machine shared with other work disturbs both alike; every
  * query is checked to give the same data in both modes before load.
@@ -108,14 +126,18 @@ export async function jitScenario(options: JitOptions): Promise<JitResult> {
     ];
     const sameData: Record<string, boolean> = {};
     for (const { query, body, targets } of queries) sameData[query] = (await dataOf(targets.on, body)) === (await dataOf(targets.off, body));
-    const runs = queries.map(() => ({ on: [] as LoadResult[], off: [] as LoadResult[] }));
-    for (let round = 0; round < options.rounds; round += 1) {
+    const runs = queries.map(() => ({ on: [] as MeasuredRun[], off: [] as MeasuredRun[] }));
+    for (let turn = 0; turn < options.rounds; turn += 1) {
       for (const [index, { query, body, targets, connections }] of queries.entries()) {
-        for (const mode of modeOrder(round)) {
+        for (const mode of modeOrder(turn)) {
           await runLoad(targets[mode], { body, connections, durationSeconds: options.warmupSeconds });
-          const result = await runLoad(targets[mode], { body, connections, durationSeconds: options.loadSeconds });
+          const cpuBefore = cpuMs(targets[mode].pid);
+          const load = await runLoad(targets[mode], { body, connections, durationSeconds: options.loadSeconds });
+          const cpuAfter = cpuMs(targets[mode].pid);
+          const answers = load.requestsPerSecond * load.durationSeconds;
+          const result = { ...load, cpuMsPerAnswer: cpuBefore === null || cpuAfter === null || answers === 0 ? null : round((cpuAfter - cpuBefore) / answers, 3) };
           runs[index]![mode].push(result);
-          log(`jit ${mode}, round ${round + 1}/${options.rounds}, ${query}: ${result.requestsPerSecond} answers/s, p50 ${result.latencyMs.p50} ms, failures ${result.failures}`);
+          log(`jit ${mode}, round ${turn + 1}/${options.rounds}, ${query}: ${result.requestsPerSecond} answers/s, p50 ${result.latencyMs.p50} ms, ${result.cpuMsPerAnswer} CPU ms per answer, failures ${result.failures}`);
         }
       }
     }
@@ -146,4 +168,16 @@ async function dataOf(target: Service, body: string): Promise<string> {
   if (answer.status !== 200) throw new Error(`${target.name} answered ${answer.status}: ${answer.text.slice(0, 500)}`);
   const { data, errors } = JSON.parse(answer.text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)) as { data?: unknown; errors?: unknown };
   return JSON.stringify({ data, errors });
+}
+
+/** CPU time (user + system) of process `pid` so far, ms, from Linux /proc; null elsewhere. */
+function cpuMs(pid: number): number | null {
+  try {
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import { envelop, useEngine, useSchema } from '@envelop/core';
 import { execute, parse, subscribe, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useCompiledExecution } from '../../src/compiled-execution.js';
+import { runsCompiled, useCompiledExecution } from '../../src/compiled-execution.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { executeOperation } from '../../src/incremental-delivery.js';
 import { createLogger } from '../../src/logger.js';
@@ -12,6 +12,8 @@ import { startHarness, type Harness } from '../support/harness.js';
  * graphql-jit (`GRAPHQL_JIT`): which operations it runs, and that its answers are graphql-js's,
  * key order included. The rest of the suite runs with it on, as `createGateway`'s default.
  */
+
+const ENTITIES_NONE = '{ _entities(representations: []) { __typename } }';
 
 const schema = buildSchema();
 
@@ -24,19 +26,33 @@ async function runWith(jit: boolean, query: string) {
   return run({ schema, document: parse(query), contextValue: await contextFactory() });
 }
 
-describe('useCompiledExecution', () => {
-  it('runs an operation without @defer/@stream compiled, and leaves it to graphql-js when off', async () => {
-    const compiled = (await runWith(true, '{ __typename }')) as { data: unknown; stringify?: unknown };
-    expect(compiled.data).toEqual({ __typename: 'Query' });
-    expect(typeof compiled.stringify).toBe('function');
-    const interpreted = (await runWith(false, '{ __typename }')) as { stringify?: unknown };
-    expect(interpreted.stringify).toBeUndefined();
+describe('runsCompiled', () => {
+  it('picks operations with partnerUsage or _entities at the root, through fragments too', () => {
+    expect(runsCompiled(parse('{ partnerUsage(first: 5) { pageInfo { hasNextPage } } }'))).toBe(true);
+    expect(runsCompiled(parse(ENTITIES_NONE))).toBe(true);
+    expect(runsCompiled(parse('{ ... on Query { ...Page } } fragment Page on Query { partnerUsage { pageInfo { hasNextPage } } }'))).toBe(true);
+    expect(runsCompiled(parse('{ accounts { provider { id } } }'))).toBe(false);
+    expect(runsCompiled(parse('{ providers { id } me { partnerUsage { pageInfo { hasNextPage } } } }'))).toBe(false);
   });
 
-  it('leaves an operation with @defer to the incremental engine', async () => {
-    const result = (await runWith(true, '{ ... @defer { __typename } }')) as { stringify?: unknown };
-    expect(result.stringify).toBeUndefined();
-    expect(Symbol.asyncIterator in result).toBe(true);
+  it('picks the named operation only, and never one with @defer or @stream', () => {
+    const document = parse('query Page { partnerUsage { pageInfo { hasNextPage } } } query Providers { providers { id } }');
+    expect(runsCompiled(document, 'Page')).toBe(true);
+    expect(runsCompiled(document, 'Providers')).toBe(false);
+    expect(runsCompiled(parse('{ partnerUsage { edges @stream { cursor } } }'))).toBe(false);
+    expect(runsCompiled(parse('{ partnerUsage { ... @defer { pageInfo { hasNextPage } } } }'))).toBe(false);
+  });
+});
+
+describe('useCompiledExecution', () => {
+  it('runs a picked operation compiled, and leaves the others to graphql-js', async () => {
+    const compiled = (await runWith(true, ENTITIES_NONE)) as { data: unknown; stringify?: unknown };
+    expect(compiled.data).toEqual({ _entities: [] });
+    expect(typeof compiled.stringify).toBe('function');
+    const interpreted = (await runWith(false, ENTITIES_NONE)) as { data: unknown; stringify?: unknown };
+    expect(interpreted).toEqual({ data: { _entities: [] } });
+    const other = (await runWith(true, '{ __typename }')) as { data: unknown; stringify?: unknown };
+    expect(other).toEqual({ data: { __typename: 'Query' } });
   });
 });
 
@@ -66,8 +82,9 @@ describe('a gateway with graphql-jit on and off', () => {
   it('answers the same bytes, keys in the order asked, vendor errors and variables included', async () => {
     const query = `query ($first: Int) {
       accounts { error { code httpStatus } provider { simulated id } account { quotas { used name limit } fetchedAt } }
-      partnerUsage(first: $first) { pageInfo { hasNextPage endCursor } edges { node { tweets sub calls } } }
+      partnerUsage(first: $first) { pageInfo { hasNextPage endCursor } edges { node { tweets sub calls byEndpoint { calls endpoint } } } }
     }`;
+    expect(runsCompiled(parse(query))).toBe(true);
     harness.sims.sharpe.setFault({ fault: { mode: 'status', status: 404 } });
     try {
       const [jit, plain] = [await ask(harness.yoga, query, { first: 3 }), await ask(interpreted, query, { first: 3 })];
@@ -83,6 +100,7 @@ describe('a gateway with graphql-jit on and off', () => {
   // graphql-jit coerces variables with its own code: its message adds "Expected type Int;" and the error has no `locations`.
   it('refuses a variable of the wrong type before anything runs, as graphql-js does, in its own words', async () => {
     const query = 'query ($first: Int) { partnerUsage(first: $first) { edges { node { sub } } } }';
+    expect(runsCompiled(parse(query))).toBe(true);
     const [jit, plain] = [await ask(harness.yoga, query, { first: 'three' }), await ask(interpreted, query, { first: 'three' })];
     expect(jit.status).toBe(plain.status);
     expect(jit.errors).toHaveLength(1);
