@@ -97,6 +97,37 @@ describe('a gateway with graphql-jit on and off', () => {
     }
   });
 
+  it("masks a vendor's failure under partnerUsage as graphql-js does, extensions.code and provider included, but without locations", async () => {
+    // Vendor-call arguments no other test asks for, so that no cached page answers instead.
+    const query = '{ partnerUsage(first: 2, entriesPerVendorCall: 77) { edges { node { sub } } } }';
+    harness.sims.arrays.setFault({ fault: { mode: 'status', status: 404 } });
+    try {
+      const [jit, plain] = [await ask(harness.yoga, query), await ask(interpreted, query)];
+      expect(jit.errors).toHaveLength(1);
+      expect(jit.errors![0]).toMatchObject({ path: ['partnerUsage'], extensions: { code: 'UPSTREAM_NOT_FOUND', provider: 'ARRAYS', httpStatus: 404 } });
+      // graphql-jit does not locate the errors resolvers throw (graphql-js adds `locations`); each call has its own vendor request id.
+      expect(jit.errors![0]!.locations).toBeUndefined();
+      expect(plain.errors![0]!.locations).toEqual([{ line: 1, column: 3 }]);
+      const comparable = (text: string) => text.replace(/"locations":\[[^\]]*\],/g, '').replace(/"upstreamRequestId":"[^"]+"/g, '');
+      expect(comparable(jit.text)).toBe(comparable(plain.text));
+    } finally {
+      harness.sims.arrays.setFault(null);
+    }
+  });
+
+  it('answers a compiled operation with an inline trace of its fields when a router asks for one', async () => {
+    const response = await harness.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'apollo-federation-include-trace': 'ftv1' },
+      body: JSON.stringify({ query: '{ partnerUsage(first: 2) { edges { node { sub calls } } } }' }),
+    });
+    const body = (await response.json()) as { data: { partnerUsage: { edges: unknown[] } }; extensions?: { ftv1?: string } };
+    expect(body.data.partnerUsage.edges).toHaveLength(2);
+    const trace = Buffer.from(body.extensions?.ftv1 ?? '', 'base64');
+    // The trace is protobuf; its nodes carry their response names as plain bytes.
+    for (const field of ['partnerUsage', 'edges', 'node', 'sub', 'calls']) expect(trace.includes(field)).toBe(true);
+  });
+
   // graphql-jit coerces variables with its own code: its message adds "Expected type Int;" and the error has no `locations`.
   it('refuses a variable of the wrong type before anything runs, as graphql-js does, in its own words', async () => {
     const query = 'query ($first: Int) { partnerUsage(first: $first) { edges { node { sub } } } }';
