@@ -8,7 +8,7 @@ import { usesIncrementalDelivery } from './incremental-delivery.js';
  * objects compiled instead of interpreted cuts the server's CPU per answer (by about half for a
  * 5000-entry `partnerUsage` page, a fifth for 1,000 `_entities`: the graphql-jit table of
  * `npm run bench`). On the overview it measured no gain, and would cost a compilation per new
- * document and graphql-jit's own wording of variable errors (no `locations`) for nothing.
+ * document, errors without `locations` and variable errors in graphql-jit's words for nothing.
  */
 export const COMPILED_ROOT_FIELDS: ReadonlySet<string> = new Set(['partnerUsage', '_entities']);
 
