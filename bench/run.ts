@@ -24,6 +24,7 @@ import { checkSameData, checkSamePartnerPage } from './lib/same-data.js';
 import { edgeAuthScenario } from './scenarios/edge-auth.js';
 import { coldPhasesScenario, type ColdPhasesResult } from './scenarios/cold-phases.js';
 import { fleetScenario } from './scenarios/fleet.js';
+import { jitScenario } from './scenarios/jit.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
 
@@ -37,8 +38,8 @@ const here = (path: string) => join(root, path);
 const quick = process.argv.includes('--quick');
 
 const PLAN = quick
-  ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, entitiesSeconds: 1, soakRequests: 10_000, soakSeconds: 2, ledgerSeconds: 20, edgeAuthSeconds: 1, edgeAuthRounds: 1 }
-  : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, entitiesSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120, edgeAuthSeconds: 5, edgeAuthRounds: 3 };
+  ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, entitiesSeconds: 1, soakRequests: 10_000, soakSeconds: 2, ledgerSeconds: 20, edgeAuthSeconds: 1, edgeAuthRounds: 1, jit: { rounds: 2, warmupSeconds: 0.2, loadSeconds: 1 } }
+  : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, entitiesSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120, edgeAuthSeconds: 5, edgeAuthRounds: 3, jit: { rounds: 4, warmupSeconds: 1, loadSeconds: 4 } };
 /** Connections of each scenario: (a) enough to saturate 2 cores, (b), (c) and (e) a dashboard's or a router's worth. */
 const CONNECTIONS = { overview: 32, cold: 4, partner: 8, entities: 8, soak: 256 };
 /** Partner users per `_entities` call in (e). */
@@ -231,6 +232,9 @@ async function main(): Promise<void> {
   log(`(e) _entities with ${ENTITIES} partner users (demo mode, ledger)`);
   const entities = await entitiesScenario(oursDemo, measure);
 
+  log('graphql-jit on vs off: (c), (e) and the warm overview, alternating');
+  const jit = await jitScenario({ production, env, demoEnv: { ...GATEWAY_ENV, GATEWAY_DEMO: '1' }, dataDir, partnerBody: ourPartnerBody, entities: ENTITIES, connections: CONNECTIONS, ...PLAN.jit, log });
+
   // Fresh instances: the one of (a) and (c) still holds (c)'s garbage, which the soak would measure
   // instead of what 256 connections cost. The second shows how much of the peak is uncollected
   // garbage: V8's old generation capped at 96 MB, as a deployment may set in NODE_OPTIONS.
@@ -272,6 +276,7 @@ async function main(): Promise<void> {
       entities1000: entities,
       fleet,
       edgeAuth,
+      jit,
     },
     memory,
     durationSeconds: round((Date.now() - started) / 1000),

@@ -72,6 +72,11 @@ export interface GatewayConfig {
    * operation is refused (OPERATION_TOO_EXPENSIVE). `MAX_VENDOR_CALLS_PER_OPERATION` (1 to 1000), default 10.
    */
   maxVendorCallsPerOperation: number;
+  /**
+   * Run operations over `partnerUsage` or `_entities` with graphql-jit, compiled once per document
+   * (`@defer`/`@stream` keep graphql-js's engine). `GRAPHQL_JIT` (`1`/`0`), default on.
+   */
+  graphqlJit: boolean;
   /** Browser rules (CORS, Host) and the limits of one request. */
   edge: EdgeConfig;
   /**
@@ -145,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const responseCacheTtlMs = reader.read('RESPONSE_CACHE_TTL_MS', integerIn(0, 1000, 1000));
   const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
+  const graphqlJit = reader.read('GRAPHQL_JIT', optionalFlag) ?? true;
   const shutdownGraceMs = reader.read('SHUTDOWN_GRACE_MS', integerIn(0, 300_000, 10_000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
@@ -175,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth,
     exposure,
     maxVendorCallsPerOperation,
+    graphqlJit,
     edge,
     shutdownGraceMs,
     tracing,

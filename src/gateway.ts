@@ -12,6 +12,7 @@ import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOpt
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
+import { useCompiledExecution } from './compiled-execution.js';
 import { incrementalDeliveryPlugins } from './incremental-delivery.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
@@ -57,6 +58,8 @@ export interface GatewayDeps {
   responseStore?: ResponseStore;
   /** Mark the engine's phases of each request for `withPhaseRecording` (`PHASE_TIMING`). Default false. */
   phaseMarks?: boolean;
+  /** Run `partnerUsage` and `_entities` operations with graphql-jit (see `useCompiledExecution`). Default true; `startGateway` passes `GRAPHQL_JIT`. */
+  jit?: boolean;
 }
 
 /** The HTTP edge's rules; `startGateway` passes the configuration's (`src/config/edge.ts`). */
@@ -108,6 +111,7 @@ export function createGateway({
   metricsEndpoint = true,
   responseStore,
   phaseMarks = false,
+  jit = true,
 }: GatewayDeps): Gateway {
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
@@ -149,6 +153,8 @@ export function createGateway({
       // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.
       // (yoga's own engine adds graphql-js's specified rules; adding them here too doubles every validation error)
       ...incrementalDeliveryPlugins({ maskError }),
+      // After that engine, which it replaces for the long lists only (see `runsCompiled`).
+      ...(jit ? [useCompiledExecution()] : []),
       // After the engine, so that the token limit's parser replaces graphql-js's own.
       ...operationLimitPlugins(edge.operationLimits ?? DEFAULT_OPERATION_LIMITS),
       // Federation gateways ask for inline traces with `apollo-federation-include-trace: ftv1`; the

@@ -112,6 +112,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     graphiql: config.exposure.graphiql,
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
+    jit: config.graphqlJit,
     edge: {
       corsOrigins: config.edge.corsOrigins,
       corsCredentials: config.edge.corsCredentials,

@@ -255,6 +255,15 @@ describe('demand control', () => {
   });
 });
 
+describe('graphql-jit', () => {
+  it('is on by default; GRAPHQL_JIT=0 turns it off; anything but a flag is refused', () => {
+    expect(loadConfig({}).graphqlJit).toBe(true);
+    expect(loadConfig({ GRAPHQL_JIT: '0' }).graphqlJit).toBe(false);
+    expect(loadConfig({ GRAPHQL_JIT: 'true' }).graphqlJit).toBe(true);
+    expect(problemsOf({ GRAPHQL_JIT: 'yes' })).toEqual(['GRAPHQL_JIT: expected 1, 0, true or false (got "yes")']);
+  });
+});
+
 describe('authentication and exposure', () => {
   it('is off in demo mode without AUTH_* settings, with GraphiQL and introspection on', () => {
     expect(loadConfig({})).toMatchObject({ auth: { mode: 'off', clockToleranceSeconds: 30, demoKeys: false }, exposure: { graphiql: true, introspection: true } });

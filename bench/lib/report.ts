@@ -1,6 +1,7 @@
 import type { ColdPhasesResult } from '../scenarios/cold-phases.js';
 import type { EdgeAuthResult } from '../scenarios/edge-auth.js';
 import type { FleetResult } from '../scenarios/fleet.js';
+import type { JitResult } from '../scenarios/jit.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { median, type LoadResult } from './load.js';
 import { PEERS, type PeerConfiguration, type PeerFamily } from './peers.js';
@@ -28,6 +29,7 @@ export interface BenchResults {
     entities1000: { representations: number; resolved: number; ledgerCaughtUpAfterSeconds: number; results: Row[] };
     fleet?: FleetResult;
     edgeAuth?: EdgeAuthResult;
+    jit?: JitResult;
   };
   memory: Memory[];
   durationSeconds: number;
@@ -159,6 +161,7 @@ export function renderMarkdown(results: BenchResults): string {
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
     ...fleetLines(results.scenarios.fleet),
+    ...jitLines(results.scenarios.jit),
     '**Memory (ours)**, the overview at the soak\'s connections, each on an instance of its own: the production build run by plain node (as every "ours" row above), the same with V8\'s old generation capped, and under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
@@ -279,6 +282,24 @@ function callPhaseTable(calls: ColdPhasesResult['calls']): string[] {
     `| vendor call (ms since the request arrived) | ${phases.join(' | ')} |`,
     `| --- | ${phases.map(() => '---:').join(' | ')} |`,
     ...calls.map((call) => `| ${call.call} | ${phases.map((phase) => call.atMs[phase] ?? '—').join(' | ')} |`),
+    '',
+  ];
+}
+
+const times = (value: number | null) => (value === null ? '—' : `${value}×`);
+
+/** graphql-jit on and off, alternating in one run (`GRAPHQL_JIT`). */
+export function jitLines(jit: JitResult | undefined): string[] {
+  if (jit === undefined) return [];
+  return [
+    `**graphql-jit on vs off** (\`GRAPHQL_JIT\`; on, the default, compiles operations over \`partnerUsage\` or \`_entities\` only, so the overview row shows that the rest is untouched; one production process per mode, ${jit.rounds} alternating rounds of ${jit.loadSeconds} s, medians over the rounds; CPU per answer is the server process's own, which a shared machine slows less than answers/s)`,
+    '',
+    '| query | jit on answers/s | jit off answers/s | on ÷ off | jit on p50 ms | jit off p50 ms | on ÷ off | server CPU ms per answer on / off | on ÷ off | same data | HTTP failures on / off |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...jit.comparisons.map(
+      ({ query, on, off, onToOffAnswers, onToOffP50, onToOffCpu }) =>
+        `| ${query} | ${on.requestsPerSecond} | ${off.requestsPerSecond} | ${times(onToOffAnswers)} | ${on.p50Ms} | ${off.p50Ms} | ${times(onToOffP50)} | ${on.cpuMsPerAnswer ?? '—'} / ${off.cpuMsPerAnswer ?? '—'} | ${times(onToOffCpu)} | ${jit.sameData[query] ?? '—'} | ${on.failures} / ${off.failures} |`,
+    ),
     '',
   ];
 }
