@@ -208,21 +208,38 @@ export function updateReadme(path: string, markdown: string): void {
 }
 
 /** The fields of bench/results/ledger.json that the table quotes. */
-interface LedgerFigures {
-  ingest: { seconds: number; entriesPerSecond: number; commits: number; upstreamCalls: number; peakRssMb: number };
+export interface LedgerFigures {
+  runtime?: string;
+  rssAfterImportsMb?: number;
+  ingest: {
+    seconds: number;
+    entriesPerSecond: number;
+    entriesPerGatewayCpuSecond?: number;
+    commits: number;
+    upstreamCalls: number;
+    peakRssMb: number;
+    peakBreakdownMb?: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  };
   queries: {
     partnerUsersFirst100ByCallsMs: { median: number };
-    partnerUserBatch1000Ms: { median: number };
+    partnerUserEntities1000Ms: { median: number };
     ledgerReadsPerBatch: number;
   };
 }
 
-function describeLedger({ ingest, queries }: LedgerFigures): string {
+/** Scenario (d) in one paragraph: ingestion speed, the peak RSS and where it went, the two queries. */
+export function describeLedger({ runtime, rssAfterImportsMb, ingest, queries }: LedgerFigures): string {
+  const breakdown = ingest.peakBreakdownMb;
+  const cpu = ingest.entriesPerGatewayCpuSecond === undefined ? '' : `, ${ingest.entriesPerGatewayCpuSecond.toLocaleString('en-US')} per gateway CPU second`;
+  const where =
+    breakdown === undefined
+      ? ''
+      : ` (V8 heap ${breakdown.heapUsed} MB used of ${breakdown.heapTotal} MB, ${breakdown.external} MB outside it of which ${breakdown.arrayBuffers} MB ArrayBuffers, the rest native${rssAfterImportsMb === undefined ? '' : `; ${rssAfterImportsMb} MB before ingesting`})`;
   return [
-    `${ingest.entriesPerSecond.toLocaleString('en-US')} entries/s (${ingest.seconds} s, ${ingest.commits} durable commits, ${ingest.upstreamCalls} vendor reads)`,
-    `peak RSS ${ingest.peakRssMb} MB`,
+    `${ingest.entriesPerSecond.toLocaleString('en-US')} entries/s (${ingest.seconds} s, ${ingest.commits} durable commits, ${ingest.upstreamCalls} vendor reads${cpu})`,
+    `peak RSS ${ingest.peakRssMb} MB${runtime === undefined ? '' : ` as the ${runtime}`}${where}`,
     `\`partnerUsers(first: 100, orderBy: CALLS)\` ${queries.partnerUsersFirst100ByCallsMs.median} ms median`,
-    `1,000 \`partnerUser\` lookups ${queries.partnerUserBatch1000Ms.median} ms median in ${queries.ledgerReadsPerBatch} ledger read`,
+    `\`_entities\` with 1,000 PartnerUser representations ${queries.partnerUserEntities1000Ms.median} ms median in ${queries.ledgerReadsPerBatch} ledger read`,
   ].join('; ');
 }
 

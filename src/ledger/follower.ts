@@ -3,6 +3,7 @@ import { activeTracer, failSpan } from '../observability/tracer.js';
 import type { Logger } from '../logger.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
 import type { Fresh, PartnerUsagePage } from '../usage/model.js';
+import type { PartnerUsageRows } from '../usage/packed-partner-usage.js';
 import { LedgerBadPageError, isLedgerError } from './errors.js';
 import type { LedgerCommit, LedgerStore } from './store.js';
 import { cursorDay, DAY_MS } from './utc-day.js';
@@ -12,7 +13,12 @@ import { cursorDay, DAY_MS } from './utc-day.js';
  * has_more=true never changes (the stream is append-only) and may come from a cache; one with
  * has_more=false must be fresh.
  */
-export type PageSource = (fromCursor: string, count: number) => Promise<Fresh<PartnerUsagePage>>;
+export type PageSource = (fromCursor: string, count: number) => Promise<Fresh<LedgerPage>>;
+
+/** A stream page as the follower reads it: its users as an array or packed (`fetchPackedPartnerPage`). */
+export interface LedgerPage extends Omit<PartnerUsagePage, 'entries'> {
+  entries: PartnerUsageRows;
+}
 
 /** The last failure of the follower, as `partnerLedger.lastError` shows it. */
 export interface LedgerErrorInfo {
@@ -87,7 +93,7 @@ export class LedgerFollower {
   /** Entries per ms of stream time on the last page whose count Arrays told us: a first guess for counting the next short page. */
   private density: number | null = null;
   /** The next step's first read, started while this step's commit is being made durable. */
-  private prefetch: { from: string; page: Promise<Fresh<PartnerUsagePage>> } | null = null;
+  private prefetch: { from: string; page: Promise<Fresh<LedgerPage>> } | null = null;
   private running: Promise<void> | null = null;
   private committing: Promise<void> | null = null;
   private stopped = false;
@@ -195,7 +201,7 @@ export class LedgerFollower {
     return hasMore;
   }
 
-  private observe({ value: page, fetchedAt }: Fresh<PartnerUsagePage>): void {
+  private observe({ value: page, fetchedAt }: Fresh<LedgerPage>): void {
     this.state.lastPollAt = fetchedAt;
     const head = this.state.headCursor;
     if (head === null || compareCursors(page.nextCursor, head) > 0) this.state.headCursor = page.nextCursor;
@@ -233,7 +239,7 @@ function describe(error: unknown): LedgerErrorInfo {
 }
 
 /** Throws unless `page`, read after `from`, is one the ledger can commit or recognise as the head. */
-export function checkPage(from: string, page: PartnerUsagePage): void {
+export function checkPage(from: string, page: LedgerPage): void {
   const bad = (why: string) => new LedgerBadPageError(`Arrays page after ${from}: ${why}`);
   if (page.fromCursor !== from) throw bad(`it was read from ${page.fromCursor}`);
   if (!isCursor(page.nextCursor)) throw bad(`next cursor ${JSON.stringify(page.nextCursor)} is not a stream id <unix-ms>-<seq>`);
@@ -253,20 +259,20 @@ export function checkPage(from: string, page: PartnerUsagePage): void {
  * is read, for every k up to the stream's length, which keeps the searches sound while the stream grows.
  */
 class PageProbe {
-  private readonly pages = new Map<number, Promise<PartnerUsagePage>>();
+  private readonly pages = new Map<number, Promise<LedgerPage>>();
 
   constructor(
     private readonly source: PageSource,
     readonly from: string,
-    private readonly observe: (answer: Fresh<PartnerUsagePage>) => void,
+    private readonly observe: (answer: Fresh<LedgerPage>) => void,
   ) {}
 
-  page(count: number): Promise<PartnerUsagePage> {
+  page(count: number): Promise<LedgerPage> {
     return this.pages.get(count) ?? this.seed(count, this.source(this.from, count));
   }
 
   /** Takes a read of page(count) already under way. */
-  seed(count: number, read: Promise<Fresh<PartnerUsagePage>>): Promise<PartnerUsagePage> {
+  seed(count: number, read: Promise<Fresh<LedgerPage>>): Promise<LedgerPage> {
     const page = read.then((answer) => {
       checkPage(this.from, answer.value);
       this.observe(answer);

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { PartnerEndpointUsage, PartnerUsage } from '../usage/model.js';
+import { PackedPartnerUsage, PackedPartnerUsageBuilder } from '../usage/packed-partner-usage.js';
 import { LedgerCorruptError } from './errors.js';
 import type { LedgerCommit } from './store.js';
 
@@ -35,23 +35,52 @@ interface Payload {
 }
 
 export function encodeRecord({ seq, committedAt, commit }: JournalRecord): Buffer {
+  // The JSON is written as one string, as JSON.stringify of a `Payload` would write it, without
+  // building the payload's rows as arrays first: a page's worth of small arrays is garbage that
+  // outlives the fsync.
   const endpoints = new Map<string, number>();
-  const rows = commit.users.map((user) => {
-    const row: (string | number)[] = [user.sub, user.calls, user.discoveries, user.tweets];
-    for (const e of user.byEndpoint) {
-      let id = endpoints.get(e.endpoint);
-      if (id === undefined) endpoints.set(e.endpoint, (id = endpoints.size));
-      row.push(id, e.calls, e.discoveries, e.tweets);
+  const endpointId = (name: string) => {
+    let id = endpoints.get(name);
+    if (id === undefined) endpoints.set(name, (id = endpoints.size));
+    return id;
+  };
+  let rows = '';
+  const users = commit.users;
+  if (users instanceof PackedPartnerUsage) {
+    const ids = users.endpoints.map(endpointId);
+    for (let user = 0; user < users.length; user++) {
+      rows += `${user === 0 ? '' : ','}[${JSON.stringify(users.sub(user))},${users.total(user, 0)},${users.total(user, 1)},${users.total(user, 2)}`;
+      for (let row = users.firstRow(user); row < users.firstRow(user + 1); row++) {
+        rows += `,${ids[users.rowEndpoint(row)]!},${users.rowCounter(row, 0)},${users.rowCounter(row, 1)},${users.rowCounter(row, 2)}`;
+      }
+      rows += ']';
     }
-    return row;
-  });
-  const payload: Payload = { s: seq, t: committedAt, b: commit.cursorBefore, a: commit.cursorAfter, n: commit.entries, e: [...endpoints.keys()], u: rows };
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt32LE(MAGIC, 0);
-  header.writeUInt32LE(body.length, 4);
-  header.writeUInt32LE(crc32(body), 8);
-  return Buffer.concat([header, body]);
+  } else {
+    let first = true;
+    for (const user of users) {
+      rows += `${first ? '' : ','}[${JSON.stringify(user.sub)},${number(user.calls)},${number(user.discoveries)},${number(user.tweets)}`;
+      for (const e of user.byEndpoint) rows += `,${endpointId(e.endpoint)},${number(e.calls)},${number(e.discoveries)},${number(e.tweets)}`;
+      rows += ']';
+      first = false;
+    }
+  }
+  const head = `{"s":${seq},"t":${committedAt},"b":${JSON.stringify(commit.cursorBefore)},"a":${JSON.stringify(commit.cursorAfter)},"n":${commit.entries},"e":${JSON.stringify([...endpoints.keys()])},"u":[`;
+  const bodyLength = Buffer.byteLength(head) + Buffer.byteLength(rows) + 2;
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + bodyLength);
+  let at = HEADER_BYTES;
+  at += frame.write(head, at, 'utf8');
+  at += frame.write(rows, at, 'utf8');
+  frame.write(']}', at, 'latin1');
+  const body = frame.subarray(HEADER_BYTES);
+  frame.writeUInt32LE(MAGIC, 0);
+  frame.writeUInt32LE(body.length, 4);
+  frame.writeUInt32LE(crc32(body), 8);
+  return frame;
+}
+
+/** A counter as JSON.stringify writes it (`null` for what is not a finite number, which `check` refuses anyway). */
+function number(value: number): string {
+  return JSON.stringify(value);
 }
 
 /** The record a frame made by `encodeRecord` holds. */
@@ -90,14 +119,12 @@ function decode(body: Buffer, offset: number): JournalRecord {
     throw corrupt();
   }
   if (typeof payload.s !== 'number' || typeof payload.b !== 'string' || typeof payload.a !== 'string' || !Array.isArray(payload.u)) throw corrupt();
-  const users = payload.u.map((row): PartnerUsage => {
+  const users = new PackedPartnerUsageBuilder(payload.u.length);
+  const ids = Array.isArray(payload.e) ? payload.e.map((name) => users.endpointId(name)) : [];
+  for (const row of payload.u) {
     const [sub, calls, discoveries, tweets] = row as [string, number, number, number];
-    const byEndpoint: PartnerEndpointUsage[] = [];
-    for (let at = 4; at < row.length; at += 4) {
-      const [id, c, d, t] = row.slice(at, at + 4) as [number, number, number, number];
-      byEndpoint.push({ endpoint: payload.e[id]!, calls: c, discoveries: d, tweets: t });
-    }
-    return { sub, calls, discoveries, tweets, byEndpoint };
-  });
-  return { seq: payload.s, committedAt: payload.t, commit: { cursorBefore: payload.b, cursorAfter: payload.a, entries: payload.n, users } };
+    for (let at = 4; at < row.length; at += 4) users.addEndpoint(ids[row[at] as number]!, row[at + 1] as number, row[at + 2] as number, row[at + 3] as number);
+    users.addUser(sub, calls, discoveries, tweets);
+  }
+  return { seq: payload.s, committedAt: payload.t, commit: { cursorBefore: payload.b, cursorAfter: payload.a, entries: payload.n, users: users.build() } };
 }

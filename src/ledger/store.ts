@@ -1,4 +1,5 @@
-import type { PartnerUsage, PartnerUsageCounts } from '../usage/model.js';
+import type { PartnerUsageCounts } from '../usage/model.js';
+import type { PartnerUsageRows } from '../usage/packed-partner-usage.js';
 import type { LedgerReader, PartnerUserTotals } from './types.js';
 
 /**
@@ -15,8 +16,8 @@ export interface LedgerCommit {
   cursorAfter: string;
   /** Stream entries the page processed, exactly. */
   entries: number;
-  /** Per-user usage of the page, as Arrays aggregated it. */
-  users: readonly PartnerUsage[];
+  /** Per-user usage of the page, as Arrays aggregated it: an array, or packed as the follower reads it. */
+  users: PartnerUsageRows;
 }
 
 /** How far the ledger has counted. */

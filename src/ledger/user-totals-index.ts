@@ -1,5 +1,6 @@
 import { compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
-import type { PartnerUsageCounts } from '../usage/model.js';
+import type { PartnerUsage, PartnerUsageCounts } from '../usage/model.js';
+import { PackedPartnerUsage } from '../usage/packed-partner-usage.js';
 import { LedgerBadPageError, LedgerConflictError } from './errors.js';
 import { GroupArena, NONE } from './group-arena.js';
 import type {
@@ -71,6 +72,38 @@ function pageCounters(row: PartnerUsageCounts, sub: string, endpoint: string | n
   throw new LedgerBadPageError(`the page reports a counter of ${sub}${endpoint === null ? '' : ` ${endpoint}`} that is not a non-negative safe integer`);
 }
 
+/** Every counter of the page summed; throws when a sub is not a string or a counter not a non-negative safe integer. */
+function pageSumOf(users: Iterable<PartnerUsage>): number {
+  let pageSum = 0;
+  for (const user of users) {
+    if (typeof user.sub !== 'string') throw new LedgerBadPageError('a sub is not a string');
+    pageSum += pageCounters(user, user.sub, null);
+    for (const endpoint of user.byEndpoint) pageSum += pageCounters(endpoint, user.sub, endpoint.endpoint);
+  }
+  return pageSum;
+}
+
+/** `pageSumOf` read in place; a bad user is described through its object form. */
+function packedPageSum(users: PackedPartnerUsage): number {
+  let pageSum = 0;
+  for (let index = 0; index < users.length; index++) {
+    const calls = users.total(index, 0);
+    const discoveries = users.total(index, 1);
+    const tweets = users.total(index, 2);
+    let ok = typeof users.sub(index) === 'string' && isCounter(calls) && isCounter(discoveries) && isCounter(tweets);
+    pageSum += calls + discoveries + tweets;
+    for (let row = users.firstRow(index); row < users.firstRow(index + 1); row++) {
+      const c = users.rowCounter(row, 0);
+      const d = users.rowCounter(row, 1);
+      const t = users.rowCounter(row, 2);
+      ok &&= isCounter(c) && isCounter(d) && isCounter(t);
+      pageSum += c + d + t;
+    }
+    if (!ok) pageSumOf([users.user(index)]);
+  }
+  return pageSum;
+}
+
 function isCounter(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
@@ -139,12 +172,7 @@ export class LedgerIndex {
     safe(this.entries + commit.entries, 'entries ingested');
     // Fast path: when the largest counter kept plus everything on the page stays below 2^53, no sum
     // can overflow. Only pages near the limit pay for exact per-counter checks.
-    let pageSum = 0;
-    for (const user of commit.users) {
-      if (typeof user.sub !== 'string') throw new LedgerBadPageError('a sub is not a string');
-      pageSum += pageCounters(user, user.sub, null);
-      for (const endpoint of user.byEndpoint) pageSum += pageCounters(endpoint, user.sub, endpoint.endpoint);
-    }
+    const pageSum = commit.users instanceof PackedPartnerUsage ? packedPageSum(commit.users) : pageSumOf(commit.users);
     if (Number.isSafeInteger(this.maxCounter + pageSum)) return;
     this.checkSumsExactly(commit);
   }
@@ -179,12 +207,47 @@ export class LedgerIndex {
     const ms = cursorMs(commit.cursorAfter) as number;
     const day = dayOf(ms);
     if (this.pages === 0) this.startCursor = commit.cursorBefore;
-    for (const user of commit.users) {
-      let record = this.users.get(user.sub);
-      if (record === undefined) {
-        record = { sub: user.sub, calls: 0, discoveries: 0, tweets: 0, firstMs: ms, lastMs: ms, endpoints: NONE, days: NONE, lastDay: NONE };
-        this.users.set(user.sub, record);
+    if (commit.users instanceof PackedPartnerUsage) this.applyPacked(commit.users, ms, day);
+    else this.applyUsers(commit.users, ms, day);
+    this.cursor = commit.cursorAfter;
+    this.entries += commit.entries;
+    this.pages += 1;
+    this.seq += 1;
+    this.lastCommitAt = committedAt;
+  }
+
+  /** `apply` of packed users, read in place: no object per user. */
+  private applyPacked(users: PackedPartnerUsage, ms: number, day: number): void {
+    const ids = users.endpoints.map((name) => this.intern(name));
+    for (let index = 0; index < users.length; index++) {
+      const record = this.recordOf(users.sub(index), ms);
+      const calls = users.total(index, 0);
+      const discoveries = users.total(index, 1);
+      const tweets = users.total(index, 2);
+      record.calls += calls;
+      record.discoveries += discoveries;
+      record.tweets += tweets;
+      record.lastMs = ms;
+      this.track(Math.max(record.calls, record.discoveries, record.tweets));
+      this.track(this.addDay(record, day, calls, discoveries, tweets));
+      for (let row = users.firstRow(index); row < users.firstRow(index + 1); row++) {
+        this.track(this.addEndpoint(record, ids[users.rowEndpoint(row)]!, users.rowCounter(row, 0), users.rowCounter(row, 1), users.rowCounter(row, 2)));
       }
+    }
+  }
+
+  private recordOf(sub: string, ms: number): UserRecord {
+    let record = this.users.get(sub);
+    if (record === undefined) {
+      record = { sub, calls: 0, discoveries: 0, tweets: 0, firstMs: ms, lastMs: ms, endpoints: NONE, days: NONE, lastDay: NONE };
+      this.users.set(sub, record);
+    }
+    return record;
+  }
+
+  private applyUsers(users: Iterable<PartnerUsage>, ms: number, day: number): void {
+    for (const user of users) {
+      const record = this.recordOf(user.sub, ms);
       record.calls += user.calls;
       record.discoveries += user.discoveries;
       record.tweets += user.tweets;
@@ -195,11 +258,6 @@ export class LedgerIndex {
         this.track(this.addEndpoint(record, this.intern(endpoint.endpoint), endpoint.calls, endpoint.discoveries, endpoint.tweets));
       }
     }
-    this.cursor = commit.cursorAfter;
-    this.entries += commit.entries;
-    this.pages += 1;
-    this.seq += 1;
-    this.lastCommitAt = committedAt;
   }
 
   getUser(sub: string): PartnerUserTotals | null {

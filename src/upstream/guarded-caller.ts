@@ -93,7 +93,7 @@ export class GuardedCaller implements Caller {
         events.emit({ type: 'attempt-succeeded', at: receivedAt, status: response?.status ?? 0, durationMs });
         const reported = call.reportedRateLimit?.(result.value);
         if (reported !== undefined && reported !== null) admission.observeReportedLimit(reported);
-        return { value: result.value, receivedAt, weight: response?.text.length ?? 0 };
+        return { value: result.value, receivedAt, weight: response?.bytes?.length ?? response?.text.length ?? 0 };
       }
       const failure = result.error;
       admission.settle(receivedAt, permit, failure);

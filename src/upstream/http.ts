@@ -51,7 +51,12 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   /** Body as text (UTF-8), already size-checked. */
-  text: string;
+  readonly text: string;
+  /**
+   * The same body as bytes (decompressed), for readers that parse it without making a string of
+   * it first; `text` is decoded from it on first use only. Absent on responses built by hand (tests).
+   */
+  readonly bytes?: Buffer;
   /** Seconds from the Retry-After header, either form; null when absent or unreadable. */
   retryAfterSeconds: number | null;
 }
@@ -124,12 +129,18 @@ export class UpstreamHttp {
           { provider: request.provider, httpStatus: response.statusCode },
         );
       }
-      const text = await this.readBody(response, request, signal);
+      const bytes = await this.readBody(response, request, signal);
       markPhase('body read');
+      let text: string | undefined;
       return {
         status: response.statusCode,
         headers: response.headers,
-        text,
+        bytes,
+        // A megabyte page decoded to a string is a large heap object that only a full GC frees:
+        // decoded when someone reads it, not for a reader of the bytes.
+        get text() {
+          return (text ??= bytes.toString('utf8'));
+        },
         retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (error) {
@@ -141,7 +152,7 @@ export class UpstreamHttp {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async readBody(response: Dispatcher.ResponseData, request: UpstreamRequest, signal: AbortSignal): Promise<string> {
+  private async readBody(response: Dispatcher.ResponseData, request: UpstreamRequest, signal: AbortSignal): Promise<Buffer> {
     const { body } = response;
     const limit = this.options.maxBodyBytes;
     const tooLarge = () =>
@@ -170,12 +181,19 @@ export class UpstreamHttp {
       makeDecoder === undefined ? body : (pipeline(body, byteCap(limit, tooLarge), makeDecoder(), () => {}) as unknown as Readable);
     const chunks: Buffer[] = [];
     let size = 0;
+    let copied = 0;
+    // An uncompressed body of a declared length is copied into one buffer as it arrives: no list
+    // of chunks held to the end and no second copy when they are joined.
+    const whole = identity && Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     try {
       for await (const chunk of source) {
         const buffer = chunk as Buffer;
+        if (whole !== null && chunks.length === 0 && size + buffer.length <= whole.length) {
+          buffer.copy(whole, size);
+          copied += buffer.length;
+        } else chunks.push(buffer);
         size += buffer.length;
         if (size > limit) throw tooLarge();
-        chunks.push(buffer);
       }
     } catch (error) {
       source.destroy();
@@ -189,7 +207,9 @@ export class UpstreamHttp {
       throw error;
     }
     if (signal.aborted) throw signal.reason;
-    return Buffer.concat(chunks).toString('utf8');
+    if (whole === null) return Buffer.concat(chunks, size);
+    if (chunks.length === 0) return copied === whole.length ? whole : whole.subarray(0, copied);
+    return Buffer.concat([whole.subarray(0, copied), ...chunks], size);
   }
 
   private toUpstreamError(error: unknown, request: UpstreamRequest, where: string, deadline: number): UpstreamError {

@@ -27,7 +27,7 @@ const ledger = await startPartnerLedger({
   dir: env('DATA_DIR'),
   startCursor: process.env.ARRAYS_START_CURSOR ?? '0',
   pollIntervalMs: 60_000,
-  source: (from, count) => client.fetchPartnerPage(from, count),
+  source: (from, count) => client.fetchPackedPartnerPage(from, count),
   logger: createLogger({ level: 'warn' }),
   // proper-lockfile's shortest stale time: a restart after a SIGKILL waits for the lock at most this long.
   store: { snapshotEveryCommits: Number(process.env.SNAPSHOT_EVERY ?? 4), onCrashPoint, lock: { staleMs: 2000, updateMs: 1000 } },

@@ -41,7 +41,7 @@ describe('the ledger follower', () => {
       pollIntervalMs: 20,
       source: (from, count) => {
         asked.count += 1;
-        return client.fetchPartnerPage(from, count);
+        return client.fetchPackedPartnerPage(from, count);
       },
       logger,
       follower: { backoffBaseMs: 10, backoffMaxMs: 50, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },

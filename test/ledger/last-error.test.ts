@@ -38,7 +38,7 @@ describe('partnerLedger.lastError', () => {
       dir,
       startCursor: '0',
       pollIntervalMs: 20,
-      source: source ?? ((from, count) => client.fetchPartnerPage(from, count)),
+      source: source ?? ((from, count) => client.fetchPackedPartnerPage(from, count)),
       logger,
       follower: { backoffBaseMs: 10, backoffMaxMs: 50 },
     });

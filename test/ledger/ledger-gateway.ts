@@ -25,7 +25,7 @@ export async function startLedgerGateway(stream: ArraysSimulatorOptions, gateway
   const http = new UpstreamHttp({ timeoutMs: 3000 });
   const data = await tempDataDir();
   const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
-  const ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPartnerPage(f, c), logger });
+  const ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPackedPartnerPage(f, c), logger });
   await waitFor(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length);
   const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
   const yoga = createGateway({ ...gateway, registry, logger, ledger });

@@ -68,7 +68,7 @@ describe('a follower that loses its lock', () => {
       dir,
       startCursor: '0',
       pollIntervalMs: 20,
-      source: (from, count) => client.fetchPartnerPage(from, count),
+      source: (from, count) => client.fetchPackedPartnerPage(from, count),
       logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
       store: { lock: { staleMs: 2000, updateMs: 1000 } },
     });

@@ -56,7 +56,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
       dir: source.dir,
       startCursor: '0',
       pollIntervalMs: 60_000,
-      source: (from, count) => client.fetchPartnerPage(from, count),
+      source: (from, count) => client.fetchPackedPartnerPage(from, count),
       logger: createLogger({ level: 'silent' }),
     });
     await waitFor(() => ledger.status().caughtUp, 30_000, 'the file ledger to catch up');

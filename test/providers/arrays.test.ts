@@ -347,10 +347,11 @@ describe('ArraysClient vendor errors', () => {
   });
 });
 
-describe('ArraysClient broken contracts', () => {
+// The ledger's packed read must fail every broken body exactly as the object read does.
+describe.each(['fetchPartnerPage', 'fetchPackedPartnerPage'] as const)('ArraysClient broken contracts (%s)', (method) => {
   async function badResponse(body: string | object, contentType = 'application/json'): Promise<UpstreamError> {
     usageRoute().reply(200, body, { headers: { 'content-type': contentType } });
-    const error = await upstreamFailure(client.fetchPartnerPage('0', 1000));
+    const error = await upstreamFailure(client[method]('0', 1000));
     expect(error).toBeInstanceOf(UpstreamBadResponseError);
     expect(error).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', httpStatus: 200 });
     return error;

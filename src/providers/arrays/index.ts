@@ -82,7 +82,7 @@ export const arraysVendor = defineVendor({
       dir: dataDir,
       startCursor: settings.ARRAYS_START_CURSOR,
       pollIntervalMs: settings.ARRAYS_POLL_INTERVAL_MS,
-      source: (fromCursor, count) => client.fetchPartnerPage(fromCursor, count),
+      source: (fromCursor, count) => client.fetchPackedPartnerPage(fromCursor, count),
       logger,
       observer: ledgerObserver,
       database: ledgerDatabase ?? null,

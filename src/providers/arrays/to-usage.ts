@@ -7,7 +7,9 @@ import type {
   UsageWindow,
 } from '../../usage/model.js';
 import { freshView } from '../provider.js';
+import type { PackedPartnerUsagePage } from '../../usage/packed-partner-usage.js';
 import type { ArraysSuccessEnvelope } from './contract.js';
+import type { PackedSuccessEnvelope } from './packed-page.js';
 import { cursorTime } from './stream.js';
 
 /**
@@ -42,6 +44,17 @@ export function partnerPageFromEnvelope(
     hasMore: pagination?.has_more ?? false,
     fromCursor,
     upstreamRequestId: envelope.request_id,
+  };
+}
+
+/** A success envelope read by `readPackedSuccessEnvelope` as a packed page, with the defaults of `partnerPageFromEnvelope`. */
+export function packedPageFromEnvelope(envelope: PackedSuccessEnvelope, fromCursor: string): PackedPartnerUsagePage {
+  return {
+    entries: envelope.users,
+    nextCursor: envelope.pagination?.nextCursor ?? fromCursor,
+    hasMore: envelope.pagination?.hasMore ?? false,
+    fromCursor,
+    upstreamRequestId: envelope.requestId,
   };
 }
 
