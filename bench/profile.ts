@@ -6,6 +6,7 @@ import { runLoad, waitForLedgerCaughtUp } from './lib/load.js';
 import { killAll, startService } from './lib/processes.js';
 import { graphqlBody, OVERVIEW_QUERY, ourPartnerUsageQuery } from './lib/queries.js';
 import { SimulatorsClient } from './lib/simulators.js';
+import { benchCallers } from './scenarios/edge-auth.js';
 import { VENDORS } from '../src/providers/vendors.js';
 // @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
 import { buildGateway } from '../scripts/build.mjs';
@@ -22,6 +23,8 @@ const dir = join(root, 'bench/results/profiles');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const partner = process.argv.includes('partner');
+// `auth`: scenario (a+)'s gateway — a different caller's JWT on every request, the per-caller limit counting.
+const auth = process.argv.includes('auth');
 
 interface ProfileNode {
   id: number;
@@ -39,6 +42,8 @@ try {
   // As bench/run.ts's rows: a paid tier's vendor budgets and no per-caller limit, which would
   // otherwise answer the one load generator 429s and profile the refusal instead of the answer.
   const budgets = Object.fromEntries(VENDORS.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000']));
+  const callers = auth ? await benchCallers() : null;
+  const { AUTH_DISABLED: _unauthenticated, ...gatewayEnv } = sims.gatewayEnv();
   const ours = await startService(
     'ours',
     join(root, 'dist/main.js'),
@@ -51,7 +56,7 @@ try {
       CALLER_VENDOR_SHARE_PERCENT: '100',
       ...budgets,
       DATA_DIR: join(tmpdir(), `bench-profile-ledger-${process.pid}`),
-      ...sims.gatewayEnv(),
+      ...(callers === null ? sims.gatewayEnv() : { ...gatewayEnv, ...callers.gatewayEnv }),
     },
     { plain: true, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
   );
@@ -59,9 +64,12 @@ try {
   const body = graphqlBody(partner ? ourPartnerUsageQuery(5000) : OVERVIEW_QUERY);
   // As in the benchmark, the ledger has caught up and the caches are warm before the measured load,
   // so that start-up work (the Arrays catch-up, first compilations) is a small part of the profile.
-  await waitForLedgerCaughtUp(ours);
-  await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 1 });
-  const result = await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 8 });
+  // (`partnerLedger` takes `ops:read`, which the dashboards' tokens do not hold: their profile includes the catch-up.)
+  if (!auth) await waitForLedgerCaughtUp(ours);
+  const headers = callers === null ? {} : { headerSets: callers.headerSets };
+  await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 1, ...headers });
+  const result = await runLoad(ours, { body, connections: partner ? 8 : 32, durationSeconds: 8, ...headers });
+  callers?.close();
   process.stderr.write(`${JSON.stringify(result)}\n`);
   await ours.stop();
 } finally {

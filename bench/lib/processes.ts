@@ -138,3 +138,15 @@ function rssMiB(pid: number): number | null {
     return null;
   }
 }
+
+/** CPU time (user + system) of process `pid` so far, ms, from Linux /proc; null elsewhere. */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}

@@ -271,7 +271,7 @@ export function edgeAuthLines(result: EdgeAuthResult | undefined): string[] {
     `| ours, unauthenticated | ${plain.requestsPerSecond} | ${plain.cleanPerSecond} | ${plain.latencyMs.p50} | ${plain.latencyMs.p99} | ${plain.failures} | ${result.roundsPerSecond.unauthenticated.join(', ')} |`,
     `| **ours, JWT per request + per-caller limit** | ${authenticated.requestsPerSecond} | ${authenticated.cleanPerSecond} | ${authenticated.latencyMs.p50} | ${authenticated.latencyMs.p99} | ${authenticated.failures} | ${result.roundsPerSecond.authenticated.join(', ')} |`,
     '',
-    `Overhead of authentication and the limits: ${result.overheadPercent} % of the unauthenticated throughput.`,
+    `Overhead of authentication and the limits: ${result.overheadPercent} % of the unauthenticated throughput. The gateway's own CPU per answer: ${result.cpuMicrosecondsPerAnswer?.unauthenticated ?? '—'} µs unauthenticated, ${result.cpuMicrosecondsPerAnswer?.authenticated ?? '—'} µs authenticated (+${result.cpuOverheadPercent ?? '—'} %); the load generator's (autocannon, on the same two cores; each connection cycles through the 256 prepared requests): ${result.loadGeneratorMicrosecondsPerAnswer?.unauthenticated ?? '—'} µs and ${result.loadGeneratorMicrosecondsPerAnswer?.authenticated ?? '—'} µs.`,
     '',
   ];
 }

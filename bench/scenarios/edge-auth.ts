@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { isCleanAnswer, median, post, round, runLoad, type LoadResult } from '../lib/load.js';
-import { startService, type Service } from '../lib/processes.js';
+import { cpuMsOf, startService, type Service } from '../lib/processes.js';
 import { graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
 
 /** Options of {@link edgeAuthScenario}. */
@@ -39,6 +39,15 @@ export interface EdgeAuthResult {
   roundsPerSecond: { unauthenticated: number[]; authenticated: number[] };
   /** Throughput lost to authentication and the limits: 100 × (1 − authenticated ÷ unauthenticated), on the medians. */
   overheadPercent: number;
+  /**
+   * The gateway process's own CPU time per answer, µs, median over the rounds (null without
+   * /proc): what the load generator's share of the same two cores does not blur.
+   */
+  cpuMicrosecondsPerAnswer: { unauthenticated: number | null; authenticated: number | null };
+  /** The load generator's (autocannon, in the harness process) CPU per answer, µs, median over the rounds. */
+  loadGeneratorMicrosecondsPerAnswer: { unauthenticated: number | null; authenticated: number | null };
+  /** CPU per answer that authentication and the limits add, in percent of the unauthenticated one. */
+  cpuOverheadPercent: number | null;
 }
 
 const ISSUER = 'https://idp.bench.invalid/';
@@ -59,7 +68,22 @@ const CALLER_RATE_LIMIT_PER_MINUTE = 1_000_000;
  * difference is what identity and the per-caller limit cost; the README's profile note gives
  * Armor's and demand control's own share.
  */
-export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAuthResult> {
+/** Dashboard callers with tokens of their own, and the identity provider's JWKS that vouches for them. */
+export interface BenchCallers {
+  /** One ready `authorization` header per caller. */
+  headerSets: readonly Record<string, string>[];
+  /** What turns a gateway's authentication on against this JWKS, with the counting per-caller limit. */
+  gatewayEnv: Record<string, string>;
+  /** How often the JWKS was fetched so far. */
+  jwksFetches(): number;
+  close(): void;
+}
+
+/**
+ * {@link CALLERS} ES256 tokens with scope `usage:read` (one sub each, an hour to live) and a
+ * loopback JWKS server for them; used by scenario (a+) and by `npm run bench:profile -- auth`.
+ */
+export async function benchCallers(): Promise<BenchCallers> {
   const keys = await generateKeyPair('ES256');
   const kid = `bench-${process.pid}`;
   const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid, alg: 'ES256', use: 'sig' }] });
@@ -69,60 +93,71 @@ export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAu
     response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
   });
   const jwksUrl = await listen(jwksServer);
+  const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+  const tokens = await Promise.all(
+    Array.from({ length: CALLERS }, (_, index) =>
+      new SignJWT({ scope: 'usage:read' })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setSubject(`dashboard-${index}`)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(expiresAt)
+        .sign(keys.privateKey),
+    ),
+  );
+  return {
+    headerSets: tokens.map((token) => ({ authorization: `Bearer ${token}` })),
+    gatewayEnv: { AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE, CALLER_RATE_LIMIT_PER_MINUTE: String(CALLER_RATE_LIMIT_PER_MINUTE) },
+    jwksFetches: () => jwksFetches,
+    close: () => jwksServer.close(),
+  };
+}
+
+export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAuthResult> {
+  const callers = await benchCallers();
   try {
-    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-    const tokens = await Promise.all(
-      Array.from({ length: CALLERS }, (_, index) =>
-        new SignJWT({ scope: 'usage:read' })
-          .setProtectedHeader({ alg: 'ES256', kid })
-          .setSubject(`dashboard-${index}`)
-          .setIssuer(ISSUER)
-          .setAudience(AUDIENCE)
-          .setIssuedAt()
-          .setExpirationTime(expiresAt)
-          .sign(keys.privateKey),
-      ),
-    );
     const { AUTH_DISABLED: _unauthenticated, ...env } = options.env;
-    const authenticated = await startService(
-      'ours (JWT per request, per-caller limit)',
-      options.production,
-      {
-        ...env,
-        ...options.dataDir(),
-        AUTH_JWKS_URL: jwksUrl,
-        AUTH_ISSUER: ISSUER,
-        AUTH_AUDIENCE: AUDIENCE,
-        CALLER_RATE_LIMIT_PER_MINUTE: String(CALLER_RATE_LIMIT_PER_MINUTE),
-      },
-      { plain: true },
-    );
+    const authenticated = await startService('ours (JWT per request, per-caller limit)', options.production, { ...env, ...options.dataDir(), ...callers.gatewayEnv }, { plain: true });
     const body = graphqlBody(OVERVIEW_QUERY);
     const statusWithoutToken = (await post(authenticated, body)).status;
-    const answer = await post(authenticated, body, { authorization: `Bearer ${tokens[0]}` });
+    const answer = await post(authenticated, body, callers.headerSets[0]);
     // A figure measured on error answers would flatter the side that failed fastest.
     if (answer.status !== 200 || !isCleanAnswer(answer.text)) throw new Error(`${authenticated.name} did not answer cleanly: ${answer.status} ${answer.text.slice(0, 500)}`);
     const sameData = shapeOf(answer.text) === shapeOf((await post(options.unauthenticated, body)).text);
 
-    let next = 0;
-    const tokenHeader = () => ({ authorization: `Bearer ${tokens[next++ % CALLERS]}` });
-    const load = async (target: Service, headersPerRequest?: () => Record<string, string>) => {
-      const bounds = { body, connections: options.connections, ...(headersPerRequest === undefined ? {} : { headersPerRequest }) };
+    const load = async (target: Service, headerSets?: readonly Record<string, string>[]) => {
+      const bounds = { body, connections: options.connections, ...(headerSets === undefined ? {} : { headerSets }) };
       await runLoad(target, { ...bounds, durationSeconds: options.warmupSeconds });
+      const cpuBefore = cpuMsOf(target.pid);
+      // autocannon runs in this process: its CPU is the load generator's.
+      const generatorBefore = process.cpuUsage();
       const result = await runLoad(target, { ...bounds, durationSeconds: options.loadSeconds });
-      options.log(`${target.name}: ${result.requestsPerSecond} answers/s (${result.cleanPerSecond} clean), p50 ${result.latencyMs.p50} ms, failures ${result.failures}`);
-      return result;
+      const generator = process.cpuUsage(generatorBefore);
+      const cpuAfter = cpuMsOf(target.pid);
+      const answers = result.requestsPerSecond * result.durationSeconds;
+      const cpuMicroseconds = cpuBefore === null || cpuAfter === null || answers === 0 ? null : round((1000 * (cpuAfter - cpuBefore)) / answers);
+      const generatorMicroseconds = answers === 0 ? null : round((generator.user + generator.system) / answers);
+      options.log(`${target.name}: ${result.requestsPerSecond} answers/s (${result.cleanPerSecond} clean), p50 ${result.latencyMs.p50} ms, CPU µs per answer ${cpuMicroseconds} (load generator ${generatorMicroseconds}), failures ${result.failures}`);
+      return { ...result, cpuMicroseconds, generatorMicroseconds };
     };
-    const runs: { unauthenticated: LoadResult[]; authenticated: LoadResult[] } = { unauthenticated: [], authenticated: [] };
+    type Measured = LoadResult & { cpuMicroseconds: number | null; generatorMicroseconds: number | null };
+    const runs: { unauthenticated: Measured[]; authenticated: Measured[] } = { unauthenticated: [], authenticated: [] };
     for (let round = 0; round < options.rounds; round += 1) {
       runs.unauthenticated.push(await load(options.unauthenticated));
-      runs.authenticated.push(await load(authenticated, tokenHeader));
+      runs.authenticated.push(await load(authenticated, callers.headerSets));
     }
     const middle = (results: LoadResult[]) => medianRun(results);
     const [plain, withAuth] = [middle(runs.unauthenticated), middle(runs.authenticated)];
+    const medianOf = (side: Measured[], figure: 'cpuMicroseconds' | 'generatorMicroseconds') => {
+      const known = side.flatMap((run) => (run[figure] === null ? [] : [run[figure]]));
+      return known.length === 0 ? null : median(known);
+    };
+    const cpu = { unauthenticated: medianOf(runs.unauthenticated, 'cpuMicroseconds'), authenticated: medianOf(runs.authenticated, 'cpuMicroseconds') };
+    const generator = { unauthenticated: medianOf(runs.unauthenticated, 'generatorMicroseconds'), authenticated: medianOf(runs.authenticated, 'generatorMicroseconds') };
     return {
       callers: CALLERS,
-      jwksFetches,
+      jwksFetches: callers.jwksFetches(),
       statusWithoutToken,
       sameData,
       callerRateLimitPerMinute: CALLER_RATE_LIMIT_PER_MINUTE,
@@ -130,9 +165,12 @@ export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAu
       authenticated: withAuth,
       roundsPerSecond: { unauthenticated: runs.unauthenticated.map((run) => run.requestsPerSecond), authenticated: runs.authenticated.map((run) => run.requestsPerSecond) },
       overheadPercent: overheadPercent(plain.requestsPerSecond, withAuth.requestsPerSecond),
+      cpuMicrosecondsPerAnswer: cpu,
+      loadGeneratorMicrosecondsPerAnswer: generator,
+      cpuOverheadPercent: cpu.unauthenticated === null || cpu.authenticated === null ? null : -overheadPercent(cpu.unauthenticated, cpu.authenticated),
     };
   } finally {
-    jwksServer.close();
+    callers.close();
   }
 }
 

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { median, post, round, runLoad, waitForLedgerCaughtUp, type LoadResult } from '../lib/load.js';
-import { startService, type Service } from '../lib/processes.js';
+import { cpuMsOf, startService, type Service } from '../lib/processes.js';
 import { ENTITIES_QUERY, graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
 
 /** Options of {@link jitScenario}. */
@@ -131,9 +130,9 @@ export async function jitScenario(options: JitOptions): Promise<JitResult> {
       for (const [index, { query, body, targets, connections }] of queries.entries()) {
         for (const mode of modeOrder(turn)) {
           await runLoad(targets[mode], { body, connections, durationSeconds: options.warmupSeconds });
-          const cpuBefore = cpuMs(targets[mode].pid);
+          const cpuBefore = cpuMsOf(targets[mode].pid);
           const load = await runLoad(targets[mode], { body, connections, durationSeconds: options.loadSeconds });
-          const cpuAfter = cpuMs(targets[mode].pid);
+          const cpuAfter = cpuMsOf(targets[mode].pid);
           const answers = load.requestsPerSecond * load.durationSeconds;
           const result = { ...load, cpuMsPerAnswer: cpuBefore === null || cpuAfter === null || answers === 0 ? null : round((cpuAfter - cpuBefore) / answers, 3) };
           runs[index]![mode].push(result);
@@ -168,16 +167,4 @@ async function dataOf(target: Service, body: string): Promise<string> {
   if (answer.status !== 200) throw new Error(`${target.name} answered ${answer.status}: ${answer.text.slice(0, 500)}`);
   const { data, errors } = JSON.parse(answer.text, (key, value: unknown) => (key === 'fetchedAt' ? undefined : value)) as { data?: unknown; errors?: unknown };
   return JSON.stringify({ data, errors });
-}
-
-/** CPU time (user + system) of process `pid` so far, ms, from Linux /proc; null elsewhere. */
-function cpuMs(pid: number): number | null {
-  try {
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
 }

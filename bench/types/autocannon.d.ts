@@ -12,7 +12,7 @@ declare module 'autocannon' {
     overallRate?: number;
     verifyBody?: (body: string) => boolean;
     timeout?: number;
-    requests?: { setupRequest?: (request: Request) => Request }[];
+    requests?: Request[];
   }
   /** The raw request a `setupRequest` receives and returns. */
   export interface Request {

@@ -54,9 +54,8 @@ describe('the edge-auth scenario', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => server.close());
     const target = { name: 'recorder', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, rssMiB: () => null } as unknown as Service;
-    let next = 0;
     const tokens = ['a', 'b', 'c', 'd', 'e'];
-    const result = await runLoad(target, { body: '{"query":"{ a }"}', connections: 2, durationSeconds: 20, amount: 50, headersPerRequest: () => ({ authorization: `Bearer ${tokens[next++ % tokens.length]}` }) });
+    const result = await runLoad(target, { body: '{"query":"{ a }"}', connections: 2, durationSeconds: 20, amount: 50, headerSets: tokens.map((token) => ({ authorization: `Bearer ${token}` })) });
     expect(result.requests).toBe(50);
     expect(seen).toHaveLength(50);
     // The rest of the request as runLoad sends it without per-request headers.
