@@ -34,19 +34,7 @@ export class ArraysClient implements VendorClient {
    * `RangeError` before any upstream call.
    */
   async fetchPartnerPage(fromCursor: string, count: number): Promise<Fresh<PartnerUsagePage>> {
-    if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
-      throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
-    }
-    const { baseUrl, credential } = this.options;
-    return this.channel.fetch({
-      url: endpointUrl(baseUrl, USAGE_PATH, { from_id: fromCursor, count: String(count) }),
-      headers: { 'X-Service-Token': credential },
-      interpret: (response) => pageFrom(response, fromCursor, [credential]),
-      // A page with more after it is settled history (the stream is append-only) and may be
-      // shared; the last page is the stream's head and must be read afresh every time.
-      cacheable: (page) => page.hasMore,
-      priority: this.options.priority,
-    });
+    return this.fetchPage(fromCursor, count, pageFrom);
   }
 
   /**
@@ -55,6 +43,14 @@ export class ArraysClient implements VendorClient {
    * `fetchPartnerPage` reads it, with the same typed errors.
    */
   async fetchPackedPartnerPage(fromCursor: string, count: number): Promise<Fresh<PackedPartnerUsagePage>> {
+    return this.fetchPage(fromCursor, count, packedPageFrom);
+  }
+
+  private async fetchPage<Page extends { hasMore: boolean }>(
+    fromCursor: string,
+    count: number,
+    read: (response: UpstreamResponse, fromCursor: string, secrets: readonly string[]) => Page,
+  ): Promise<Fresh<Page>> {
     if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
       throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
     }
@@ -62,7 +58,9 @@ export class ArraysClient implements VendorClient {
     return this.channel.fetch({
       url: endpointUrl(baseUrl, USAGE_PATH, { from_id: fromCursor, count: String(count) }),
       headers: { 'X-Service-Token': credential },
-      interpret: (response) => packedPageFrom(response, fromCursor, [credential]),
+      interpret: (response) => read(response, fromCursor, [credential]),
+      // A page with more after it is settled history (the stream is append-only) and may be
+      // shared; the last page is the stream's head and must be read afresh every time.
       cacheable: (page) => page.hasMore,
       priority: this.options.priority,
     });
