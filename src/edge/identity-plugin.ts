@@ -33,34 +33,50 @@ export function useIdentity(options: IdentityOptions): Identity {
   const { authenticator, logger, graphqlEndpoint = '/graphql' } = options;
   const callers = new WeakMap<Request, Caller>();
   const plugin: Plugin = {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, url, endResponse, fetchAPI }) {
       if (authenticator === null || url.pathname !== graphqlEndpoint || isGraphiqlPage(request, url)) return;
-      try {
-        callers.set(request, await authenticator.authenticate(request.headers));
-      } catch (error) {
-        if (!(error instanceof AuthenticationError)) throw error;
-        const unavailable = error.reason === 'keys-unavailable';
-        logger.info('request refused: not authenticated', { reason: error.reason, method: request.method, path: url.pathname });
-        const body = {
-          errors: [
-            {
-              // The error's own message is the generic one (a probe learns nothing), or says to send one credential, not two.
-              message: unavailable ? KEYS_UNAVAILABLE_MESSAGE : error.message,
-              extensions: { code: unavailable ? 'AUTH_UNAVAILABLE' : 'UNAUTHENTICATED' },
-            },
-          ],
-        };
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status: unavailable ? 503 : 401,
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              ...(unavailable ? { 'retry-after': '5' } : { 'www-authenticate': 'Bearer' }),
-            },
-          }),
-        );
+      // A token verified before goes on at once: an async hook would put every later step of the
+      // request behind a promise (measured through yoga.fetch: about 10 µs of CPU a request).
+      const known = authenticator.remembered(request.headers);
+      if (known !== null) {
+        callers.set(request, known);
+        return;
       }
+      return authenticateOrRefuse(authenticator, request, url, endResponse, fetchAPI);
     },
+  };
+  const authenticateOrRefuse = async (
+    authenticator: Authenticator,
+    request: Request,
+    url: URL,
+    endResponse: (response: Response) => void,
+    fetchAPI: { Response: typeof Response },
+  ): Promise<void> => {
+    try {
+      callers.set(request, await authenticator.authenticate(request.headers));
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      const unavailable = error.reason === 'keys-unavailable';
+      logger.info('request refused: not authenticated', { reason: error.reason, method: request.method, path: url.pathname });
+      const body = {
+        errors: [
+          {
+            // The error's own message is the generic one (a probe learns nothing), or says to send one credential, not two.
+            message: unavailable ? KEYS_UNAVAILABLE_MESSAGE : error.message,
+            extensions: { code: unavailable ? 'AUTH_UNAVAILABLE' : 'UNAUTHENTICATED' },
+          },
+        ],
+      };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: unavailable ? 503 : 401,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            ...(unavailable ? { 'retry-after': '5' } : { 'www-authenticate': 'Bearer' }),
+          },
+        }),
+      );
+    }
   };
   return {
     plugin,

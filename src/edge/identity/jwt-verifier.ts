@@ -35,7 +35,11 @@ export interface JwtVerifierOptions {
 /** `AUTH_VERIFIED_TOKENS`' default: about 10 MB of tokens at most. */
 export const DEFAULT_VERIFIED_TOKENS = 10_000;
 
-export type JwtVerifier = (token: string) => Promise<Caller>;
+export interface JwtVerifier {
+  (token: string): Promise<Caller>;
+  /** The caller of a token verified before, if the keys that verified it are current and it is still valid; otherwise null. */
+  remembered(token: string): Caller | null;
+}
 
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const { keys, logger } = options;
@@ -85,7 +89,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
 
   const verified = new VerifiedTokens(options.verifiedTokens ?? DEFAULT_VERIFIED_TOKENS, options.clockToleranceSeconds, options.now);
-  return async (token) => {
+  const verifyToken = async (token: string): Promise<Caller> => {
     const set = await keys.current();
     const known = verified.get(token, set);
     if (known !== null) return known;
@@ -106,6 +110,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     verified.remember(token, caller, payload, verifiedBy);
     return caller;
   };
+  return Object.assign(verifyToken, { remembered: (token: string) => verified.get(token, keys.peek()) });
 }
 
 /**

@@ -7,6 +7,8 @@ export type RefreshOutcome = 'refreshed' | 'failed' | 'not-now';
 export interface KeySource {
   /** The keys to verify with now; null when none could be obtained. */
   current(): Promise<KeySet | null>;
+  /** The keys `current()` would give without fetching anything first; null when it would fetch (none yet, or too old). */
+  peek(): KeySet | null;
   /**
    * Called when a token names a key the current set lacks, in case the issuer rotated: 'refreshed'
    * when a newer set was fetched, 'failed' when fetching failed, 'not-now' when this source does not

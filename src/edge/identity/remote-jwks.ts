@@ -76,6 +76,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): KeySource {
       }
       return keys;
     },
+    peek() {
+      return keys !== null && now() - fetchedAt < maxAgeMs ? keys : null;
+    },
     async refresh(): Promise<RefreshOutcome> {
       const attempt = fetchOnce();
       if (attempt === null) return 'not-now';

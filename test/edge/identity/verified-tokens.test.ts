@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthenticationError, type AuthFailureReason } from '../../../src/edge/identity/errors.js';
 import { parseJwks, type KeySet } from '../../../src/edge/identity/jwks.js';
 import { createJwtVerifier } from '../../../src/edge/identity/jwt-verifier.js';
+import { startTestAuth } from '../../support/jwt.js';
 import { AUDIENCE, CapturingLogger, ISSUER, jwksOf, makeKey, NOW_SECONDS, sign, type TestKey } from './support.js';
 
 /** A key set whose every signature check (jose asks it for the key) is counted. */
@@ -19,7 +20,7 @@ function countedKeySet(...keys: TestKey[]): KeySet & { checks: number } {
 function verifierOver(initial: KeySet, verifiedTokens?: number) {
   const state = { keys: initial, nowMs: NOW_SECONDS * 1000 };
   const verify = createJwtVerifier({
-    keys: { current: async () => state.keys, refresh: async () => 'not-now' },
+    keys: { current: async () => state.keys, peek: () => state.keys, refresh: async () => 'not-now' },
     issuer: ISSUER,
     audience: AUDIENCE,
     clockToleranceSeconds: 30,
@@ -105,5 +106,24 @@ describe('verified tokens', () => {
     const off = verifierOver(uncached, 0);
     for (let i = 0; i < 3; i += 1) await off.verify(a!);
     expect(uncached.checks).toBe(3);
+  });
+});
+
+describe('the authenticator at once, for a remembered token', () => {
+  it('knows a token only once it verified, and never beside an API key or for another token', async () => {
+    const auth = await startTestAuth([{ name: 'svc', key: 'ugw_remembered_key_0123456789', scopes: ['usage:read'] }], new CapturingLogger());
+    try {
+      const token = await auth.keys.sign({ sub: 'dashboard-7', scope: 'usage:read' });
+      const headers = new Headers({ authorization: `Bearer ${token}` });
+      expect(auth.authenticator.remembered(headers)).toBeNull();
+      const caller = await auth.authenticator.authenticate(headers);
+      expect(auth.authenticator.remembered(headers)).toBe(caller);
+      expect(auth.authenticator.remembered(new Headers({ authorization: `Bearer ${token}`, 'x-api-key': 'ugw_remembered_key_0123456789' }))).toBeNull();
+      expect(auth.authenticator.remembered(new Headers({ authorization: `Bearer ${await auth.keys.sign({ sub: 'dashboard-8' })}` }))).toBeNull();
+      expect(auth.authenticator.remembered(new Headers({ 'x-api-key': 'ugw_remembered_key_0123456789' }))).toBeNull();
+      expect(auth.authenticator.remembered(new Headers({ authorization: 'Basic abc' }))).toBeNull();
+    } finally {
+      await auth.close();
+    }
   });
 });
