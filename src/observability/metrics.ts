@@ -367,10 +367,12 @@ function byVendor(channels: ReadonlyArray<{ provider: string; health: ChannelHea
  */
 export function useMetricsEndpoint(metrics: GatewayMetrics): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      // Not an async hook: a promise from every request's hook would hold up every request behind it.
       if (url.pathname !== METRICS_PATH || request.method !== 'GET') return;
-      const { contentType, body } = await metrics.exposition();
-      endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType } }));
+      return metrics.exposition().then(({ contentType, body }) => {
+        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType } }));
+      });
     },
   };
 }
