@@ -147,8 +147,7 @@ export async function edgeAuthScenario(options: EdgeAuthOptions): Promise<EdgeAu
       runs.unauthenticated.push(await load(options.unauthenticated));
       runs.authenticated.push(await load(authenticated, callers.headerSets));
     }
-    const middle = (results: LoadResult[]) => medianRun(results);
-    const [plain, withAuth] = [middle(runs.unauthenticated), middle(runs.authenticated)];
+    const [plain, withAuth] = [medianRun(runs.unauthenticated), medianRun(runs.authenticated)];
     const medianOf = (side: Measured[], figure: 'cpuMicroseconds' | 'generatorMicroseconds') => {
       const known = side.flatMap((run) => (run[figure] === null ? [] : [run[figure]]));
       return known.length === 0 ? null : median(known);
