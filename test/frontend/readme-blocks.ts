@@ -89,7 +89,7 @@ export function graphqlBlocksOf(file: string, text: string): ReadmeBlock[] {
       line: start + 1,
       section,
       where: `${file} ${section}`,
-      operationName: `${file.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase())}${start + 1}`,
+      operationName: `${operationNamePrefix(file)}${start + 1}`,
       source,
       document,
       parseError,
@@ -97,6 +97,15 @@ export function graphqlBlocksOf(file: string, text: string): ReadmeBlock[] {
     });
   }
   return blocks;
+}
+
+/** `docs/queries.md` -> `DocsQueriesMd`: a GraphQL name that codegen keeps as it is (it re-cases `README`). */
+function operationNamePrefix(file: string): string {
+  return file
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word !== '')
+    .map((word) => word[0]!.toUpperCase() + word.slice(1).toLowerCase())
+    .join('');
 }
 
 /** Every fenced ```graphql block of README.md and of every docs/**\/*.md page. */
