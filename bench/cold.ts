@@ -12,7 +12,7 @@ import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 
 /**
  * `npm run bench:cold [-- --queries N] [-- --against <other checkout>/dist/main.js ...]`: scenario
- * (b)'s phase breakdown alone, for this checkout's production build and for each bundle given,
+ * The cold fan-out's phase breakdown alone, for this checkout's production build and for each bundle given,
  * taking turns round by round against one set of simulators (every vendor +50 ms, cache off), so
  * that a before/after comparison sees the same moments of a shared machine.
  */

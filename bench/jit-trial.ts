@@ -13,8 +13,8 @@ import { jitScenario } from './scenarios/jit.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 
 /**
- * `npm run bench:jit [-- --quick]`: graphql-jit on and off (`GRAPHQL_JIT`) on scenario (c)'s
- * `partnerUsage` page, (e)'s 1,000-representation `_entities` call and (a)'s warm overview,
+ * `npm run bench:jit [-- --quick]`: graphql-jit on and off (`GRAPHQL_JIT`) on the partnerUsage
+ * page scenario, the _entities batch's 1,000-representation call and the warm overview,
  * alternating round by round in one run. Writes bench/results/jit.json and prints the table.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -22,7 +22,7 @@ const quick = process.argv.includes('--quick');
 const PLAN = quick ? { rounds: 2, warmupSeconds: 0.3, loadSeconds: 1 } : { rounds: 5, warmupSeconds: 1, loadSeconds: 4 };
 const CONNECTIONS = { overview: 32, partner: 8, entities: 8 };
 
-/** As bench/run.ts's GATEWAY_ENV and RATE_BUDGET_ENV: the same gateway configuration as the (a), (c) and (e) rows. */
+/** As bench/run.ts's GATEWAY_ENV and RATE_BUDGET_ENV: the same gateway configuration as the warm overview, partnerUsage page and _entities batch rows. */
 const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ARRAYS_POLL_INTERVAL_MS: '86400000', CALLER_RATE_LIMIT_PER_MINUTE: '0' };
 const RATE_BUDGET_ENV = {
   ...Object.fromEntries(VENDOR_MODULES.map(({ id }) => [`${id}_RATE_LIMIT_PER_MINUTE`, '100000'])),
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const [simService] = await Promise.all([startService('simulators', join(root, 'bench/services/simulators.ts'), {}), buildGateway()]);
   const sims = SimulatorsClient.of(simService);
   const { baseUrl, credential } = sims.vendors.arrays;
-  // (c)'s `first` is the number of users in the simulator's first 5000 stream entries.
+  // The partnerUsage page's `first` is the number of users in the simulator's first 5000 stream entries.
   const page = (await (await fetch(`${baseUrl}/v1/partner/usage?from_id=0&count=5000`, { headers: { 'x-service-token': credential } })).json()) as { data: unknown[] };
   const result = await jitScenario({
     production: join(root, 'dist/main.js'),

@@ -23,7 +23,7 @@ const dir = join(root, 'bench/results/profiles');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const partner = process.argv.includes('partner');
-// `auth`: scenario (a+)'s gateway — a different caller's JWT on every request, the per-caller limit counting.
+// `auth`: the authenticated warm overview's gateway — a different caller's JWT on every request, the per-caller limit counting.
 const auth = process.argv.includes('auth');
 
 interface ProfileNode {

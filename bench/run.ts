@@ -19,7 +19,7 @@ import {
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { PEER_CACHE_TTL_MS, PEERS, peerEnv } from './lib/peers.js';
-import { renderMarkdown, updateReadme } from './lib/report.js';
+import { renderMarkdown, updateResultsBlock } from './lib/report.js';
 import { checkSameData, checkSamePartnerPage } from './lib/same-data.js';
 import { edgeAuthScenario } from './scenarios/edge-auth.js';
 import { coldPhasesScenario, type ColdPhasesResult } from './scenarios/cold-phases.js';
@@ -40,12 +40,12 @@ const quick = process.argv.includes('--quick');
 const PLAN = quick
   ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, entitiesSeconds: 1, soakRequests: 10_000, soakSeconds: 2, ledgerSeconds: 20, edgeAuthSeconds: 1, edgeAuthRounds: 1, jit: { rounds: 2, warmupSeconds: 0.2, loadSeconds: 1 } }
   : { warmupSeconds: 2, overviewSeconds: 8, coldSeconds: 8, partnerSeconds: 6, entitiesSeconds: 6, soakRequests: 200_000, soakSeconds: 75, ledgerSeconds: 120, edgeAuthSeconds: 5, edgeAuthRounds: 3, jit: { rounds: 4, warmupSeconds: 1, loadSeconds: 4 } };
-/** Connections of each scenario: (a) enough to saturate 2 cores, (b), (c) and (e) a dashboard's or a router's worth. */
+/** Connections of each scenario: the warm overview enough to saturate 2 cores, the cold fan-out, the partnerUsage page and the _entities batch a dashboard's or a router's worth. */
 const CONNECTIONS = { overview: 32, cold: 4, partner: 8, entities: 8, soak: 256 };
-/** Partner users per `_entities` call in (e). */
+/** Partner users per `_entities` call in the _entities batch. */
 const ENTITIES = 1000;
 /**
- * (b) is about latency, so it runs at a fixed rate every target sustains: 5 overviews a second is
+ * The cold fan-out is about latency, so it runs at a fixed rate every target sustains: 5 overviews a second is
  * 300 Sharpe calls a minute, within the 600 a minute Sharpe's simulator reports as its limit and
  * our gateway therefore budgets (above it, ours would refuse calls rather than be slow).
  */
@@ -56,7 +56,7 @@ const SOAK_HEAP_CAP_FLAG = '--max-old-space-size=96';
 /** Sequential queries over which upstream calls per query are counted. */
 const CALL_SAMPLES = 10;
 
-/** Turns the shared upstream cache off for scenario (b): a TTL of 0 for every vendor. */
+/** Turns the shared upstream cache off for the cold fan-out: a TTL of 0 for every vendor. */
 const CACHE_OFF_ENV = { UPSTREAM_CACHE_TTL_SECONDS: '0' };
 
 /**
@@ -180,8 +180,8 @@ async function main(): Promise<void> {
 
   const overviewBody = graphqlBody(OVERVIEW_QUERY);
   const meshOverviewBody = graphqlBody(MESH_OVERVIEW_QUERY);
-  // (b) first: uncached peers in (a) exhaust Sharpe's 600 calls a minute for the next minute.
-  log(`(b) cold fan-out: cache off, every vendor +${VENDOR_LATENCY_MS} ms`);
+  // The cold fan-out first: uncached peers in the warm overview exhaust Sharpe's 600 calls a minute for the next minute.
+  log(`cold fan-out: cache off, every vendor +${VENDOR_LATENCY_MS} ms`);
   await sims.setLatency(VENDOR_LATENCY_MS);
   let scenarioB: TargetResult[];
   let vendorLatency: { slowestVendorP50Ms: number; allAtOnceP50Ms: number };
@@ -194,16 +194,16 @@ async function main(): Promise<void> {
       await measure(mesh, meshOverviewBody, CONNECTIONS.cold, PLAN.coldSeconds, sims, COLD_RATE_PER_SECOND),
     ];
     coldPhases = await coldPhasesScenario({ production, env: { ...env, ...CACHE_OFF_ENV, ...dataDir() }, sims, queries: quick ? 10 : 40, spacingMs: 200 });
-    log(`(b) phases: ours ${coldPhases.oursP50Ms} ms, five calls at once ${coldPhases.fiveAtOnceP50Ms} ms, ours − five at once ${coldPhases.overheadP50Ms} ms`);
+    log(`cold fan-out phases: ours ${coldPhases.oursP50Ms} ms, five calls at once ${coldPhases.fiveAtOnceP50Ms} ms, ours − five at once ${coldPhases.overheadP50Ms} ms`);
   } finally {
     await sims.setLatency(null);
   }
 
-  // Before (a): its uncached peers spend Sharpe's 600 calls a minute, and this scenario's gateway starts with a cold cache.
-  log('(a+) the warm overview with authentication on: a JWT per request, the per-caller limit counting');
+  // Before the warm overview: its uncached peers spend Sharpe's 600 calls a minute, and this scenario's gateway starts with a cold cache.
+  log('warm overview with authentication: a JWT per request, the per-caller limit counting');
   const edgeAuth = await edgeAuthScenario({ production, env, dataDir, unauthenticated: ours, connections: CONNECTIONS.overview, warmupSeconds: PLAN.warmupSeconds, loadSeconds: PLAN.edgeAuthSeconds, rounds: PLAN.edgeAuthRounds, log });
 
-  log('(a) overview, cache warm');
+  log('warm overview, cache warm');
   // The cached peers before the as-shipped ones: those exhaust Sharpe's 600 calls a minute, and a
   // cached peer that refilled its cache then would cache (Apollo) or keep fetching (Mesh) a 429.
   const scenarioA = [
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, null),
   ];
 
-  log('(c) partnerUsage: one page of 5000 stream entries');
+  log('partnerUsage page: one page of 5000 stream entries');
   const pageUsers = await usersOfFirstPartnerPage(sims);
   const [ourPartnerBody, apolloPartnerBody] = [graphqlBody(ourPartnerUsageQuery(pageUsers)), graphqlBody(APOLLO_PARTNER_USAGE_QUERY)];
   await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, apollo], apolloPartnerBody, pageUsers);
@@ -229,13 +229,13 @@ async function main(): Promise<void> {
     await measure(mesh, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];
 
-  log(`(e) _entities with ${ENTITIES} partner users (demo mode, ledger)`);
+  log(`_entities batch: _entities with ${ENTITIES} partner users (demo mode, ledger)`);
   const entities = await entitiesScenario(oursDemo, measure);
 
-  log('graphql-jit on vs off: (c), (e) and the warm overview, alternating');
+  log('graphql-jit on vs off: the partnerUsage page, the _entities batch and the warm overview, alternating');
   const jit = await jitScenario({ production, env, demoEnv: { ...GATEWAY_ENV, GATEWAY_DEMO: '1' }, dataDir, partnerBody: ourPartnerBody, entities: ENTITIES, connections: CONNECTIONS, ...PLAN.jit, log });
 
-  // Fresh instances: the one of (a) and (c) still holds (c)'s garbage, which the soak would measure
+  // Fresh instances: the one of the warm overview and the partnerUsage page still holds the page's garbage, which the soak would measure
   // instead of what 256 connections cost. The second shows how much of the peak is uncollected
   // garbage: V8's old generation capped at 96 MB, as a deployment may set in NODE_OPTIONS.
   const soakTargets = await Promise.all([
@@ -249,10 +249,10 @@ async function main(): Promise<void> {
     log(`memory: ${JSON.stringify(memory.at(-1))}`);
   }
 
-  log('(f) fleet: three instances on Redis and PostgreSQL');
+  log('fleet: three instances on Redis and PostgreSQL');
   const fleet = await fleetScenario({ production, env, sims, embedded: ours, connections: CONNECTIONS.overview, warmupSeconds: PLAN.warmupSeconds, loadSeconds: PLAN.overviewSeconds, sequentialQueries: quick ? 20 : 200, vendorLimitPerMinute: Number(Object.values(RATE_BUDGET_ENV)[0]), log });
 
-  log('(d) ledger ingestion');
+  log('ledger ingestion');
   const ledger = await runLedger();
 
   const results = {
@@ -287,9 +287,9 @@ async function main(): Promise<void> {
   writeFileSync(here(`bench/results/${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
   writeFileSync(here(`bench/results/${name}.md`), markdown);
-  if (!quick) updateReadme(here('README.md'), markdown);
+  if (!quick) updateResultsBlock(here('bench/README.md'), markdown);
   process.stdout.write(markdown);
-  log(`done in ${results.durationSeconds}s; wrote bench/results/${name}.json and .md${quick ? '' : ' and the README table'}`);
+  log(`done in ${results.durationSeconds}s; wrote bench/results/${name}.json and .md${quick ? '' : ' and the bench/README.md table'}`);
 }
 
 /** A figure measured on error answers would flatter whoever failed fastest. */
@@ -299,7 +299,7 @@ function assertClean(target: Service, answer: { status: number; text: string }):
   }
 }
 
-/** How many users the simulator's first 5000 stream entries hold: the edges of scenario (c). */
+/** How many users the simulator's first 5000 stream entries hold: the edges of the partnerUsage page scenario. */
 async function usersOfFirstPartnerPage(sims: SimulatorsClient): Promise<number> {
   const { baseUrl, credential } = sims.vendors.arrays;
   const response = await fetch(`${baseUrl}/v1/partner/usage?from_id=0&count=5000`, { headers: { 'x-service-token': credential } });
@@ -335,7 +335,7 @@ async function vendorLatencies(sims: SimulatorsClient): Promise<{ slowestVendorP
 }
 
 /**
- * Scenario (e): a demo-mode gateway (its own simulators, its ledger following their Arrays
+ * The _entities batch: a demo-mode gateway (its own simulators, its ledger following their Arrays
  * stream) answers `_entities` for 1,000 PartnerUser representations, as a federation router
  * would send them. Measured once the ledger has caught up; the subs are the ledger's heaviest.
  */
@@ -392,7 +392,7 @@ async function soak(target: Service, body: string) {
 }
 
 /**
- * Scenario (d) lives in `bench/ledger.ts`, owned by the ledger work: run it when present, bounded
+ * Ledger ingestion lives in `bench/ledger.ts`: run it when present, bounded
  * in time, and fold in the JSON it writes. A million entries do not fit --quick's minute.
  */
 async function runLedger(): Promise<unknown> {

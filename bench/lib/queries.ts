@@ -3,7 +3,7 @@ import { queryParameters } from '../../src/providers/anylayer/client.js';
 import { ARRAYS_ACCOUNT_PAGE } from '../../src/providers/arrays/index.js';
 import type { Vendor } from './simulators.js';
 
-/** Scenario (a) and (b): the README's overview over every vendor, for our schema (ours, Apollo). */
+/** The warm overview and the cold fan-out: the README's overview over every vendor, for our schema (ours, Apollo). */
 export const OVERVIEW_QUERY = `{
   accounts {
     provider { id simulated }
@@ -13,7 +13,7 @@ export const OVERVIEW_QUERY = `{
 }`;
 
 /**
- * Scenario (c): one Arrays page of 5000 stream entries, every user in it. Our `first` counts edges
+ * The partnerUsage page: one Arrays page of 5000 stream entries, every user in it. Our `first` counts edges
  * (users), so ours asks for exactly the users of that page (`users`, read off the simulator),
  * read with one vendor call of 5000 entries; the Apollo peer's `first` counts entries, as ours
  * once did. Same vendor call, same edges: checked equal before load.
@@ -54,7 +54,7 @@ export const MESH_PARTNER_USAGE_QUERY = `{
 
 export const HELLO_QUERY = '{ hello }';
 
-/** Scenario (e): what a federation router sends for partner users, with `representations` as a variable. */
+/** The _entities batch: what a federation router sends for partner users, with `representations` as a variable. */
 export const ENTITIES_QUERY = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on PartnerUser { sub calls discoveries tweets } } }';
 
 /** The vendor calls behind one overview, with our gateway's parameters. */

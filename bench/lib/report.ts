@@ -100,28 +100,28 @@ function peersCachedFor(results: BenchResults): string {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** (a+): authentication and the limits cost at most 10 % of the unauthenticated throughput. */
+/** Warm overview with authentication: authentication and the limits cost at most 10 % of the unauthenticated throughput. */
 function edgeAuthGoal(result: EdgeAuthResult | undefined): string[] {
   if (result === undefined) return [];
-  return [goal(result.overheadPercent <= 10, `(a+) JWT per request and the per-caller limit cost at most 10 % of the unauthenticated answers/s: ${result.overheadPercent} %`)];
+  return [goal(result.overheadPercent <= 10, `warm overview with authentication: a JWT per request and the per-caller limit cost at most 10 % of the unauthenticated answers/s: ${result.overheadPercent} %`)];
 }
 
-/** (d): at least 150,000 entries/s with peak RSS at most 200 MB. */
+/** Ledger ingestion: at least 150,000 entries/s with peak RSS at most 200 MB. */
 function ledgerGoal(ledger: unknown): string[] {
   const measured = (ledger as { status?: string }).status === 'measured' ? (ledger as LedgerFigures) : null;
   const text = measured === null ? 'not measured' : `${measured.ingest.entriesPerSecond.toLocaleString('en-US')} entries/s, peak RSS ${measured.ingest.peakRssMb} MB`;
-  return [goal(measured !== null && measured.ingest.entriesPerSecond >= 150_000 && measured.ingest.peakRssMb <= 200, `(d) ledger ingestion at least 150,000 entries/s with peak RSS at most 200 MB: ${text}`)];
+  return [goal(measured !== null && measured.ingest.entriesPerSecond >= 150_000 && measured.ingest.peakRssMb <= 200, `ledger ingestion: at least 150,000 entries/s with peak RSS at most 200 MB: ${text}`)];
 }
 
 function goal(met: boolean, text: string): string {
   return `- ${met ? 'met' : '**not met**'}: ${text}`;
 }
 
-/** The Markdown that goes into the README: machine, command, one table per scenario, the goals. */
+/** The Markdown that goes into bench/README.md: machine, command, one table per scenario, the goals. */
 export function renderMarkdown(results: BenchResults): string {
   const { overviewWarm, coldFanOut, partnerUsage5000, entities1000 } = results.scenarios;
   const ours = overviewWarm[0]!;
-  // The goals are against the peers with their own caches on (issue 15).
+  // The goals are against the peers with their own caches on: as shipped they call every vendor on every query.
   const apollo = findPeer(overviewWarm, 'apollo', 'cached');
   const mesh = findPeer(overviewWarm, 'mesh', 'cached');
   const bare = overviewWarm.find((row) => row.target.startsWith('bare'));
@@ -138,25 +138,25 @@ export function renderMarkdown(results: BenchResults): string {
     `Command: \`${results.command}\` — ${results.finishedAt}, ${results.durationSeconds} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`,
     `Every process on 127.0.0.1: one per vendor simulator, one per server, autocannon in the harness. Ratios are ours ÷ target on all answers (error answers included, which flatters a peer): above 1 is better for answers/s, below 1 is better for latency. "Clean" answers carry no GraphQL error and no vendor error entry.`,
     '',
-    `**(a) \`accounts\` overview over the four vendors, default configuration (cache warm), ${results.plan.connections.overview} connections**${peersCachedFor(results)}`,
+    `**Warm overview: \`accounts\` over the four vendors, default configuration (cache warm), ${results.plan.connections.overview} connections**${peersCachedFor(results)}`,
     '',
     ...table(overviewWarm, ours, results.idleRssMiB),
     ...peerPairLines(overviewWarm, ours),
     '',
     ...edgeAuthLines(results.scenarios.edgeAuth),
-    `**(b) cold fan-out: cache off, every vendor +${results.plan.vendorLatencyMs} ms (slowest vendor alone p50 ${coldFanOut.slowestVendorP50Ms} ms; the five overview calls at once, straight to the simulators, p50 ${coldFanOut.allAtOnceP50Ms} ms), ${results.plan.connections.cold} connections at a fixed ${results.plan.coldRatePerSecond} queries/s (a latency test: req/s is the offered rate)**`,
+    `**Cold fan-out: cache off, every vendor +${results.plan.vendorLatencyMs} ms (slowest vendor alone p50 ${coldFanOut.slowestVendorP50Ms} ms; the five overview calls at once, straight to the simulators, p50 ${coldFanOut.allAtOnceP50Ms} ms), ${results.plan.connections.cold} connections at a fixed ${results.plan.coldRatePerSecond} queries/s (a latency test: req/s is the offered rate)**`,
     '',
     ...table(coldFanOut.results, cold),
     '',
     ...coldPhasesLines(coldFanOut.phases),
-    `**(c) \`partnerUsage\`: one page of 5000 stream entries, ${results.plan.connections.partner} connections**${peersCachedFor(results)}`,
+    `**partnerUsage page: \`partnerUsage\`, one page of 5000 stream entries, ${results.plan.connections.partner} connections**${peersCachedFor(results)}`,
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
     ...peerPairLines(partnerUsage5000, partnerUsage5000[0]!),
     '',
-    `**(d) ledger ingestion of 1,000,000 entries** (\`npm run bench:ledger\`): ${ledger.status === 'measured' ? describeLedger(results.scenarios.ledgerIngestion as LedgerFigures) : `${ledger.status} — ${ledger.reason}`}`,
+    `**Ledger ingestion of 1,000,000 entries** (\`npm run bench:ledger\`): ${ledger.status === 'measured' ? describeLedger(results.scenarios.ledgerIngestion as LedgerFigures) : `${ledger.status} — ${ledger.reason}`}`,
     '',
-    `**(e) \`_entities\` with ${entities1000.representations} PartnerUser representations per call** (demo mode, ledger caught up after ${entities1000.ledgerCaughtUpAfterSeconds} s; ${entities1000.resolved} of ${entities1000.representations} resolved), ${results.plan.connections.entities} connections`,
+    `**_entities batch: \`_entities\` with ${entities1000.representations} PartnerUser representations per call** (demo mode, ledger caught up after ${entities1000.ledgerCaughtUpAfterSeconds} s; ${entities1000.resolved} of ${entities1000.representations} resolved), ${results.plan.connections.entities} connections`,
     '',
     ...table(entities1000.results, entities1000.results[0]!, results.idleRssMiB),
     '',
@@ -171,20 +171,20 @@ export function renderMarkdown(results: BenchResults): string {
     'Goals (reported, not asserted):',
     '',
     ...[apollo, mesh].map((peer) =>
-      goal(peer !== undefined && ours.requestsPerSecond >= 1.5 * peer.requestsPerSecond, `(a) at least 1.5× ${peer?.target ?? 'a cached peer (not run)'}: ${peer ? ratio(ours.requestsPerSecond, peer.requestsPerSecond) : 'n/a'}`),
+      goal(peer !== undefined && ours.requestsPerSecond >= 1.5 * peer.requestsPerSecond, `warm overview: at least 1.5× ${peer?.target ?? 'a cached peer (not run)'}: ${peer ? ratio(ours.requestsPerSecond, peer.requestsPerSecond) : 'n/a'}`),
     ),
-    goal(bare !== undefined && ours.requestsPerSecond >= 0.4 * bare.requestsPerSecond, `(a) at least 40 % of the bare-node ceiling: ${bare ? `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %` : 'n/a'}`),
-    goal(ours.upstreamCallsPerQuery?.total === 0, `(a) warm: 0 vendor calls per overview query: ${calls(ours)}`),
+    goal(bare !== undefined && ours.requestsPerSecond >= 0.4 * bare.requestsPerSecond, `warm overview: at least 40 % of the bare-node ceiling: ${bare ? `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %` : 'n/a'}`),
+    goal(ours.upstreamCallsPerQuery?.total === 0, `warm overview: 0 vendor calls per overview query: ${calls(ours)}`),
     ...edgeAuthGoal(results.scenarios.edgeAuth),
     goal(
       cold.sequentialP50Ms !== undefined && cold.sequentialP50Ms <= coldFanOut.allAtOnceP50Ms + 3,
-      `(b) cold, one query at a time, p50 at most the five calls at once + 3 ms: ${cold.sequentialP50Ms} ms vs ${coldFanOut.allAtOnceP50Ms} ms (+${cold.sequentialP50Ms === undefined ? 'n/a' : round1(cold.sequentialP50Ms - coldFanOut.allAtOnceP50Ms)} ms)`,
+      `cold fan-out, one query at a time: p50 at most the five calls at once + 3 ms: ${cold.sequentialP50Ms} ms vs ${coldFanOut.allAtOnceP50Ms} ms (+${cold.sequentialP50Ms === undefined ? 'n/a' : round1(cold.sequentialP50Ms - coldFanOut.allAtOnceP50Ms)} ms)`,
     ),
     goal(
       cold.sequentialP50Ms !== undefined && coldApollo?.sequentialP50Ms !== undefined && cold.sequentialP50Ms < coldApollo.sequentialP50Ms,
-      `(b) cold, one query at a time, p50 below ${coldApollo?.target ?? 'Apollo Server'}'s: ${cold.sequentialP50Ms} ms vs ${coldApollo?.sequentialP50Ms ?? 'n/a'} ms`,
+      `cold fan-out, one query at a time: p50 below ${coldApollo?.target ?? 'Apollo Server'}'s: ${cold.sequentialP50Ms} ms vs ${coldApollo?.sequentialP50Ms ?? 'n/a'} ms`,
     ),
-    goal(cold.upstreamCallsPerQuery?.total === 5, `(b) cold: one call per vendor endpoint, 4 vendors = 5 HTTP calls (Faraday's account is two endpoints): ${calls(cold)}`),
+    goal(cold.upstreamCallsPerQuery?.total === 5, `cold fan-out: one call per vendor endpoint, 4 vendors = 5 HTTP calls (Faraday's account is two endpoints): ${calls(cold)}`),
     ...ledgerGoal(results.scenarios.ledgerIngestion),
     ...results.memory.slice(0, 1).map(peakGoal),
     '',
@@ -195,16 +195,16 @@ export function renderMarkdown(results: BenchResults): string {
 const START = '<!-- bench:start (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
 
-/** Replaces the generated block of the README's Benchmark section; the rest of the README is left alone. */
-export function updateReadme(path: string, markdown: string): void {
-  const readme = readFileSync(path, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
+/** Replaces the generated block of bench/README.md (the latest results); the rest of the page is left alone. */
+export function updateResultsBlock(path: string, markdown: string): void {
+  const page = readFileSync(path, 'utf8');
+  const start = page.indexOf(START);
+  const end = page.indexOf(END);
   if (start === -1 || end < start) {
-    process.stderr.write(`README has no ${START} … ${END} block; the table is in bench/results/latest.md\n`);
+    process.stderr.write(`${path} has no ${START} … ${END} block; the table is in bench/results/latest.md\n`);
     return;
   }
-  writeFileSync(path, `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`);
+  writeFileSync(path, `${page.slice(0, start + START.length)}\n${markdown}${page.slice(end)}`);
 }
 
 /** The fields of bench/results/ledger.json that the table quotes. */
@@ -227,7 +227,7 @@ export interface LedgerFigures {
   };
 }
 
-/** Scenario (d) in one paragraph: ingestion speed, the peak RSS and where it went, the two queries. */
+/** Ledger ingestion in one paragraph: ingestion speed, the peak RSS and where it went, the two queries. */
 export function describeLedger({ runtime, rssAfterImportsMb, ingest, queries }: LedgerFigures): string {
   const breakdown = ingest.peakBreakdownMb;
   const cpu = ingest.entriesPerGatewayCpuSecond === undefined ? '' : `, ${ingest.entriesPerGatewayCpuSecond.toLocaleString('en-US')} per gateway CPU second`;
@@ -243,14 +243,14 @@ export function describeLedger({ runtime, rssAfterImportsMb, ingest, queries }: 
   ].join('; ');
 }
 
-/** Scenario (f): three production instances on one Redis and one PostgreSQL. */
+/** The fleet: three production instances on one Redis and one PostgreSQL. */
 export function fleetLines(fleet: FleetResult | undefined): string[] {
   if (fleet === undefined) return [];
-  if (fleet.status === 'skipped') return [`**(f) fleet of three instances on Redis and PostgreSQL**: skipped — ${fleet.reason}`, ''];
+  if (fleet.status === 'skipped') return [`**Fleet of three instances on Redis and PostgreSQL**: skipped — ${fleet.reason}`, ''];
   const { overview, vendorCalls, partnerUsers } = fleet;
   const perVendor = Object.entries(vendorCalls.perMinute).filter(([vendor]) => vendor !== 'total').map(([vendor, count]) => `${vendor} ${count}`).join(', ');
   return [
-    `**(f) fleet of ${fleet.instances} instances on Redis and PostgreSQL** (production build, shared cache, budgets and ledger)`,
+    `**Fleet of ${fleet.instances} instances on Redis and PostgreSQL** (production build, shared cache, budgets and ledger)`,
     '',
     `- warm overview: ${overview.fleet.requestsPerSecond} answers/s over the fleet (${overview.fleet.perInstance.join(' + ')}; p99 ${overview.fleet.latencyMs.p99} ms, failures ${overview.fleet.failures}) vs ${overview.singleInstance.requestsPerSecond} answers/s for one instance of it alone: ${overview.fleetToSingle}×`,
     `- vendor calls of the fleet during that run: ${vendorCalls.perMinute.total}/min (${perVendor}), limit ${vendorCalls.limitPerMinute}/min per vendor`,
@@ -259,12 +259,12 @@ export function fleetLines(fleet: FleetResult | undefined): string[] {
   ];
 }
 
-/** Scenario (a+): the authenticated row beside the unauthenticated one. */
+/** The warm overview with authentication: the authenticated row beside the unauthenticated one. */
 export function edgeAuthLines(result: EdgeAuthResult | undefined): string[] {
   if (result === undefined) return [];
   const { unauthenticated: plain, authenticated } = result;
   return [
-    `**(a+) the edge under load: the same warm overview with authentication on** — a different caller's ES256 JWT on every request (${result.callers} callers, JWKS over loopback HTTP, fetched ${result.jwksFetches}× in the whole scenario), the per-caller limit counting (${result.callerRateLimitPerMinute.toLocaleString('en-US')}/min per caller), GraphQL Armor and demand control on as in every row; without a token: HTTP ${result.statusWithoutToken}; same providers, quotas and alerts as unauthenticated: ${result.sameData}. Alternating runs, median of ${result.roundsPerSecond.authenticated.length}:`,
+    `**Warm overview with authentication: the edge under load** — a different caller's ES256 JWT on every request (${result.callers} callers, JWKS over loopback HTTP, fetched ${result.jwksFetches}× in the whole scenario), the per-caller limit counting (${result.callerRateLimitPerMinute.toLocaleString('en-US')}/min per caller), GraphQL Armor and demand control on as in every row; without a token: HTTP ${result.statusWithoutToken}; same providers, quotas and alerts as unauthenticated: ${result.sameData}. Alternating runs, median of ${result.roundsPerSecond.authenticated.length}:`,
     '',
     '| target | answers/s | clean answers/s | p50 ms | p99 ms | failures | rounds (answers/s) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -276,11 +276,11 @@ export function edgeAuthLines(result: EdgeAuthResult | undefined): string[] {
   ];
 }
 
-/** Scenario (b)'s breakdown: where one cold overview's time goes, phase by phase (`PHASE_TIMING=1`). */
+/** The cold fan-out's breakdown: where one cold overview's time goes, phase by phase (`PHASE_TIMING=1`). */
 export function coldPhasesLines(phases: ColdPhasesResult | undefined): string[] {
   if (phases === undefined) return [];
   return [
-    `**(b) where a cold overview's time goes** (a gateway of its own with \`PHASE_TIMING=1\`, ${phases.queries} overviews one at a time, each followed by the five vendor calls at once straight to the simulators; medians): ours ${phases.oursP50Ms} ms, the five calls at once ${phases.fiveAtOnceP50Ms} ms, ours − five at once ${phases.overheadP50Ms} ms; vendor calls opening a new connection: ${phases.newConnectionsPerQuery} per query`,
+    `**Cold fan-out, phase by phase: where a cold overview's time goes** (a gateway of its own with \`PHASE_TIMING=1\`, ${phases.queries} overviews one at a time, each followed by the five vendor calls at once straight to the simulators; medians): ours ${phases.oursP50Ms} ms, the five calls at once ${phases.fiveAtOnceP50Ms} ms, ours − five at once ${phases.overheadP50Ms} ms; vendor calls opening a new connection: ${phases.newConnectionsPerQuery} per query`,
     '',
     '| phase (ms since the request arrived) | marks per query | first | last |',
     '| --- | ---: | ---: | ---: |',

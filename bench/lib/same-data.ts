@@ -88,13 +88,13 @@ export function partnerEdges(target: string, answer: { status: number; text: str
 }
 
 /**
- * Scenario (c)'s queries must give the same edges (one vendor page, every one of its `users`) from
+ * The partnerUsage page's queries must give the same edges (one vendor page, every one of its `users`) from
  * ours and from each Apollo-shaped peer before any is measured; throws otherwise.
  */
 export async function checkSamePartnerPage(ours: Service, ourBody: string, peers: readonly Service[], peerBody: string, users: number): Promise<void> {
   const ourEdges = partnerEdges(ours.name, await post(ours, ourBody));
-  if ((JSON.parse(ourEdges) as unknown[]).length !== users) throw new Error(`scenario (c): ours answers ${(JSON.parse(ourEdges) as unknown[]).length} edges, not the page's ${users}`);
+  if ((JSON.parse(ourEdges) as unknown[]).length !== users) throw new Error(`partnerUsage page: ours answers ${(JSON.parse(ourEdges) as unknown[]).length} edges, not the page's ${users}`);
   for (const peer of peers) {
-    if (partnerEdges(peer.name, await post(peer, peerBody)) !== ourEdges) throw new Error(`scenario (c): ours and ${peer.name} do not answer the same ${users} edges`);
+    if (partnerEdges(peer.name, await post(peer, peerBody)) !== ourEdges) throw new Error(`partnerUsage page: ours and ${peer.name} do not answer the same ${users} edges`);
   }
 }

@@ -49,7 +49,7 @@ export interface CallRow {
 export interface ColdPhasesOptions {
   /** The production bundle (`dist/main.js`). */
   production: string;
-  /** Gateway environment with the upstream cache off (the one of scenario (b)'s gateway). */
+  /** Gateway environment with the upstream cache off (the one of the cold fan-out's gateway). */
   env: Record<string, string>;
   /** The simulators, with their latency fault already set. */
   sims: SimulatorsClient;

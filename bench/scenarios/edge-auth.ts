@@ -13,7 +13,7 @@ export interface EdgeAuthOptions {
   env: Record<string, string>;
   /** A fresh `DATA_DIR` for the authenticated gateway. */
   dataDir: () => Record<string, string>;
-  /** The unauthenticated gateway of scenario (a), measured again here, alternating with the authenticated one. */
+  /** The unauthenticated gateway of the warm overview, measured again here, alternating with the authenticated one. */
   unauthenticated: Service;
   connections: number;
   warmupSeconds: number;
@@ -52,7 +52,7 @@ export interface EdgeAuthResult {
 
 const ISSUER = 'https://idp.bench.invalid/';
 const AUDIENCE = 'usage-gateway-bench';
-/** As many callers as scenario (a)'s connections and more: tokens are not reused back to back on one connection. */
+/** As many callers as the warm overview's connections and more: tokens are not reused back to back on one connection. */
 const CALLERS = 256;
 /**
  * High enough that no caller is ever refused (256 callers share the run's few thousand answers a
@@ -61,11 +61,11 @@ const CALLERS = 256;
 const CALLER_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
 /**
- * The edge under load: the warm overview of scenario (a) with authentication on — a different
+ * The edge under load: the warm overview with authentication on — a different
  * caller's ES256 JWT on every request, the JWKS served over loopback HTTP and cached by the
  * gateway — and the per-caller rate limit counting, beside the same overview unauthenticated.
  * GraphQL Armor's limits and demand control are on in both (they cannot be turned off), so the
- * difference is what identity and the per-caller limit cost; the README's profile note gives
+ * difference is what identity and the per-caller limit cost; bench/README.md's profile note gives
  * Armor's and demand control's own share.
  */
 /** Dashboard callers with tokens of their own, and the identity provider's JWKS that vouches for them. */
@@ -81,7 +81,7 @@ export interface BenchCallers {
 
 /**
  * {@link CALLERS} ES256 tokens with scope `usage:read` (one sub each, an hour to live) and a
- * loopback JWKS server for them; used by scenario (a+) and by `npm run bench:profile -- auth`.
+ * loopback JWKS server for them; used by the authenticated warm overview and by `npm run bench:profile -- auth`.
  */
 export async function benchCallers(): Promise<BenchCallers> {
   const keys = await generateKeyPair('ES256');

@@ -17,7 +17,7 @@ export interface FleetOptions {
   sims: SimulatorsClient;
   /** The embedded-ledger gateway of the other rows, compared on `partnerUsers`. */
   embedded: Service;
-  /** Total connections over the fleet, as scenario (a) uses for one instance. */
+  /** Total connections over the fleet, as the warm overview uses for one instance. */
   connections: number;
   warmupSeconds: number;
   loadSeconds: number;

@@ -6,15 +6,15 @@ import { ENTITIES_QUERY, graphqlBody, OVERVIEW_QUERY } from '../lib/queries.js';
 export interface JitOptions {
   /** The production bundle (`dist/main.js`), run with plain node. */
   production: string;
-  /** Environment of a gateway against the shared simulators, as scenarios (a) and (c) use. */
+  /** Environment of a gateway against the shared simulators, as the warm overview and the partnerUsage page use. */
   env: Record<string, string>;
-  /** Environment of a demo-mode gateway with its ledger, as scenario (e) uses. */
+  /** Environment of a demo-mode gateway with its ledger, as the _entities batch uses. */
   demoEnv: Record<string, string>;
   /** A fresh `DATA_DIR` for each gateway started (one ledger per directory). */
   dataDir: () => Record<string, string>;
-  /** Scenario (c)'s body: `partnerUsage` over one page of 5000 stream entries. */
+  /** The partnerUsage page's body: `partnerUsage` over one page of 5000 stream entries. */
   partnerBody: string;
-  /** Partner users per `_entities` call, as in (e). */
+  /** Partner users per `_entities` call, as in the _entities batch. */
   entities: number;
   connections: { overview: number; partner: number; entities: number };
   /** Load runs per query and mode; the two modes alternate which goes first. */
@@ -105,7 +105,7 @@ export function compareModes(query: string, on: readonly MeasuredRun[], off: rea
 /**
  * graphql-jit on (`GRAPHQL_JIT=1`, the default: `partnerUsage` and `_entities` operations
  * compiled, see `runsCompiled`) and off, each mode in its own production-build process, on
- * (c)'s `partnerUsage` page, (e)'s `_entities` call and (a)'s warm overview. The modes alternate
+ * the `partnerUsage` page, the `_entities` batch and the warm overview. The modes alternate
  * round by round in one run, so that a machine shared with other work disturbs both alike; every
  * query is checked to give the same data in both modes before load.
  */
@@ -151,7 +151,7 @@ export async function jitScenario(options: JitOptions): Promise<JitResult> {
   }
 }
 
-/** (e)'s body: the ledger's first `count` partner users as a router's representations. */
+/** The _entities batch's body: the ledger's first `count` partner users as a router's representations. */
 async function entitiesBodyOf(target: Service, count: number): Promise<string> {
   const answer = JSON.parse((await post(target, graphqlBody(`{ partnerUsers(first: ${count}) { edges { node { sub } } } }`))).text) as {
     data: { partnerUsers: { edges: { node: { sub: string } }[] } };

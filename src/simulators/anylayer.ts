@@ -6,7 +6,7 @@ import type { SimulatorHandle, SimulatorOptions } from './types.js';
 export const ANYLAYER_DEMO_CREDENTIAL = 'al_live_sim_3f8a2c6e91b4d057';
 
 /**
- * Anylayer "Developer Tools / Get Usage" (CONTRACTS.md §2), served at `GET /v1/developer/usage`.
+ * Anylayer "Developer Tools / Get Usage" (docs/vendors/anylayer.md), served at `GET /v1/developer/usage`.
  *
  * Decisions where the vendor's page is silent:
  * - `limit`/`offset` page the `time_series` points; `pagination.total` counts all points.

@@ -33,7 +33,7 @@ export interface ArraysSimulatorHandle extends SimulatorHandle {
 
 
 /**
- * Arrays partner usage stream (CONTRACTS.md §1). Each credential has its own append-only stream;
+ * Arrays partner usage stream (docs/vendors/arrays.md). Each credential has its own append-only stream;
  * entry i is computed on demand from hash(seed, credential, i), so streams of millions of entries
  * cost no memory. Ids are Redis-stream-like `<unix-ms>-<seq>`, strictly increasing with i.
  */

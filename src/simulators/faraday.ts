@@ -7,8 +7,8 @@ import type { SimulatorHandle, SimulatorOptions } from './types.js';
 export const FARADAY_DEMO_CREDENTIAL = 'fdy_sim_9b2e4c7a1f6d3e80';
 
 /**
- * Faraday named limits (`GET /v1/usages`, CONTRACTS.md §4) and account usage metrics
- * (`GET /v1/accounts/current/usage`, §5). Bodies follow the vendor's examples field for field,
+ * Faraday named limits (`GET /v1/usages`, docs/vendors/faraday.md#named-limits) and account usage metrics
+ * (`GET /v1/accounts/current/usage`, docs/vendors/faraday.md#account-usage). Bodies follow the vendor's examples field for field,
  * including the asymmetry of its Periods: `predictive_data` and its resources carry
  * `last_12_months` and no `term_period_to_last_month`; every other Periods object the reverse.
  * Keys are printed in the vendor's (alphabetical) order.

@@ -7,7 +7,7 @@ import type { SimulatorHandle, SimulatorOptions } from './types.js';
 export const SHARPE_DEMO_CREDENTIAL = 'sk_live_sim_5e1f9a3c7b2d4e68';
 
 /**
- * Sharpe usage (CONTRACTS.md §3), served at `GET /api/v1/usage`. Reproduces the vendor's own
+ * Sharpe usage (docs/vendors/sharpe.md), served at `GET /api/v1/usage`. Reproduces the vendor's own
  * disagreement: `plan.rpm` is not `rate_limit.requests_per_minute`, `plan.monthly_limit` is not
  * `quota.limit`. The rate limit is enforced for real, per credential over a rolling minute.
  * `meta.timestamp` is the simulated now and `meta.elapsed_ms` is seeded, so bodies are

@@ -19,7 +19,7 @@ const row = (target: string, cleanPerSecond: number, calls?: number) => ({
 }) satisfies LoadResult & { target: string };
 
 describe('findPeer', () => {
-  // The order scenario (a) runs them in: cached peers first, whose names start like the as-shipped ones.
+  // The order the warm overview runs them in: cached peers first, whose names start like the as-shipped ones.
   const rows = [
     row('ours', 9000),
     row(PEERS.apollo.targets.cached, 3000),

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
@@ -6,6 +5,7 @@ import { createGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
 import { buildSchema } from '../../src/schema/index.js';
+import { documentationGraphqlBlocks } from '../frontend/readme-blocks.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { selectEverything } from '../support/select-everything.js';
 
@@ -34,9 +34,9 @@ describe('the default limits admit what people and frontends ask', () => {
     expect(body.errors).toBeUndefined();
   });
 
-  it('every query of the README that is written against this schema', async () => {
+  it('every query of the README and the docs/ pages that is written against this schema', async () => {
     const schema = buildSchema();
-    const blocks = [...readFileSync(new URL('../../README.md', import.meta.url), 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    const blocks = documentationGraphqlBlocks().map((block) => block.source);
     const ours = blocks.filter((block) => {
       try {
         return validate(schema, parse(block)).length === 0;

@@ -10,16 +10,16 @@ import { startHarness, type Harness } from '../support/harness.js';
  * Apollo Client 4's normalized cache over a real gateway: the bug report's "Cache data may be
  * lost when replacing the partnerUser field" and `accounts` overwritten silently. Types with an
  * identity are normalized by `id` with no configuration; the value types inside them need the
- * README's `merge: true` policies, read from the README itself so the snippet cannot drift.
+ * `merge: true` policies of docs/frontend.md, read from that page itself so the snippet cannot drift.
  */
 
-/** The value types the README's Apollo snippet merges. */
-function readmeMergedTypes(): string[] {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** The value types the Apollo snippet of docs/frontend.md merges. */
+function documentedMergedTypes(): string[] {
+  const readme = readFileSync(new URL('../../docs/frontend.md', import.meta.url), 'utf8');
   const snippet = /```ts\n(import \{ InMemoryCache \}[\s\S]*?)```/.exec(readme)?.[1];
-  if (snippet === undefined) throw new Error('README: the Apollo InMemoryCache snippet is gone');
+  if (snippet === undefined) throw new Error('docs/frontend.md: the Apollo InMemoryCache snippet is gone');
   const list = /\[((?:\s*'[A-Za-z]+',?)+)\s*\]\s*\.map\(\(type\) => \[type, \{ merge: true \}\]\)/.exec(snippet)?.[1];
-  if (list === undefined) throw new Error('README: the snippet no longer lists its merged types as an array');
+  if (list === undefined) throw new Error('docs/frontend.md: the snippet no longer lists its merged types as an array');
   return [...list.matchAll(/'([A-Za-z]+)'/g)].map((match) => match[1]!);
 }
 
@@ -81,8 +81,8 @@ describe('Apollo Client cache identity over a real gateway', () => {
     }
   }
 
-  it('normalizes every type with an identity by its id, and the README policies leave nothing to lose', async () => {
-    const merged = readmeMergedTypes();
+  it('normalizes every type with an identity by its id, and the documented policies leave nothing to lose', async () => {
+    const merged = documentedMergedTypes();
     const { warnings, cache } = await warningsWith(Object.fromEntries(merged.map((type) => [type, { merge: true }])));
     expect(warnings.filter((line) => /Cache data may be lost/.test(line))).toEqual([]);
     const keys = Object.keys(cache);
@@ -95,7 +95,7 @@ describe('Apollo Client cache identity over a real gateway', () => {
     expect(user.byEndpoint.length).toBeGreaterThan(0);
   });
 
-  it('without those policies Apollo warns about the value types, so the README snippet is needed', async () => {
+  it('without those policies Apollo warns about the value types, so the documented snippet is needed', async () => {
     const { warnings } = await warningsWith({});
     const lost = warnings.filter((line) => /Cache data may be lost/.test(line));
     expect(lost.length).toBeGreaterThan(0);

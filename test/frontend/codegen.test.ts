@@ -7,11 +7,11 @@ import { buildSchema as buildSdl, Kind, print, validate, visit, type DocumentNod
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedSchema } from './served-schema.js';
-import { CLIENT_SCHEMA, OPERATIONS_DIR, readmeGraphqlBlocks, REPO_NODE_MODULES, SUPERGRAPH_SECTIONS, type ReadmeBlock } from './readme-blocks.js';
+import { CLIENT_SCHEMA, documentationGraphqlBlocks, OPERATIONS_DIR, REPO_NODE_MODULES, SUPERGRAPH_SECTIONS, type ReadmeBlock } from './readme-blocks.js';
 
 /**
  * GraphQL Code Generator's client preset, run as a frontend would run it, over schema.client.graphql
- * with the README's example operations and the dashboard operations in `operations/`; then the
+ * with the example operations of the README and the docs/ pages and the dashboard operations in `operations/`; then the
  * TypeScript compiler over what it generated and a small module using the typed documents.
  */
 
@@ -26,28 +26,28 @@ const CODEGEN_CONFIG = { strictScalars: true, scalars: SCALARS, enumsAsTypes: tr
 
 const sdl = await readFile(CLIENT_SCHEMA, 'utf8');
 const clientSchema = buildSdl(sdl);
-const blocks = readmeGraphqlBlocks();
-const readmeOperations = blocks.filter((block) => block.isOperation && !SUPERGRAPH_SECTIONS.has(block.section));
+const blocks = documentationGraphqlBlocks();
+const readmeOperations = blocks.filter((block) => block.isOperation && !SUPERGRAPH_SECTIONS.has(block.where));
 
 /**
- * The README's examples are anonymous (`{ … }`), and the client preset silently drops anonymous
- * operations (no types, no persisted entry): a frontend names them, so do we (`Readme121`).
+ * The pages' examples are anonymous (`{ … }`), and the client preset silently drops anonymous
+ * operations (no types, no persisted entry): a frontend names them, so do we (`DocsQueriesMd12`).
  */
-function named(document: DocumentNode, line: number): string {
+function named(document: DocumentNode, name: string): string {
   return print(
     visit(document, {
-      OperationDefinition: (operation) => (operation.name ? undefined : { ...operation, name: { kind: Kind.NAME, value: `Readme${line}` } }),
+      OperationDefinition: (operation) => (operation.name ? undefined : { ...operation, name: { kind: Kind.NAME, value: name } }),
     }),
   );
 }
 
-/** What graphql-js (and so codegen) refuses in a README operation against schema.client.graphql. */
+/** What graphql-js (and so codegen) refuses in a documented operation against schema.client.graphql. */
 function structuralProblemsOf(block: ReadmeBlock): string[] {
   if (block.document === null) return [`does not parse: ${block.parseError}`];
   return validate(clientSchema, block.document).map((error) => `schema.client.graphql: ${error.message}`);
 }
 
-/** Everything wrong with a README operation against the client API; empty when it is fine. */
+/** Everything wrong with a documented operation against the client API; empty when it is fine. */
 function problemsOf(block: ReadmeBlock): string[] {
   const structural = structuralProblemsOf(block);
   if (structural.length > 0 || block.document === null) return structural;
@@ -66,9 +66,9 @@ beforeAll(async () => {
   await symlink(REPO_NODE_MODULES, join(dir, 'node_modules'), 'dir');
   await mkdir(join(dir, 'documents'));
   for (const block of readmeOperations) {
-    // Codegen reads the SDL only (it does not parse scalar literals): every README operation that
-    // passes graphql-js validation is generated; a wrong literal fails the README test below.
-    if (structuralProblemsOf(block).length === 0) await writeFile(join(dir, 'documents', `readme-${block.line}.graphql`), named(block.document!, block.line));
+    // Codegen reads the SDL only (it does not parse scalar literals): every documented operation that
+    // passes graphql-js validation is generated; a wrong literal fails the documentation test below.
+    if (structuralProblemsOf(block).length === 0) await writeFile(join(dir, 'documents', `${block.operationName}.graphql`), named(block.document!, block.operationName));
   }
   for (const file of await readdir(OPERATIONS_DIR)) {
     if (file.endsWith('.graphql')) await writeFile(join(dir, 'documents', file), await readFile(join(OPERATIONS_DIR, file), 'utf8'));
@@ -97,16 +97,20 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('README example operations', () => {
-  it('are found: the Example queries section has its blocks, and SDL blocks are told apart', () => {
-    expect(readmeOperations.map((block) => block.section)).toEqual(expect.arrayContaining(['## Example queries', '## Partner usage ledger']));
+describe('example operations of the README and the docs/ pages', () => {
+  it('are found: the Example queries sections and the ledger page have their blocks, and SDL blocks are told apart', () => {
+    expect(readmeOperations.map((block) => block.where)).toEqual(
+      expect.arrayContaining(['README.md ## Example queries', 'docs/queries.md ## Example queries', 'docs/partner-ledger.md # Partner usage ledger']),
+    );
     expect(readmeOperations.length).toBeGreaterThanOrEqual(6);
-    // The only supergraph example is the Federation section's `users` query.
-    const supergraph = blocks.filter((block) => SUPERGRAPH_SECTIONS.has(block.section));
+    // Names of anonymous operations must not collide across pages.
+    expect(new Set(readmeOperations.map((block) => block.operationName)).size).toBe(readmeOperations.length);
+    // The only supergraph example is the Federation page's `users` query.
+    const supergraph = blocks.filter((block) => SUPERGRAPH_SECTIONS.has(block.where));
     expect(supergraph.map((block) => block.source)).toEqual([expect.stringMatching(/^\{ users \{/)]);
   });
 
-  for (const block of readmeGraphqlBlocks().filter((b) => b.isOperation && !SUPERGRAPH_SECTIONS.has(b.section))) {
+  for (const block of documentationGraphqlBlocks().filter((b) => b.isOperation && !SUPERGRAPH_SECTIONS.has(b.where))) {
     it(`${block.name} is a valid operation of the client API`, () => {
       const problems = problemsOf(block);
       expect(problems, `${block.name} no longer validates:\n  ${problems.join('\n  ')}\n${block.source}`).toEqual([]);
@@ -118,7 +122,7 @@ describe('GraphQL Code Generator client preset over schema.client.graphql', () =
   it('emits the typed documents, the gql function and persisted documents', () => {
     expect([...generated.keys()].sort()).toEqual(['gql.ts', 'graphql.ts', 'index.ts', 'persisted-documents.json']);
     const graphql = generated.get('graphql.ts')!;
-    for (const block of readmeOperations.filter((b) => structuralProblemsOf(b).length === 0)) expect(graphql).toContain(`export const Readme${block.line}Document = `);
+    for (const block of readmeOperations.filter((b) => structuralProblemsOf(b).length === 0)) expect(graphql).toContain(`export const ${block.operationName}Document = `);
     for (const name of ['OverviewDocument', 'PartnerUsersPageDocument', 'PartnerUserDetailDocument', 'RefetchNodeDocument', 'ApiKeyUsageChartDocument']) {
       expect(graphql).toContain(`export const ${name} = `);
     }
@@ -127,7 +131,7 @@ describe('GraphQL Code Generator client preset over schema.client.graphql', () =
   it('keys every persisted document by the sha256 of its text, and embeds that hash in the document', () => {
     const persisted = JSON.parse(generated.get('persisted-documents.json')!) as Record<string, string>;
     const entries = Object.entries(persisted);
-    // One per operation: the README's (those that validate) and ours.
+    // One per operation: the documented ones (those that validate) and ours.
     expect(entries.length).toBe(5 + readmeOperations.filter((b) => structuralProblemsOf(b).length === 0).length);
     expect(entries.length).toBeGreaterThanOrEqual(5 + 7);
     for (const [key, text] of entries) {

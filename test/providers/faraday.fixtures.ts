@@ -1,4 +1,4 @@
-/** Faraday's own example responses, verbatim from docs/faraday-usages.txt and faraday-account-usage.txt. */
+/** Faraday's own example responses, verbatim from its documentation of both endpoints (docs/vendors/faraday.md). */
 
 /** `GET /v1/usages` example. */
 export function faradayLimitsExample() {

@@ -1,4 +1,4 @@
-/** Sharpe's own example response, verbatim from docs/sharpe-usage.txt (self-disagreement included). */
+/** Sharpe's own example response, verbatim from its documentation (self-disagreement included; docs/vendors/sharpe.md). */
 export function sharpeExample() {
   return {
     data: {

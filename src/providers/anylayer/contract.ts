@@ -3,7 +3,7 @@ import { counter, isoTimestamp, measure } from '../contract-kit.js';
 
 /**
  * Anylayer `GET /v1/developer/usage` payloads. The vendor's page names the parts but shows no
- * example, so the shapes are our **assumed** contract (CONTRACTS.md §2). Unknown extra fields are
+ * example, so the shapes are our **assumed** contract (docs/vendors/anylayer.md). Unknown extra fields are
  * stripped; documented ones are checked.
  */
 

@@ -19,7 +19,7 @@ export function apiKeyUsageCall(query: ApiKeyUsageQuery): string {
 }
 
 /**
- * Anylayer (CONTRACTS.md §2): API key analytics. Its account is a view of the default analytics
+ * Anylayer (docs/vendors/anylayer.md): API key analytics. Its account is a view of the default analytics
  * query, read through the same loader as `apiKeyUsage`, so both in one operation share one call.
  * It publishes no production base URL, and documents 60 calls a minute on its free tier.
  */

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { counter } from '../contract-kit.js';
 
 /**
- * Arrays `GET /v1/partner/usage` payloads (CONTRACTS.md §1, vendor doc
- * `arrays-partner-usage.openapi.md`). Unknown extra fields are stripped; documented ones are checked.
+ * Arrays `GET /v1/partner/usage` payloads (docs/vendors/arrays.md).
+ * Unknown extra fields are stripped; documented ones are checked.
  */
 
 /** `model.PartnerUsageByEP`: one user's counters for one endpoint. */

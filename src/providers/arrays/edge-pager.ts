@@ -1,5 +1,5 @@
 /**
- * Relay edges over the Arrays stream (CONTRACTS.md §1): one edge per row (one user in one vendor
+ * Relay edges over the Arrays stream (docs/vendors/arrays.md): one edge per row (one user in one vendor
  * page), each with a cursor of its own from which the next page continues exactly.
  *
  * A vendor page is a window of stream entries, `(fromCursor, count)`, aggregated per user; its

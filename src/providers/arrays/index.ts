@@ -45,7 +45,7 @@ export function partnerPageCalls(start: PartnerEdgeStart, first: number, entries
 }
 
 /**
- * Arrays (CONTRACTS.md §1): the partner per-user usage stream. Its account is a view of the
+ * Arrays (docs/vendors/arrays.md): the partner per-user usage stream. Its account is a view of the
  * stream's first page, read through the same loader as `partnerUsage`, so both in one operation
  * share one call. Its service is the partner ledger that follows the stream. Arrays documents no
  * rate limit: 60 a minute, a conservative guess to raise by configuration.

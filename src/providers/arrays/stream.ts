@@ -1,5 +1,5 @@
 /**
- * The grammar of Arrays' partner usage stream (CONTRACTS.md §1): its cursors, where it starts and
+ * The grammar of Arrays' partner usage stream (docs/vendors/arrays.md#stream-semantics): its cursors, where it starts and
  * how much one call may read. Config, the schema, the client and the ledger all take it from here,
  * so a cursor one of them accepts is never refused by another.
  *

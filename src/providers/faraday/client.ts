@@ -17,7 +17,7 @@ import { faradayToAccountUsage } from './to-usage.js';
 const PROVIDER = 'FARADAY';
 
 /**
- * Faraday (CONTRACTS.md §4, §5): named limits from `GET {base}/v1/usages` and usage metrics from
+ * Faraday (docs/vendors/faraday.md): named limits from `GET {base}/v1/usages` and usage metrics from
  * `GET {base}/v1/accounts/current/usage`, both with `Authorization: Bearer <key>`. Failures reject
  * with a typed `UpstreamError` carrying Faraday's error code and error id, free of the key.
  */

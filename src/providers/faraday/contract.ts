@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { counter, isoTimestamp } from '../contract-kit.js';
 
 /**
- * Faraday's contracts (CONTRACTS.md §4 and §5, docs/faraday-usages.txt and
- * docs/faraday-account-usage.txt). Unknown extra fields are stripped; documented fields are typed.
+ * Faraday's contracts (docs/vendors/faraday.md).
+ * Unknown extra fields are stripped; documented fields are typed.
  */
 
 /** One named account limit from `GET /v1/usages`. */
@@ -74,7 +74,7 @@ export type FaradayAccountUsageResponse = z.infer<typeof faradayAccountUsageResp
 export type FaradayPeriods = z.infer<typeof periods> | z.infer<typeof predictivePeriods>;
 
 /**
- * Faraday's error body (**assumed**, CONTRACTS.md §4). `error` is one of the eleven documented codes
+ * Faraday's error body (**assumed**, docs/vendors/faraday.md#errors). `error` is one of the eleven documented codes
  * (BAD_REQUEST … CONFLICT) but any string is accepted, since vendors add codes. `id` is optional here: an error produced in
  * front of Faraday's app may lack it, and the code still tells the caller what went wrong.
  * `validationErrors` items are JSON Schema errors of no fixed shape, so they are taken as they come.

@@ -4,7 +4,7 @@ import { defineVendor } from '../vendor-module.js';
 import { FaradayClient } from './client.js';
 
 /**
- * Faraday (CONTRACTS.md §4, §5): named limits and account usage metrics, two calls per account.
+ * Faraday (docs/vendors/faraday.md): named limits and account usage metrics, two calls per account.
  * Faraday documents no limit for either endpoint: 60 a minute, a conservative guess to raise by
  * configuration.
  */

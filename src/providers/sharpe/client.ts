@@ -12,7 +12,7 @@ const PROVIDER = 'SHARPE';
 const USAGE_PATH = '/v1/usage';
 
 /**
- * Sharpe (CONTRACTS.md §3): one call, `GET {base}/v1/usage` with `Authorization: Bearer <key>`.
+ * Sharpe (docs/vendors/sharpe.md): one call, `GET {base}/v1/usage` with `Authorization: Bearer <key>`.
  * Failures reject with a typed `UpstreamError` whose message, properties and cause are free of the
  * key, even when Sharpe echoes it.
  */

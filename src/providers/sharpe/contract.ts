@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { counter, isoTimestamp, measure } from '../contract-kit.js';
 
 /**
- * Sharpe's `GET /v1/usage` contract (CONTRACTS.md §3, docs/sharpe-usage.txt). Unknown extra fields
+ * Sharpe's `GET /v1/usage` contract (docs/vendors/sharpe.md). Unknown extra fields
  * are stripped; every documented field is required and typed.
  */
 
@@ -52,7 +52,7 @@ const requestIdOnly = z.object({ request_id: z.string() });
 export const sharpeRequestId = z.object({ meta: requestIdOnly });
 
 /**
- * Sharpe's error body (**assumed**, CONTRACTS.md §3). `meta` is optional here: an error produced in
+ * Sharpe's error body (**assumed**, docs/vendors/sharpe.md#errors). `meta` is optional here: an error produced in
  * front of Sharpe's app (a proxy, a gateway) may lack it, and the code and message still help.
  */
 export const sharpeErrorBody = z.object({

@@ -3,7 +3,7 @@ import { defineVendor } from '../vendor-module.js';
 import { SharpeClient } from './client.js';
 
 /**
- * Sharpe (CONTRACTS.md §3): plan, quota and the last 24 hours from one call. Sharpe documents
+ * Sharpe (docs/vendors/sharpe.md): plan, quota and the last 24 hours from one call. Sharpe documents
  * no limit for the endpoint; its own example's lowest figure (free plan, 30 rpm) is the safe
  * start, and the effective limit it reports in every answer lowers the budget further. Its
  * simulator enforces 600 a minute.
