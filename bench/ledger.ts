@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGateway } from '../src/gateway.js';
 import { startPartnerLedger } from '../src/ledger/service.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/common/logger.js';
 import { ArraysClient } from '../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../src/providers/registry.js';
 import { startArraysSimulator } from '../src/simulators/arrays.js';

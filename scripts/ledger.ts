@@ -9,7 +9,7 @@
  */
 import { ConfigError, loadConfig } from '../src/config.js';
 import { exportLedger, importLedger, LedgerTransferError, type LedgerCheck, type LedgerLocation } from '../src/ledger/transfer.js';
-import { redactOccurrences } from '../src/upstream/redact.js';
+import { redactOccurrences } from '../src/common/redact.js';
 
 const USAGE = `usage: npm run ledger -- export [--from file|postgres] > ledger.jsonl
        npm run ledger -- import [--to file|postgres] [--replace] < ledger.jsonl

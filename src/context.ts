@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { ANONYMOUS_CALLER, type Caller } from './edge/identity/caller.js';
+import { ANONYMOUS_CALLER, type Caller } from './common/caller.js';
 import { requireLedger } from './ledger/access.js';
 import type { PartnerLedger } from './ledger/service.js';
 import type { DailyQuery, DailyUsage } from './ledger/store.js';
 import type { PartnerUserTotals } from './ledger/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './common/logger.js';
 import { ProviderNotConfiguredError } from './providers/errors.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { AnyVendorModule, LoadersOf } from './providers/vendor-module.js';

@@ -16,7 +16,7 @@ import { useCompiledExecution } from './compiled-execution.js';
 import { incrementalDeliveryPlugins } from './incremental-delivery.js';
 import type { PartnerLedger } from './ledger/service.js';
 import { useAccessLog } from './observability/access-log.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './common/logger.js';
 import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
 import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';

@@ -13,7 +13,7 @@ import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
 import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
 import type { PartnerLedger } from './ledger/service.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './common/logger.js';
 import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
 import { logPhases, withPhaseRecording } from './observability/phases.js';
 import { startTracing } from './observability/tracing.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_VERIFIED_TOKENS } from '../edge/identity/jwt-verifier.js';
-import { integerIn, isLoopbackHost, optionalFlag } from './env-values.js';
+import { integerIn, isLoopbackHost, optionalFlag } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Who may ask: how callers prove their identity. */

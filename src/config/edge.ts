@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimitOptions } from '../edge/operation-limits.js';
-import { integerIn, optionalFlag } from './env-values.js';
+import { integerIn, optionalFlag } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** The HTTP edge's rules for browsers and the limits of what one request may ask. */

@@ -7,7 +7,7 @@ import {
   type PersistedDocuments,
   type PersistedOperationsMode,
 } from '../edge/persisted-operations.js';
-import { integerIn } from './env-values.js';
+import { integerIn } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Persisted operations: APQ and the trusted documents of a manifest. */

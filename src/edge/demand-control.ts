@@ -17,8 +17,8 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
 import { vendorCallPricingOf } from '../schema/vendor-call-pricing.js';
-import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
-import type { Caller } from './identity/caller.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../common/request-scope.js';
+import type { Caller } from '../common/caller.js';
 import { deadlineSignalOf } from './request-deadline.js';
 
 /** `MAX_VENDOR_CALLS_PER_OPERATION`'s default. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
 import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
 import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from './follower.js';

@@ -1,9 +1,9 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Caller } from '../edge/identity/caller.js';
-import type { Logger } from '../logger.js';
-import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import type { Caller } from '../common/caller.js';
+import type { Logger } from '../common/logger.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../common/request-scope.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../common/request-id.js';
 
 /** One access line: what an operator reads to see who asked for what and what it cost. */
 export interface AccessLine {

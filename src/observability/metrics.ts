@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Caller } from '../edge/identity/caller.js';
+import type { Caller } from '../common/caller.js';
 import type { LedgerObserver } from '../ledger/follower.js';
 import type { PartnerLedger } from '../ledger/service.js';
 import { cursorTime } from '../providers/arrays/stream.js';

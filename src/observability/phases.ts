@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 
 /**
  * Per-request phase timestamps (`PHASE_TIMING=1`), to see where a request's time goes: the edge,

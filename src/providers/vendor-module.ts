@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { LedgerDatabaseConfig } from '../config/ledger-database.js';
 import type { PartnerLedger } from '../ledger/service.js';
 import type { LedgerObserver } from '../ledger/follower.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
 import type { AccountUsage, Fresh } from '../usage/model.js';
 import type { VendorClient, VendorClientOptions } from './provider.js';

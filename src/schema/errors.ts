@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { LedgerUnavailableError } from '../ledger/errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { ErrorDetails } from '../upstream/errors.js';
 import { UPSTREAM_FAILURES } from '../upstream/failures.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import { UPSTREAM_FAILURES, type UpstreamErrorCode } from '../upstream/failures.js';
 import type { ChannelHealth } from '../upstream/vendor-channel.js';

@@ -4,11 +4,11 @@ import { activeTracer, failSpan } from '../observability/tracer.js';
 import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { isUpstreamError, UpstreamCancelledError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import type { VendorPolicy } from './policy.js';
-import { currentRequestScope, type RequestScope } from './request-scope.js';
+import { currentRequestScope, type RequestScope } from '../common/request-scope.js';
 import type { RetryBudget } from './retry-budget.js';
 import { decideRetry, fullJitterBackoff } from './retry-policy.js';
 

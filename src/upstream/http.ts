@@ -9,7 +9,7 @@ import {
   type UpstreamError,
 } from './errors.js';
 import { markPhase } from '../observability/phases.js';
-import { redact } from './redact.js';
+import { redact } from '../common/redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Options of the shared upstream HTTP client. */

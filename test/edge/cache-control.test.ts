@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.js';
 import { createCacheControl } from '../../src/edge/cache-control.js';
 import { createGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { useResponseCache } from '../../src/response-cache.js';
 import { buildSchema } from '../../src/schema/index.js';

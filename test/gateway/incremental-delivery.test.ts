@@ -6,7 +6,7 @@ import { createContext } from '../../src/context.js';
 import { estimateVendorCalls } from '../../src/edge/demand-control.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { usesIncrementalDelivery } from '../../src/incremental-delivery.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';

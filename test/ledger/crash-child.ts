@@ -5,7 +5,7 @@
  */
 import type { CrashPoint } from '../../src/ledger/file-store.js';
 import { startPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 

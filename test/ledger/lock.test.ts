@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEDGER_FILES } from '../../src/ledger/file-store.js';
 import { startPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';

@@ -9,7 +9,7 @@ import { FileLedgerStore, LEDGER_FILES } from '../../src/ledger/file-store.js';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
 import { startPartnerLedger } from '../../src/ledger/service.js';
 import { exportLedger, importLedger } from '../../src/ledger/transfer.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';

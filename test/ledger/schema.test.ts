@@ -3,7 +3,7 @@ import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { DAY_MS } from '../../src/ledger/utc-day.js';
 import type { RunningPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { type SimulatorHandle } from '../../src/simulators/index.js';
 import { type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { VENDORS } from '../../src/providers/vendors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';

@@ -5,7 +5,7 @@
  */
 
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { Caller } from './caller.js';
+import type { Caller } from '../../common/caller.js';
 import { AuthenticationError, type AuthFailureReason } from './errors.js';
 import { ALGORITHMS, type KeySet } from './jwks.js';
 import type { KeySource } from './key-source.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { ARRAYS_STREAM_START } from '../../providers/arrays/stream.js';
 import { LedgerConflictError, LedgerReadOnlyError } from '../errors.js';
 import type { LedgerErrorInfo } from '../follower.js';

@@ -1,6 +1,6 @@
 import type { FieldError } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { redact } from '../../upstream/redact.js';
+import { redact } from '../../common/redact.js';
 import type { AccountUsage, Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { PackedPartnerUsage, type PackedPartnerUsagePage } from '../../usage/packed-partner-usage.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';

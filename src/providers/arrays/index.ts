@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { integerIn, textMatching } from '../../config/env-values.js';
+import { integerIn, textMatching } from '../../common/env-values.js';
 import { startPartnerLedger } from '../../ledger/service.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
 import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
