@@ -64,7 +64,7 @@ interface Served {
 
 /**
  * Demand control priced in vendor calls. Each operation runs in a request scope of its own
- * (`src/upstream/request-scope.ts`), so that the channels count the attempts they send for it and
+ * (`common/request-scope.ts`), so that the channels count the attempts they send for it and
  * charge them to its caller's share of each vendor's budget. Before execution the operation's
  * vendor calls are estimated from the schema's prices (`src/schema/vendor-call-pricing.ts`):
  * every field of the document through every fragment, `@skip`/`@include` counted as included,

@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { activeTracer, failSpan } from '../observability/tracer.js';
+import { activeTracer, failSpan } from '../common/instrumentation.js';
 import type { Logger } from '../common/logger.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
 import type { Fresh, PartnerUsagePage } from '../usage/model.js';

@@ -1,5 +1,5 @@
 import { SpanKind, type Span } from '@opentelemetry/api';
-import { inSpan } from '../observability/tracer.js';
+import { inSpan } from '../common/instrumentation.js';
 import { credentialHash, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from './cache.js';
 import type { Caller, ChannelCall, Fetched } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';

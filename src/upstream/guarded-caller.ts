@@ -1,6 +1,6 @@
 import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
-import { inCallPhases, markPhase } from '../observability/phases.js';
-import { activeTracer, failSpan } from '../observability/tracer.js';
+import { inCallPhases, markPhase } from '../common/instrumentation.js';
+import { activeTracer, failSpan } from '../common/instrumentation.js';
 import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';

@@ -8,7 +8,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
-import { markPhase } from '../observability/phases.js';
+import { markPhase } from '../common/instrumentation.js';
 import { redact } from '../common/redact.js';
 import { parseRetryAfter } from './retry-after.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { markPhase } from '../observability/phases.js';
+import { markPhase } from '../common/instrumentation.js';
 import { UpstreamBadResponseError } from './errors.js';
 import type { UpstreamResponse } from './http.js';
 import { REDACTED, redact } from '../common/redact.js';
