@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGateway } from '../src/gateway.js';
-import { startPartnerLedger } from '../src/ledger/service.js';
+import { startPartnerLedger } from '../src/ledger/index.js';
 import { createLogger } from '../src/common/logger.js';
 import { ArraysClient } from '../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../src/providers/registry.js';

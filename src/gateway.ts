@@ -14,7 +14,7 @@ import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './compiled-execution.js';
 import { incrementalDeliveryPlugins } from './incremental-delivery.js';
-import type { PartnerLedger } from './ledger/service.js';
+import type { PartnerLedger } from './ledger/index.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
 import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';

@@ -12,7 +12,7 @@ import { createAuthenticator, type Authenticator } from './edge/identity/authent
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
 import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
-import type { PartnerLedger } from './ledger/service.js';
+import type { PartnerLedger } from './ledger/index.js';
 import { createLogger, type Logger } from './common/logger.js';
 import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
 import { logPhases, withPhaseRecording } from './observability/phases.js';

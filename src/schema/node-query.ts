@@ -1,5 +1,4 @@
-import type { GatewayContext } from '../context.js';
-import { requireLedger } from '../ledger/access.js';
+import { requireLedger, type GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import { accountCallsOf } from '../providers/vendor-module.js';
 import { forbiddenPartner, forbiddenScope, mayReadPartner } from './access.js';

@@ -1,8 +1,8 @@
-import { requireLedger } from '../ledger/access.js';
+import { requireLedger } from '../context.js';
 import type { LedgerErrorCode } from '../ledger/errors.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';
-import { cursorTime } from '../providers/arrays/stream.js';
+import { cursorTime } from '../ledger/stream-cursor.js';
 import type { UpstreamErrorCode } from '../upstream/failures.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';

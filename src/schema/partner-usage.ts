@@ -10,7 +10,7 @@ import {
   type PartnerEdgeStart,
 } from '../providers/arrays/edge-pager.js';
 import { arraysVendor, partnerPageCalls } from '../providers/arrays/index.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../ledger/stream-cursor.js';
 import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
-import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/service.js';
+import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEDGER_FILES } from '../../src/ledger/file-store.js';
-import { startPartnerLedger } from '../../src/ledger/service.js';
+import { startPartnerLedger } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES } from '../../src/ledger/file-store.js';
 import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
-import { startPartnerLedger } from '../../src/ledger/service.js';
+import { startPartnerLedger } from '../../src/ledger/index.js';
 import { exportLedger, importLedger } from '../../src/ledger/transfer.js';
 import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';

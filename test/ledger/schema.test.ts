@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPERATION_LIMITS } from '../../src/edge/operation-limits.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { DAY_MS } from '../../src/ledger/utc-day.js';
-import type { RunningPartnerLedger } from '../../src/ledger/service.js';
+import type { RunningPartnerLedger } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { type SimulatorHandle } from '../../src/simulators/index.js';

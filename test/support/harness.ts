@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
-import type { PartnerLedger } from '../../src/ledger/service.js';
+import type { PartnerLedger } from '../../src/ledger/index.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from '../../src/providers/vendor-module.js';
