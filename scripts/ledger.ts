@@ -7,7 +7,7 @@
  * and day rows, counter sums, digest) goes to stderr; an import that would not equal its input,
  * or that would overwrite a ledger without --replace, writes nothing and exits 1.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config/index.js';
 import { exportLedger, importLedger, LedgerTransferError, type LedgerCheck, type LedgerLocation } from '../src/ledger/transfer.js';
 import { redactOccurrences } from '../src/common/redact.js';
 

@@ -12,8 +12,8 @@ import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOpt
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
-import { useCompiledExecution } from './compiled-execution.js';
-import { incrementalDeliveryPlugins } from './incremental-delivery.js';
+import { useCompiledExecution } from './execution/compiled-execution.js';
+import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
@@ -22,9 +22,9 @@ import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import { useResponseCache } from './response-cache.js';
+import { useResponseCache } from './edge/response-cache.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
-import type { ResponseStore } from './response-store.js';
+import type { ResponseStore } from './edge/response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config/index.js';
 import { bindsLoopback } from './config/edge.js';
 import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';

@@ -1,6 +1,6 @@
 import type { SharedStateConfig } from '../config/shared-state.js';
 import type { CallerWindows } from '../edge/caller-windows.js';
-import type { ResponseStore } from '../response-store.js';
+import type { ResponseStore } from '../edge/response-store.js';
 import { credentialHash, MemoryCache, type UpstreamCache } from '../upstream/cache.js';
 import type { Clock } from '../common/clock.js';
 import type { VendorPolicy } from '../upstream/policy.js';

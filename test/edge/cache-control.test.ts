@@ -5,7 +5,7 @@ import { createCacheControl } from '../../src/edge/cache-control.js';
 import { createGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/common/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
-import { useResponseCache } from '../../src/response-cache.js';
+import { useResponseCache } from '../../src/edge/response-cache.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startTestAuth, type TestAuth } from '../support/jwt.js';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.js';
 import { estimateVendorCalls } from '../../src/edge/demand-control.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { usesIncrementalDelivery } from '../../src/incremental-delivery.js';
+import { usesIncrementalDelivery } from '../../src/execution/incremental-delivery.js';
 import { createLogger } from '../../src/common/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { buildSchema } from '../../src/schema/index.js';

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startVendorSimulators, type VendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { VENDORS } from '../../src/providers/vendors.js';
