@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../common/logger.js';
-import { logAccess, roundMs } from '../observability/access-log.js';
+import { logAccess, roundMs } from '../common/access-line.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../common/request-id.js';
 
 /**

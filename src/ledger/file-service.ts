@@ -2,7 +2,7 @@ import type { Logger } from '../common/logger.js';
 import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
 import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
 import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from './follower.js';
-import type { RunningPartnerLedger } from './types.js';
+import type { RunningPartnerLedger } from './partner-ledger.js';
 
 /** Options of the partner ledger kept in files. */
 export interface FilePartnerLedgerOptions {

@@ -5,5 +5,5 @@
  */
 export { startPartnerLedger, type LedgerDatabaseSettings, type PartnerLedgerOptions } from './service.js';
 export type { LedgerObserver, PageSource } from './follower.js';
-export type { PartnerLedger, RunningPartnerLedger } from './types.js';
+export type { PartnerLedger, RunningPartnerLedger } from './partner-ledger.js';
 export { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN, compareCursors, cursorMs, cursorTime, isCursor } from './stream-cursor.js';

@@ -3,7 +3,7 @@ import { startFilePartnerLedger, type FilePartnerLedgerOptions } from './file-se
 import type { LedgerFollowerOptions, LedgerObserver, PageSource } from './follower.js';
 import type { LedgerDatabase } from './postgres/connection.js';
 import { startPostgresPartnerLedger } from './postgres/service.js';
-import type { RunningPartnerLedger } from './types.js';
+import type { RunningPartnerLedger } from './partner-ledger.js';
 
 /** Options of the gateway's partner ledger, whichever store keeps it. */
 export interface PartnerLedgerOptions {
