@@ -17,7 +17,8 @@ import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js'
 import type { PartnerLedger } from './ledger/index.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
-import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import type { GatewayMetrics } from './observability/metrics.js';
+import { useGraphqlMetrics, useMetricsEndpoint } from './observability/metrics-plugins.js';
 import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
@@ -145,7 +146,7 @@ export function createGateway({
         ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
         ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
       }),
-      ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
+      ...(metrics === null ? [] : [useGraphqlMetrics(metrics)]),
       useCsrfPrevention(),
       // Before the response cache, which keys on the document it resolves from an id.
       ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),
