@@ -16,14 +16,12 @@ export type VendorSettings<Shape extends VendorSettingsShape> = { [Name in keyof
  * database, the metrics' observers). Empty here, so that this module names no service's types: a
  * vendor module whose service needs more declares its entries by merging into this interface.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface ServiceWiring {}
 
 /**
  * What a running background service offers the rest of the gateway (the Arrays module: its
  * partner ledger, which the schema's ledger fields read). Declared by merging, like ServiceWiring.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface ServiceOffers {}
 
 /** What a vendor's background service is started with. */

@@ -1,13 +1,20 @@
 import type DataLoader from 'dataloader';
 import { integerIn, textMatching } from '../../common/env-values.js';
-import { startPartnerLedger, type LedgerDatabaseSettings, type LedgerObserver, type PartnerLedger } from '../../ledger/index.js';
+import {
+  ARRAYS_DEFAULT_COUNT,
+  ARRAYS_STREAM_START,
+  CURSOR_PATTERN,
+  startPartnerLedger,
+  type LedgerDatabaseSettings,
+  type LedgerObserver,
+  type PartnerLedger,
+} from '../../ledger/index.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
 import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { callLoader, vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { ArraysClient } from './client.js';
 import { firstPartnerRead, partnerEdgeCallBudget, type PartnerEdgeStart, type PartnerPageKey } from './edge-pager.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from '../../ledger/index.js';
 import { accountOfPartnerPage } from './to-usage.js';
 
 export type { PartnerPageKey } from './edge-pager.js';
