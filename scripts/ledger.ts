@@ -7,9 +7,9 @@
  * and day rows, counter sums, digest) goes to stderr; an import that would not equal its input,
  * or that would overwrite a ledger without --replace, writes nothing and exits 1.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config/index.js';
 import { exportLedger, importLedger, LedgerTransferError, type LedgerCheck, type LedgerLocation } from '../src/ledger/transfer.js';
-import { redactOccurrences } from '../src/upstream/redact.js';
+import { redactOccurrences } from '../src/common/redact.js';
 
 const USAGE = `usage: npm run ledger -- export [--from file|postgres] > ledger.jsonl
        npm run ledger -- import [--to file|postgres] [--replace] < ledger.jsonl

@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from 'node:util';
-import { isScope, SCOPES } from '../src/edge/identity/caller.js';
+import { isScope, SCOPES } from '../src/common/caller.js';
 import { ensureDemoKeys } from '../src/edge/identity/demo-keys.js';
 
 const USAGE = `usage: npm run -s token -- --scope "<scope> [<scope>…]" --sub <sub> [--ttl <seconds>] [--data-dir <dir>]

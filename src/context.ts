@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import { ANONYMOUS_CALLER, type Caller } from './edge/identity/caller.js';
-import { requireLedger } from './ledger/access.js';
-import type { PartnerLedger } from './ledger/service.js';
+import { ANONYMOUS_CALLER, type Caller } from './common/caller.js';
+import { LedgerUnavailableError } from './ledger/errors.js';
+import type { PartnerLedger } from './ledger/index.js';
 import type { DailyQuery, DailyUsage } from './ledger/store.js';
 import type { PartnerUserTotals } from './ledger/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './common/logger.js';
 import { ProviderNotConfiguredError } from './providers/errors.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { AnyVendorModule, LoadersOf } from './providers/vendor-module.js';
@@ -37,6 +37,20 @@ export interface GatewayContext {
   logger: Logger;
   /** The partner usage ledger; null when this gateway runs none (its vendor not configured, or a test gateway). */
   ledger: PartnerLedger | null;
+}
+
+/** The vendor whose stream the partner ledger follows. */
+export const LEDGER_PROVIDER: ProviderId = 'ARRAYS';
+
+/**
+ * The ledger, or the error a client should see: PROVIDER_NOT_CONFIGURED without its vendor,
+ * LEDGER_UNAVAILABLE when the vendor is configured but this gateway runs no ledger. A rule of the
+ * request's context, not of the ledger: the ledger knows nothing of which vendors are configured.
+ */
+export function requireLedger(registry: { get(id: ProviderId): unknown }, ledger: PartnerLedger | null): PartnerLedger {
+  if (registry.get(LEDGER_PROVIDER) === undefined) throw new ProviderNotConfiguredError(LEDGER_PROVIDER);
+  if (ledger === null) throw new LedgerUnavailableError();
+  return ledger;
 }
 
 export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger | null = null): Loaders {

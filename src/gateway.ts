@@ -12,18 +12,20 @@ import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOpt
 import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
-import { useCompiledExecution } from './compiled-execution.js';
-import { incrementalDeliveryPlugins } from './incremental-delivery.js';
-import type { PartnerLedger } from './ledger/service.js';
+import { useCompiledExecution } from './execution/compiled-execution.js';
+import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
+import type { PartnerLedger } from './ledger/index.js';
 import { useAccessLog } from './observability/access-log.js';
-import type { Logger } from './logger.js';
-import { useMetricsEndpoint, type GatewayMetrics } from './observability/metrics.js';
+import type { Logger } from './common/logger.js';
+import type { GatewayMetrics } from './observability/metrics.js';
+import { useGraphqlMetrics, useMetricsEndpoint } from './observability/metrics-plugins.js';
 import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
+import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import { useResponseCache } from './response-cache.js';
+import { useResponseCache } from './edge/response-cache.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
-import type { ResponseStore } from './response-store.js';
+import type { ResponseStore } from './edge/response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
 import { buildSchema } from './schema/index.js';
 
@@ -113,6 +115,8 @@ export function createGateway({
   phaseMarks = false,
   jit = true,
 }: GatewayDeps): Gateway {
+  // The vendor calls below report their spans through common's facade: this names where they go.
+  installOpenTelemetrySpans();
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
   const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
@@ -142,7 +146,7 @@ export function createGateway({
         ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
         ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
       }),
-      ...(metrics === null ? [] : [metrics.graphqlPlugin()]),
+      ...(metrics === null ? [] : [useGraphqlMetrics(metrics)]),
       useCsrfPrevention(),
       // Before the response cache, which keys on the document it resolves from an id.
       ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),

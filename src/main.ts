@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { ConfigError, loadConfig, type GatewayConfig } from './config/index.js';
 import { AuthConfigError } from './edge/identity/errors.js';
 import { startGateway, type RunningGateway } from './server.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config/index.js';
 import { bindsLoopback } from './config/edge.js';
 import { createGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
@@ -12,9 +12,10 @@ import { createAuthenticator, type Authenticator } from './edge/identity/authent
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
 import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
-import type { PartnerLedger } from './ledger/service.js';
-import { createLogger, type Logger } from './logger.js';
-import { GatewayMetrics, startMetricsServer } from './observability/metrics.js';
+import type { PartnerLedger } from './ledger/index.js';
+import { createLogger, type Logger } from './common/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics-server.js';
 import { logPhases, withPhaseRecording } from './observability/phases.js';
 import { startTracing } from './observability/tracing.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from './providers/registry.js';
@@ -24,6 +25,7 @@ import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, startSimulators, type Runn
 import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import { startRedisSharedState, type SharedState } from './shared-state/redis-shared-state.js';
+import { Teardown } from './common/teardown.js';
 import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
@@ -53,9 +55,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const vendors = options.vendors ?? VENDORS;
   let simulators: RunningSimulators<Record<string, SimulatorHandle>> | undefined;
   let settings: Record<ProviderId, ProviderSetting>;
+  // Every resource opened below, in one list that both a failed start and close() close.
+  const teardown = new Teardown();
   if (config.demo) {
     simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors);
     const running = simulators;
+    teardown.add(() => running.close());
     settings = Object.fromEntries(
       vendors.map((vendor) => {
         const simulator = running[vendor.key]!;
@@ -71,9 +76,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
   // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
   const tracing = startTracing(config.tracing);
+  // Closed after everything opened later, so that the spans of their last requests and ledger commits are exported.
+  if (tracing !== null) teardown.add(() => tracing.shutdown());
   const metrics = new GatewayMetrics();
   // Scale-out (REDIS_URL): the stores every instance shares; without it, none and nothing changes.
-  const shared = await startSharedState(config, log);
+  const shared = await startSharedState(config, log).catch(async (error: unknown) => {
+    await closeAfterFailedStart(teardown, log);
+    throw error;
+  });
+  if (shared !== null) teardown.add(() => shared.close());
   if (shared !== null) metrics.watchSharedState(() => shared.up);
   const upstream = new ResilientUpstream({
     listenerFor: (provider) => metrics.channelListener(provider),
@@ -82,6 +93,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger: log,
     ...(shared === null ? {} : { rateBudgetFor: shared.rateBudgetFor, flights: shared.flights }),
   });
+  teardown.add(() => upstream.close());
   metrics.watchUpstream(() => upstream.health());
   const registry = createProviderRegistry(settings, upstream, vendors);
   let services: RunningVendorService[] = [];
@@ -89,15 +101,16 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   let manifest: WatchedFile<PersistedDocuments> | null = null;
   try {
     authenticator = await startAuthenticator(config, log);
+    const opened = authenticator;
+    if (opened !== null) teardown.add(() => opened.close());
     manifest = await watchManifest(config, log);
+    const watched = manifest;
+    if (watched !== null) teardown.add(() => watched.close());
     services = await startVendorServices(config, registry, settings, upstream, log, metrics);
+    const started = services;
+    teardown.add(() => Promise.all(started.map((service) => service.close())));
   } catch (error) {
-    await authenticator?.close();
-    await manifest?.close();
-    await upstream.close();
-    await shared?.close();
-    await simulators?.close();
-    await tracing?.shutdown();
+    await closeAfterFailedStart(teardown, log);
     throw error;
   }
   const ledger = services[0]?.ledger ?? null;
@@ -135,10 +148,19 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const lifecycle = new Lifecycle(() => withSharedState(readinessOf(ledger), shared));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
-  await listen(server, config.port, config.host);
+  let metricsServer: { url: string; close(): Promise<void> } | null = null;
+  try {
+    await listen(server, config.port, config.host);
+    metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.metricsPort, config.host);
+  } catch (error) {
+    server.close();
+    await closeAfterFailedStart(teardown, log);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.metricsPort, config.host);
+  const openedMetrics = metricsServer;
+  if (openedMetrics !== null) teardown.add(() => openedMetrics.close());
   const metricsUrl = metricsServer?.url ?? new URL('/metrics', url).href;
   if (simulators) {
     log.info('demo mode: no vendor credentials configured, serving the built-in vendor simulators on loopback', {
@@ -174,17 +196,21 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      await metricsServer?.close();
-      await authenticator?.close();
-      await manifest?.close();
-      await Promise.all(services.map((service) => service.close()));
-      await upstream.close();
-      await shared?.close();
-      await simulators?.close();
-      // Last, so that the spans of the requests and ledger commits finished above are exported.
-      await tracing?.shutdown();
+      await teardown.close();
     },
   };
+}
+
+/**
+ * Closes what a start opened before it failed; a resource that fails to close is logged, so that
+ * the error the caller sees is the one that stopped the start.
+ */
+async function closeAfterFailedStart(teardown: Teardown, log: Logger): Promise<void> {
+  try {
+    await teardown.close();
+  } catch (error) {
+    log.error('closing what a failed start had opened', { error });
+  }
 }
 
 /**

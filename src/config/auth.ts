@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_VERIFIED_TOKENS } from '../edge/identity/jwt-verifier.js';
-import { integerIn, isLoopbackHost, optionalFlag } from './env-values.js';
+import { integerIn, isLoopbackHost, optionalFlag } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
+
+/** `AUTH_VERIFIED_TOKENS`' default: about 10 MB of tokens at most. */
+export const DEFAULT_VERIFIED_TOKENS = 10_000;
 
 /** Who may ask: how callers prove their identity. */
 export interface AuthConfig {

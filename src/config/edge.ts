@@ -1,7 +1,18 @@
 import { z } from 'zod';
-import { DEFAULT_OPERATION_LIMITS, type OperationLimitOptions } from '../edge/operation-limits.js';
-import { integerIn, optionalFlag } from './env-values.js';
+import { integerIn, optionalFlag } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
+
+/** What one operation may contain (GraphQL Armor's limits, which `edge/operation-limits.ts` applies). */
+export interface OperationLimitOptions {
+  depth: number;
+  aliases: number;
+  tokens: number;
+  directives: number;
+  cost: number;
+}
+
+/** The defaults of `MAX_DEPTH`, `MAX_ALIASES`, `MAX_TOKENS`, `MAX_DIRECTIVES` and `MAX_COST`. */
+export const DEFAULT_OPERATION_LIMITS: OperationLimitOptions = { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 5_000_000 };
 
 /** The HTTP edge's rules for browsers and the limits of what one request may ask. */
 export interface EdgeConfig {

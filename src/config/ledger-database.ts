@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerIn } from './env-values.js';
+import { integerIn } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** The variables of the shared PostgreSQL ledger; `DATABASE_URL` is never quoted in an error. */

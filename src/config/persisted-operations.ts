@@ -1,14 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  DEFAULT_APQ_MAX_BYTES,
-  DEFAULT_APQ_MAX_ENTRIES,
-  parsePersistedDocuments,
-  type PersistedDocuments,
-  type PersistedOperationsMode,
-} from '../edge/persisted-operations.js';
-import { integerIn } from './env-values.js';
+import { GraphQLError, parse } from 'graphql';
+import { integerIn } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
+
+/** `allow`: arbitrary documents and APQ as usual, manifest ids too. `only`: nothing but the manifest. */
+export type PersistedOperationsMode = 'allow' | 'only';
+
+/** Trusted documents by id: 64 lowercase hexadecimal characters (SHA-256) → document text. */
+export type PersistedDocuments = ReadonlyMap<string, string>;
+
+/** `APQ_MAX_ENTRIES`'s default: documents the APQ store keeps. */
+export const DEFAULT_APQ_MAX_ENTRIES = 1000;
+/** `APQ_MAX_BYTES`'s default: the APQ store's documents together, UTF-16 code units counted as bytes. */
+export const DEFAULT_APQ_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Parses a manifest's text: a JSON object of id → document text, as graphql-codegen's client
+ * preset (`persisted-documents.json`) and Relay's `persistConfig` (with `algorithm: "SHA256"`)
+ * write it. Throws an Error saying which entry is wrong and how; document texts are never quoted.
+ */
+export function parsePersistedDocuments(text: string): Map<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The SyntaxError's own message quotes the text around the fault.
+    throw new Error('is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new Error('is not a JSON object of document id → document text');
+  }
+  const documents = new Map<string, string>();
+  for (const [key, value] of Object.entries(json)) {
+    const where = `entry ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}`;
+    if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new Error(`has an invalid ${where}: a document id must be a SHA-256 in hex (64 characters)`);
+    if (typeof value !== 'string') throw new Error(`has an invalid ${where}: the document must be a string of GraphQL`);
+    try {
+      parse(value);
+    } catch (error) {
+      const reason = error instanceof GraphQLError ? error.message.split('\n')[0] : 'unknown error';
+      throw new Error(`has an invalid ${where}: the document does not parse (${reason})`);
+    }
+    documents.set(key.toLowerCase(), value);
+  }
+  return documents;
+}
 
 /** Persisted operations: APQ and the trusted documents of a manifest. */
 export interface PersistedOperationsConfig {

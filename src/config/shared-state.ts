@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerIn } from './env-values.js';
+import { integerIn } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Scale-out: where the gateway instances of one fleet share their state. */

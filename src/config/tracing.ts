@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerIn, isLoopbackHost } from './env-values.js';
+import { integerIn, isLoopbackHost } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */

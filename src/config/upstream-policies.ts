@@ -1,7 +1,7 @@
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import { DEFAULT_POLICY, type VendorPolicy } from '../upstream/policy.js';
 import type { ProviderId } from '../usage/model.js';
-import { integerIn } from './env-values.js';
+import { integerIn } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 import type { VendorCatalogue, VendorPolicySuffix } from './vendor-catalogue.js';
 

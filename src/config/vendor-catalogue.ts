@@ -1,6 +1,6 @@
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import type { ProviderId } from '../usage/model.js';
-import { credential, optionalFlag, optionalIntegerIn, vendorBaseUrl } from './env-values.js';
+import { credential, optionalFlag, optionalIntegerIn, vendorBaseUrl } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
 
 /** Where a vendor lives and how to authenticate; enabled when its credential is set. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
-import { logAccess, roundMs } from '../observability/access-log.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../observability/request-id.js';
+import type { Logger } from '../common/logger.js';
+import { logAccess, roundMs } from '../common/access-line.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../common/request-id.js';
 
 /**
  * Refuses a request body before any of it is read: `Content-Length` above `maxBytes` is answered

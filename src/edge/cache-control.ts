@@ -16,7 +16,7 @@ const CREDENTIAL_HEADERS = ['Authorization', 'X-API-Key'];
 
 /**
  * HTTP caching headers of GraphQL answers. Every answer is `Cache-Control: no-store`, except one
- * the response cache served (`src/response-cache.ts`): that one may be kept for what is left of
+ * the response cache served (`response-cache.ts`): that one may be kept for what is left of
  * its TTL, `max-age` in whole seconds rounded down. With authentication on it is `private`: the
  * response cache keeps answers per scope set, and a shared proxy, which knows nothing of scopes,
  * must never hand one caller's answer to another. With authentication off every caller has every

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
-import { systemClock, type Clock } from '../upstream/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { MemoryCallerWindows, type CallerWindows } from './caller-windows.js';
-import type { Caller } from './identity/caller.js';
+import type { Caller } from '../common/caller.js';
 
 /** Options of {@link useCallerRateLimit}. */
 export interface CallerRateLimitOptions {

@@ -15,10 +15,9 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../context.js';
-import { vendorCallPricingOf } from '../schema/vendor-call-pricing.js';
-import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
-import type { Caller } from './identity/caller.js';
+import { vendorCallPricingOf, type PricingContext } from './field-marks/vendor-call-pricing.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../common/request-scope.js';
+import type { Caller } from '../common/caller.js';
 import { deadlineSignalOf } from './request-deadline.js';
 
 /** `MAX_VENDOR_CALLS_PER_OPERATION`'s default. */
@@ -64,9 +63,9 @@ interface Served {
 
 /**
  * Demand control priced in vendor calls. Each operation runs in a request scope of its own
- * (`src/upstream/request-scope.ts`), so that the channels count the attempts they send for it and
+ * (`common/request-scope.ts`), so that the channels count the attempts they send for it and
  * charge them to its caller's share of each vendor's budget. Before execution the operation's
- * vendor calls are estimated from the schema's prices (`src/schema/vendor-call-pricing.ts`):
+ * vendor calls are estimated from the schema's prices (`schema/vendor-call-pricing.ts`):
  * every field of the document through every fragment, `@skip`/`@include` counted as included,
  * arguments with variables and defaults, calls the request's DataLoaders share counted once.
  * Over the limit the operation is refused with one OPERATION_TOO_EXPENSIVE error and no vendor
@@ -93,7 +92,7 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
       const entry = request === undefined ? undefined : served.get(request);
       if (entry === undefined) return;
       const { schema, document, operationName, variableValues } = args;
-      entry.estimated = estimateVendorCalls(schema, document, operationName, variableValues, args.contextValue as unknown as GatewayContext);
+      entry.estimated = estimateVendorCalls(schema, document, operationName, variableValues, args.contextValue as unknown as PricingContext);
       if (entry.estimated > maxVendorCallsPerOperation) {
         setResultAndStopExecution({ errors: [new OperationTooExpensiveError(entry.estimated, maxVendorCallsPerOperation)] });
       }
@@ -145,7 +144,7 @@ export function estimateVendorCalls(
   document: DocumentNode,
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
-  context: GatewayContext,
+  context: PricingContext,
 ): number {
   const operation = getOperationAST(document, operationName);
   if (!operation) return 0;

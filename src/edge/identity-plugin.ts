@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { Authenticator } from './identity/authenticator.js';
-import { ANONYMOUS_CALLER, type Caller } from './identity/caller.js';
+import { ANONYMOUS_CALLER, type Caller } from '../common/caller.js';
 import { AuthenticationError } from './identity/errors.js';
 
 /** What {@link useIdentity} checks requests with. */

@@ -6,17 +6,9 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
-/** What one operation may contain (GraphQL Armor's limits); `src/config/edge.ts` has the defaults. */
-export interface OperationLimitOptions {
-  depth: number;
-  aliases: number;
-  tokens: number;
-  directives: number;
-  cost: number;
-}
+import type { OperationLimitOptions } from '../config/edge.js';
 
-/** The defaults of `MAX_DEPTH`, `MAX_ALIASES`, `MAX_TOKENS`, `MAX_DIRECTIVES` and `MAX_COST`. */
-export const DEFAULT_OPERATION_LIMITS: OperationLimitOptions = { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 5_000_000 };
+export { DEFAULT_OPERATION_LIMITS, type OperationLimitOptions } from '../config/edge.js';
 
 /**
  * GraphQL Armor's limits. Tokens are counted while parsing, so a 5 MB document of 200,000

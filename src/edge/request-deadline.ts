@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 
 /** Why a request's signal aborted: it passed `GATEWAY_REQUEST_TIMEOUT_MS` and was answered 504. */
 export class GatewayTimeoutError extends Error {

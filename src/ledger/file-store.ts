@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../logger.js';
-import { ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
+import type { Logger } from '../common/logger.js';
+import { ARRAYS_STREAM_START } from './stream-cursor.js';
 import { LedgerCorruptError, LedgerReadOnlyError, type LedgerLockLostError } from './errors.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';

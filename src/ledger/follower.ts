@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
-import { activeTracer, failSpan } from '../observability/tracer.js';
-import type { Logger } from '../logger.js';
-import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
+import { activeTracer, failSpan } from '../common/instrumentation.js';
+import type { Logger } from '../common/logger.js';
+import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from './stream-cursor.js';
 import type { Fresh, PartnerUsagePage } from '../usage/model.js';
 import type { PartnerUsageRows } from '../usage/packed-partner-usage.js';
 import { LedgerBadPageError, isLedgerError } from './errors.js';

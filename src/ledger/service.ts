@@ -1,23 +1,11 @@
-import type { Logger } from '../logger.js';
-import { LedgerLockedError, type LedgerLockLostError } from './errors.js';
-import { FileLedgerStore, type FileLedgerStoreOptions } from './file-store.js';
-import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from './follower.js';
+import type { Logger } from '../common/logger.js';
+import { startFilePartnerLedger, type FilePartnerLedgerOptions } from './file-service.js';
+import type { LedgerFollowerOptions, LedgerObserver, PageSource } from './follower.js';
 import type { LedgerDatabase } from './postgres/connection.js';
 import { startPostgresPartnerLedger } from './postgres/service.js';
-import type { LedgerStore } from './store.js';
+import type { RunningPartnerLedger } from './partner-ledger.js';
 
-/** What the schema reads: the ledger's totals and what its follower is doing. */
-export interface PartnerLedger {
-  readonly store: LedgerStore;
-  status(): FollowerStatus;
-}
-
-export interface RunningPartnerLedger extends PartnerLedger {
-  /** Stops the follower (a commit in flight finishes), writes a snapshot and releases the lock. */
-  close(): Promise<void>;
-}
-
-/** Options of the gateway's partner ledger. */
+/** Options of the gateway's partner ledger, whichever store keeps it. */
 export interface PartnerLedgerOptions {
   /** `DATA_DIR`. */
   dir: string;
@@ -28,8 +16,8 @@ export interface PartnerLedgerOptions {
   /** Reads Arrays pages. */
   source: PageSource;
   logger: Logger;
-  /** More store settings (snapshot cadence, test hooks). Default: the store's defaults. */
-  store?: Omit<FileLedgerStoreOptions, 'dir' | 'startCursor' | 'logger' | 'readOnly' | 'onLockLost'>;
+  /** More file store settings (snapshot cadence, test hooks). Default: the store's defaults. */
+  store?: FilePartnerLedgerOptions['store'];
   /** More follower settings (page size, backoff). Default: the follower's defaults. */
   follower?: Omit<LedgerFollowerOptions, 'source' | 'store' | 'logger' | 'pollIntervalMs' | 'observer'>;
   /** Hears the follower's commits and failures (the metrics). Default: none. */
@@ -38,61 +26,20 @@ export interface PartnerLedgerOptions {
    * The shared ledger in PostgreSQL (`DATABASE_URL`) instead of the files in `dir`; the instance
    * that holds its leader lock follows the stream. Default null: the embedded file ledger.
    */
-  database?: (LedgerDatabase & { leaderTakeoverSeconds: number }) | null;
+  database?: LedgerDatabaseSettings | null;
 }
 
+/** The shared ledger's database and how soon another instance takes over from a dead leader. */
+export type LedgerDatabaseSettings = LedgerDatabase & { leaderTakeoverSeconds: number };
+
 /**
- * Opens the ledger in `dir` and starts following the stream. When another live process already
- * follows it, this gateway opens it read-only and says so in `status().lastError`: it serves
- * the totals as they were when it opened, and every other field as usual.
+ * Starts the partner ledger in PostgreSQL when a database is given, else in the files of `dir`;
+ * either way the caller holds one {@link RunningPartnerLedger}.
  */
 export async function startPartnerLedger(options: PartnerLedgerOptions): Promise<RunningPartnerLedger> {
-  const { dir, startCursor, logger } = options;
   if (options.database) {
     const { leaderTakeoverSeconds, ...database } = options.database;
     return startPostgresPartnerLedger({ ...options, database, leaderTakeoverSeconds });
   }
-  let store: FileLedgerStore;
-  let follower: LedgerFollower | undefined;
-  let lockLost: LedgerErrorInfo | null = null;
-  // The store has stopped writing and logged it; the follower stops polling for pages it could not commit.
-  const onLockLost = (error: LedgerLockLostError) => {
-    lockLost = { code: error.code, message: error.message, at: new Date() };
-    void follower?.stop();
-  };
-  try {
-    store = await FileLedgerStore.open({ ...options.store, dir, startCursor, logger, onLockLost });
-  } catch (error) {
-    if (!(error instanceof LedgerLockedError)) throw error;
-    logger.error('partner ledger: not following the Arrays stream, another process does; serving its totals read-only', { error });
-    const readOnly = await FileLedgerStore.open({ dir, startCursor, logger, readOnly: true });
-    const status: FollowerStatus = {
-      following: false,
-      caughtUp: false,
-      headCursor: null,
-      lastPollAt: null,
-      lastError: { code: error.code, message: error.message, at: new Date() },
-      consecutiveFailures: 0,
-    };
-    return { store: readOnly, status: () => ({ ...status }), close: () => readOnly.close() };
-  }
-  const running = new LedgerFollower({
-    ...options.follower,
-    source: options.source,
-    store,
-    logger,
-    pollIntervalMs: options.pollIntervalMs,
-    observer: options.observer,
-  });
-  follower = running;
-  if (lockLost === null) running.start();
-  logger.info('partner ledger: following the Arrays stream', { dir, position: await store.position() });
-  return {
-    store,
-    status: () => (lockLost === null ? running.status() : { ...running.status(), following: false, lastError: lockLost }),
-    async close() {
-      await running.stop();
-      await store.close();
-    },
-  };
+  return startFilePartnerLedger(options);
 }

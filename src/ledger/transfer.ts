@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { isCursor } from '../providers/arrays/stream.js';
+import { isCursor } from './stream-cursor.js';
 import { FileLedgerStore, LEDGER_FILES } from './file-store.js';
 import { dedicatedClient, LEADER_LOCK_KEY, LEDGER_CHANNEL, type LedgerDatabase } from './postgres/connection.js';
 import { runMigrations } from './postgres/migrations.js';

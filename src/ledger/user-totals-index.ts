@@ -1,4 +1,4 @@
-import { compareCursors, cursorMs, isCursor } from '../providers/arrays/stream.js';
+import { compareCursors, cursorMs, isCursor } from './stream-cursor.js';
 import type { PartnerUsage, PartnerUsageCounts } from '../usage/model.js';
 import { PackedPartnerUsage } from '../usage/packed-partner-usage.js';
 import { LedgerBadPageError, LedgerConflictError } from './errors.js';

@@ -1,4 +1,4 @@
-import { cursorMs } from '../providers/arrays/stream.js';
+import { cursorMs } from './stream-cursor.js';
 
 /**
  * The ledger keeps usage per UTC day of the stream: an entry's day is the day of its cursor's

@@ -1,35 +1,10 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Caller } from '../edge/identity/caller.js';
-import type { Logger } from '../logger.js';
-import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../upstream/request-scope.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
-
-/** One access line: what an operator reads to see who asked for what and what it cost. */
-export interface AccessLine {
-  requestId: string;
-  method: string;
-  /** The URL's path only: a query string can carry variables, and variables can carry anything. */
-  path: string;
-  /** The GraphQL operation's name; null for an anonymous operation or a request refused before parsing. */
-  operationName: string | null;
-  status: number;
-  durationMs: number;
-  /** Attempts sent to vendors for the request, retries included (see `RequestScope.vendorCalls`). */
-  vendorCalls: number;
-  /** Vendor answers served to it from the cache (see `RequestScope.cacheHits`). */
-  cacheHits: number;
-  /** The API key's name or the JWT's sub; null when anonymous or refused. Never the credential. */
-  caller: string | null;
-}
-
-/** The access line's message, so that one grep finds every request. */
-export const ACCESS_LOG_MESSAGE = 'request';
-
-/** Writes one access line at info. */
-export function logAccess(logger: Logger, line: AccessLine): void {
-  logger.info(ACCESS_LOG_MESSAGE, { ...line });
-}
+import type { Caller } from '../common/caller.js';
+import { logAccess, roundMs, type AccessLine } from '../common/access-line.js';
+import type { Logger } from '../common/logger.js';
+import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../common/request-scope.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../common/request-id.js';
 
 /** Options of {@link useAccessLog}. */
 export interface AccessLogOptions {
@@ -156,11 +131,6 @@ function onceEnded(
       return reader.cancel(reason);
     },
   });
-}
-
-/** Milliseconds to two decimals: finer says nothing, and the line stays short. */
-export function roundMs(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
 
 function callerNameOf(callerOf: (request: Request) => Caller, request: Request): string | null {

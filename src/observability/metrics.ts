@@ -1,12 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Caller } from '../edge/identity/caller.js';
+import type { Caller } from '../common/caller.js';
 import type { LedgerObserver } from '../ledger/follower.js';
-import type { PartnerLedger } from '../ledger/service.js';
-import { cursorTime } from '../providers/arrays/stream.js';
+import type { PartnerLedger } from '../ledger/index.js';
+import { cursorTime } from '../ledger/stream-cursor.js';
 import type { ChannelEvent, ChannelListener } from '../upstream/channel-events.js';
 import type { ChannelHealth } from '../upstream/channel-health.js';
 import type { CircuitState } from '../upstream/circuit-breaker.js';
@@ -35,7 +31,7 @@ export type HealthSource = () => ReadonlyArray<{ provider: string; health: Chann
 const BREAKER_STATE_VALUE: Record<CircuitState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
 
 /** Vendor calls take tens of ms to the deadline's seconds; GraphQL requests add the gateway's own work. */
-const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The first `limit` distinct values of a label pass as they are; later ones become `other`. */
 class BoundedLabel {
@@ -218,57 +214,14 @@ export class GatewayMetrics {
     this.callerRefusals.inc({ caller: this.callers.of(name) });
   }
 
-  /**
-   * yoga's Prometheus plugin, counting into this registry under our names: requests and their
-   * durations by operation, errors by operation and code. Its own endpoint is off (see
-   * {@link useMetricsEndpoint}), and so are the phase metrics nobody here reads.
-   */
-  graphqlPlugin(): Plugin {
-    const registry = this.registry;
-    const operation = (name: string | undefined) => this.operationNames.of(name ?? 'anonymous');
-    return usePrometheus({
-      registry,
-      endpoint: false,
-      metrics: {
-        graphql_envelop_request: createCounter({
-          registry,
-          counter: { name: `${METRIC_PREFIX}graphql_requests_total`, help: 'GraphQL operations executed, by operation name and type.', labelNames: ['operation_name', 'operation_type'] },
-          fillLabelsFn: (params) => ({ operation_name: operation(params.operationName), operation_type: params.operationType ?? 'unknown' }),
-        }),
-        graphql_envelop_request_duration: createHistogram({
-          registry,
-          histogram: {
-            name: `${METRIC_PREFIX}graphql_request_duration_seconds`,
-            help: 'Time from parsing a GraphQL operation to its result, by operation name and type.',
-            labelNames: ['operation_name', 'operation_type'],
-            buckets: DURATION_BUCKETS_SECONDS,
-          },
-          fillLabelsFn: (params) => ({ operation_name: operation(params.operationName), operation_type: params.operationType ?? 'unknown' }),
-        }),
-        graphql_envelop_error_result: createCounter({
-          registry,
-          counter: {
-            name: `${METRIC_PREFIX}graphql_errors_total`,
-            help: 'Errors in GraphQL results, by operation name, extensions.code and the phase that raised them.',
-            labelNames: ['operation_name', 'code', 'phase'],
-          },
-          fillLabelsFn: (params) => ({
-            operation_name: operation(params.operationName),
-            code: this.errorCodes.of(stringCode(params.error?.extensions?.code) ?? PHASE_CODE[params.errorPhase ?? ''] ?? 'INTERNAL_SERVER_ERROR'),
-            phase: params.errorPhase ?? 'unknown',
-          }),
-        }),
-        graphql_envelop_request_time_summary: false,
-        graphql_envelop_phase_parse: false,
-        graphql_envelop_phase_validate: false,
-        graphql_envelop_phase_context: false,
-        graphql_envelop_phase_execute: false,
-        graphql_envelop_phase_subscribe: false,
-        graphql_envelop_deprecated_field: false,
-        graphql_envelop_schema_change: false,
-        graphql_yoga_http_duration: false,
-      },
-    });
+  /** The label of an operation name, bounded like every label here (see BoundedLabel). */
+  operationLabel(name: string | undefined): string {
+    return this.operationNames.of(name ?? 'anonymous');
+  }
+
+  /** The label of an error code, bounded likewise. */
+  errorCodeLabel(code: string): string {
+    return this.errorCodes.of(code);
   }
 
   /** The exposition in Prometheus's text format, with its content type. */
@@ -343,13 +296,6 @@ export class GatewayMetrics {
   }
 }
 
-/** The codes yoga gives parse and validation errors only after the plugin has seen them. */
-const PHASE_CODE: Partial<Record<string, string>> = { parse: 'GRAPHQL_PARSE_FAILED', validate: 'GRAPHQL_VALIDATION_FAILED' };
-
-function stringCode(code: unknown): string | undefined {
-  return typeof code === 'string' ? code : undefined;
-}
-
 function byVendor(channels: ReadonlyArray<{ provider: string; health: ChannelHealth }>): Map<string, ChannelHealth[]> {
   const grouped = new Map<string, ChannelHealth[]>();
   for (const { provider, health } of channels) {
@@ -358,51 +304,4 @@ function byVendor(channels: ReadonlyArray<{ provider: string; health: ChannelHea
     else list.push(health);
   }
   return grouped;
-}
-
-/**
- * Answers GET /metrics with the exposition, before identity, the caller rate limit and CSRF see
- * it: a scraper carries no credential, and the numbers hold no secret. Place it after the Host
- * check, which exempts the path itself.
- */
-export function useMetricsEndpoint(metrics: GatewayMetrics): Plugin {
-  return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      // Not an async hook: a promise from every request's hook would hold up every request behind it.
-      if (url.pathname !== METRICS_PATH || request.method !== 'GET') return;
-      return metrics.exposition().then(({ contentType, body }) => {
-        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType } }));
-      });
-    },
-  };
-}
-
-/** A listener that serves only GET /metrics: `METRICS_PORT`, so the metrics need not share the public port. */
-export async function startMetricsServer(metrics: GatewayMetrics, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== METRICS_PATH) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    metrics.exposition().then(
-      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics failed\n'),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}${METRICS_PATH}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { markPhase } from './phases.js';
+import { markPhase } from '../common/instrumentation.js';
 
 /**
  * The GraphQL engine's phases of a request, for `PHASE_TIMING=1` (see `withPhaseRecording`):

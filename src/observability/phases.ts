@@ -1,13 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import { installPhaseRecorder, type PhaseRecorder } from '../common/instrumentation.js';
+import type { Logger } from '../common/logger.js';
 
 /**
  * Per-request phase timestamps (`PHASE_TIMING=1`), to see where a request's time goes: the edge,
  * the GraphQL engine, each vendor call's socket and body, parsing and validation, serialisation.
- * Off by default, and then nothing here runs but one null check per mark: no async context, no
- * channel subscription, no clock read.
+ * Off by default, and then nothing here runs but the one null check per mark of common's
+ * instrumentation facade: no async context, no channel subscription, no clock read.
  */
 
 /** One moment of a request: what happened, when, and during which vendor call. */
@@ -32,21 +33,21 @@ function mark(scope: PhaseScope, phase: string): void {
   scope.marks.push(scope.call === undefined ? { phase, atMs } : { phase, atMs, call: scope.call });
 }
 
-/** Records `phase` now for the request (and vendor call) being served here; nothing when recording is off. */
-export function markPhase(phase: string): void {
-  if (storage === null) return;
-  const scope = storage.getStore();
-  if (scope !== undefined) mark(scope, phase);
-}
-
 /**
- * Runs `run` as part of one vendor call, named by `callName` (asked only when recording): the
- * phases marked within it, its socket's included, carry that name.
+ * The recorder installed in common's instrumentation once recording is on: marks go to the scope
+ * of the request (and vendor call) being served, nowhere outside one.
  */
-export function inCallPhases<T>(callName: () => string, run: () => T): T {
-  if (storage === null) return run();
-  const scope = storage.getStore();
-  return scope === undefined ? run() : storage.run({ startedAt: scope.startedAt, marks: scope.marks, call: callName() }, run);
+function recorderOf(phases: AsyncLocalStorage<PhaseScope>): PhaseRecorder {
+  return {
+    mark(phase) {
+      const scope = phases.getStore();
+      if (scope !== undefined) mark(scope, phase);
+    },
+    inCall(callName, run) {
+      const scope = phases.getStore();
+      return scope === undefined ? run() : phases.run({ startedAt: scope.startedAt, marks: scope.marks, call: callName() }, run);
+    },
+  };
 }
 
 /**
@@ -92,6 +93,7 @@ export function withPhaseRecording(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   if (storage === null) {
     storage = new AsyncLocalStorage<PhaseScope>();
+    installPhaseRecorder(recorderOf(storage));
     watchUndici();
   }
   const phases = storage;

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { activeTracer, failSpan } from './tracer.js';
+import { activeTracer, failSpan } from '../common/instrumentation.js';
 
 /** Reads the W3C `traceparent`/`tracestate` of a fetch `Headers`. */
 const headersGetter: TextMapGetter<Headers> = {

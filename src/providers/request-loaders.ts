@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { markPhase } from '../observability/phases.js';
+import { markPhase } from '../common/instrumentation.js';
 
 /**
  * A per-request loader of one vendor call by its arguments: within one operation every distinct

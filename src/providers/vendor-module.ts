@@ -1,8 +1,5 @@
 import type { z } from 'zod';
-import type { LedgerDatabaseConfig } from '../config/ledger-database.js';
-import type { PartnerLedger } from '../ledger/service.js';
-import type { LedgerObserver } from '../ledger/follower.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SimulatorHandle, SimulatorOptions } from '../simulators/types.js';
 import type { AccountUsage, Fresh } from '../usage/model.js';
 import type { VendorClient, VendorClientOptions } from './provider.js';
@@ -14,8 +11,21 @@ export type VendorSettingsShape = Record<string, z.ZodType<unknown, string | und
 /** The parsed values of a vendor's own variables, keyed by variable name. */
 export type VendorSettings<Shape extends VendorSettingsShape> = { [Name in keyof Shape]: z.output<Shape[Name]> };
 
-/** What a vendor's background service (the Arrays ledger) is started with. */
-export interface VendorServiceInput<Client, Settings> {
+/**
+ * What the entry hands a vendor's background service beyond the vendor's own settings (a shared
+ * database, the metrics' observers). Empty here, so that this module names no service's types: a
+ * vendor module whose service needs more declares its entries by merging into this interface.
+ */
+export interface ServiceWiring {}
+
+/**
+ * What a running background service offers the rest of the gateway (the Arrays module: its
+ * partner ledger, which the schema's ledger fields read). Declared by merging, like ServiceWiring.
+ */
+export interface ServiceOffers {}
+
+/** What a vendor's background service is started with. */
+export interface VendorServiceInput<Client, Settings> extends ServiceWiring {
   /** A client of its own on the vendor's shared channel, whose calls are background ones. */
   client: Client;
   /** The vendor's own variables, parsed. */
@@ -23,15 +33,10 @@ export interface VendorServiceInput<Client, Settings> {
   /** `DATA_DIR`: where a service keeps its files. */
   dataDir: string;
   logger: Logger;
-  /** Hears a ledger's commits and failures (the metrics). Default: none. */
-  ledgerObserver?: LedgerObserver;
-  /** `DATABASE_URL`: keep the ledger in PostgreSQL, shared by every instance. Default null: files in `dataDir`. */
-  ledgerDatabase?: LedgerDatabaseConfig | null;
 }
 
-/** A running background service of a vendor; its ledger is what the schema's ledger fields read. */
-export interface RunningVendorService {
-  readonly ledger: PartnerLedger;
+/** A running background service of a vendor, with what it offers (see ServiceOffers). */
+export interface RunningVendorService extends ServiceOffers {
   close(): Promise<void>;
 }
 
@@ -86,7 +91,7 @@ export interface VendorModule<
    * prices `account` and `accounts` with these. Default: one call of the account's own.
    */
   readonly accountCalls?: readonly string[];
-  /** A background service the vendor needs (the Arrays partner ledger); most vendors have none. */
+  /** A background service the vendor needs (Arrays: its partner ledger); most vendors have none. */
   startService?(input: VendorServiceInput<Client, VendorSettings<Settings>>): Promise<RunningVendorService>;
 }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { markPhase } from '../observability/phases.js';
+import { markPhase } from '../common/instrumentation.js';
 import {
   errorForStatus,
   UpstreamBadResponseError,
@@ -10,7 +10,7 @@ import {
 } from '../upstream/errors.js';
 import type { UpstreamResponse } from '../upstream/http.js';
 import { parseJsonBody, parsePayload } from '../upstream/json.js';
-import { redact } from '../upstream/redact.js';
+import { redact } from '../common/redact.js';
 
 /**
  * Response handling shared by every vendor adapter: reading error bodies leniently, checking

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { AuthFailure, ForbiddenResult } from '@pothos/plugin-scope-auth';
-import type { Caller, Scope } from '../edge/identity/caller.js';
+import type { Caller, Scope } from '../common/caller.js';
 
 /**
  * Who may read what: the scope rules every protected field states, in one place. The Pothos

@@ -13,8 +13,8 @@ import {
 import { anylayerVendor, apiKeyUsageCall } from '../providers/anylayer/index.js';
 import { builder } from './builder.js';
 import { requireScopes } from './access.js';
-import { cacheMark } from './cache-marks.js';
-import { vendorCalls } from './vendor-call-pricing.js';
+import { cacheMark } from '../edge/field-marks/cache-marks.js';
+import { vendorCalls } from '../edge/field-marks/vendor-call-pricing.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { EndpointUsageRef, RateLimitRef, UsageAlertRef, UsageTotalsRef } from './usage-types.js';
 

@@ -3,7 +3,7 @@ import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { GatewayContext } from '../context.js';
-import type { Scope } from '../edge/identity/caller.js';
+import type { Scope } from '../common/caller.js';
 import { forbidden, scopesOf, type AuthScopes } from './access.js';
 
 /** Pothos configuration only: plugins, context and scalar typings. Types live in their own files. */

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { LedgerUnavailableError } from '../ledger/errors.js';
-import type { Logger } from '../logger.js';
-import type { ErrorDetails } from '../upstream/errors.js';
-import { UPSTREAM_FAILURES } from '../upstream/failures.js';
+import type { Logger } from '../common/logger.js';
+import type { ErrorDetails } from '../providers/errors.js';
+import { UPSTREAM_FAILURES } from '../providers/errors.js';
 
 /**
  * The codes of failures a client sees as they are (message and details), beside BAD_USER_INPUT

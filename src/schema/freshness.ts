@@ -1,6 +1,6 @@
 import type { Fresh } from '../usage/model.js';
 import { builder } from './builder.js';
-import { cacheMark } from './cache-marks.js';
+import { cacheMark } from '../edge/field-marks/cache-marks.js';
 import { describeProviderError } from './errors.js';
 import { ProviderErrorRef } from './provider.js';
 

@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import { VENDORS } from '../providers/vendors.js';
-import { GRAPHQL_NAME } from '../graphql-name.js';
+import { GRAPHQL_NAME } from '../common/graphql-name.js';
 import { builder } from './builder.js';
 import { serveSdlWithoutSecurityDirectives } from './security-directives.js';
 import './scalars.js';

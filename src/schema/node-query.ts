@@ -1,15 +1,14 @@
-import type { GatewayContext } from '../context.js';
-import { requireLedger } from '../ledger/access.js';
+import { requireLedger, type GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
 import { accountCallsOf } from '../providers/vendor-module.js';
 import { forbiddenPartner, forbiddenScope, mayReadPartner } from './access.js';
 import { accountResultOf } from './account.js';
 import { builder } from './builder.js';
 import { asNode, NodeRef, notANodeId, parseNodeId } from './node-id.js';
-import { vendorCalls } from './vendor-call-pricing.js';
+import { vendorCalls, type PricingContext } from '../edge/field-marks/vendor-call-pricing.js';
 
 /** The configured vendor whose id (or account's key) is `id`. */
-function configured(context: GatewayContext, id: string): ConfiguredProvider | undefined {
+function configured(context: PricingContext, id: string): ConfiguredProvider | undefined {
   return context.registry.list().find((provider) => provider.id === id);
 }
 

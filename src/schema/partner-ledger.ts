@@ -1,9 +1,9 @@
-import { requireLedger } from '../ledger/access.js';
+import { requireLedger } from '../context.js';
 import type { LedgerErrorCode } from '../ledger/errors.js';
 import type { FollowerStatus, LedgerErrorInfo } from '../ledger/follower.js';
 import type { LedgerPosition } from '../ledger/store.js';
-import { cursorTime } from '../providers/arrays/stream.js';
-import type { UpstreamErrorCode } from '../upstream/failures.js';
+import { cursorTime } from '../ledger/stream-cursor.js';
+import type { UpstreamErrorCode } from '../providers/errors.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { UNEXPECTED_ERROR_MESSAGE } from './errors.js';

@@ -10,13 +10,13 @@ import {
   type PartnerEdgeStart,
 } from '../providers/arrays/edge-pager.js';
 import { arraysVendor, partnerPageCalls } from '../providers/arrays/index.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../providers/arrays/stream.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../ledger/stream-cursor.js';
 import type { Fresh, PartnerEndpointUsage, PartnerUsage, PartnerUsagePage } from '../usage/model.js';
 import { requireScopes } from './access.js';
 import { builder } from './builder.js';
 import { valueField, VendorAnswerRef } from './freshness.js';
 import { PageInfoRef, pageInfoOf } from './page-info.js';
-import { vendorCalls } from './vendor-call-pricing.js';
+import { vendorCalls } from '../edge/field-marks/vendor-call-pricing.js';
 
 /**
  * `first`'s default: a screenful of users. Arrays' default page (1000 entries) holds hundreds of

@@ -1,5 +1,5 @@
+import { requireLedger } from '../context.js';
 import { GraphQLError } from 'graphql';
-import { requireLedger } from '../ledger/access.js';
 import { DAY_MS, dayOf } from '../ledger/utc-day.js';
 import { type DailyUsage, type DayRange, type PartnerUserOrder, type UserList, type UserListPosition } from '../ledger/store.js';
 import type { PartnerUserTotals } from '../ledger/types.js';

@@ -1,12 +1,12 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
-import { UPSTREAM_FAILURES, type UpstreamErrorCode } from '../upstream/failures.js';
-import type { ChannelHealth } from '../upstream/vendor-channel.js';
+import { UPSTREAM_FAILURES, type UpstreamErrorCode } from '../providers/errors.js';
+import type { ChannelHealth } from '../providers/errors.js';
 import type { ProviderId } from '../usage/model.js';
 import type { EnumRef } from '@pothos/core';
 import { forbiddenScope, requireScopes } from './access.js';
 import { builder } from './builder.js';
-import { cacheMark } from './cache-marks.js';
+import { cacheMark } from '../edge/field-marks/cache-marks.js';
 import { NodeRef } from './node-id.js';
 import { describeProviderError, type ProviderErrorInfo } from './errors.js';
 

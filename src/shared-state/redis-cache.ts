@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryCache, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from '../upstream/cache.js';
-import { systemClock, type Clock } from '../upstream/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { FlightCoordinator, FlightLease } from '../upstream/single-flight.js';
 import { digest, redisScript, type RedisConnection } from './redis-connection.js';
 

@@ -1,5 +1,5 @@
 import { CALLER_WINDOW_MS, MemoryCallerWindows, type CallerWindows } from '../edge/caller-windows.js';
-import { MemoryResponseStore, type KeptAnswer, type ResponseStore } from '../response-store.js';
+import { MemoryResponseStore, type KeptAnswer, type ResponseStore } from '../edge/response-store.js';
 import { digest, redisScript, type RedisConnection } from './redis-connection.js';
 import { localShare } from './redis-rate-budget.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../upstream/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { BACKGROUND_RESERVE, RateBudget, readRateLimitHeaders, type RateBudgetSnapshot, type RequestPriority, type VendorRateBudget } from '../upstream/rate-budget.js';
 import { digest, redisScript, type RedisConnection } from './redis-connection.js';
 

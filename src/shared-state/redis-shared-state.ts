@@ -1,8 +1,8 @@
 import type { SharedStateConfig } from '../config/shared-state.js';
 import type { CallerWindows } from '../edge/caller-windows.js';
-import type { ResponseStore } from '../response-store.js';
+import type { ResponseStore } from '../edge/response-store.js';
 import { credentialHash, MemoryCache, type UpstreamCache } from '../upstream/cache.js';
-import type { Clock } from '../upstream/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { VendorPolicy } from '../upstream/policy.js';
 import type { VendorRateBudget } from '../upstream/rate-budget.js';
 import type { FlightCoordinator } from '../upstream/single-flight.js';

@@ -1,6 +1,6 @@
 import type { ChannelEvents } from './channel-events.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { UpstreamRateLimitedError, UpstreamUnavailableError, type UpstreamError } from './errors.js';
 import { failureTraits } from './failures.js';
 import type { UpstreamResponse } from './http.js';

@@ -1,13 +1,13 @@
 import { SpanKind, type Span } from '@opentelemetry/api';
-import { inSpan } from '../observability/tracer.js';
+import { inSpan } from '../common/instrumentation.js';
 import { credentialHash, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from './cache.js';
 import type { Caller, ChannelCall, Fetched } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { isUpstreamError, UpstreamCancelledError } from './errors.js';
 import { failureTraits } from './failures.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './policy.js';
-import { currentRequestScope } from './request-scope.js';
+import { currentRequestScope } from '../common/request-scope.js';
 import { SingleFlight, type FlightCoordinator } from './single-flight.js';
 
 /**

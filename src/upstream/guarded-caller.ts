@@ -1,14 +1,14 @@
 import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
-import { inCallPhases, markPhase } from '../observability/phases.js';
-import { activeTracer, failSpan } from '../observability/tracer.js';
+import { inCallPhases, markPhase } from '../common/instrumentation.js';
+import { activeTracer, failSpan } from '../common/instrumentation.js';
 import type { Admission, Permit } from './admission.js';
 import type { Caller, ChannelCall, Received } from './channel-call.js';
 import type { ChannelEvents } from './channel-events.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { isUpstreamError, UpstreamCancelledError, UpstreamTimeoutError, type UpstreamError } from './errors.js';
 import type { UpstreamHttp, UpstreamResponse } from './http.js';
 import type { VendorPolicy } from './policy.js';
-import { currentRequestScope, type RequestScope } from './request-scope.js';
+import { currentRequestScope, type RequestScope } from '../common/request-scope.js';
 import type { RetryBudget } from './retry-budget.js';
 import { decideRetry, fullJitterBackoff } from './retry-policy.js';
 

@@ -8,8 +8,8 @@ import {
   UpstreamUnavailableError,
   type UpstreamError,
 } from './errors.js';
-import { markPhase } from '../observability/phases.js';
-import { redact } from './redact.js';
+import { markPhase } from '../common/instrumentation.js';
+import { redact } from '../common/redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Options of the shared upstream HTTP client. */

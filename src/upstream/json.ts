@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { markPhase } from '../observability/phases.js';
+import { markPhase } from '../common/instrumentation.js';
 import { UpstreamBadResponseError } from './errors.js';
 import type { UpstreamResponse } from './http.js';
-import { REDACTED, redact } from './redact.js';
+import { REDACTED, redact } from '../common/redact.js';
 
 /** Characters of a non-JSON body quoted in the error (more when a `[REDACTED]` marker straddles the cut). */
 const QUOTED_CHARACTERS = 40;

@@ -2,7 +2,7 @@ import type { CircuitBreakerOptions } from './circuit-breaker.js';
 
 /**
  * How the gateway treats one vendor: deadlines, retries, breaker, rate budget and caching.
- * Every field has the default shown, which `src/config.ts` and the README repeat.
+ * Every field has the default shown, which `config/index.ts` and the README repeat.
  */
 export interface VendorPolicy {
   /** TCP/TLS connect deadline, ms. Default 2000. */

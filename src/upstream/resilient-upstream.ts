@@ -1,5 +1,5 @@
 import { credentialHash, MemoryCache, type UpstreamCache } from './cache.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { UpstreamHttp, type UpstreamHttpOptions } from './http.js';
 import { DEFAULT_POLICY, type VendorPolicy } from './policy.js';
 import type { ChannelListener } from './channel-events.js';

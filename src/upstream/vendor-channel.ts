@@ -6,7 +6,7 @@ import { ChannelEvents, type ChannelListener } from './channel-events.js';
 import { HealthRecorder, type ChannelHealth } from './channel-health.js';
 import { logChannelEvents, type UpstreamLogger } from './channel-log.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { GuardedCaller } from './guarded-caller.js';
 import type { UpstreamHttp } from './http.js';
 import { PASS_THROUGH_POLICY, type VendorPolicy } from './policy.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/edge/identity/authenticator.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { hmacWithPublicKey, startTestAuth, tamperedToken, unsignedToken, type TestAuth, type TestKeys } from '../support/jwt.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** With introspection off, neither `__schema` nor a "Did you mean" suggestion spells the schema out. */

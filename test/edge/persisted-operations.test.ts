@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistedOperationsOptions } from '../../src/edge/persisted-operations.js';
 import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /**

@@ -1,6 +1,6 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { composeSupergraph } from './supergraph.js';
 import { startUsersSubgraph } from './users-subgraph.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
 

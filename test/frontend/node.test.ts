@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { nodeIdOf } from '../../src/schema/node-id.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startTestAuth, type TestAuth } from '../support/jwt.js';

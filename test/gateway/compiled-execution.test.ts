@@ -1,10 +1,10 @@
 import { envelop, useEngine, useSchema } from '@envelop/core';
 import { execute, parse, subscribe, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runsCompiled, useCompiledExecution } from '../../src/compiled-execution.js';
+import { runsCompiled, useCompiledExecution } from '../../src/execution/compiled-execution.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { executeOperation } from '../../src/incremental-delivery.js';
-import { createLogger } from '../../src/logger.js';
+import { executeOperation } from '../../src/execution/incremental-delivery.js';
+import { createLogger } from '../../src/common/logger.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/common/logger.js';
 import { VENDORS } from '../../src/providers/vendors.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startHarness, type Harness } from '../support/harness.js';

@@ -1,8 +1,8 @@
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.js';
-import { createLogger } from '../../src/logger.js';
-import { useResponseCache } from '../../src/response-cache.js';
+import { createLogger } from '../../src/common/logger.js';
+import { useResponseCache } from '../../src/edge/response-cache.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 

@@ -4,8 +4,8 @@
  * with SIGKILL the n-th time the store passes that point.
  */
 import type { CrashPoint } from '../../src/ledger/file-store.js';
-import { startPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { startPartnerLedger } from '../../src/ledger/index.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
-import { startPartnerLedger, type PartnerLedgerOptions, type RunningPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { startPartnerLedger, type PartnerLedgerOptions, type RunningPartnerLedger } from '../../src/ledger/index.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';

@@ -1,6 +1,6 @@
 import { createGateway, type Gateway, type GatewayDeps } from '../../src/gateway.js';
-import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/service.js';
-import { createLogger } from '../../src/logger.js';
+import { startPartnerLedger, type RunningPartnerLedger } from '../../src/ledger/index.js';
+import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { startArraysSimulator, type ArraysSimulatorHandle, type ArraysSimulatorOptions } from '../../src/simulators/arrays.js';

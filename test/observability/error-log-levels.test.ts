@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { errorLogLevel } from '../../src/schema/errors.js';
 import { UpstreamTimeoutError } from '../../src/upstream/errors.js';
 import { startHarness, type Harness } from '../support/harness.js';

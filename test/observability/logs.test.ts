@@ -2,11 +2,11 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { Authenticator } from '../../src/edge/identity/authenticator.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
-import { REDACTED } from '../../src/upstream/redact.js';
+import { REDACTED } from '../../src/common/redact.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startTestAuth, type TestAuth, type TestKeys } from '../support/jwt.js';
 

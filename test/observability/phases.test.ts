@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inCallPhases, markPhase, withPhaseRecording, type PhaseMark } from '../../src/observability/phases.js';
+import { inCallPhases, markPhase } from '../../src/common/instrumentation.js';
+import { withPhaseRecording, type PhaseMark } from '../../src/observability/phases.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 
 /**

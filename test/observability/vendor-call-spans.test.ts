@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { installOpenTelemetrySpans } from '../../src/observability/tracer.js';
 import { MemoryCache } from '../../src/upstream/cache.js';
 import { errorForStatus } from '../../src/upstream/errors.js';
 import type { UpstreamRequest, UpstreamResponse } from '../../src/upstream/http.js';
@@ -32,7 +33,10 @@ const call: ChannelCall<{ n: number }> = {
 };
 
 describe('vendor-call spans of a channel', () => {
-  beforeAll(() => provider.register());
+  beforeAll(() => {
+    provider.register();
+    installOpenTelemetrySpans();
+  });
   afterAll(async () => {
     await provider.shutdown();
     trace.disable();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { checkPage } from '../../src/ledger/follower.js';
-import { compareCursors, cursorMs, cursorTime, CURSOR_PATTERN, isCursor } from '../../src/providers/arrays/stream.js';
+import { compareCursors, cursorMs, cursorTime, CURSOR_PATTERN, isCursor } from '../../src/ledger/stream-cursor.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** Every kind of cursor the grammar decides, with whether it is one and why. */

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createErrorMask, describeProviderError, graphqlExtensions, isCodedError } from '../../src/schema/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/common/logger.js';
 import { UpstreamRateLimitedError } from '../../src/upstream/errors.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { MemoryCallerWindows } from '../../src/edge/caller-windows.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { startRedisSharedState, type SharedState } from '../../src/shared-state/redis-shared-state.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle } from '../../src/simulators/index.js';
-import { anylayerKeyIds, startAnylayerSimulator } from '../../src/simulators/anylayer.js';
+import { anylayerKeyIds, startAnylayerSimulator } from '../../src/simulators/anylayer/server.js';
 import { bearer, bigIntegers, get, type Reply } from './helpers.js';
 
 let sim: SimulatorHandle;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { echoPage, InvalidFaultError, MAX_ECHO_OFFSET, NO_CREDENTIAL, parseFaultSetting } from '../../src/simulators/faults.js';
-import { startAnylayerSimulator } from '../../src/simulators/anylayer.js';
+import { startAnylayerSimulator } from '../../src/simulators/anylayer/server.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { startFaradaySimulator } from '../../src/simulators/faraday.js';
 import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, type SimulatorHandle } from '../../src/simulators/index.js';

@@ -4,7 +4,7 @@ import { Client, request } from 'undici';
 import { adoptSimulatorAdminToken, isLoopbackAddress, isLoopbackHostHeader, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from '../../src/simulators/http-server.js';
 import { startVendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { InvalidFaultError, type SimulatorHandle } from '../../src/simulators/index.js';
-import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simulators/anylayer.js';
+import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simulators/anylayer/server.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../src/simulators/arrays.js';
 import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../src/simulators/faraday.js';
 import { SHARPE_DEMO_CREDENTIAL, startSharpeSimulator } from '../../src/simulators/sharpe.js';

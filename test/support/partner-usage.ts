@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { parseAfter } from '../../src/providers/arrays/edge-pager.js';
-import { compareCursors } from '../../src/providers/arrays/stream.js';
+import { compareCursors } from '../../src/ledger/stream-cursor.js';
 import type { ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 
 /** What the partnerUsage tests compare: edges against the Arrays simulator's own pages. */

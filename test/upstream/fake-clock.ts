@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/upstream/clock.js';
+import type { Clock } from '../../src/common/clock.js';
 
 /** A clock whose sleeps advance time at once and are recorded, so policies are tested without waiting. */
 export class FakeClock implements Clock {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonBody } from '../../src/upstream/json.js';
-import { REDACTED, redact } from '../../src/upstream/redact.js';
+import { REDACTED, redact } from '../../src/common/redact.js';
 import { echoPage } from '../../src/simulators/faults.js';
 import { expectNoFragmentOf, fragmentOf } from '../support/leaks.js';
 

@@ -7,7 +7,7 @@ import { GuardedCaller } from '../../src/upstream/guarded-caller.js';
 import type { UpstreamResponse } from '../../src/upstream/http.js';
 import { resolvePolicy } from '../../src/upstream/policy.js';
 import { RateBudget } from '../../src/upstream/rate-budget.js';
-import { createRequestScope, currentRequestScope, runInRequestScope } from '../../src/upstream/request-scope.js';
+import { createRequestScope, currentRequestScope, runInRequestScope } from '../../src/common/request-scope.js';
 import { RetryBudget } from '../../src/upstream/retry-budget.js';
 import { FakeClock } from './fake-clock.js';
 

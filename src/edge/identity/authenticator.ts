@@ -4,7 +4,7 @@
  * into a 401 and logs its reason.
  */
 
-import { isScope, type Caller } from './caller.js';
+import { isScope, type Caller } from '../../common/caller.js';
 import { findApiKey, parseApiKeys, type ApiKeyEntry } from './api-keys.js';
 import { AuthConfigError, AuthenticationError } from './errors.js';
 import { parseJwks, type KeySet } from './jwks.js';

@@ -5,11 +5,12 @@
  */
 
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { Caller } from './caller.js';
+import type { Caller } from '../../common/caller.js';
 import { AuthenticationError, type AuthFailureReason } from './errors.js';
 import { ALGORITHMS, type KeySet } from './jwks.js';
 import type { KeySource } from './key-source.js';
 import type { IdentityLogger } from './logger.js';
+import { DEFAULT_VERIFIED_TOKENS } from '../../config/auth.js';
 
 /** Options of a JWT verifier. */
 export interface JwtVerifierOptions {
@@ -31,9 +32,6 @@ export interface JwtVerifierOptions {
    */
   verifiedTokens?: number;
 }
-
-/** `AUTH_VERIFIED_TOKENS`' default: about 10 MB of tokens at most. */
-export const DEFAULT_VERIFIED_TOKENS = 10_000;
 
 export interface JwtVerifier {
   (token: string): Promise<Caller>;

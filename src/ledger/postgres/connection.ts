@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redactOccurrences } from '../../upstream/redact.js';
+import { redactOccurrences } from '../../common/redact.js';
 import { LedgerStoreUnavailableError, isLedgerError } from '../errors.js';
 
 /**

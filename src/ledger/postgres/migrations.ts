@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { MIGRATION_LOCK_KEY } from './connection.js';
 
 /**

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Logger } from '../../logger.js';
-import { ARRAYS_STREAM_START } from '../../providers/arrays/stream.js';
+import type { Logger } from '../../common/logger.js';
+import { ARRAYS_STREAM_START } from '../stream-cursor.js';
 import { LedgerConflictError, LedgerReadOnlyError } from '../errors.js';
 import type { LedgerErrorInfo } from '../follower.js';
 import { decodeRecord, encodeRecord } from '../journal.js';

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../../common/logger.js';
 import { LedgerFollower, type FollowerStatus, type LedgerErrorInfo, type LedgerFollowerOptions, type LedgerObserver, type PageSource } from '../follower.js';
-import type { RunningPartnerLedger } from '../service.js';
+import type { RunningPartnerLedger } from '../partner-ledger.js';
 import { closeQuietly, dedicatedClient, LEADER_LOCK_KEY, storeError, type LedgerDatabase } from './connection.js';
 import { PgLedgerStore } from './pg-store.js';
 

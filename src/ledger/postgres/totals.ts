@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { cursorMs } from '../../providers/arrays/stream.js';
+import { cursorMs } from '../stream-cursor.js';
 import type { LedgerCommit } from '../store.js';
 import type { IndexHeader, UserRow } from '../user-totals-index.js';
 import { dayOf } from '../utc-day.js';

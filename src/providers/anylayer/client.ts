@@ -1,5 +1,5 @@
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { redact } from '../../upstream/redact.js';
+import { redact } from '../../common/redact.js';
 import {
   ANYLAYER_MAX_LIMIT,
   DEFAULT_API_KEY_USAGE_QUERY,

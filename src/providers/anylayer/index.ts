@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../simulators/anylayer.js';
+import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../simulators/anylayer/server.js';
 import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsage, type ApiKeyUsageQuery, type Fresh } from '../../usage/model.js';
 import { callLoader, vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';

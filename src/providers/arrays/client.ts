@@ -1,13 +1,13 @@
 import type { FieldError } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { redact } from '../../upstream/redact.js';
+import { redact } from '../../common/redact.js';
 import type { AccountUsage, Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { PackedPartnerUsage, type PackedPartnerUsagePage } from '../../usage/packed-partner-usage.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
 import { errorForFailureEnvelope, isSuccessStatus, readVendorAnswer, redactOptional, type VendorErrors } from '../vendor-response.js';
 import { apiResponseSchema, errorBodySchema, isSuccessEnvelope, type ArraysErrorBody } from './contract.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from './stream.js';
+import { ARRAYS_DEFAULT_COUNT, ARRAYS_MAX_COUNT, ARRAYS_STREAM_START } from '../../ledger/index.js';
 import { readPackedSuccessEnvelope } from './packed-page.js';
 import { accountOfPartnerPage, packedPageFromEnvelope, partnerPageFromEnvelope } from './to-usage.js';
 

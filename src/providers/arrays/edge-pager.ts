@@ -14,7 +14,7 @@
  * with shifted rows.
  */
 import type { Fresh, PartnerUsage, PartnerUsagePage } from '../../usage/model.js';
-import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from './stream.js';
+import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from '../../ledger/index.js';
 
 /** One vendor page of the stream: entries after `fromCursor`, at most `count`. */
 export interface PartnerPageKey {

@@ -1,16 +1,37 @@
 import type DataLoader from 'dataloader';
-import { integerIn, textMatching } from '../../config/env-values.js';
-import { startPartnerLedger } from '../../ledger/service.js';
+import { integerIn, textMatching } from '../../common/env-values.js';
+import {
+  ARRAYS_DEFAULT_COUNT,
+  ARRAYS_STREAM_START,
+  CURSOR_PATTERN,
+  startPartnerLedger,
+  type LedgerDatabaseSettings,
+  type LedgerObserver,
+  type PartnerLedger,
+} from '../../ledger/index.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../simulators/arrays.js';
 import type { Fresh, PartnerUsagePage } from '../../usage/model.js';
 import { callLoader, vendorCallKey } from '../request-loaders.js';
 import { defineVendor } from '../vendor-module.js';
 import { ArraysClient } from './client.js';
 import { firstPartnerRead, partnerEdgeCallBudget, type PartnerEdgeStart, type PartnerPageKey } from './edge-pager.js';
-import { ARRAYS_DEFAULT_COUNT, ARRAYS_STREAM_START, CURSOR_PATTERN } from './stream.js';
 import { accountOfPartnerPage } from './to-usage.js';
 
 export type { PartnerPageKey } from './edge-pager.js';
+
+declare module '../vendor-module.js' {
+  /** The partner ledger's wiring, which the entry hands the Arrays service. */
+  interface ServiceWiring {
+    /** Hears the ledger's commits and failures (the metrics). Default: none. */
+    ledgerObserver?: LedgerObserver;
+    /** `DATABASE_URL`: keep the ledger in PostgreSQL, shared by every instance. Default null: files in `dataDir`. */
+    ledgerDatabase?: LedgerDatabaseSettings | null;
+  }
+  /** The Arrays service's partner ledger, which the schema's ledger fields read. */
+  interface ServiceOffers {
+    readonly ledger: PartnerLedger;
+  }
+}
 
 /** The per-request loaders of Arrays calls. */
 export interface ArraysLoaders {

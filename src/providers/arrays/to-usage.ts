@@ -10,7 +10,7 @@ import { freshView } from '../provider.js';
 import type { PackedPartnerUsagePage } from '../../usage/packed-partner-usage.js';
 import type { ArraysSuccessEnvelope } from './contract.js';
 import type { PackedSuccessEnvelope } from './packed-page.js';
-import { cursorTime } from './stream.js';
+import { cursorTime } from '../../ledger/index.js';
 
 /**
  * Arrays payloads to the unified model. Pure: the caller supplies the cursor it asked from and

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { FieldError } from '../../upstream/errors.js';
-import { redact } from '../../upstream/redact.js';
+import { redact } from '../../common/redact.js';
 import type { AccountUsage, Fresh } from '../../usage/model.js';
 import type { Fetched, VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';

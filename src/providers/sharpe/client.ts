@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { redact } from '../../upstream/redact.js';
+import { redact } from '../../common/redact.js';
 import type { AccountUsage, Fresh } from '../../usage/model.js';
 import type { VendorChannel } from '../../upstream/vendor-channel.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';

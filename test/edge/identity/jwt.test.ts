@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../../src/edge/identity/authenticator.js';
-import { ANONYMOUS_CALLER, SCOPES } from '../../../src/edge/identity/caller.js';
+import { ANONYMOUS_CALLER, SCOPES } from '../../../src/common/caller.js';
 import { AUTHENTICATION_REQUIRED_MESSAGE, type AuthFailureReason } from '../../../src/edge/identity/errors.js';
 import {
   AUDIENCE,

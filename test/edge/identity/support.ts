@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import { expect } from 'vitest';
 import { AuthenticationError, type AuthFailureReason } from '../../../src/edge/identity/errors.js';
 import type { Authenticator } from '../../../src/edge/identity/authenticator.js';
-import type { Caller } from '../../../src/edge/identity/caller.js';
+import type { Caller } from '../../../src/common/caller.js';
 import { expectNoFragmentOf } from '../../support/leaks.js';
 
 /** The fake clock's time: fixed, so `exp` and `nbf` are written relative to it. */

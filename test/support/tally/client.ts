@@ -1,6 +1,6 @@
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../../../src/providers/provider.js';
 import { readVendorAnswer, type VendorErrors } from '../../../src/providers/vendor-response.js';
-import { redact } from '../../../src/upstream/redact.js';
+import { redact } from '../../../src/common/redact.js';
 import type { VendorChannel } from '../../../src/upstream/vendor-channel.js';
 import type { AccountUsage, Fresh } from '../../../src/usage/model.js';
 import { tallyErrorBody, tallyQuotaResponse, type TallyQuotaResponse } from './contract.js';

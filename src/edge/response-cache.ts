@@ -1,7 +1,7 @@
 import { getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MemoryResponseStore, type KeptAnswer, type ResponseStore } from './response-store.js';
-import { cacheMarkOf, meansFailure, type CacheMark } from './schema/cache-marks.js';
+import { cacheMarkOf, meansFailure, type CacheMark } from './field-marks/cache-marks.js';
 
 /** Options of {@link useResponseCache}. */
 export interface ResponseCacheOptions {

@@ -1,7 +1,8 @@
 /**
  * The grammar of Arrays' partner usage stream (docs/vendors/arrays.md#stream-semantics): its cursors, where it starts and
  * how much one call may read. Config, the schema, the client and the ledger all take it from here,
- * so a cursor one of them accepts is never refused by another.
+ * so a cursor one of them accepts is never refused by another. It lives in the ledger, the lowest
+ * of them; the Arrays module takes it through the ledger's public entry (`index.ts`).
  *
  * A cursor is `0` (the beginning) or a Redis stream id `<unix-ms>-<seq>`, each part written the way
  * Redis writes it: a decimal without leading zeros. Only the canonical spelling is accepted because

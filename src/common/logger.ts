@@ -1,6 +1,6 @@
 import { pino } from 'pino';
-import { currentRequestScope } from './upstream/request-scope.js';
-import { redact, redactOccurrences } from './upstream/redact.js';
+import { currentRequestScope } from './request-scope.js';
+import { redact, redactOccurrences } from './redact.js';
 import { batchLines } from './line-batch.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -1,5 +1,5 @@
 import type { GraphQLField } from 'graphql';
-import type { GatewayContext } from '../context.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
 
 /**
  * A field's price in vendor calls, which demand control reads from the schema (the field's GraphQL
@@ -9,7 +9,15 @@ import type { GatewayContext } from '../context.js';
  * one name. No name for a call that cannot happen (its vendor not configured, an argument the
  * resolver refuses before calling). A field without a price costs no vendor call itself.
  */
-export type VendorCallPricing = (args: Record<string, unknown>, context: GatewayContext) => Iterable<string>;
+export type VendorCallPricing = (args: Record<string, unknown>, context: PricingContext) => Iterable<string>;
+
+/**
+ * What a price may read of the request's context: which vendors are configured, nothing more.
+ * Demand control hands it the request's context as this, so it needs no more of the context either.
+ */
+export interface PricingContext {
+  readonly registry: Pick<ProviderRegistry, 'get' | 'list'>;
+}
 
 const KEY = 'vendorCalls';
 

@@ -1,29 +1,29 @@
 import { z } from 'zod';
-import { readAuthConfig, type AuthConfig, type ExposureConfig } from './config/auth.js';
-import { readEdgeConfig, type EdgeConfig } from './config/edge.js';
-import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './config/ledger-database.js';
-import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './config/persisted-operations.js';
-import { readSharedStateConfig, SHARED_STATE_SECRET_VARIABLES, type SharedStateConfig } from './config/shared-state.js';
-import { integerIn, optionalFlag, optionalIntegerIn } from './config/env-values.js';
-import { EnvironmentReader } from './config/environment-reader.js';
-import { readTracingConfig, type TracingConfig } from './config/tracing.js';
-import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './config/upstream-policies.js';
-import { credentialVariables, readVendorCatalogue, type VendorConfig } from './config/vendor-catalogue.js';
-import { GRAPHQL_NAME } from './graphql-name.js';
-import type { LogLevel } from './logger.js';
-import type { AnyVendorModule } from './providers/vendor-module.js';
-import { VENDORS } from './providers/vendors.js';
-import type { ProviderId } from './usage/model.js';
+import { readAuthConfig, type AuthConfig, type ExposureConfig } from './auth.js';
+import { readEdgeConfig, type EdgeConfig } from './edge.js';
+import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './ledger-database.js';
+import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './persisted-operations.js';
+import { readSharedStateConfig, SHARED_STATE_SECRET_VARIABLES, type SharedStateConfig } from './shared-state.js';
+import { integerIn, optionalFlag, optionalIntegerIn } from '../common/env-values.js';
+import { EnvironmentReader } from './environment-reader.js';
+import { readTracingConfig, type TracingConfig } from './tracing.js';
+import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './upstream-policies.js';
+import { credentialVariables, readVendorCatalogue, type VendorConfig } from './vendor-catalogue.js';
+import { GRAPHQL_NAME } from '../common/graphql-name.js';
+import type { LogLevel } from '../common/logger.js';
+import type { AnyVendorModule } from '../providers/vendor-module.js';
+import { VENDORS } from '../providers/vendors.js';
+import type { ProviderId } from '../usage/model.js';
 
-export { ConfigError } from './config/environment-reader.js';
-export type { AuthConfig, ExposureConfig } from './config/auth.js';
-export type { EdgeConfig, OperationLimits } from './config/edge.js';
-export type { LedgerDatabaseConfig } from './config/ledger-database.js';
-export type { PersistedOperationsConfig } from './config/persisted-operations.js';
-export type { SharedStateConfig } from './config/shared-state.js';
-export type { TracingConfig } from './config/tracing.js';
-export type { UpstreamConfig } from './config/upstream-policies.js';
-export type { VendorConfig } from './config/vendor-catalogue.js';
+export { ConfigError } from './environment-reader.js';
+export type { AuthConfig, ExposureConfig } from './auth.js';
+export type { EdgeConfig, OperationLimits } from './edge.js';
+export type { LedgerDatabaseConfig } from './ledger-database.js';
+export type { PersistedOperationsConfig } from './persisted-operations.js';
+export type { SharedStateConfig } from './shared-state.js';
+export type { TracingConfig } from './tracing.js';
+export type { UpstreamConfig } from './upstream-policies.js';
+export type { VendorConfig } from './vendor-catalogue.js';
 
 export interface GatewayConfig {
   /** TCP port to listen on. `PORT`, default 4000. */
