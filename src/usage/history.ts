@@ -98,30 +98,32 @@ export function assignPeriods(
   samples: readonly UsageSample[],
   previous?: PeriodState | null,
 ): { samples: PeriodedSample[]; state: PeriodState | null } {
-  const placed: PeriodedSample[] = [];
-  let state = previous ?? null;
-  for (const sample of samples) {
+  const placed: PeriodedSample[] = new Array(samples.length);
+  let period = previous?.period ?? 0;
+  let periodStart = previous?.periodStart ?? 0;
+  let last: UsageSample | null = previous?.last ?? null;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
     checkSample(sample);
-    if (state === null) {
-      state = { period: 0, periodStart: sample.at, last: sample };
-      placed.push({ ...sample, period: 0, periodStart: sample.at, increment: sample.used });
-      continue;
-    }
-    const last = state.last;
-    if (sample.at < last.at) {
-      throw new UsageSamplesOutOfOrderError(`sample at ${new Date(sample.at).toISOString()} follows one at ${new Date(last.at).toISOString()}`);
-    }
-    const boundary = periodBoundary(last, sample);
-    if (boundary === null) {
-      state = { period: state.period, periodStart: state.periodStart, last: sample };
-      placed.push({ ...sample, period: state.period, periodStart: state.periodStart, increment: sample.used - last.used });
+    let increment = sample.used;
+    if (last === null) {
+      periodStart = sample.at;
     } else {
-      const periodStart = boundary === 'RESET_TIME_PASSED' ? (last.resetsAt as number) : sample.at;
-      state = { period: state.period + 1, periodStart, last: sample };
-      placed.push({ ...sample, period: state.period, periodStart, increment: sample.used });
+      if (sample.at < last.at) {
+        throw new UsageSamplesOutOfOrderError(`sample at ${new Date(sample.at).toISOString()} follows one at ${new Date(last.at).toISOString()}`);
+      }
+      const boundary = periodBoundary(last, sample);
+      if (boundary === null) {
+        increment = sample.used - last.used;
+      } else {
+        period += 1;
+        periodStart = boundary === 'RESET_TIME_PASSED' ? (last.resetsAt as number) : sample.at;
+      }
     }
+    placed[i] = { at: sample.at, used: sample.used, limit: sample.limit, resetsAt: sample.resetsAt, period, periodStart, increment };
+    last = sample;
   }
-  return { samples: placed, state };
+  return { samples: placed, state: last === null ? null : { period, periodStart, last } };
 }
 
 /** The samples of the latest period in `samples` (oldest first), i.e. the period a forecast is about. */
