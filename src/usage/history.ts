@@ -40,8 +40,11 @@ export interface PeriodedSample extends UsageSample {
 
 /** Where the previous call to `assignPeriods` left off, so history can be extended sample by sample. */
 export interface PeriodState {
+  /** Period of the last sample placed. */
   period: number;
+  /** When that period began. */
   periodStart: number;
+  /** The last sample placed: the next one is compared with it. */
   last: UsageSample;
 }
 
@@ -53,7 +56,7 @@ export abstract class UsageHistoryError extends Error {
   abstract readonly code: 'USAGE_SAMPLE_INVALID' | 'USAGE_SAMPLES_OUT_OF_ORDER';
 }
 
-/** A sample whose counter is negative, not finite or past 2^53 - 1, or whose time is not finite. */
+/** A sample whose counter is negative, not finite or past 2^53 - 1, or whose time is not an instant a Date can hold. */
 export class InvalidUsageSampleError extends UsageHistoryError {
   override readonly name = 'InvalidUsageSampleError';
   readonly code = 'USAGE_SAMPLE_INVALID';
@@ -80,8 +83,11 @@ export function periodBoundary(previous: UsageSample, next: UsageSample): Period
   return null;
 }
 
+/** The farthest instant from 1970 a JavaScript Date can hold (±100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;
+
 function checkSample(sample: UsageSample): void {
-  if (!Number.isFinite(sample.at)) throw new InvalidUsageSampleError(`sample time must be finite, got ${sample.at}`);
+  if (!(Math.abs(sample.at) <= MAX_DATE_MS)) throw new InvalidUsageSampleError(`sample time must be an instant a Date can hold, got ${sample.at}`);
   if (!(sample.used >= 0) || !Number.isSafeInteger(Math.ceil(sample.used))) {
     throw new InvalidUsageSampleError(`sample counter must be a finite number from 0 to 2^53 - 1, got ${sample.used}`);
   }

@@ -106,6 +106,7 @@ describe('assignPeriods', () => {
       sample(0, Number.POSITIVE_INFINITY),
       sample(0, 2 ** 53),
       { ...sample(0, 1), at: Number.NaN },
+      { ...sample(0, 1), at: 8.64e15 + 1 },
     ]) {
       expect(() => assignPeriods([bad])).toThrow(InvalidUsageSampleError);
     }
