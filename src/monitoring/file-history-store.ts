@@ -98,6 +98,7 @@ export class FileHistoryStore implements HistoryStore {
     }
     const store = new FileHistoryStore(dir, options);
     await store.serialized(() => store.catchUp());
+    store.index.trim();
     return store;
   }
 

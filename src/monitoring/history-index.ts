@@ -43,6 +43,11 @@ export class HistoryIndex {
     }
   }
 
+  /** Gives back the columns' spare capacity: after a load, before the steady trickle of appends. */
+  trim(): void {
+    for (const series of this.byProvider.values()) for (const columns of series.values()) columns.trim();
+  }
+
   /** Samples held, and the bytes of their columns. */
   size(): { samples: number; bytes: number } {
     let samples = 0;

@@ -67,7 +67,7 @@ export class PgHistoryStore implements HistoryStore {
       return new PgHistoryStore(options, pool);
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw databaseError(error, options, 'opening the usage history database');
+      throw historyDatabaseError(error, options, 'opening the usage history database');
     }
   }
 
@@ -98,7 +98,7 @@ export class PgHistoryStore implements HistoryStore {
       }
     } catch (error) {
       await closeQuietly(client);
-      throw this.failed(databaseError(error, this.options, 'taking the usage history lead'));
+      throw this.failed(historyDatabaseError(error, this.options, 'taking the usage history lead'));
     }
     this.leader = client;
     await this.applyRetention();
@@ -184,7 +184,7 @@ export class PgHistoryStore implements HistoryStore {
       this.condition = 'ok';
       return result.rows;
     } catch (error) {
-      throw this.failed(databaseError(error, this.options, doing));
+      throw this.failed(historyDatabaseError(error, this.options, doing));
     }
   }
 
@@ -198,7 +198,7 @@ export class PgHistoryStore implements HistoryStore {
       this.condition = 'ok';
     } catch (error) {
       await client?.query('ROLLBACK').catch(() => undefined);
-      throw this.failed(databaseError(error, this.options, doing));
+      throw this.failed(historyDatabaseError(error, this.options, doing));
     } finally {
       client?.release();
     }
@@ -222,7 +222,7 @@ export class PgHistoryStore implements HistoryStore {
  * A database failure as the history error a caller can act on, by SQLSTATE; its message names the
  * server's error and is redacted of the URL and password, the driver's error kept out of it.
  */
-function databaseError(error: unknown, database: LedgerDatabase, doing: string): HistoryError {
+export function historyDatabaseError(error: unknown, database: LedgerDatabase, doing: string): HistoryError {
   if (isHistoryError(error)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = redactDatabase(`${doing}: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`, database);

@@ -1,15 +1,17 @@
 import type { UsageSample } from './history-types.js';
+import { ValueColumn } from './value-column.js';
 
 /**
- * The samples of one series in memory, as columns of doubles ordered by time: 16 bytes a sample,
- * plus 8 for each of `limit` and `resetsAt` once the series has any (a null is NaN). A year of
- * five-minute samples is 105,120 of them: 1.7 to 3.4 MB a series, rather than an object each.
+ * The samples of one series in memory, ordered by time: times and counts as columns of doubles
+ * (16 bytes a sample), the limit and the reset time as runs of equal values (they change a few
+ * times a year). A year of five-minute samples is 105,120 of them: under 2 MB a series, rather
+ * than an object each.
  */
 export class SeriesColumns {
   private times = new Float64Array(64);
   private used = new Float64Array(64);
-  private limits: Float64Array | null = null;
-  private resets: Float64Array | null = null;
+  private readonly limits = new ValueColumn();
+  private readonly resets = new ValueColumn();
   private size = 0;
 
   constructor(
@@ -23,7 +25,7 @@ export class SeriesColumns {
 
   /** Bytes held by the columns (their capacity, not only the samples in use). */
   get bytes(): number {
-    return this.times.byteLength + this.used.byteLength + (this.limits?.byteLength ?? 0) + (this.resets?.byteLength ?? 0);
+    return this.times.byteLength + this.used.byteLength + this.limits.bytes + this.resets.bytes;
   }
 
   /** Adds the sample unless one with its time is there already; whether it was added. */
@@ -34,16 +36,15 @@ export class SeriesColumns {
       index = this.lowerBound(at);
       if (this.times[index] === at) return false;
     }
-    if (this.size === this.times.length) this.grow();
-    if (limit !== null && this.limits === null) this.limits = new Float64Array(this.times.length).fill(Number.NaN);
-    if (resetsAt !== null && this.resets === null) this.resets = new Float64Array(this.times.length).fill(Number.NaN);
-    for (const column of this.columns()) {
-      if (index < this.size) column.copyWithin(index + 1, index, this.size);
+    if (this.size === this.times.length) this.resize(Math.ceil(this.size * 1.5));
+    if (index < this.size) {
+      this.times.copyWithin(index + 1, index, this.size);
+      this.used.copyWithin(index + 1, index, this.size);
     }
     this.times[index] = at;
     this.used[index] = used;
-    if (this.limits !== null) this.limits[index] = limit ?? Number.NaN;
-    if (this.resets !== null) this.resets[index] = resetsAt ?? Number.NaN;
+    this.limits.insert(index, limit ?? Number.NaN);
+    this.resets.insert(index, resetsAt ?? Number.NaN);
     this.size += 1;
     return true;
   }
@@ -58,10 +59,11 @@ export class SeriesColumns {
     const from = this.lowerBound(since);
     const to = this.lowerBound(until);
     const out: UsageSample[] = new Array(Math.max(0, to - from));
-    const { limits, resets } = this;
+    const limits = this.limits.slice(from, to);
+    const resets = this.resets.slice(from, to);
     for (let i = from; i < to; i++) {
-      const limit = limits === null ? Number.NaN : limits[i]!;
-      const resetsAt = resets === null ? Number.NaN : resets[i]!;
+      const limit = limits.next().value!;
+      const resetsAt = resets.next().value!;
       out[i - from] = {
         provider: this.provider,
         series: this.series,
@@ -78,8 +80,17 @@ export class SeriesColumns {
   dropBefore(cutoff: number): void {
     const count = this.lowerBound(cutoff);
     if (count === 0) return;
-    for (const column of this.columns()) column.copyWithin(0, count, this.size);
+    this.times.copyWithin(0, count, this.size);
+    this.used.copyWithin(0, count, this.size);
+    this.limits.dropFirst(count);
+    this.resets.dropFirst(count);
     this.size -= count;
+  }
+
+  /** Gives back the spare capacity beyond a little headroom (after loading a year at once, say). */
+  trim(): void {
+    const capacity = Math.max(64, this.size + (this.size >> 6));
+    if (capacity < this.times.length) this.resize(capacity);
   }
 
   /** First index whose time is >= `at` (`length` when none). */
@@ -94,24 +105,13 @@ export class SeriesColumns {
     return low;
   }
 
-  private *columns(): Generator<Float64Array> {
-    yield this.times;
-    yield this.used;
-    if (this.limits !== null) yield this.limits;
-    if (this.resets !== null) yield this.resets;
-  }
-
-  private grow(): void {
-    // Growth by half rather than doubling: a year-long series overshoots by at most a third.
-    const capacity = Math.ceil(this.times.length * 1.5);
-    const grown = (column: Float64Array) => {
-      const next = new Float64Array(capacity).fill(Number.NaN, column.length);
-      next.set(column);
+  private resize(capacity: number): void {
+    const resized = (column: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(column.subarray(0, Math.min(this.size, capacity)));
       return next;
     };
-    this.times = grown(this.times);
-    this.used = grown(this.used);
-    if (this.limits !== null) this.limits = grown(this.limits);
-    if (this.resets !== null) this.resets = grown(this.resets);
+    this.times = resized(this.times);
+    this.used = resized(this.used);
   }
 }
