@@ -77,6 +77,7 @@ export class FileHistoryStore implements HistoryStore {
   private lastError: HistoryStatus['lastError'] = null;
   private lastRetention = -Infinity;
   private closed = false;
+  private leading: Promise<boolean> | null = null;
   private readonly io: HistoryFileIo;
   private readonly now: () => number;
 
@@ -115,7 +116,13 @@ export class FileHistoryStore implements HistoryStore {
     return { backend: 'file', condition: this.condition, lastError: this.lastError, leader: this.isLeader };
   }
 
-  async tryLead(): Promise<boolean> {
+  tryLead(): Promise<boolean> {
+    // One attempt at a time: a second one while the first holds the lock would be refused by it.
+    if (this.leading === null) this.leading = this.lead().finally(() => (this.leading = null));
+    return this.leading;
+  }
+
+  private async lead(): Promise<boolean> {
     if (this.closed) return false;
     if (this.lock !== null) return true;
     let lock: LedgerLock;

@@ -43,6 +43,7 @@ export class PgHistoryStore implements HistoryStore {
   private lastError: HistoryStatus['lastError'] = null;
   private lastRetention = -Infinity;
   private closed = false;
+  private leading: Promise<boolean> | null = null;
   private readonly now: () => number;
 
   private constructor(
@@ -79,7 +80,13 @@ export class PgHistoryStore implements HistoryStore {
     return { backend: 'postgres', condition: this.condition, lastError: this.lastError, leader: this.isLeader };
   }
 
-  async tryLead(): Promise<boolean> {
+  tryLead(): Promise<boolean> {
+    // One attempt at a time: a second one while the first holds the lock would be refused by it.
+    if (this.leading === null) this.leading = this.lead().finally(() => (this.leading = null));
+    return this.leading;
+  }
+
+  private async lead(): Promise<boolean> {
     if (this.closed) return false;
     if (this.leader !== null) return true;
     const client = dedicatedClient(this.options, 'history leader', (error) => {
