@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileHistoryStore } from '../../src/monitoring/file-history-store.js';
+import { FileHistoryStore, HISTORY_FILES } from '../../src/monitoring/file-history-store.js';
 import type { HistoryStore } from '../../src/monitoring/history-types.js';
 import { PgHistoryStore } from '../../src/monitoring/postgres-history-store.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
@@ -57,18 +59,27 @@ async function expectAll(store: HistoryStore, acknowledged: Set<string>): Promis
   expect(missing, 'acknowledged samples missing after kill -9').toEqual([]);
 }
 
-/** Three kills in a row on one history, each run resuming where the acknowledgements stopped. */
-async function killThreeTimes(env: Record<string, string>, open: () => Promise<HistoryStore>): Promise<void> {
+interface Kill {
+  /** SIGKILL from the parent this long after the child printed this many acknowledgements. */
+  acks: number;
+  extraMs: number;
+  /** Or the child kills itself while writing its n-th append, leaving a torn line (embedded store). */
+  midWrite?: number;
+}
+
+/** Kills in a row on one history, each run resuming where the acknowledgements stopped. */
+async function killRepeatedly(env: Record<string, string>, kills: Kill[], open: () => Promise<HistoryStore>, afterKill?: (kill: Kill) => Promise<void>): Promise<void> {
   const acknowledged = new Set<string>();
   let first = 0;
-  for (const [acks, extraMs] of [
-    [300, 0],
-    [500, 3],
-    [800, 17],
-  ] as const) {
-    const run = await runAndKill({ ...env, FIRST_SAMPLE: String(first) }, acks, extraMs);
+  for (const kill of kills) {
+    const run = await runAndKill(
+      { ...env, FIRST_SAMPLE: String(first), ...(kill.midWrite === undefined ? {} : { KILL_MID_WRITE: String(kill.midWrite) }) },
+      kill.acks,
+      kill.extraMs,
+    );
     expect(run.signal, run.stderr).toBe('SIGKILL');
-    expect(run.acknowledged.length).toBeGreaterThanOrEqual(acks);
+    expect(run.acknowledged.length).toBeGreaterThanOrEqual(kill.midWrite === undefined ? kill.acks : 1);
+    await afterKill?.(kill);
     for (const key of run.acknowledged) acknowledged.add(key);
     first += run.acknowledged.length;
     const store = await open();
@@ -81,10 +92,31 @@ async function killThreeTimes(env: Record<string, string>, open: () => Promise<H
 }
 
 describe('kill -9 loses no acknowledged sample', () => {
-  it('of the embedded store', async () => {
+  it('of the embedded store, torn writes included', async () => {
     const { dir, cleanup } = await tempDataDir();
+    const historyDir = join(dir, HISTORY_FILES.dir);
+    /** Whether some day file ends in the middle of a line. */
+    const torn = async () => {
+      const files = (await readdir(historyDir)).filter((name) => name.endsWith('.jsonl'));
+      const contents = await Promise.all(files.map((name) => readFile(join(historyDir, name), 'utf8')));
+      return contents.some((text) => text.length > 0 && !text.endsWith('\n'));
+    };
     try {
-      await killThreeTimes({ DATA_DIR: dir }, () => FileHistoryStore.open({ dataDir: dir }));
+      await killRepeatedly(
+        { DATA_DIR: dir },
+        [
+          { acks: Infinity, extraMs: 0, midWrite: 20 },
+          { acks: 300, extraMs: 0 },
+          { acks: Infinity, extraMs: 0, midWrite: 30 },
+          { acks: 500, extraMs: 3 },
+          { acks: 800, extraMs: 17 },
+        ],
+        () => FileHistoryStore.open({ dataDir: dir }),
+        async (kill) => {
+          // The self-inflicted kills leave a half line behind, for the next run to cut off.
+          if (kill.midWrite !== undefined) expect(await torn()).toBe(true);
+        },
+      );
     } finally {
       await cleanup();
     }
@@ -101,6 +133,14 @@ describe.skipIf(!postgresInstalled)(postgresSuite('kill -9 loses no acknowledged
   });
 
   it('of the PostgreSQL store', async () => {
-    await killThreeTimes({ DATABASE_URL: server.url }, () => PgHistoryStore.open({ url: server.url, password: null }));
+    await killRepeatedly(
+      { DATABASE_URL: server.url },
+      [
+        { acks: 300, extraMs: 0 },
+        { acks: 500, extraMs: 3 },
+        { acks: 800, extraMs: 17 },
+      ],
+      () => PgHistoryStore.open({ url: server.url, password: null }),
+    );
   }, 90_000);
 });
