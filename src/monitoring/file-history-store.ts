@@ -98,7 +98,11 @@ export class FileHistoryStore implements HistoryStore {
       throw fileSystemError(error, `creating ${dir}`);
     }
     const store = new FileHistoryStore(dir, options);
-    await store.serialized(() => store.catchUp());
+    try {
+      await store.serialized(() => store.catchUp());
+    } catch (error) {
+      throw fileSystemError(error, `reading ${dir}`);
+    }
     store.index.trim();
     return store;
   }

@@ -105,7 +105,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgHistoryStore: several insta
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     cleanups.push(() => admin.end());
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'usage-gateway ledger history leader'`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '%history leader'`);
     await expect.poll(() => follower.isLeader, { timeout: 10_000 }).toBe(false);
     expect(await c.tryLead()).toBe(true);
     expect(await follower.tryLead()).toBe(false);
