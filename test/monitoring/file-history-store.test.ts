@@ -70,6 +70,7 @@ describe('FileHistoryStore', () => {
     const dir = await dataDir();
     const store = await leading(dir);
     await store.append([quotaSample('arrays', 'q', JAN_1 + DAY - 1), quotaSample('arrays', 'q', JAN_1 + DAY), quotaSample('arrays', 'q', JAN_1 + 5)]);
+    expect(store.memory()).toMatchObject({ samples: 3 });
     const historyDir = join(dir, HISTORY_FILES.dir);
     const files = (await readdir(historyDir)).filter((name) => name.endsWith('.jsonl')).sort();
     expect(files).toEqual(['2026-01-01.jsonl', '2026-01-02.jsonl']);
