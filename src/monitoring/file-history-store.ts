@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LedgerLockedError } from '../ledger/errors.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from '../ledger/file-modes.js';
 import { acquireLock, type LedgerLock, type LedgerLockOptions } from '../ledger/lock.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { fileSystemError, HistoryNotLeaderError, HistoryUnavailableError, type HistoryError } from './history-errors.js';
 import { HistoryIndex } from './history-index.js';
 import { dayEnd, dayFileName, dayOfFileName, encodeSamples, parseLines } from './history-journal.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerIn } from '../config/env-values.js';
+import { integerIn } from '../common/env-values.js';
 import { DAY_MS } from './history-types.js';
 
 /** The usage-history variables, parsed; each has a default, so an unset environment is valid. */

@@ -1,5 +1,5 @@
 import type { LedgerDatabase } from '../ledger/postgres/connection.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { FileHistoryStore } from './file-history-store.js';
 import type { HistoryStore } from './history-types.js';
 import { PgHistoryStore } from './postgres-history-store.js';

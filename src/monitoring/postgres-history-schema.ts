@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 
 /**
  * The history's tables in the shared PostgreSQL database. Versioned like the ledger's schema but

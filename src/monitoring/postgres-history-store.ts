@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { clientConfig, closeQuietly, dedicatedClient, redactDatabase, type LedgerDatabase } from '../ledger/postgres/connection.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import {
   HistoryDiskFullError,
   HistoryPermissionDeniedError,
