@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES, type CrashPoint } from '../../src/ledger/file-store.js';
 import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-import { expectStoreEquals, replayStream, tempDataDir, type ExpectedUser } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -71,7 +72,7 @@ describe('exactly once across kill -9 of a real follower process', () => {
   }
 
   async function newDir(): Promise<string> {
-    const { dir, cleanup } = await tempDataDir();
+    const { dir, cleanup } = await tempDir('ledger-test-');
     dirs.push(cleanup);
     return dir;
   }

@@ -10,7 +10,7 @@ import { type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { startLedgerGateway, type LedgerGateway } from './ledger-gateway.js';
-import { replayStream, type ExpectedUser } from './support.js';
+import { replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVendorSimulators, type VendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { mostInWindow, startFleet, startRecordingProxy, type Fleet, type FleetMember, type RecordingProxy } from '../support/fleet.js';
 import { HAS_REDIS_SERVER, REDIS_SUITE, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
 
 const OVERVIEW = '{ accounts { provider { id } account { plan { tier } } error { code } } }';
 const SHARPE_ONLY = '{ account(provider: SHARPE) { plan { tier } fetchedAt } }';
@@ -20,14 +21,6 @@ function post(member: FleetMember, query: string): Promise<Response> {
 async function ready(member: FleetMember): Promise<{ status: number; body: any }> {
   const response = await fetch(`${member.origin}/ready`);
   return { status: response.status, body: await response.json() };
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Two clients per instance, each asking `query` every 200 ms until `stop()`; every HTTP status is kept. */
@@ -141,7 +134,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
       const outage = load(members, SHARPE_ONLY);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await redis.stop();
-      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'local-fallback'));
+      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'local-fallback'), { withinMs: 20_000, everyMs: 100 });
       for (const member of members) {
         const probe = await ready(member);
         // Still ready: it answers, on local state.
@@ -151,7 +144,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
       }
       await new Promise((resolve) => setTimeout(resolve, 5000));
       await redis.start();
-      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'redis'));
+      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'redis'), { withinMs: 20_000, everyMs: 100 });
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await outage.stop();
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { untilLogLine } from '../support/processes.js';
+import { untilLogLine } from './processes.js';
 import { fileURLToPath } from 'node:url';
 import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
 
@@ -61,11 +61,3 @@ export function postQuery(gateway: DemoProcess, query: string): Promise<Response
   return fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
 }
 
-/** Polls `check` until it holds (the thing waited for is counted, not timed); fails after `ms`. */
-export async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
