@@ -42,7 +42,7 @@ describe('/health and /ready', () => {
 
     const response = await inFlight;
     expect(response.status).toBe(200);
-    const body = (await response.json()) as any;
+    const body = response.body as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.account.fetchedAt).toBeTruthy();
     expect(await started.exited).toBe(0);

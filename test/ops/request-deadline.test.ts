@@ -28,13 +28,13 @@ describe('GATEWAY_REQUEST_TIMEOUT_MS', () => {
     gateway = await startDemoProcess(DEADLINES);
     const started = gateway;
     // The ledger follower first catches up at full speed: its pages must not share the held ones' time.
-    await eventually(async () => ((await (await postQuery(started, '{ partnerLedger { caughtUp } }')).json()) as any).data.partnerLedger.caughtUp, { withinMs: 10_000 });
+    await eventually(async () => ((await postQuery(started, '{ partnerLedger { caughtUp } }')).body as any).data.partnerLedger.caughtUp, { withinMs: 10_000 });
     await simAdmin(started, 'ARRAYS', 'PUT', '/__sim/fault', { fault: { mode: 'latency', ms: 400 } });
     expect((await simAdmin(started, 'ARRAYS', 'GET', '/__sim/abandoned')).abandoned).toBe(0);
 
     const response = await postQuery(started, CHAINED_PAGES);
     expect(response.status).toBe(504);
-    const body = (await response.json()) as any;
+    const body = response.body as any;
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].extensions).toEqual({ code: 'GATEWAY_TIMEOUT' });
     expect(body.errors[0].message).toContain('GATEWAY_REQUEST_TIMEOUT_MS');
@@ -47,6 +47,6 @@ describe('GATEWAY_REQUEST_TIMEOUT_MS', () => {
     await simAdmin(started, 'ARRAYS', 'DELETE', '/__sim/fault');
     const next = await postQuery(started, '{ partnerUsage(first: 10) { pageInfo { endCursor } } }');
     expect(next.status).toBe(200);
-    expect(((await next.json()) as any).errors).toBeUndefined();
+    expect(next.body.errors).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { startVendorSimulators, type VendorSimulators } from '../../src/provider
 import { mostInWindow, startFleet, startRecordingProxy, type Fleet, type FleetMember, type RecordingProxy } from '../support/fleet.js';
 import { HAS_REDIS_SERVER, REDIS_SUITE, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { eventually } from '../support/eventually.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 const OVERVIEW = '{ accounts { provider { id } account { plan { tier } } error { code } } }';
 const SHARPE_ONLY = '{ account(provider: SHARPE) { plan { tier } fetchedAt } }';
@@ -14,9 +15,7 @@ const MINUTE_MS = 60_000;
  */
 const TRANSIT_ALLOWANCE_MS = 1000;
 
-function post(member: FleetMember, query: string): Promise<Response> {
-  return fetch(member.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-}
+const post = (member: FleetMember, query: string) => graphqlRequest(globalThis, { url: member.url, query });
 
 async function ready(member: FleetMember): Promise<{ status: number; body: any }> {
   const response = await fetch(`${member.origin}/ready`);
@@ -31,9 +30,7 @@ function load(members: FleetMember[], query: string) {
     [0, 1].map(async () => {
       while (running) {
         try {
-          const response = await post(member, query);
-          statuses.push(response.status);
-          await response.arrayBuffer();
+          statuses.push((await post(member, query)).status);
         } catch {
           statuses.push(0);
         }
@@ -95,7 +92,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
     fleet = await startFleet(3, env({ REDIS_COMMAND_TIMEOUT_MS: '5000' }));
     for (const member of fleet.members) expect((await ready(member)).body.components.sharedState).toBe('redis');
     const answers = await Promise.all(fleet.members.flatMap((member) => Array.from({ length: 200 }, () => post(member, OVERVIEW))));
-    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as any[];
+    const bodies = answers.map((answer) => answer.body as any);
     expect(answers.map((answer) => answer.status).every((status) => status === 200)).toBe(true);
     for (const body of bodies) {
       expect(body.errors).toBeUndefined();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { graphqlRequest, type GraphQLAnswer } from './graphql-request.js';
 import { untilLogLine } from './processes.js';
 import { fileURLToPath } from 'node:url';
 import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
@@ -57,7 +58,8 @@ export async function simAdmin(gateway: DemoProcess, provider: string, method: s
   return response.status === 204 ? null : response.json();
 }
 
-export function postQuery(gateway: DemoProcess, query: string): Promise<Response> {
-  return fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+/** Sends `query` to the gateway process over real HTTP. */
+export function postQuery(gateway: DemoProcess, query: string): Promise<GraphQLAnswer<any>> {
+  return graphqlRequest(globalThis, { url: gateway.url, query });
 }
 

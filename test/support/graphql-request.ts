@@ -18,6 +18,10 @@ export interface GraphQLRequest {
   operationName?: string;
   /** Request extensions (`persistedQuery`, …). */
   extensions?: Record<string, unknown>;
+  /** A persisted document's id, sent instead of `query`. */
+  documentId?: string;
+  /** Body fields past the standard ones, as some clients name them (Relay's `doc_id`), sent as given. */
+  otherFields?: Record<string, unknown>;
   /** Headers over `content-type: application/json` (for a POST). */
   headers?: Record<string, string>;
   /** Default `POST` (a JSON body); `GET` puts the fields in the query string, as HTTP GET clients do. */
@@ -36,8 +40,8 @@ export interface GraphQLAnswer<T> {
 
 /** Sends one GraphQL request to `target` and reads the whole answer. */
 export async function graphqlRequest<T = any>(target: FetchTarget, request: GraphQLRequest): Promise<GraphQLAnswer<T>> {
-  const { query, variables, operationName, extensions, headers = {}, method = 'POST', url = 'http://yoga/graphql' } = request;
-  const fields = { query, variables, operationName, extensions };
+  const { query, variables, operationName, extensions, documentId, otherFields, headers = {}, method = 'POST', url = 'http://yoga/graphql' } = request;
+  const fields = { query, variables, operationName, extensions, documentId, ...otherFields };
   let response: Response;
   if (method === 'GET') {
     const search = new URLSearchParams();
