@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GRAPHIQL_DEFAULT_QUERY } from '../src/schema/graphiql-query.js';
-import { graphqlRequest } from './support/graphql-request.js';
-import { untilLogLine } from './support/processes.js';
+import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
+import { graphqlRequest } from '../support/graphql-request.js';
+import { untilLogLine } from '../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // `node --import tsx`, as `npm start` runs it: one process, so a signal reaches the gateway itself.
 const START = [process.execPath, ['--import', 'tsx', 'src/main.ts']] as const;
 
