@@ -3,6 +3,7 @@ import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { hmacWithPublicKey, startTestAuth, tamperedToken, unsignedToken, type TestAuth, type TestKeys } from '../support/jwt.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 /**
  * The identity edge end to end, through `yoga.fetch`: every attack refused with the right code,
@@ -23,13 +24,8 @@ let other: { sub: string; calls: number };
 const vendorCalls = () => harness.vendorCalls();
 
 async function ask(query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>) {
-  const response = await harness.yoga.fetch('http://yoga/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as any, text };
+  const { status, headers: answered, body, text } = await graphqlRequest(harness.yoga, { query, headers, ...(variables === undefined ? {} : { variables }) });
+  return { status, headers: answered, body: body as any, text };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

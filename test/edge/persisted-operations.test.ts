@@ -4,6 +4,7 @@ import type { PersistedOperationsOptions } from '../../src/edge/persisted-operat
 import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 /**
  * Persisted operations through `yoga.fetch`: APQ by Apollo's protocol over POST and GET, manifest
@@ -45,15 +46,14 @@ const manifestOf = (...documents: string[]) => ({ current: new Map(documents.map
 type Answer = { status: number; body: any };
 
 async function post(yoga: Gateway, body: Record<string, unknown>, headers: Record<string, string> = APQ_HEADERS): Promise<Answer> {
-  const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.json() };
+  const { status, body: answer } = await graphqlRequest(yoga, { otherFields: body, headers });
+  return { status, body: answer };
 }
 
 /** A GET as Apollo's HttpLink sends it (its `content-type: application/json` makes browsers preflight it). */
 async function get(yoga: Gateway, fields: Record<string, unknown>, headers: Record<string, string> = APQ_HEADERS): Promise<Answer> {
-  const search = new URLSearchParams(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
-  const response = await yoga.fetch(`http://yoga/graphql?${search}`, { method: 'GET', headers });
-  return { status: response.status, body: await response.json() };
+  const { status, body } = await graphqlRequest(yoga, { otherFields: fields, method: 'GET', headers });
+  return { status, body };
 }
 
 const apq = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256(query) } });

@@ -6,6 +6,7 @@ import { parse } from 'graphql';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 export interface Subgraph {
   name: string;
@@ -28,12 +29,7 @@ export async function postGraphQL<T = any>(
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<{ data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as never;
+  return (await graphqlRequest(globalThis, { url, query, headers, ...(variables === undefined ? {} : { variables }) })).body as never;
 }
 
 export interface UsageSubgraph extends RunningGateway {

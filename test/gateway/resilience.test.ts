@@ -9,6 +9,7 @@ import { startGateway } from '../../src/server.js';
 import type { FaultMode } from '../../src/simulators/index.js';
 import { startHarness, type Harness, type HarnessOptions } from '../support/harness.js';
 import { expectNoFragmentOf } from '../support/leaks.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 /**
  * Upstream resilience over real HTTP against the simulators. Sharpe is configured with a canary
@@ -299,12 +300,7 @@ describe('shared cache', () => {
     );
     const logger = createLogger({ level: 'silent' });
     const ask = async (registry: typeof other) => {
-      const response = await createGateway({ registry, logger }).fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: SHARPE_ACCOUNT }),
-      });
-      const text = await response.text();
+      const { text } = await graphqlRequest(createGateway({ registry, logger }), { query: SHARPE_ACCOUNT });
       responses.push(text);
       return JSON.parse(text);
     };
@@ -376,12 +372,7 @@ describe('demo mode', () => {
     );
     logs.push(lines);
     const ask = async (text: string) => {
-      const response = await fetch(running.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: text }),
-      });
-      const raw = await response.text();
+      const { text: raw } = await graphqlRequest(globalThis, { url: running.url, query: text });
       responses.push(raw);
       return JSON.parse(raw);
     };

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/common/logger.js';
 import { useResponseCache } from '../../src/edge/response-cache.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 const OVERVIEW = '{ accounts { provider { id } error { code } account { quotas { name used } fetchedAt } } }';
 const TTL_MS = 1000;
@@ -20,12 +21,8 @@ describe('response cache', () => {
   let executions: number;
   let yoga: { fetch(url: string, init: RequestInit): Promise<Response> | Response };
   const ask = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await yoga.fetch('http://yoga/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { text: await response.text(), executions };
+    const { text } = await graphqlRequest(yoga, { query, ...(variables === undefined ? {} : { variables }) });
+    return { text, executions };
   };
 
   beforeAll(async () => {

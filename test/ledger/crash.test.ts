@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES, type CrashPoint } from '../../src/ledger/file-store.js';
 import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-import { expectStoreEquals, replayStream, tempDataDir, type ExpectedUser } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -71,7 +72,7 @@ describe('exactly once across kill -9 of a real follower process', () => {
   }
 
   async function newDir(): Promise<string> {
-    const { dir, cleanup } = await tempDataDir();
+    const { dir, cleanup } = await tempDir('ledger-test-');
     dirs.push(cleanup);
     return dir;
   }
@@ -113,13 +114,13 @@ describe('exactly once across kill -9 of a real follower process', () => {
 
   // Seven children start at once, each compiling its TypeScript through tsx: on two loaded cores one
   // case takes up to half a minute, so the bound is generous; the assertions are what the test checks.
-  it.concurrent.for(points)('killed at %s, restarted: totals identical to a clean replay', async ([crashAt, onDisk], { expect }) => {
+  it.concurrent.for(points)('killed at %s, restarted: totals identical to a clean replay', { timeout: 120_000 }, async ([crashAt, onDisk], { expect }) => {
     const dir = await newDir();
     const crashed = await runChild(dir, { crashAt });
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     onDisk(dir, expect);
     await finishAndVerify(dir, expect);
-  }, 120_000);
+  });
 
   // Each of the eight restarts after a kill waits for the dead child's lock to go stale (up to 2 s,
   // proper-lockfile's shortest stale time): more than the default timeout leaves under load.

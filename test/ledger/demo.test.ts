@@ -3,7 +3,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-import { tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
 
 async function graphql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -16,7 +17,7 @@ describe('the demo gateway', () => {
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const data = await tempDataDir();
+    const data = await tempDir('ledger-test-');
     cleanup = data.cleanup;
     const config = loadConfig({ GATEWAY_DEMO: '1', PORT: '0', DATA_DIR: data.dir, ARRAYS_POLL_INTERVAL_MS: '100' });
     gateway = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
@@ -31,10 +32,10 @@ describe('the demo gateway', () => {
 
   it('follows the simulated stream until its ledger totals equal the sum of the stream', async () => {
     let ledger: any;
-    await waitFor(async () => {
+    await eventually(async () => {
       ledger = (await graphql(gateway.url, '{ partnerLedger { caughtUp entriesIngested users cursor lagMs lastError { code } } }')).data.partnerLedger;
       return ledger.caughtUp;
-    }, 30_000, 'the demo ledger to catch up');
+    }, { withinMs: 30_000, everyMs: 10, what: 'the demo ledger to catch up' });
     const expected = sumStream(twin);
     expect(ledger).toMatchObject({ entriesIngested: twin.length, users: expected.size, cursor: twin.entry(twin.length - 1).id, lagMs: 0, lastError: null });
 

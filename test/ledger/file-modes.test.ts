@@ -2,7 +2,7 @@ import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES } from '../../src/ledger/file-store.js';
-import { tempDataDir } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -11,7 +11,7 @@ describe('the ledger files are private to the gateway user', () => {
   let cleanup: () => Promise<void>;
   let umask: number;
   beforeEach(async () => {
-    ({ dir: root, cleanup } = await tempDataDir());
+    ({ dir: root, cleanup } = await tempDir('ledger-test-'));
     // The usual umask, under which default modes give group and others read access.
     umask = process.umask(0o022);
   });

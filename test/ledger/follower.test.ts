@@ -7,7 +7,9 @@ import { createProviderRegistry } from '../../src/providers/registry.js';
 import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { startFakeArrays, type FakeArrays, type FakeFault } from './fake-arrays.js';
-import { expectStoreEquals, replayStream, tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
+import { expectStoreEquals, replayStream } from './stream-replay.fixtures.js';
 
 describe('the ledger follower', () => {
   let http: UpstreamHttp;
@@ -22,7 +24,7 @@ describe('the ledger follower', () => {
 
   beforeEach(async () => {
     http = new UpstreamHttp({ timeoutMs: 3000 });
-    ({ dir, cleanup } = await tempDataDir());
+    ({ dir, cleanup } = await tempDir('ledger-test-'));
     logs.length = 0;
   });
   afterEach(async () => {
@@ -63,7 +65,7 @@ describe('the ledger follower', () => {
   it('follows the stream to its head with totals, endpoints and UTC days equal to a clean replay', async () => {
     const sim = await simulator(6000, 300);
     const ledger = await follow(sim);
-    await waitFor(caughtUpTo(ledger, sim.entry(sim.length - 1).id), 20_000, 'catch-up');
+    await eventually(caughtUpTo(ledger, sim.entry(sim.length - 1).id), { withinMs: 20_000, everyMs: 10, what: 'catch-up' });
     const position = await ledger.store.position();
     expect(position).toMatchObject({ startCursor: '0', entries: 6000 });
     // The stream spans 30 days: each committed page lies within one UTC day.
@@ -75,15 +77,15 @@ describe('the ledger follower', () => {
   it('counts appended entries once, across a restart, and starts a new ledger at ARRAYS_START_CURSOR', async () => {
     const sim = await simulator(3000, 200);
     let ledger = await follow(sim, { startCursor: sim.entry(499).id, pageSize: 700 });
-    await waitFor(caughtUpTo(ledger, sim.entry(2999).id));
+    await eventually(caughtUpTo(ledger, sim.entry(2999).id), { withinMs: 20_000, everyMs: 10 });
     sim.append(1500);
-    await waitFor(caughtUpTo(ledger, sim.entry(4499).id));
+    await eventually(caughtUpTo(ledger, sim.entry(4499).id), { withinMs: 20_000, everyMs: 10 });
     await ledger.close();
     running.length = 0;
     sim.append(1000);
     // A restart resumes from the committed cursor; the configured start cursor only names a new ledger's start.
     ledger = await follow(sim, { startCursor: '0', pageSize: 700 });
-    await waitFor(caughtUpTo(ledger, sim.entry(5499).id));
+    await eventually(caughtUpTo(ledger, sim.entry(5499).id), { withinMs: 20_000, everyMs: 10 });
     expect(await ledger.store.position()).toMatchObject({ startCursor: sim.entry(499).id, entries: 5000 });
     await expectStoreEquals(ledger.store, replayStream(sim, 500));
     expect(logs.some((line) => line.includes('ARRAYS_START_CURSOR differs'))).toBe(true);
@@ -93,10 +95,10 @@ describe('the ledger follower', () => {
     const sim = await simulator(4000, 200);
     sim.setFault({ fault: { mode: 'drift' }, count: 4 });
     const ledger = await follow(sim);
-    await waitFor(() => ledger.status().consecutiveFailures >= 2, 5000, 'failures');
+    await eventually(() => ledger.status().consecutiveFailures >= 2, { withinMs: 5000, everyMs: 10, what: 'failures' });
     expect((await ledger.store.position()).pages).toBe(0);
     expect(ledger.status().lastError).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', at: expect.any(Date) });
-    await waitFor(caughtUpTo(ledger, sim.entry(3999).id));
+    await eventually(caughtUpTo(ledger, sim.entry(3999).id), { withinMs: 20_000, everyMs: 10 });
     expect(ledger.status().consecutiveFailures).toBe(0);
     await expectStoreEquals(ledger.store, replayStream(sim));
     expect(logs.some((line) => line.includes('reading the Arrays stream failed'))).toBe(true);
@@ -118,7 +120,7 @@ describe('the ledger follower', () => {
     it(`is rejected whole with ${code}; the gateway keeps serving what it has; the follower recovers`, async () => {
       fake.fault = fault;
       const ledger = await follow(fake, { pageSize: 30 });
-      await waitFor(() => ledger.status().consecutiveFailures >= 3, 5000, 'repeated failures');
+      await eventually(() => ledger.status().consecutiveFailures >= 3, { withinMs: 5000, everyMs: 10, what: 'repeated failures' });
       const stuckAt = await ledger.store.position();
       // Only the first page (30 entries, before the fault applies) is committed.
       expect(stuckAt).toMatchObject({ pages: 1, entries: 30, cursor: fake.entries[29]!.id });
@@ -138,7 +140,7 @@ describe('the ledger follower', () => {
       expect(body.data.partnerLedger.consecutiveFailures).toBeGreaterThanOrEqual(3);
 
       fake.fault = 'none';
-      await waitFor(caughtUpTo(ledger, fake.entries.at(-1)!.id));
+      await eventually(caughtUpTo(ledger, fake.entries.at(-1)!.id), { withinMs: 20_000, everyMs: 10 });
       const users = await ledger.store.getUsers(['20000000000000000001', '20000000000000000002', '7']);
       expect(users.map((u) => [u?.calls, u?.tweets])).toEqual([[40, 80], [40, 80], [40, 80]]);
       expect((await ledger.store.position()).entries).toBe(120);
@@ -148,7 +150,7 @@ describe('the ledger follower', () => {
   it('a second follower on the same DATA_DIR is refused and serves the ledger read-only', async () => {
     const sim = await simulator(2000, 100);
     const first = await follow(sim);
-    await waitFor(caughtUpTo(first, sim.entry(1999).id));
+    await eventually(caughtUpTo(first, sim.entry(1999).id), { withinMs: 20_000, everyMs: 10 });
     const second = await follow(sim);
     expect(second.status()).toMatchObject({ following: false, lastError: { code: 'LEDGER_LOCKED', message: expect.stringContaining(`process ${process.pid}`) } });
     expect(second.store.writable).toBe(false);
@@ -160,7 +162,7 @@ describe('the ledger follower', () => {
     // sequential, so once the fourth has begun the three before it have reached the vendor.
     sim.resetHits();
     const firstAsked = pagesAsked.get(first)!.count;
-    await waitFor(() => pagesAsked.get(first)!.count >= firstAsked + 4, 20_000, "the first follower's polls");
+    await eventually(() => pagesAsked.get(first)!.count >= firstAsked + 4, { withinMs: 20_000, everyMs: 10, what: "the first follower's polls" });
     expect(sim.hits()).toBeGreaterThanOrEqual(3);
     expect(pagesAsked.get(second)!.count).toBe(0);
     await first.close();

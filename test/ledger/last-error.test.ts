@@ -7,7 +7,8 @@ import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
 
 /** `partnerLedger.lastError` is for clients: what it must never carry of the process it came from. */
 describe('partnerLedger.lastError', () => {
@@ -20,7 +21,7 @@ describe('partnerLedger.lastError', () => {
   const running: RunningPartnerLedger[] = [];
 
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDataDir());
+    ({ dir, cleanup } = await tempDir('ledger-test-'));
     sim = await startArraysSimulator({ entries: 300, subs: 20 });
     http = new UpstreamHttp({ timeoutMs: 3000 });
     logs.length = 0;
@@ -67,7 +68,7 @@ describe('partnerLedger.lastError', () => {
 
   it('names the lock held by another follower by its code, without the lock path, pid or host, which only the log has', async () => {
     const first = await follow();
-    await waitFor(() => first.status().caughtUp, 10_000, 'catch-up');
+    await eventually(() => first.status().caughtUp, { withinMs: 10_000, everyMs: 10, what: 'catch-up' });
     const second = await follow();
     const error = await lastErrorOf(second);
     expect(error).toEqual({ code: 'LEDGER_LOCKED', message: 'Another gateway follows this ledger; this one serves its totals read-only.' });
@@ -78,7 +79,7 @@ describe('partnerLedger.lastError', () => {
   it('masks an I/O error (an errno code, a path) as INTERNAL_SERVER_ERROR, and an unreachable vendor without its address', async () => {
     const ioError = Object.assign(new Error(`EACCES: permission denied, open '${dir}/ledger.journal'`), { code: 'EACCES' });
     const failing = await follow(() => Promise.reject(ioError));
-    await waitFor(() => failing.status().consecutiveFailures >= 1, 5000, 'a failure');
+    await eventually(() => failing.status().consecutiveFailures >= 1, { withinMs: 5000, everyMs: 10, what: 'a failure' });
     const error = await lastErrorOf(failing);
     expect(error).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' });
     expectNothingInternal(JSON.stringify(error));
@@ -87,7 +88,7 @@ describe('partnerLedger.lastError', () => {
 
     await sim.close();
     const refused = await follow();
-    await waitFor(() => refused.status().consecutiveFailures >= 1, 5000, 'a failure');
+    await eventually(() => refused.status().consecutiveFailures >= 1, { withinMs: 5000, everyMs: 10, what: 'a failure' });
     expect(refused.status().lastError?.message).toContain('ECONNREFUSED');
     const unreachable = await lastErrorOf(refused);
     expect(unreachable.code).toBe('UPSTREAM_UNAVAILABLE');

@@ -5,7 +5,8 @@ import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { startArraysSimulator, type ArraysSimulatorHandle, type ArraysSimulatorOptions } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
 
 /** An Arrays simulator, a ledger that has caught up with its whole stream, and a gateway over both. */
 export interface LedgerGateway {
@@ -23,10 +24,10 @@ export async function startLedgerGateway(stream: ArraysSimulatorOptions, gateway
   const logger = createLogger({ level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
   const sim = await startArraysSimulator(stream);
   const http = new UpstreamHttp({ timeoutMs: 3000 });
-  const data = await tempDataDir();
+  const data = await tempDir('ledger-test-');
   const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
   const ledger = await startPartnerLedger({ dir: data.dir, startCursor: '0', pollIntervalMs: 50, source: (f, c) => client.fetchPackedPartnerPage(f, c), logger });
-  await waitFor(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length);
+  await eventually(async () => ledger.status().caughtUp && (await ledger.store.position()).entries === sim.length, { withinMs: 20_000, everyMs: 10 });
   const registry = createProviderRegistry({ ARRAYS: { baseUrl: sim.baseUrl, credential: sim.credential, simulated: true } }, http);
   const yoga = createGateway({ ...gateway, registry, logger, ledger });
   return {

@@ -9,7 +9,8 @@ import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-import { tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
@@ -36,7 +37,7 @@ describe('the ledger writer lock across processes', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDataDir());
+    ({ dir, cleanup } = await tempDir('ledger-test-'));
   });
   afterEach(() => cleanup());
 
@@ -59,7 +60,7 @@ describe('the ledger writer lock across processes', () => {
 
 describe('a follower that loses its lock', () => {
   it('stops following and says so, logs an error, keeps serving what it committed, and does not crash', async () => {
-    const { dir, cleanup } = await tempDataDir();
+    const { dir, cleanup } = await tempDir('ledger-test-');
     const sim = await startArraysSimulator({ entries: 500, subs: 20 });
     const http = new UpstreamHttp({ timeoutMs: 3000 });
     const logs: string[] = [];
@@ -73,12 +74,12 @@ describe('a follower that loses its lock', () => {
       store: { lock: { staleMs: 2000, updateMs: 1000 } },
     });
     try {
-      await waitFor(() => ledger.status().caughtUp, 10_000, 'catch-up');
+      await eventually(() => ledger.status().caughtUp, { withinMs: 10_000, everyMs: 10, what: 'catch-up' });
       // Another process took the lock over (as after a stall longer than the stale time).
       const lock = join(dir, LEDGER_FILES.lock);
       await rm(lock, { recursive: true });
       await mkdir(lock);
-      await waitFor(() => !ledger.status().following, 5000, 'the follower to stop');
+      await eventually(() => !ledger.status().following, { withinMs: 5000, everyMs: 10, what: 'the follower to stop' });
       expect(ledger.status().lastError).toMatchObject({ code: 'LEDGER_LOCK_LOST' });
       expect(ledger.store.writable).toBe(false);
       expect(logs.some((line) => line.includes('"level":"error"') && line.includes('lost the writer lock'))).toBe(true);

@@ -3,7 +3,8 @@ import { PgLedgerStore } from '../../src/ledger/postgres/pg-store.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { startGateway, type FleetMember } from '../support/fleet.js';
-import { expectStoreEquals, replayStream, waitFor } from './support.js';
+import { eventually } from '../support/eventually.js';
+import { expectStoreEquals, replayStream } from './stream-replay.fixtures.js';
 
 /**
  * Three gateway processes, one PostgreSQL, the Arrays simulator: exactly one follows the stream;
@@ -61,7 +62,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
   };
   const waitForLeader = async (timeoutMs: number, what: string) => {
     let found: FleetMember | null = null;
-    await waitFor(async () => (found = await leader()) !== null, timeoutMs, what);
+    await eventually(async () => (found = await leader()) !== null, { withinMs: timeoutMs, everyMs: 10, what });
     return found!;
   };
   const pages = async (instance: FleetMember) => (await view(instance))?.pagesIngested ?? -1;
@@ -109,7 +110,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
     let current = await waitForLeader(10_000, 'a first leader');
     for (let kill = 0; kill < 2; kill++) {
       const before = await pages(current);
-      await waitFor(async () => (await pages(current)) >= before + 3, 60_000, 'the leader to commit three pages');
+      await eventually(async () => (await pages(current)) >= before + 3, { withinMs: 60_000, everyMs: 10, what: 'the leader to commit three pages' });
       const state = (await view(current))!;
       expect(state.caughtUp, 'killed mid-catch-up').toBe(false);
       await current.kill('SIGKILL');
@@ -126,16 +127,16 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
     sim.setFault(null as never);
     const head = sim.entry(sim.length - 1).id;
     const last = await waitForLeader(10_000, 'a leader');
-    await waitFor(caughtUpTo(last, head), 90_000, 'the catch-up to finish');
+    await eventually(caughtUpTo(last, head), { withinMs: 90_000, everyMs: 10, what: 'the catch-up to finish' });
     await expectReplay();
     // Every instance, leading or not, answers the same totals.
-    for (const instance of alive()) await waitFor(async () => (await view(instance))?.cursor === head, 2000, `${instance.name} to see the head`);
+    for (const instance of alive()) await eventually(async () => (await view(instance))?.cursor === head, { withinMs: 2000, everyMs: 10, what: `${instance.name} to see the head` });
     // partnerLedger works on every instance: the others report the leader's follower as of its last heartbeat.
     for (const instance of alive().filter((i) => i !== last)) {
-      await waitFor(async () => {
+      await eventually(async () => {
         const v = await view(instance);
         return v !== null && !v.following && v.caughtUp && v.headCursor === head && v.lagMs === 0;
-      }, TAKEOVER_SECONDS * 1000, `${instance.name} to report the leader's status`);
+      }, { withinMs: TAKEOVER_SECONDS * 1000, everyMs: 10, what: `${instance.name} to report the leader's status` });
     }
     // The leadership gauge names exactly one leader, the one that took the lead last.
     const leaderGauge = async (instance: FleetMember) => {
@@ -158,18 +159,14 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
       const head = sim.entry(sim.length - 1).id;
       const seen = new Map<string, number>();
       const instances = alive();
-      await waitFor(
-        async () => {
+      await eventually(async () => {
           await Promise.all(
             instances.map(async (instance) => {
               if (!seen.has(instance.name) && (await view(instance))?.cursor === head) seen.set(instance.name, performance.now());
             }),
           );
           return seen.size === instances.length;
-        },
-        20_000,
-        'every instance to see the new head',
-      );
+        }, { withinMs: 20_000, everyMs: 10, what: 'every instance to see the new head' });
       const times = [...seen.values()];
       delays.push(Math.max(...times) - Math.min(...times));
     }
@@ -184,7 +181,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
     const current = await waitForLeader(10_000, 'a leader');
     const lostBefore = current.stderr().split('lost the lead').length;
     const before = await pages(current);
-    await waitFor(async () => (await pages(current)) >= before + 2, 60_000, 'ingestion to be under way');
+    await eventually(async () => (await pages(current)) >= before + 2, { withinMs: 60_000, everyMs: 10, what: 'ingestion to be under way' });
     await server.restart('fast');
     // While the database was away (or right after) an instance says so with a coded error.
     const errors = new Set<string>();
@@ -194,11 +191,11 @@ describe.skipIf(!postgresInstalled)(postgresSuite('three gateway instances on on
     try {
       sim.setFault(null as never);
       const head = sim.entry(sim.length - 1).id;
-      await waitFor(async () => {
+      await eventually(async () => {
         const leading = await leader();
         return leading !== null && (await caughtUpTo(leading, head)());
-      }, 90_000, 'the ledger to catch up after the restart');
-      for (const instance of alive()) await waitFor(async () => (await view(instance))?.cursor === head, 5000, `${instance.name} to recover`);
+      }, { withinMs: 90_000, everyMs: 10, what: 'the ledger to catch up after the restart' });
+      for (const instance of alive()) await eventually(async () => (await view(instance))?.cursor === head, { withinMs: 5000, everyMs: 10, what: `${instance.name} to recover` });
     } finally {
       clearInterval(watch);
     }

@@ -14,7 +14,9 @@ import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
-import { expectStoreEquals, replayStream, tempDataDir, waitFor, type ExpectedUser } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
+import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,8 +49,8 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
     url = server.url.replace('postgres@', `postgres:${password}@`);
     sim = await startArraysSimulator({ entries: 4000, subs: 150 });
     expected = replayStream(sim);
-    source = await tempDataDir();
-    work = await tempDataDir();
+    source = await tempDir('ledger-test-');
+    work = await tempDir('ledger-test-');
     // A file ledger made the usual way: the follower, through the whole stream.
     const http = new UpstreamHttp({ timeoutMs: 5000 });
     const client = new ArraysClient({ baseUrl: sim.baseUrl, credential: sim.credential, http });
@@ -59,7 +61,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
       source: (from, count) => client.fetchPackedPartnerPage(from, count),
       logger: createLogger({ level: 'silent' }),
     });
-    await waitFor(() => ledger.status().caughtUp, 30_000, 'the file ledger to catch up');
+    await eventually(() => ledger.status().caughtUp, { withinMs: 30_000, everyMs: 10, what: 'the file ledger to catch up' });
     await ledger.close();
     await http.close();
   }, 90_000);
@@ -76,7 +78,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/exported the ledger of DATA_DIR .*users 150, endpoint rows \d+, day rows \d+, calls \d+/);
     // The export is a ledger snapshot, byte for byte the format of ledger.snapshot.
-    const asSnapshot = await tempDataDir();
+    const asSnapshot = await tempDir('ledger-test-');
     await copyFile(exported, join(asSnapshot.dir, LEDGER_FILES.snapshot));
     const fromSnapshot = await FileLedgerStore.open({ dir: asSnapshot.dir, readOnly: true });
     await expectStoreEquals(fromSnapshot, expected);
@@ -101,7 +103,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
     // And back: PostgreSQL to a fresh DATA_DIR, in process.
     const back = join(work.dir, 'from-postgres.jsonl');
     const exportCheck = await exportLedger({ kind: 'postgres', database: { url, password } }, createWriteStream(back));
-    const target = await tempDataDir();
+    const target = await tempDir('ledger-test-');
     try {
       const result = await importLedger({ kind: 'file', dir: target.dir }, createReadStream(back));
       expect(result.ledger).toEqual(exportCheck);
@@ -132,7 +134,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('npm run ledger -- export | im
       const file = join(work.dir, `${name}.jsonl`);
       await writeFile(file, text);
       await expect(importLedger({ kind: 'postgres', database: { url, password } }, createReadStream(file), { replace: true }), name).rejects.toThrow(error);
-      const target = await tempDataDir();
+      const target = await tempDir('ledger-test-');
       await expect(importLedger({ kind: 'file', dir: target.dir }, createReadStream(file)), name).rejects.toThrow(error);
       await target.cleanup();
     }

@@ -10,17 +10,13 @@ import { type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { startSharpeSimulator } from '../../src/simulators/sharpe.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { startLedgerGateway, type LedgerGateway } from './ledger-gateway.js';
-import { replayStream, type ExpectedUser } from './support.js';
+import { replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 const logger = createLogger({ level: 'silent' });
 
 async function post(yoga: Gateway, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await yoga.fetch('http://yoga/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return response.json();
+  return (await graphqlRequest(yoga, { query, variables })).body;
 }
 
 const USER = /* GraphQL */ `

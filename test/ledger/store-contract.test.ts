@@ -7,7 +7,8 @@ import type { LedgerCommit, LedgerStore } from '../../src/ledger/store.js';
 import type { PartnerUsage } from '../../src/usage/model.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
 import { openLeadingStore } from './pg-support.js';
-import { tempDataDir, waitFor } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * What every LedgerStore must do, run against the file store and the PostgreSQL store alike:
@@ -139,7 +140,7 @@ contract('FileLedgerStore (the LedgerStore contract)', () => {
   };
   return {
     async writer() {
-      const made = await tempDataDir();
+      const made = await tempDir('ledger-test-');
       dir = made.dir;
       afterEachCleanup.push(made.cleanup);
       return opened(await FileLedgerStore.open({ dir }));
@@ -183,7 +184,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgLedgerStore against a real 
       },
       async settle(reader, writer) {
         const want = (await writer.position()).pages;
-        await waitFor(async () => (await reader.position()).pages === want, 5000, 'the replica to catch up');
+        await eventually(async () => (await reader.position()).pages === want, { withinMs: 5000, everyMs: 10, what: 'the replica to catch up' });
       },
     };
   });
@@ -227,7 +228,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgLedgerStore against a real 
     for (let i = 0; i < 20; i++) {
       await writer.store.commit(page(i, [user(`u${i % 3}`, i + 1)]));
       const committed = performance.now();
-      await waitFor(async () => (await reader.position()).pages === i + 1, 2000, `the replica to see commit ${i + 1} within 2 s`);
+      await eventually(async () => (await reader.position()).pages === i + 1, { withinMs: 2000, everyMs: 10, what: `the replica to see commit ${i + 1} within 2 s` });
       delays.push(performance.now() - committed);
     }
     delays.sort((a, b) => a - b);
@@ -259,10 +260,10 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgLedgerStore against a real 
     } finally {
       await server.start();
     }
-    await waitFor(async () => {
+    await eventually(async () => {
       await reader.refresh();
       return reader.readFailure === null;
-    }, 10_000, 'the replica to recover');
+    }, { withinMs: 10_000, everyMs: 10, what: 'the replica to recover' });
     expect(await reader.position()).toMatchObject({ pages: 101 });
   });
 });

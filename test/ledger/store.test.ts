@@ -8,7 +8,7 @@ import { FileLedgerStore, LEDGER_FILES } from '../../src/ledger/file-store.js';
 import { ownerFileOf } from '../../src/ledger/lock.js';
 import type { LedgerCommit } from '../../src/ledger/store.js';
 import type { PartnerUsage } from '../../src/usage/model.js';
-import { tempDataDir } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const NOV_1 = Date.UTC(2026, 10, 1);
 const HOUR = 3_600_000;
@@ -32,7 +32,7 @@ describe('FileLedgerStore', () => {
     return store;
   };
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDataDir());
+    ({ dir, cleanup } = await tempDir('ledger-test-'));
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((store) => store.close()));
@@ -44,7 +44,7 @@ describe('FileLedgerStore', () => {
     await store.commit(page(0, [user('a', 1, 5), user('b', 2)]));
     await store.commit(page(1, [user('a', 3, 1, '/v1/x/user')]));
     // The disk as a kill -9 would leave it right now: no final snapshot, only the fsync'd journal.
-    const crashed = await tempDataDir();
+    const crashed = await tempDir('ledger-test-');
     await cp(dir, crashed.dir, { recursive: true });
     await store.close();
 
@@ -63,7 +63,7 @@ describe('FileLedgerStore', () => {
   it('compacts the journal into snapshots and recovers snapshot + the journal records after it', async () => {
     const store = await openStore({ snapshotEveryCommits: 2 });
     for (let i = 0; i < 5; i++) await store.commit(page(i, [user(`u${i % 2}`, i + 1)]));
-    const crashed = await tempDataDir();
+    const crashed = await tempDir('ledger-test-');
     await cp(dir, crashed.dir, { recursive: true });
     // Five commits, snapshots after the second and fourth: the journal holds only the fifth.
     expect((await stat(join(dir, LEDGER_FILES.snapshot))).size).toBeGreaterThan(0);
@@ -81,7 +81,7 @@ describe('FileLedgerStore', () => {
     const store = await openStore();
     await store.commit(page(0, [user('a', 1)]));
     await store.commit(page(1, [user('a', 2)]));
-    const crashed = await tempDataDir();
+    const crashed = await tempDir('ledger-test-');
     await cp(dir, crashed.dir, { recursive: true });
     // The crashed writer's lock, which nobody refreshes any more: stale.
     const dead = new Date(Date.now() - 60_000);

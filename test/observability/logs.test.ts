@@ -9,6 +9,7 @@ import { startGateway, type RunningGateway } from '../../src/server.js';
 import { REDACTED } from '../../src/common/redact.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startTestAuth, type TestAuth, type TestKeys } from '../support/jwt.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 /**
  * Request-scoped logs: one access line per request, an `x-request-id` echoed and carried by every
@@ -35,13 +36,8 @@ const accessLines = (logs: readonly string[], requestId: string) =>
   parsed(logs).filter((line) => line.message === 'request' && line.requestId === requestId);
 
 async function ask(query: string, headers: Record<string, string> = {}) {
-  const response = await harness.yoga.fetch('http://yoga/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query }),
-  });
-  await response.text();
-  return { status: response.status, requestId: response.headers.get('x-request-id') };
+  const { status, headers: answered } = await graphqlRequest(harness.yoga, { query, headers });
+  return { status, requestId: answered.get('x-request-id') };
 }
 
 beforeAll(async () => {

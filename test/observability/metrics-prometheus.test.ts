@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,19 +9,10 @@ import { createLogger } from '../../src/common/logger.js';
 import { VENDORS } from '../../src/providers/vendors.js';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
 import { startGateway } from '../../src/server.js';
+import { freePort } from '../support/free-port.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const SKIP_REASON = existsSync(PROMETHEUS) ? '' : ` (skipped: ${PROMETHEUS} missing; install Debian's prometheus package)`;
-
-/** A port free on loopback right now (Prometheus takes no port 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Stops `child` with SIGTERM, SIGKILL after `graceMs`. */
 async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {

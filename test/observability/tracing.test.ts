@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/common/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
+import { eventually } from '../support/eventually.js';
 
 /** A span as OTLP/HTTP JSON carries it, its attributes flattened. */
 interface ReceivedSpan {
@@ -78,14 +79,6 @@ async function startReceiver(): Promise<{ server: Server; endpoint: string; span
   return { server, endpoint: `http://127.0.0.1:${port}`, spans, posts: () => posts };
 }
 
-async function until(check: () => boolean, limitMs = 15_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The accounts part of GraphiQL's default query: cold, five vendor calls (Faraday's account takes two). */
 const OVERVIEW = 'query Overview { accounts { provider { id } account { fetchedAt } } }';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -129,7 +122,7 @@ describe('OpenTelemetry tracing', () => {
 
     const spans = receiver.spans;
     const inTrace = () => spans.filter((span) => span.traceId === TRACE_ID);
-    await until(() => inTrace().filter((span) => span.kind === KIND.CLIENT).length >= vendorCalls && inTrace().some((span) => span.kind === KIND.SERVER));
+    await eventually(() => inTrace().filter((span) => span.kind === KIND.CLIENT).length >= vendorCalls && inTrace().some((span) => span.kind === KIND.SERVER), { withinMs: 15_000, everyMs: 50 });
     const ours = inTrace();
     expect(ours.every((span) => span.serviceName === 'gateway-under-test')).toBe(true);
 
@@ -181,7 +174,7 @@ describe('OpenTelemetry tracing', () => {
     }
 
     // The ledger follower's commits are traced too, as traces of their own.
-    await until(() => spans.some((span) => span.name === 'ledger commit'));
+    await eventually(() => spans.some((span) => span.name === 'ledger commit'), { withinMs: 15_000, everyMs: 50 });
     const commit = spans.find((span) => span.name === 'ledger commit')!;
     expect(commit.traceId).not.toBe(TRACE_ID);
     expect(commit.attributes['gateway.ledger.entries']).toBeGreaterThanOrEqual(0);

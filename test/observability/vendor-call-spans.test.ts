@@ -7,7 +7,7 @@ import { errorForStatus } from '../../src/upstream/errors.js';
 import type { UpstreamRequest, UpstreamResponse } from '../../src/upstream/http.js';
 import { resolvePolicy } from '../../src/upstream/policy.js';
 import { VendorChannel, type ChannelCall } from '../../src/upstream/vendor-channel.js';
-import { FakeClock } from '../upstream/fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const CREDENTIAL = 'sk_test_traced_credential_42';
 const exporter = new InMemorySpanExporter();

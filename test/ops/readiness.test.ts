@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, postQuery, simAdmin, startDemoProcess, type DemoProcess } from './support.js';
+import { eventually } from '../support/eventually.js';
+import { postQuery, simAdmin, startDemoProcess, type DemoProcess } from '../support/demo-process.js';
 
 let gateway: DemoProcess | undefined;
 afterEach(async () => {
@@ -30,10 +31,10 @@ describe('/health and /ready', () => {
     const started = gateway;
     await simAdmin(started, 'SHARPE', 'PUT', '/__sim/fault', { fault: { mode: 'latency', ms: 1500 } });
     const inFlight = postQuery(started, '{ account(provider: SHARPE) { fetchedAt } }');
-    await eventually(async () => (await simAdmin(started, 'SHARPE', 'GET', '/__sim/hits')).total >= 1);
+    await eventually(async () => (await simAdmin(started, 'SHARPE', 'GET', '/__sim/hits')).total >= 1, { withinMs: 10_000 });
 
     started.child.kill('SIGTERM');
-    await eventually(async () => (await fetch(`${started.origin}/ready`)).status === 503);
+    await eventually(async () => (await fetch(`${started.origin}/ready`)).status === 503, { withinMs: 10_000 });
     const ready = await fetch(`${started.origin}/ready`);
     expect(await ready.json()).toEqual({ status: 'not-ready', components: { config: 'ok', ledger: 'recovered', draining: true } });
     // Still held by the simulator: the drain waits for it.
@@ -41,7 +42,7 @@ describe('/health and /ready', () => {
 
     const response = await inFlight;
     expect(response.status).toBe(200);
-    const body = (await response.json()) as any;
+    const body = response.body as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.account.fetchedAt).toBeTruthy();
     expect(await started.exited).toBe(0);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, postQuery, simAdmin, startDemoProcess, type DemoProcess } from './support.js';
+import { eventually } from '../support/eventually.js';
+import { postQuery, simAdmin, startDemoProcess, type DemoProcess } from '../support/demo-process.js';
 
 let gateway: DemoProcess | undefined;
 afterEach(async () => {
@@ -27,25 +28,25 @@ describe('GATEWAY_REQUEST_TIMEOUT_MS', () => {
     gateway = await startDemoProcess(DEADLINES);
     const started = gateway;
     // The ledger follower first catches up at full speed: its pages must not share the held ones' time.
-    await eventually(async () => ((await (await postQuery(started, '{ partnerLedger { caughtUp } }')).json()) as any).data.partnerLedger.caughtUp);
+    await eventually(async () => ((await postQuery(started, '{ partnerLedger { caughtUp } }')).body as any).data.partnerLedger.caughtUp, { withinMs: 10_000 });
     await simAdmin(started, 'ARRAYS', 'PUT', '/__sim/fault', { fault: { mode: 'latency', ms: 400 } });
     expect((await simAdmin(started, 'ARRAYS', 'GET', '/__sim/abandoned')).abandoned).toBe(0);
 
     const response = await postQuery(started, CHAINED_PAGES);
     expect(response.status).toBe(504);
-    const body = (await response.json()) as any;
+    const body = response.body as any;
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].extensions).toEqual({ code: 'GATEWAY_TIMEOUT' });
     expect(body.errors[0].message).toContain('GATEWAY_REQUEST_TIMEOUT_MS');
 
     // The simulator still held the page when the gateway closed its connection to it.
-    await eventually(async () => (await simAdmin(started, 'ARRAYS', 'GET', '/__sim/abandoned')).abandoned >= 1);
+    await eventually(async () => (await simAdmin(started, 'ARRAYS', 'GET', '/__sim/abandoned')).abandoned >= 1, { withinMs: 10_000 });
     expect(started.stderr()).toContain('request exceeded GATEWAY_REQUEST_TIMEOUT_MS; answered 504');
 
     // The gateway goes on serving, on the same vendor.
     await simAdmin(started, 'ARRAYS', 'DELETE', '/__sim/fault');
     const next = await postQuery(started, '{ partnerUsage(first: 10) { pageInfo { endCursor } } }');
     expect(next.status).toBe(200);
-    expect(((await next.json()) as any).errors).toBeUndefined();
+    expect(next.body.errors).toBeUndefined();
   });
 });

@@ -1,5 +1,4 @@
-import { MockAgent, type Interceptable } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AnylayerClient } from '../../src/providers/anylayer/client.js';
 import {
   UpstreamAuthFailedError,
@@ -11,10 +10,10 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
-import { UpstreamHttp } from '../../src/upstream/http.js';
 import { DEFAULT_API_KEY_USAGE_QUERY, type ApiKeyUsageQuery } from '../../src/usage/model.js';
 import { echoPage } from '../../src/simulators/faults.js';
-import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { ECHO_OFFSETS, expectNoSecret, upstreamFailure } from '../support/upstream-failure.js';
+import { useVendorTestBed } from '../support/vendor-test-bed.js';
 
 const ORIGIN = 'https://anylayer.test';
 const BASE_URL = `${ORIGIN}/api/`;
@@ -35,25 +34,16 @@ const DEFAULT_PARAMS = {
 const RESPONDED_AT = '2024-11-21T12:00:00.000Z';
 const DAY_MS = 86_400_000;
 
-let mockAgent: MockAgent;
-let pool: Interceptable;
+const bed = useVendorTestBed(ORIGIN);
 let client: AnylayerClient;
 
 beforeEach(() => {
-  const mocked = mockedHttp();
-  mockAgent = mocked.agent;
-  pool = mockAgent.get(ORIGIN);
-  client = new AnylayerClient({ baseUrl: BASE_URL, credential: API_KEY, http: mocked.http });
-});
-
-afterEach(async () => {
-  mockAgent.assertNoPendingInterceptors();
-  await mockAgent.close();
+  client = new AnylayerClient({ baseUrl: BASE_URL, credential: API_KEY, http: bed.http });
 });
 
 /** An interceptor that only matches the documented request: path, exact query and bearer key. */
 function usageRoute(query: Record<string, string> = DEFAULT_PARAMS) {
-  return pool.intercept({ path: PATH, method: 'GET', query, headers: { authorization: `Bearer ${API_KEY}` } });
+  return bed.vendor.intercept({ path: PATH, method: 'GET', query, headers: { authorization: `Bearer ${API_KEY}` } });
 }
 
 /** A full body as the contract describes it, every part switched on. */
@@ -208,7 +198,7 @@ describe('AnylayerClient success', () => {
     await client.fetchApiKeyUsage(DEFAULT_API_KEY_USAGE_QUERY);
     await client.fetchApiKeyUsage(custom);
 
-    const calls = mockAgent.getCallHistory()?.calls() ?? [];
+    const calls = bed.agent.getCallHistory()?.calls() ?? [];
     expect(calls.map((call) => [call.method, call.path, call.searchParams])).toEqual([
       ['GET', PATH, DEFAULT_PARAMS],
       ['GET', PATH, customParams],
@@ -536,7 +526,7 @@ describe('AnylayerClient transport failures', () => {
     const slow = new AnylayerClient({
       baseUrl: BASE_URL,
       credential: API_KEY,
-      http: new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 300 }),
+      http: bed.withTransport({ timeoutMs: 300 }),
     });
     usageRoute().reply(200, fullBody(), { headers: JSON_HEADERS }).delay(5_000);
 

@@ -6,7 +6,8 @@ import { readPackedSuccessEnvelope } from '../../src/providers/arrays/packed-pag
 import { partnerPageFromEnvelope } from '../../src/providers/arrays/to-usage.js';
 import { PackedPartnerUsage } from '../../src/usage/packed-partner-usage.js';
 import { UpstreamBadResponseError } from '../../src/upstream/errors.js';
-import { mockedHttp, upstreamFailure } from './support.js';
+import { upstreamFailure } from '../support/upstream-failure.js';
+import { mockedHttp } from '../support/vendor-test-bed.js';
 
 /** What the general path (JSON.parse, the zod contract, the mapping) makes of a body. */
 function generalRead(body: string) {

@@ -1,5 +1,4 @@
-import { MockAgent, type Interceptable } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import {
   UpstreamAuthFailedError,
@@ -11,9 +10,9 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
-import { UpstreamHttp } from '../../src/upstream/http.js';
 import { echoPage } from '../../src/simulators/faults.js';
-import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { ECHO_OFFSETS, expectNoSecret, upstreamFailure } from '../support/upstream-failure.js';
+import { useVendorTestBed } from '../support/vendor-test-bed.js';
 
 const ORIGIN = 'https://arrays.test';
 const BASE_URL = `${ORIGIN}/api`;
@@ -22,25 +21,16 @@ const TOKEN = 'arr_svc_7Qk2pZx9Lm4Rt8Vw';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const FIRST_PAGE = { from_id: '0', count: '1000' };
 
-let mockAgent: MockAgent;
-let pool: Interceptable;
+const bed = useVendorTestBed(ORIGIN);
 let client: ArraysClient;
 
 beforeEach(() => {
-  const mocked = mockedHttp();
-  mockAgent = mocked.agent;
-  pool = mockAgent.get(ORIGIN);
-  client = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http: mocked.http });
-});
-
-afterEach(async () => {
-  mockAgent.assertNoPendingInterceptors();
-  await mockAgent.close();
+  client = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http: bed.http });
 });
 
 /** An interceptor that only matches the documented request: path, exact query and token header. */
 function usageRoute(query: Record<string, string> = FIRST_PAGE) {
-  return pool.intercept({ path: PATH, method: 'GET', query, headers: { 'x-service-token': TOKEN } });
+  return bed.vendor.intercept({ path: PATH, method: 'GET', query, headers: { 'x-service-token': TOKEN } });
 }
 
 function envelope(data: unknown[], extra: Record<string, unknown> = {}) {
@@ -115,7 +105,7 @@ describe('ArraysClient success', () => {
 
     await client.fetchPartnerPage('1732147200000-3', 5000);
 
-    const calls = mockAgent.getCallHistory()?.calls() ?? [];
+    const calls = bed.agent.getCallHistory()?.calls() ?? [];
     expect(calls.map((call) => [call.method, call.path, call.searchParams])).toEqual([
       ['GET', PATH, { from_id: '1732147200000-3', count: '5000' }],
     ]);
@@ -462,7 +452,7 @@ describe('ArraysClient credential safety', () => {
 
 describe('ArraysClient transport failures', () => {
   it('times out a slow vendor', async () => {
-    const http = new UpstreamHttp({ dispatcher: mockAgent, timeoutMs: 300 });
+    const http = bed.withTransport({ timeoutMs: 300 });
     const slow = new ArraysClient({ baseUrl: BASE_URL, credential: TOKEN, http });
     usageRoute().reply(200, envelope([]), { headers: JSON_HEADERS }).delay(5_000);
 

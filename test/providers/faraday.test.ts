@@ -1,12 +1,11 @@
-import type { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaradayClient } from '../../src/providers/faraday/client.js';
 import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
-import type { UpstreamHttp } from '../../src/upstream/http.js';
 import type { MetricPeriods } from '../../src/usage/model.js';
 import { faradayAccountUsageDistinct, faradayAccountUsageExample, faradayLimitsExample } from './faraday.fixtures.js';
 import { echoPage } from '../../src/simulators/faults.js';
-import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { ECHO_OFFSETS, expectNoSecret, upstreamFailure } from '../support/upstream-failure.js';
+import { useVendorTestBed } from '../support/vendor-test-bed.js';
 
 const BASE = 'https://api.faraday.ai';
 const KEY = 'fdy_4c1d2e3f4a5b6c7d8e9f0a1b';
@@ -15,16 +14,15 @@ const LIMITS_PATH = '/v1/usages';
 const USAGE_PATH = '/v1/accounts/current/usage';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-let agent: MockAgent;
-let http: UpstreamHttp;
+const bed = useVendorTestBed(BASE);
 
 function client(): FaradayClient {
-  return new FaradayClient({ baseUrl: BASE, credential: KEY, http });
+  return new FaradayClient({ baseUrl: BASE, credential: KEY, http: bed.http });
 }
 
 /** Matches only the exact request Faraday documents: the path and our bearer key. */
 function call(path: string) {
-  return agent.get(BASE).intercept({ path, method: 'GET', headers: { authorization: `Bearer ${KEY}` } });
+  return bed.vendor.intercept({ path, method: 'GET', headers: { authorization: `Bearer ${KEY}` } });
 }
 
 function faradayError(error: string, extra: Record<string, unknown> = {}) {
@@ -48,15 +46,6 @@ function row(
     resourceType: resource?.[1] ?? null,
   };
 }
-
-beforeEach(() => {
-  ({ agent, http } = mockedHttp());
-});
-
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
 
 describe('FaradayClient.fetchAccount — mapping', () => {
   it('maps every documented field of the vendor examples', async () => {
@@ -462,9 +451,8 @@ describe('FaradayClient — the key never leaks', () => {
 
 describe('FaradayClient — transport failures', () => {
   it('times out as UPSTREAM_TIMEOUT', async () => {
-    await agent.close();
     // A deadline a loaded machine cannot miss for the call that answers at once.
-    ({ agent, http } = mockedHttp({ timeoutMs: 500 }));
+    bed.withTransport({ timeoutMs: 500 });
     call(LIMITS_PATH).reply(200, faradayLimitsExample()).delay(5_000);
     call(USAGE_PATH).reply(200, faradayAccountUsageExample());
     const error = await upstreamFailure(client().fetchAccount());

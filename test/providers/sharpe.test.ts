@@ -1,43 +1,31 @@
-import type { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SharpeClient } from '../../src/providers/sharpe/client.js';
 import { UNREADABLE_ERROR_BODY } from '../../src/providers/vendor-response.js';
-import type { UpstreamHttp } from '../../src/upstream/http.js';
 import { sharpeExample } from './sharpe.fixtures.js';
 import { echoPage } from '../../src/simulators/faults.js';
-import { ECHO_OFFSETS, expectNoSecret, mockedHttp, upstreamFailure } from './support.js';
+import { ECHO_OFFSETS, expectNoSecret, upstreamFailure } from '../support/upstream-failure.js';
+import { useVendorTestBed } from '../support/vendor-test-bed.js';
 
 const ORIGIN = 'https://www.sharpe.ai';
 const BASE = `${ORIGIN}/api`;
 const KEY = 'sk_live_9f8e7d6c5b4a39281706';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-let agent: MockAgent;
-let http: UpstreamHttp;
+const bed = useVendorTestBed(ORIGIN);
 
 function client(): SharpeClient {
-  return new SharpeClient({ baseUrl: BASE, credential: KEY, http });
+  return new SharpeClient({ baseUrl: BASE, credential: KEY, http: bed.http });
 }
 
 /** Matches only the exact request Sharpe documents: the path under the base and our bearer key. */
 function usageCall() {
-  return agent
-    .get(ORIGIN)
+  return bed.vendor
     .intercept({ path: '/api/v1/usage', method: 'GET', headers: { authorization: `Bearer ${KEY}` } });
 }
 
 function sharpeError(code: string, message: string, requestId = 'req_err_000111') {
   return { error: { code, message }, meta: { request_id: requestId } };
 }
-
-beforeEach(() => {
-  ({ agent, http } = mockedHttp());
-});
-
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
 
 describe('SharpeClient.fetchAccount — mapping', () => {
   it('maps every documented field of the vendor example, keeping its self-disagreement', async () => {
@@ -95,7 +83,7 @@ describe('SharpeClient.fetchAccount — mapping', () => {
 
   it('joins a base URL given with a trailing slash', async () => {
     usageCall().reply(200, sharpeExample());
-    const { value: account } = await new SharpeClient({ baseUrl: `${BASE}/`, credential: KEY, http }).fetchAccount();
+    const { value: account } = await new SharpeClient({ baseUrl: `${BASE}/`, credential: KEY, http: bed.http }).fetchAccount();
     expect(account.upstreamRequestId).toBe('req_abc123def456ghij');
   });
 
@@ -295,9 +283,8 @@ describe('SharpeClient.fetchAccount — the key never leaks', () => {
 
 describe('SharpeClient.fetchAccount — transport failures', () => {
   it('times out as UPSTREAM_TIMEOUT', async () => {
-    await agent.close();
     // Generous on both sides: a loaded machine neither misses the deadline's start nor its end.
-    ({ agent, http } = mockedHttp({ timeoutMs: 300 }));
+    bed.withTransport({ timeoutMs: 300 });
     usageCall().reply(200, sharpeExample()).delay(5_000);
     const error = await upstreamFailure(client().fetchAccount());
     expect(error.code).toBe('UPSTREAM_TIMEOUT');

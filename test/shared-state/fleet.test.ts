@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVendorSimulators, type VendorSimulators } from '../../src/providers/vendor-simulators.js';
 import { mostInWindow, startFleet, startRecordingProxy, type Fleet, type FleetMember, type RecordingProxy } from '../support/fleet.js';
 import { HAS_REDIS_SERVER, REDIS_SUITE, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 const OVERVIEW = '{ accounts { provider { id } account { plan { tier } } error { code } } }';
 const SHARPE_ONLY = '{ account(provider: SHARPE) { plan { tier } fetchedAt } }';
@@ -13,21 +15,11 @@ const MINUTE_MS = 60_000;
  */
 const TRANSIT_ALLOWANCE_MS = 1000;
 
-function post(member: FleetMember, query: string): Promise<Response> {
-  return fetch(member.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-}
+const post = (member: FleetMember, query: string) => graphqlRequest(globalThis, { url: member.url, query });
 
 async function ready(member: FleetMember): Promise<{ status: number; body: any }> {
   const response = await fetch(`${member.origin}/ready`);
   return { status: response.status, body: await response.json() };
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Two clients per instance, each asking `query` every 200 ms until `stop()`; every HTTP status is kept. */
@@ -38,9 +30,7 @@ function load(members: FleetMember[], query: string) {
     [0, 1].map(async () => {
       while (running) {
         try {
-          const response = await post(member, query);
-          statuses.push(response.status);
-          await response.arrayBuffer();
+          statuses.push((await post(member, query)).status);
         } catch {
           statuses.push(0);
         }
@@ -102,7 +92,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
     fleet = await startFleet(3, env({ REDIS_COMMAND_TIMEOUT_MS: '5000' }));
     for (const member of fleet.members) expect((await ready(member)).body.components.sharedState).toBe('redis');
     const answers = await Promise.all(fleet.members.flatMap((member) => Array.from({ length: 200 }, () => post(member, OVERVIEW))));
-    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as any[];
+    const bodies = answers.map((answer) => answer.body as any);
     expect(answers.map((answer) => answer.status).every((status) => status === 200)).toBe(true);
     for (const body of bodies) {
       expect(body.errors).toBeUndefined();
@@ -141,7 +131,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
       const outage = load(members, SHARPE_ONLY);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await redis.stop();
-      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'local-fallback'));
+      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'local-fallback'), { withinMs: 20_000, everyMs: 100 });
       for (const member of members) {
         const probe = await ready(member);
         // Still ready: it answers, on local state.
@@ -151,7 +141,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`three gateway processes sharing one Redis ($
       }
       await new Promise((resolve) => setTimeout(resolve, 5000));
       await redis.start();
-      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'redis'));
+      await eventually(async () => (await Promise.all(members.map(ready))).every(({ body }) => body.components.sharedState === 'redis'), { withinMs: 20_000, everyMs: 100 });
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await outage.stop();
 

@@ -11,8 +11,9 @@ import type { Caller, ChannelCall, Received } from '../../src/upstream/channel-c
 import { ChannelEvents } from '../../src/upstream/channel-events.js';
 import { UpstreamTimeoutError } from '../../src/upstream/errors.js';
 import { DEFAULT_POLICY } from '../../src/upstream/policy.js';
-import { FakeClock } from '../upstream/fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { HAS_REDIS_SERVER, REDIS_SUITE, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
 
 const CREDENTIAL = 'sk_test_shared_state_credential';
 const POLICY = { ...DEFAULT_POLICY, rateLimitPerMinute: 10, callerShareRatio: 1 };
@@ -81,14 +82,6 @@ const usageCall = (path = '/v1/usage'): ChannelCall<unknown> => ({
     throw new Error('never interpreted here');
   },
 });
-
-async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('configuration of the shared state', () => {
   it('without REDIS_URL nothing is shared; GATEWAY_INSTANCES defaults to 1', () => {
@@ -209,7 +202,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`shared state in Redis (${REDIS_SUITE})`, () 
     const budgetA = a.shared.rateBudgetFor('SHARPE', CREDENTIAL, POLICY);
     const budgetB = b.shared.rateBudgetFor('SHARPE', CREDENTIAL, POLICY);
     budgetA.observeRateLimited(a.clock.now(), 5);
-    await eventually(async () => (await budgetB.tryAcquire(b.clock.now())) > 0);
+    await eventually(async () => (await budgetB.tryAcquire(b.clock.now())) > 0, { withinMs: 10_000, everyMs: 20 });
     const wait = await budgetB.tryAcquire(b.clock.now());
     expect(wait).toBeGreaterThan(3000);
     expect(wait).toBeLessThanOrEqual(5000);
@@ -217,7 +210,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`shared state in Redis (${REDIS_SUITE})`, () 
     const limitA = a.shared.rateBudgetFor('ANYLAYER', CREDENTIAL, POLICY);
     const limitB = b.shared.rateBudgetFor('ANYLAYER', CREDENTIAL, POLICY);
     limitA.observeHeaders(a.clock.now(), { 'x-ratelimit-limit': '3' });
-    await eventually(async () => (await raw.hget(`test:budget:{ANYLAYER:${credentialHash(CREDENTIAL)}}:meta`, 'reported')) === '3');
+    await eventually(async () => (await raw.hget(`test:budget:{ANYLAYER:${credentialHash(CREDENTIAL)}}:meta`, 'reported')) === '3', { withinMs: 10_000, everyMs: 20 });
     const admitted = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? limitA : limitB).tryAcquire(Date.now())));
     expect(admitted.filter((w) => w === 0)).toHaveLength(3);
     expect(limitB.snapshot(Date.now())).toMatchObject({ limitPerMinute: 3, reportedLimitPerMinute: 3 });
@@ -256,7 +249,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`shared state in Redis (${REDIS_SUITE})`, () 
     expect(a.lines.map((line) => line.level)).toEqual(['info']);
 
     await redis.stop();
-    await eventually(() => !a.shared.up);
+    await eventually(() => !a.shared.up, { withinMs: 10_000, everyMs: 20 });
     expect(await gauge()).toBe('0');
     // Requests go on during the outage, none throws, and only one line says so.
     const waits: number[] = [];
@@ -273,7 +266,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`shared state in Redis (${REDIS_SUITE})`, () 
     expect(warnings[0]!.message).toContain('GATEWAY_INSTANCES=3');
 
     await redis.start();
-    await eventually(() => a.shared.up);
+    await eventually(() => a.shared.up, { withinMs: 10_000, everyMs: 20 });
     expect(await gauge()).toBe('1');
     expect(a.lines.map((line) => line.level)).toEqual(['info', 'warn', 'info']);
     // Redis came back empty (no persistence): the ten calls made locally were handed back before
@@ -299,7 +292,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`shared state in Redis (${REDIS_SUITE})`, () 
     } finally {
       redis.resume();
     }
-    await eventually(() => a.shared.up);
+    await eventually(() => a.shared.up, { withinMs: 10_000, everyMs: 20 });
   });
 
   it("never writes REDIS_URL's password in a log line, also when Redis refuses it", async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle } from '../../src/simulators/index.js';
 import { anylayerKeyIds, startAnylayerSimulator } from '../../src/simulators/anylayer/server.js';
-import { bearer, bigIntegers, get, type Reply } from './helpers.js';
+import { bearer, get, type Reply } from '../support/http-get.js';
+import { bigIntegers } from '../support/json-values.js';
 
 let sim: SimulatorHandle;
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_NOW_MS } from '../../src/simulators/index.js';
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-import { UUID, get, type Reply } from './helpers.js';
+import { get, type Reply } from '../support/http-get.js';
+import { UUID } from '../support/json-values.js';
 
 const DAY = 86_400_000;
 let sim: ArraysSimulatorHandle;

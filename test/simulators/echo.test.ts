@@ -6,7 +6,7 @@ import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { startFaradaySimulator } from '../../src/simulators/faraday.js';
 import { SIMULATOR_ADMIN_HEADER, simulatorAdminToken, type SimulatorHandle } from '../../src/simulators/index.js';
 import { startSharpeSimulator } from '../../src/simulators/sharpe.js';
-import { get, type Reply } from './helpers.js';
+import { get, type Reply } from '../support/http-get.js';
 
 /**
  * The echo faults: a vendor quoting back the credential it received, so that leak tests have

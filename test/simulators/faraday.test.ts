@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle } from '../../src/simulators/index.js';
 import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../src/simulators/faraday.js';
-import { UUID, bearer, bigIntegers, get, type Reply } from './helpers.js';
+import { bearer, get, type Reply } from '../support/http-get.js';
+import { UUID, bigIntegers } from '../support/json-values.js';
 
 const EXPIRED = 'fdy_expired_5c2d8e1f0a9b';
 let sim: SimulatorHandle;

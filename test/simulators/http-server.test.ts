@@ -8,7 +8,7 @@ import { ANYLAYER_DEMO_CREDENTIAL, startAnylayerSimulator } from '../../src/simu
 import { ARRAYS_DEMO_CREDENTIAL, startArraysSimulator } from '../../src/simulators/arrays.js';
 import { FARADAY_DEMO_CREDENTIAL, startFaradaySimulator } from '../../src/simulators/faraday.js';
 import { SHARPE_DEMO_CREDENTIAL, startSharpeSimulator } from '../../src/simulators/sharpe.js';
-import { bearer, get, type Reply } from './helpers.js';
+import { bearer, get, type Reply } from '../support/http-get.js';
 
 /** Faraday's /v1/usages body carries no request id, so a normal answer is byte-for-byte repeatable. */
 let sim: SimulatorHandle;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
 import { type SimulatorHandle } from '../../src/simulators/index.js';
 import { SHARPE_DEMO_CREDENTIAL, startSharpeSimulator } from '../../src/simulators/sharpe.js';
-import { bearer, get, type Reply } from './helpers.js';
+import { bearer, get, type Reply } from '../support/http-get.js';
 
 let sim: SimulatorHandle;
 

@@ -18,6 +18,9 @@ import type { UpstreamHttpOptions } from '../../src/upstream/http.js';
 import { resolvePolicy, type VendorPolicyOverrides } from '../../src/upstream/policy.js';
 import { ResilientUpstream } from '../../src/upstream/resilient-upstream.js';
 import type { ProviderId } from '../../src/usage/model.js';
+import { graphqlRequest, type GraphQLBody } from './graphql-request.js';
+
+export type { GraphQLBody };
 
 export interface Harness<Vendors extends readonly AnyVendorModule[] = BuiltInVendors> {
   yoga: Gateway;
@@ -37,12 +40,6 @@ export interface Harness<Vendors extends readonly AnyVendorModule[] = BuiltInVen
   /** Requests every simulator received so far, summed: the vendor calls made. */
   vendorCalls(): number;
   close(): Promise<void>;
-}
-
-export interface GraphQLBody<T> {
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-  extensions?: Record<string, unknown>;
 }
 
 export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = BuiltInVendors> {
@@ -144,13 +141,8 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     upstream,
     logs,
     async query(query, variables, headers) {
-      const response = await yoga.fetch('http://yoga/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: JSON.parse(text), text };
+      const { status, body, text } = await graphqlRequest(yoga, { query, variables, ...(headers === undefined ? {} : { headers }) });
+      return { status, body, text };
     },
     ledgerReads: () => services?.reads() ?? 0,
     vendorCalls: () => vendors.reduce((sum, { key }) => sum + (sims as unknown as Record<string, SimulatorHandle>)[key]!.hits(), 0),

@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -31,14 +31,6 @@ const isRoot = process.getuid?.() === 0;
 function command(binary: string, args: string[]): [string, string[]] {
   const path = join(PG_BIN, binary);
   return isRoot ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface PostgresServer {

@@ -1,27 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 /** Debian's `redis-server` package; the scale-out tests are skipped, saying so, where it is missing. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const HAS_REDIS_SERVER = existsSync(REDIS_SERVER);
 /** The name of a describe that needs a real Redis, saying why it was skipped when it was. */
 export const REDIS_SUITE = HAS_REDIS_SERVER ? 'with a real redis-server' : 'skipped: redis-server not installed (apt-get install redis-server)';
-
-/** A free loopback port: bound by the OS, then released for redis-server to take. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of the tests' own: loopback only, no persistence, its own temporary directory. */
 export interface TestRedis {

@@ -4,7 +4,7 @@ import { ChannelEvents, type ChannelEvent } from '../../src/upstream/channel-eve
 import { CircuitBreaker } from '../../src/upstream/circuit-breaker.js';
 import { errorForStatus, UpstreamBadResponseError, UpstreamTimeoutError } from '../../src/upstream/errors.js';
 import { RateBudget } from '../../src/upstream/rate-budget.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 function admission(limitPerMinute = 1000) {
   const clock = new FakeClock();

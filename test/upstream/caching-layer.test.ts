@@ -5,7 +5,7 @@ import type { Caller, ChannelCall, Received } from '../../src/upstream/channel-c
 import { ChannelEvents, type ChannelEvent } from '../../src/upstream/channel-events.js';
 import type { FlightCoordinator } from '../../src/upstream/single-flight.js';
 import { UpstreamAuthFailedError, UpstreamTimeoutError, type UpstreamError } from '../../src/upstream/errors.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const CREDENTIAL = 'sk_test_caching_layer_credential';
 

@@ -8,7 +8,7 @@ import { GuardedCaller } from '../../src/upstream/guarded-caller.js';
 import type { UpstreamRequest, UpstreamResponse } from '../../src/upstream/http.js';
 import { RateBudget } from '../../src/upstream/rate-budget.js';
 import { RetryBudget } from '../../src/upstream/retry-budget.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 type Step = { status: number; body?: string; retryAfter?: number; takesMs?: number } | 'refused';
 

@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { UpstreamUnavailableError } from '../../src/upstream/errors.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../support/free-port.js';
 
 describe('an unreachable vendor', () => {
   it('is UPSTREAM_UNAVAILABLE with the network error code, without the address Node names; the cause keeps it for logs', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const http = new UpstreamHttp({ timeoutMs: 2000 });
     try {
       const error = await http

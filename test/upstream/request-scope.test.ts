@@ -9,7 +9,7 @@ import { resolvePolicy } from '../../src/upstream/policy.js';
 import { RateBudget } from '../../src/upstream/rate-budget.js';
 import { createRequestScope, currentRequestScope, runInRequestScope } from '../../src/common/request-scope.js';
 import { RetryBudget } from '../../src/upstream/retry-budget.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -4,7 +4,7 @@ import { errorForStatus, UpstreamBadResponseError, UpstreamUnavailableError } fr
 import type { UpstreamRequest, UpstreamResponse } from '../../src/upstream/http.js';
 import { resolvePolicy, type VendorPolicyOverrides } from '../../src/upstream/policy.js';
 import { VendorChannel, type ChannelCall } from '../../src/upstream/vendor-channel.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const CREDENTIAL = 'sk_test_channel_credential_42';
 type Step = { status: number; body?: string; retryAfter?: number } | 'refused';

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../src/edge/identity/api-keys.js';
 import { createAuthenticator, type Authenticator } from '../../../src/edge/identity/authenticator.js';
 import { AuthConfigError } from '../../../src/edge/identity/errors.js';
-import { CapturingLogger, eventually, expectNoCredentialIn, expectRefused, jwksOf, makeKey, refusal, replaceFile, tempDir } from './support.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { eventually } from '../../support/eventually.js';
+import { CapturingLogger, expectNoCredentialIn, expectRefused, jwksOf, makeKey, refusal, replaceFile } from './identity.fixtures.js';
 
 const newKey = () => `sk_${randomBytes(24).toString('base64url')}`;
 const dashboardKey = newKey();
@@ -22,7 +24,7 @@ let logger: CapturingLogger;
 let authenticator: Authenticator | undefined;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await tempDir('identity-'));
   keysFile = join(dir, 'api-keys.json');
   await writeFile(keysFile, JSON.stringify(entries));
   logger = new CapturingLogger();
@@ -68,11 +70,11 @@ describe('API keys', () => {
   it('revoked: refused after the file changes, without reload() (an editor replacing the file)', async () => {
     authenticator = await createAuthenticator({ apiKeysFile: keysFile, logger, filePollIntervalMs: 50, fileDebounceMs: 20 });
     await replaceFile(keysFile, JSON.stringify(entries.slice(1)));
-    await eventually(async () => (await refusal(authenticator!, withKey(dashboardKey)).catch(() => null))?.reason === 'unknown-api-key');
+    await eventually(async () => (await refusal(authenticator!, withKey(dashboardKey)).catch(() => null))?.reason === 'unknown-api-key', { withinMs: 10_000 });
     // A key added the same way is picked up the same way: the watcher survived the replacement.
     const added = newKey();
     await replaceFile(keysFile, JSON.stringify([...entries.slice(1), { name: 'added', sha256: hashApiKey(added), scopes: [] }]));
-    await eventually(async () => (await authenticator!.authenticate(withKey(added)).catch(() => null))?.name === 'added');
+    await eventually(async () => (await authenticator!.authenticate(withKey(added)).catch(() => null))?.name === 'added', { withinMs: 10_000 });
   });
 
   it('a file made invalid keeps the previous keys, logs an error naming the variable, and recovers', async () => {

@@ -6,22 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../../src/edge/identity/authenticator.js';
 import { ANONYMOUS_CALLER, SCOPES } from '../../../src/common/caller.js';
 import { AUTHENTICATION_REQUIRED_MESSAGE, type AuthFailureReason } from '../../../src/edge/identity/errors.js';
-import {
-  AUDIENCE,
-  base64url,
-  bearerHeaders,
-  CapturingLogger,
-  expectNoCredentialIn,
-  expectRefused,
-  ISSUER,
-  jwksOf,
-  makeKey,
-  NOW_SECONDS,
-  replaceFile,
-  sign,
-  tempDir,
-  type TestKey,
-} from './support.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { AUDIENCE, base64url, bearerHeaders, CapturingLogger, expectNoCredentialIn, expectRefused, ISSUER, jwksOf, makeKey, NOW_SECONDS, replaceFile, sign, type TestKey } from './identity.fixtures.js';
 
 let trusted: TestKey;
 let other: TestKey;
@@ -35,7 +21,7 @@ const refusalMessages: string[] = [];
 beforeAll(async () => {
   trusted = await makeKey('trusted-1');
   other = await makeKey('other-1');
-  const temp = await tempDir();
+  const temp = await tempDir('identity-');
   cleanup = temp.cleanup;
   jwksFile = join(temp.dir, 'jwks.json');
   await writeFile(jwksFile, JSON.stringify(jwksOf(trusted)));
@@ -187,7 +173,7 @@ describe('a verified token', () => {
   });
 
   it.each(['RS256', 'PS256', 'EdDSA'] as const)('is accepted when signed with %s', async (alg) => {
-    const temp = await tempDir();
+    const temp = await tempDir('identity-');
     const key = await makeKey(`key-${alg}`, alg);
     const file = join(temp.dir, 'jwks.json');
     await writeFile(file, JSON.stringify(jwksOf(key)));
@@ -201,7 +187,7 @@ describe('a verified token', () => {
   });
 
   it('without a kid, among several keys, by the one that verifies', async () => {
-    const temp = await tempDir();
+    const temp = await tempDir('identity-');
     const [first, second] = [await makeKey('a'), await makeKey('b')];
     const file = join(temp.dir, 'jwks.json');
     const noKid = (key: TestKey) => ({ ...key.publicJwk, kid: undefined });
@@ -219,7 +205,7 @@ describe('a verified token', () => {
 
 describe('the JWKS file', () => {
   it('a new key is trusted after reload(); an invalid file keeps the old keys', async () => {
-    const temp = await tempDir();
+    const temp = await tempDir('identity-');
     const [first, second] = [await makeKey('first'), await makeKey('second')];
     const file = join(temp.dir, 'jwks.json');
     await writeFile(file, JSON.stringify(jwksOf(first)));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../../src/edge/identity/authenticator.js';
 import { AuthConfigError } from '../../../src/edge/identity/errors.js';
-import { bearerHeaders, CapturingLogger, expectNoCredentialIn, expectRefused, jwksOf, makeKey, NOW_SECONDS, sign, startJwksServer, type JwksServer } from './support.js';
+import { bearerHeaders, CapturingLogger, expectNoCredentialIn, expectRefused, jwksOf, makeKey, NOW_SECONDS, sign, startJwksServer, type JwksServer } from './identity.fixtures.js';
 
 const COOLDOWN_MS = 30_000;
 let server: JwksServer | undefined;

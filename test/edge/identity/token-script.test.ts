@@ -7,7 +7,8 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from '../../../src/edge/identity/demo-keys.js';
-import { bearerHeaders, CapturingLogger, tempDir } from './support.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { bearerHeaders, CapturingLogger } from './identity.fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const run = promisify(execFile);
@@ -16,7 +17,7 @@ let dataDir: string;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ dir: dataDir, cleanup } = await tempDir());
+  ({ dir: dataDir, cleanup } = await tempDir('identity-'));
 });
 afterAll(() => cleanup());
 
@@ -80,7 +81,7 @@ describe('npm run token', () => {
 
 describe('ensureDemoKeys', () => {
   it('concurrent first uses agree on one key pair', async () => {
-    const { dir, cleanup: remove } = await tempDir();
+    const { dir, cleanup: remove } = await tempDir('identity-');
     try {
       const sets = await Promise.all(Array.from({ length: 5 }, () => ensureDemoKeys(dir)));
       const kids = await Promise.all(sets.map(async (keys) => decodeProtectedHeader(await keys.sign({ sub: 's', scope: 'ops:read' })).kid));

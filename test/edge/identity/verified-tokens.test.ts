@@ -3,7 +3,7 @@ import { AuthenticationError, type AuthFailureReason } from '../../../src/edge/i
 import { parseJwks, type KeySet } from '../../../src/edge/identity/jwks.js';
 import { createJwtVerifier } from '../../../src/edge/identity/jwt-verifier.js';
 import { startTestAuth } from '../../support/jwt.js';
-import { AUDIENCE, CapturingLogger, ISSUER, jwksOf, makeKey, NOW_SECONDS, sign, type TestKey } from './support.js';
+import { AUDIENCE, CapturingLogger, ISSUER, jwksOf, makeKey, NOW_SECONDS, sign, type TestKey } from './identity.fixtures.js';
 
 /** A key set whose every signature check (jose asks it for the key) is counted. */
 function countedKeySet(...keys: TestKey[]): KeySet & { checks: number } {

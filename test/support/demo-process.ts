@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { untilLogLine } from '../support/processes.js';
+import { graphqlRequest, type GraphQLAnswer } from './graphql-request.js';
+import { untilLogLine } from './processes.js';
 import { fileURLToPath } from 'node:url';
 import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
 
@@ -57,15 +58,8 @@ export async function simAdmin(gateway: DemoProcess, provider: string, method: s
   return response.status === 204 ? null : response.json();
 }
 
-export function postQuery(gateway: DemoProcess, query: string): Promise<Response> {
-  return fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+/** Sends `query` to the gateway process over real HTTP. */
+export function postQuery(gateway: DemoProcess, query: string): Promise<GraphQLAnswer<any>> {
+  return graphqlRequest(globalThis, { url: gateway.url, query });
 }
 
-/** Polls `check` until it holds (the thing waited for is counted, not timed); fails after `ms`. */
-export async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -1,16 +1,7 @@
 import { inspect } from 'node:util';
-import { MockAgent } from 'undici';
 import { expect } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.js';
-import { UpstreamHttp, type UpstreamHttpOptions } from '../../src/upstream/http.js';
-import { expectNoFragmentOf } from '../support/leaks.js';
-
-/** A MockAgent that refuses real network, and the shared HTTP layer dispatching through it. */
-export function mockedHttp(options: Omit<UpstreamHttpOptions, 'dispatcher'> = {}): { agent: MockAgent; http: UpstreamHttp } {
-  const agent = new MockAgent({ enableCallHistory: true });
-  agent.disableNetConnect();
-  return { agent, http: new UpstreamHttp({ ...options, dispatcher: agent }) };
-}
+import { expectNoFragmentOf } from './leaks.js';
 
 /** Awaits a promise that must reject with an UpstreamError, and returns that error. */
 export async function upstreamFailure(promise: Promise<unknown>): Promise<UpstreamError> {

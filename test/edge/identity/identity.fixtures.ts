@@ -1,9 +1,7 @@
 import { once } from 'node:events';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
 import { AuthenticationError, type AuthFailureReason } from '../../../src/edge/identity/errors.js';
@@ -92,25 +90,11 @@ export function expectNoCredentialIn(text: string, credentials: readonly string[
   }
 }
 
-export async function tempDir(): Promise<{ dir: string; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'identity-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
 /** Replaces a file the way editors do: write a new file, rename it over the old one. */
 export async function replaceFile(path: string, content: string): Promise<void> {
   const temporary = `${path}.new`;
   await writeFile(temporary, content);
   await rename(temporary, path);
-}
-
-/** Waits until `check` holds, polling; fails after `boundMs`. */
-export async function eventually(check: () => Promise<boolean>, boundMs = 10_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** A JWKS endpoint on 127.0.0.1 that counts its hits and can be made to fail or hang. */

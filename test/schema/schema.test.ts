@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { printSchema, SCHEMA_FILE } from '../scripts/print-schema.js';
-import { startHarness } from './support/harness.js';
+import { printSchema, SCHEMA_FILE } from '../../scripts/print-schema.js';
+import { startHarness } from '../support/harness.js';
 
 describe('schema.graphql', () => {
   it('is the current printed subgraph SDL (run `npm run schema` when this fails)', () => {

@@ -7,6 +7,7 @@ import { executeOperation } from '../../src/execution/incremental-delivery.js';
 import { createLogger } from '../../src/common/logger.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { graphqlRequest } from '../support/graphql-request.js';
 
 /**
  * graphql-jit (`GRAPHQL_JIT`): which operations it runs, and that its answers are graphql-js's,
@@ -69,13 +70,9 @@ describe('a gateway with graphql-jit on and off', () => {
   });
 
   const ask = async (yoga: Gateway, query: string, variables?: Record<string, unknown>) => {
-    const response = await yoga.fetch('http://yoga/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
+    const response = await graphqlRequest(yoga, { query, ...(variables === undefined ? {} : { variables }), headers: { accept: 'application/json' } });
     // Fetch times and `extensions.cost` (the second gateway shares the first's upstream cache) left out; key order kept.
-    const { data, errors } = JSON.parse(await response.text(), (key, value: unknown) => (key === 'fetchedAt' ? '…' : value)) as { data?: unknown; errors?: { message: string; locations?: unknown }[] };
+    const { data, errors } = JSON.parse(response.text, (key, value: unknown) => (key === 'fetchedAt' ? '…' : value)) as { data?: unknown; errors?: { message: string; locations?: unknown }[] };
     return { status: response.status, text: JSON.stringify({ data, errors }), errors };
   };
 

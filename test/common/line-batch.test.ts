@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchLines } from '../src/common/line-batch.js';
+import { batchLines } from '../../src/common/line-batch.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GRAPHIQL_DEFAULT_QUERY } from '../src/schema/graphiql-query.js';
-import { untilLogLine } from './support/processes.js';
+import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
+import { graphqlRequest } from '../support/graphql-request.js';
+import { untilLogLine } from '../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // `node --import tsx`, as `npm start` runs it: one process, so a signal reaches the gateway itself.
 const START = [process.execPath, ['--import', 'tsx', 'src/main.ts']] as const;
 
@@ -126,14 +127,13 @@ describe('the entry point (npm start)', () => {
       const started = await startMain({ AUTH_DEMO: '1', DATA_DIR: dataDir });
       child = started.child;
       expect(started.stderr()).toContain('"auth":"on"');
-      const post = (query: string, headers: Record<string, string> = {}) =>
-        fetch(started.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+      const post = (query: string, headers: Record<string, string> = {}) => graphqlRequest(globalThis, { url: started.url, query, headers });
       const refused = await post('{ me { sub } }');
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toBe('Bearer');
 
       const ops = await token(dataDir, 'partners:read ops:read', 'operator');
-      const ledger = async () => ((await (await post('{ partnerLedger { caughtUp } partnerUsers(first: 1) { edges { node { sub calls } } } }', { authorization: `Bearer ${ops}` })).json()) as any).data;
+      const ledger = async () => ((await post('{ partnerLedger { caughtUp } partnerUsers(first: 1) { edges { node { sub calls } } } }', { authorization: `Bearer ${ops}` })).body as any).data;
       let data = await ledger();
       for (let tries = 0; !data.partnerLedger.caughtUp && tries < 300; tries += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -141,7 +141,7 @@ describe('the entry point (npm start)', () => {
       }
       const heaviest = data.partnerUsers.edges[0].node;
       const mine = await token(dataDir, 'partners:self', heaviest.sub);
-      const answer = (await (await post('{ me { sub calls } }', { authorization: `Bearer ${mine}` })).json()) as any;
+      const answer = (await post('{ me { sub calls } }', { authorization: `Bearer ${mine}` })).body as any;
       expect(answer).toEqual({ data: { me: heaviest }, extensions: { cost: { vendorCalls: { estimated: 0, actual: 0 } } } });
       // GraphiQL's page needs no token (its Headers tab carries one for its requests).
       expect((await fetch(started.url, { headers: { accept: 'text/html' } })).status).toBe(200);

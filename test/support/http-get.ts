@@ -19,15 +19,7 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
   };
 }
 
+/** An `authorization` header carrying `token` as a bearer credential. */
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
-}
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Every integer in a JSON text greater than 2^31 - 1 (as written, so nothing is lost to parsing). */
-export function bigIntegers(text: string): bigint[] {
-  return [...text.matchAll(/(?<![\d."])(\d{10,})(?![\d."])/g)]
-    .map((m) => BigInt(m[1] ?? '0'))
-    .filter((n) => n > 2n ** 31n - 1n);
 }

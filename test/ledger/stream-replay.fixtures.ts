@@ -1,16 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DAY_MS } from '../../src/ledger/utc-day.js';
 import type { LedgerStore } from '../../src/ledger/store.js';
 import type { ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
-
-/** A fresh DATA_DIR; `cleanup` removes it. */
-export async function tempDataDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'ledger-test-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 export interface ExpectedUser {
   calls: number;
@@ -71,11 +62,3 @@ export async function expectStoreEquals(store: LedgerStore, expected: Map<string
   });
 }
 
-/** Polls `check` until it returns true, up to `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

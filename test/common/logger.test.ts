@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/common/logger.js';
-import { REDACTED } from '../src/common/redact.js';
+import { createLogger } from '../../src/common/logger.js';
+import { REDACTED } from '../../src/common/redact.js';
 
 /** Every string of a parsed line, keys included. */
 function stringsOf(value: unknown): string[] {

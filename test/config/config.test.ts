@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
-import { DEFAULT_POLICY } from '../src/upstream/policy.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { DEFAULT_POLICY } from '../../src/upstream/policy.js';
 
 const SECRET = 'sk_live_canary_0123456789abcdef';
 
