@@ -69,7 +69,7 @@ export const historyArgs = builder.args((t) => ({
 
 /** The description shared by every `history` field, with what the series is. */
 export function historyDescription(what: string): string {
-  return `${what} as the gateway sampled it, oldest first, one point per bucket that holds a sample. Read from the gateway's own store: it costs no vendor call itself (the account it hangs on does). Empty when usage history is off or the range holds no sample; an argument out of range fails with BAD_USER_INPUT.`;
+  return `${what} as the gateway sampled it, oldest first, one point per bucket that holds a sample. Read from the gateway's own store: it costs no vendor call itself (the account it hangs on does). Empty when usage history is off or the range holds no sample. Null, with an error, for an argument out of range (BAD_USER_INPUT) or a history store that cannot be read (HISTORY_UNAVAILABLE).`;
 }
 
 function badInput(message: string): GraphQLError {

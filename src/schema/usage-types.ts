@@ -121,6 +121,8 @@ export const QuotaRef = builder.objectRef<ProviderQuota>('Quota').implement({
     }),
     history: t.field({
       type: [UsagePointRef],
+      // A refused argument or a store that cannot be read nulls this field alone, not the account.
+      nullable: true,
       description: historyDescription("This quota's `used` over time"),
       args: historyArgs,
       ...fromHistory,
@@ -185,6 +187,8 @@ export const MetricPeriodsRef = builder.objectRef<ProviderMetricPeriods>('Metric
     }),
     history: t.field({
       type: [UsagePointRef],
+      // A refused argument or a store that cannot be read nulls this field alone, not the account.
+      nullable: true,
       description: historyDescription("This counter's `monthToDate` over time (a new month shows as a new period)"),
       args: historyArgs,
       ...fromHistory,

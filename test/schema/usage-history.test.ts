@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { FileHistoryStore } from '../../src/monitoring/file-history-store.js';
+import { HistoryUnavailableError } from '../../src/monitoring/history-errors.js';
 import type { HistoryQuery, HistoryStore, UsageSample } from '../../src/monitoring/history-types.js';
 import { accountCallsOf } from '../../src/providers/vendor-module.js';
 import { VENDORS } from '../../src/providers/vendors.js';
@@ -24,14 +25,15 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 11, 9, 12);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The store, counting the reads the gateway makes of each series. */
-function counting(store: HistoryStore): { store: HistoryStore; reads: HistoryQuery[] } {
+/** The store, counting the reads the gateway makes of each series; `failure` makes reads fail with it. */
+function counting(store: HistoryStore): { store: HistoryStore; reads: HistoryQuery[]; failure: Error | null } {
   const reads: HistoryQuery[] = [];
-  const wrapped: HistoryStore = {
+  const counted = { store: undefined as unknown as HistoryStore, reads, failure: null as Error | null };
+  counted.store = {
     append: (samples) => store.append(samples),
     read: (query) => {
       reads.push(query);
-      return store.read(query);
+      return counted.failure === null ? store.read(query) : Promise.reject(counted.failure);
     },
     series: (provider) => store.series(provider),
     prune: (before) => store.prune(before),
@@ -42,7 +44,7 @@ function counting(store: HistoryStore): { store: HistoryStore; reads: HistoryQue
     status: () => store.status(),
     close: () => store.close(),
   };
-  return { store: wrapped, reads };
+  return counted;
 }
 
 function sample(series: string, at: number, used: number, limit: number | null, resetsAt: number | null = null, provider = 'FARADAY'): UsageSample {
@@ -279,12 +281,15 @@ describe('history and forecasts of quotas and period counters', () => {
     ];
     for (const [variables, message] of cases) {
       const { body, reads } = await ask(
-        'query ($since: DateTime, $until: DateTime, $resolution: HistoryResolution) { account(provider: SHARPE) { quotas { history(since: $since, until: $until, resolution: $resolution) { at } } } }',
+        'query ($since: DateTime, $until: DateTime, $resolution: HistoryResolution) { account(provider: SHARPE) { quotas { used history(since: $since, until: $until, resolution: $resolution) { at } } } }',
         variables,
       );
       expect(body.errors, JSON.stringify(variables)).toHaveLength(1);
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
       expect(body.errors[0].message).toMatch(message);
+      expect(body.errors[0].path).toEqual(['account', 'quotas', 0, 'history']);
+      // The refusal nulls the history alone: the account still answers.
+      expect(body.data.account.quotas).toEqual([{ used: expect.any(Number), history: null }]);
       expect(reads).toEqual([]);
     }
     // An unknown resolution is refused by GraphQL itself before anything runs, as every argument
@@ -316,6 +321,23 @@ describe('history and forecasts of quotas and period counters', () => {
     expect(accountCallsOf(faraday).length).toBeGreaterThan(0);
     expect(body.extensions.cost.vendorCalls.estimated).toBe(accountCallsOf(faraday).length);
     expect(body.extensions.cost.vendorCalls.estimated).toBe(plain.extensions.cost.vendorCalls.estimated);
+  });
+
+  it('reports a store that cannot be read as HISTORY_UNAVAILABLE, naming no path, while the account answers', async () => {
+    history.failure = new HistoryUnavailableError('reading /secret/data/dir/history/2026-12-09.jsonl: EIO: i/o error');
+    try {
+      const { body } = await ask('{ account(provider: FARADAY) { quotas { name used history { at } forecast { status } } } }');
+      const quota = quotaNamed(body, 'cohort.max_count');
+      expect(quota).toEqual({ name: 'cohort.max_count', used: expect.any(Number), history: null, forecast: null });
+      expect(body.errors.length).toBeGreaterThan(0);
+      for (const error of body.errors) {
+        expect(error.extensions.code).toBe('HISTORY_UNAVAILABLE');
+        expect(error.message).toBe('usage history could not be read (HISTORY_UNAVAILABLE)');
+      }
+      expect(JSON.stringify(body)).not.toContain('/secret/');
+    } finally {
+      history.failure = null;
+    }
   });
 
   it('is never answered from the response cache: a new sample shows at once', async () => {
