@@ -5,9 +5,12 @@ import type { PartnerLedger } from './ledger/index.js';
 import type { DailyQuery, DailyUsage } from './ledger/store.js';
 import type { PartnerUserTotals } from './ledger/types.js';
 import type { Logger } from './common/logger.js';
+import { isHistoryError } from './monitoring/history-errors.js';
+import type { HistoryStore, SeriesKey } from './monitoring/history-types.js';
 import { ProviderNotConfiguredError } from './providers/errors.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { AnyVendorModule, LoadersOf } from './providers/vendor-module.js';
+import { assignPeriods, type PeriodedSample } from './usage/history.js';
 import type { AccountUsage, Fresh, ProviderId } from './usage/model.js';
 
 /**
@@ -23,6 +26,12 @@ export interface Loaders {
   /** Daily series of partner users, likewise batched into one ledger read. */
   partnerUserDaily: DataLoader<DailyQuery, DailyUsage[] | null, string>;
   /**
+   * Every kept sample of a usage-history series, placed in its periods: one store read per series
+   * per request, whatever the number of ranges and forecasts cut from it. Rejects with
+   * HistoryReadError when the store fails, and when history is off (never asked then).
+   */
+  history: DataLoader<SeriesKey, PeriodedSample[], string>;
+  /**
    * The loaders of one vendor's own calls, made on first use in this request. Throws
    * PROVIDER_NOT_CONFIGURED when that vendor is not configured.
    */
@@ -37,6 +46,26 @@ export interface GatewayContext {
   logger: Logger;
   /** The partner usage ledger; null when this gateway runs none (its vendor not configured, or a test gateway). */
   ledger: PartnerLedger | null;
+  /** The sampled usage history and how to read it; null when history is off. */
+  history: HistoryReading | null;
+}
+
+/** What the schema needs to answer history and forecasts. */
+export interface HistoryReading {
+  store: HistoryStore;
+  /** How long the store keeps samples, ms (`HISTORY_RETENTION_DAYS`): the longest range one answer may span. */
+  retentionMs: number;
+  /** Milliseconds since the epoch: the end of a default range and the instant a forecast is made at. */
+  now(): number;
+}
+
+/**
+ * The usage history could not be read (`HISTORY_UNAVAILABLE`): the store's files or database
+ * failed. The message names the store's condition, never a path or a connection string.
+ */
+export class HistoryReadError extends Error {
+  override readonly name = 'HistoryReadError';
+  readonly code = 'HISTORY_UNAVAILABLE';
 }
 
 /** The vendor whose stream the partner ledger follows. */
@@ -53,7 +82,21 @@ export function requireLedger(registry: { get(id: ProviderId): unknown }, ledger
   return ledger;
 }
 
-export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger | null = null): Loaders {
+/** Reads one series whole (every range of a request is cut from one read), periods assigned from its first kept sample. */
+async function readSeries(store: HistoryStore | null, key: SeriesKey): Promise<PeriodedSample[]> {
+  if (store === null) throw new HistoryReadError('usage history is off on this gateway');
+  let samples;
+  try {
+    samples = await store.read({ provider: key.provider, series: key.series });
+  } catch (error) {
+    // A file-system or driver message may name paths or hosts: the client gets the condition only.
+    const condition = isHistoryError(error) ? error.code : 'HISTORY_UNAVAILABLE';
+    throw new HistoryReadError(`usage history could not be read (${condition})`, { cause: error });
+  }
+  return assignPeriods(samples).samples;
+}
+
+export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger | null = null, history: HistoryStore | null = null): Loaders {
   const vendorLoaders = new Map<AnyVendorModule, object>();
   const of = <M extends AnyVendorModule>(vendor: M): LoadersOf<M> => {
     let loaders = vendorLoaders.get(vendor);
@@ -86,7 +129,11 @@ export function createLoaders(registry: ProviderRegistry, ledger: PartnerLedger 
     (queries) => requireLedger(registry, ledger).store.getDaily(queries),
     { cacheKeyFn: ({ sub, sinceDay, untilDay }) => `${sinceDay}\u0000${untilDay}\u0000${sub}` },
   );
-  return { account, partnerUser, partnerUserDaily, of };
+  const historyLoader = new DataLoader<SeriesKey, PeriodedSample[], string>(
+    (keys) => Promise.all(keys.map((key) => readSeries(history, key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))))),
+    { cacheKeyFn: ({ provider, series }) => `${provider}\u0000${series}` },
+  );
+  return { account, partnerUser, partnerUserDaily, history: historyLoader, of };
 }
 
 export function createContext(
@@ -94,6 +141,7 @@ export function createContext(
   logger: Logger,
   ledger: PartnerLedger | null = null,
   caller: Caller = ANONYMOUS_CALLER,
+  history: HistoryReading | null = null,
 ): GatewayContext {
-  return { caller, registry, loaders: createLoaders(registry, ledger), logger, ledger };
+  return { caller, registry, loaders: createLoaders(registry, ledger, history?.store ?? null), logger, ledger, history };
 }

@@ -15,6 +15,8 @@ import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './execution/compiled-execution.js';
 import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
+import { DAY_MS, type HistoryStore } from './monitoring/history-types.js';
+import { DEFAULT_RETENTION_MS } from './usage/retention.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
@@ -37,6 +39,15 @@ export interface GatewayDeps {
   graphiql?: boolean;
   /** The partner usage ledger behind `partnerUser(s)` and `partnerLedger`. Default: none. */
   ledger?: PartnerLedger | null;
+  /**
+   * The sampled usage history behind `history` and `forecast` on quotas and period counters.
+   * Default: none, history off (`history` answers an empty list, `forecast` null).
+   */
+  history?: HistoryStore | null;
+  /** `HISTORY_RETENTION_DAYS`: how long `history` keeps samples, the longest range one answer may span. Default 400. */
+  historyRetentionDays?: number;
+  /** Milliseconds since the epoch for history ranges and forecasts. Default `Date.now`; tests pass a fixed clock. */
+  now?: () => number;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
   schema?: GraphQLSchema;
   /**
@@ -93,6 +104,7 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
 );
 
 const GRAPHQL_ENDPOINT = '/graphql';
+const DEFAULT_HISTORY_RETENTION_DAYS = DEFAULT_RETENTION_MS / DAY_MS;
 /** The header with which a federation router asks for an inline trace (`ftv1`). */
 const TRACE_HEADER = 'apollo-federation-include-trace';
 
@@ -103,6 +115,9 @@ export function createGateway({
   logger,
   graphiql = true,
   ledger = null,
+  history = null,
+  historyRetentionDays = DEFAULT_HISTORY_RETENTION_DAYS,
+  now = Date.now,
   schema = buildSchema(),
   responseCacheTtlMs = 0,
   authenticator = null,
@@ -119,11 +134,12 @@ export function createGateway({
   installOpenTelemetrySpans();
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const historyReading = history === null ? null : { store: history, retentionMs: historyRetentionDays * DAY_MS, now };
   const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request)),
+    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading),
     maskedErrors: { maskError },
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),

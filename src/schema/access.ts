@@ -9,6 +9,7 @@ import type { Caller, Scope } from '../common/caller.js';
  *
  * | scope           | opens                                                                     |
  * | `usage:read`    | `accounts`, `account`, `apiKeyUsage`, `providers` (but `health`, `origin`) |
+ * |                 | and history: `history`, `forecast` of quotas and period counters          |
  * | `partners:read` | every partner user: `partnerUsers`, `partnerUser`, `partnerUsage`, `_entities` |
  * | `partners:self` | the caller's own partner usage only: `me`, `partnerUser`/`_entities` for its `sub` |
  * | `ops:read`      | `providers { health origin }`, `partnerLedger`, inline traces              |

@@ -58,7 +58,7 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
     quotas: t.field({
       type: [QuotaRef],
       description: "The vendor's allowances and their use (Sharpe's monthly requests, Faraday's named limits), sorted by name; empty when it reports none.",
-      resolve: account('quotas'),
+      resolve: ({ value }) => value.quotas.map((quota) => ({ ...quota, provider: value.provider })),
     }),
     endpoints: t.field({
       type: [EndpointUsageRef],
@@ -68,7 +68,7 @@ export const AccountRef = builder.objectRef<Fresh<AccountUsage>>('Account').impl
     periods: t.field({
       type: [MetricPeriodsRef],
       description: "Counters over the vendor's monthly periods (Faraday only); empty for the other vendors.",
-      resolve: account('periods'),
+      resolve: ({ value }) => value.periods.map((counter) => ({ ...counter, provider: value.provider })),
     }),
     alerts: t.field({
       type: [UsageAlertRef],

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { HistoryReadError } from '../context.js';
 import type { LedgerUnavailableError } from '../ledger/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ErrorDetails } from '../providers/errors.js';
@@ -13,6 +14,7 @@ const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   ...Object.keys(UPSTREAM_FAILURES),
   'PROVIDER_NOT_CONFIGURED',
   'LEDGER_UNAVAILABLE' satisfies LedgerUnavailableError['code'],
+  'HISTORY_UNAVAILABLE' satisfies HistoryReadError['code'],
 ]);
 
 /**

@@ -4,6 +4,7 @@ import {
   type EndpointUsage,
   type MetricPeriods,
   type Plan,
+  type ProviderId,
   type Quota,
   type RateLimit,
   type UsageAlert,
@@ -12,9 +13,30 @@ import {
   type UsageTotals,
   type UsageWindow,
 } from '../usage/model.js';
+import { quotaSeries, periodSeries } from '../usage/history-series.js';
+import { cacheMark } from '../edge/field-marks/cache-marks.js';
+import { requireScopes } from './access.js';
 import { builder } from './builder.js';
+import { forecastOf, QuotaForecastRef } from './quota-forecast.js';
+import { historyArgs, historyDescription, historyOf, UsagePointRef } from './usage-history.js';
 
 /** The unified usage vocabulary shared by every vendor's account and by `apiKeyUsage`. */
+
+/** A quota with the vendor it belongs to, which its history is filed under. */
+export interface ProviderQuota extends Quota {
+  provider: ProviderId;
+}
+
+/** A period counter with the vendor it belongs to, which its history is filed under. */
+export interface ProviderMetricPeriods extends MetricPeriods {
+  provider: ProviderId;
+}
+
+/**
+ * The options of a field read from the usage history: the account's scope (history is account
+ * data), and never from the response cache, since every sample changes it.
+ */
+const fromHistory = { ...requireScopes('usage:read'), extensions: cacheMark('volatile') };
 
 export const UsageWindowKindEnum = builder.enumType('UsageWindowKind', {
   description: 'The kind of span a `UsageWindow` is.',
@@ -75,7 +97,7 @@ export const RateLimitRef = builder.objectRef<RateLimit>('RateLimit').implement(
   }),
 });
 
-export const QuotaRef = builder.objectRef<Quota>('Quota').implement({
+export const QuotaRef = builder.objectRef<ProviderQuota>('Quota').implement({
   description: 'A named allowance and how much of it is used.',
   fields: (t) => ({
     name: t.exposeString('name', { description: "Stable machine name of the allowance, e.g. `monthly_requests` (Sharpe) or Faraday's `cohort.max_count`." }),
@@ -96,6 +118,23 @@ export const QuotaRef = builder.objectRef<Quota>('Quota').implement({
       type: 'DateTime',
       nullable: true,
       description: 'When `used` goes back to 0 (Sharpe: the monthly reset); null when the vendor does not say (Faraday).',
+    }),
+    history: t.field({
+      type: [UsagePointRef],
+      // A refused argument or a store that cannot be read nulls this field alone, not the account.
+      nullable: true,
+      description: historyDescription("This quota's `used` over time"),
+      args: historyArgs,
+      ...fromHistory,
+      resolve: (quota, args, context) => historyOf({ provider: quota.provider, series: quotaSeries(quota.name) }, args, context),
+    }),
+    forecast: t.field({
+      type: QuotaForecastRef,
+      nullable: true,
+      description:
+        "When this quota runs out at its recent pace, from the gateway's samples of its current period. Null when usage history is off or holds no sample of this quota yet. Read from the gateway's own store: it costs no vendor call itself (the account it hangs on does).",
+      ...fromHistory,
+      resolve: (quota, _args, context) => forecastOf({ provider: quota.provider, series: quotaSeries(quota.name) }, context),
     }),
   }),
 });
@@ -124,7 +163,7 @@ export const EndpointUsageRef = builder.objectRef<EndpointUsage>('EndpointUsage'
   }),
 });
 
-export const MetricPeriodsRef = builder.objectRef<MetricPeriods>('MetricPeriods').implement({
+export const MetricPeriodsRef = builder.objectRef<ProviderMetricPeriods>('MetricPeriods').implement({
   description: 'One counter over the vendor-defined periods. Null where the vendor does not report that period.',
   fields: (t) => ({
     metric: t.exposeString('metric', { description: '`<group>.<metric>`, e.g. `lookup_api_requests.successful`.' }),
@@ -145,6 +184,24 @@ export const MetricPeriodsRef = builder.objectRef<MetricPeriods>('MetricPeriods'
       type: 'SafeInt',
       nullable: true,
       description: "Count from the start of the contract term through the previous month; null when the vendor does not report it.",
+    }),
+    history: t.field({
+      type: [UsagePointRef],
+      // A refused argument or a store that cannot be read nulls this field alone, not the account.
+      nullable: true,
+      description: historyDescription("This counter's `monthToDate` over time (a new month shows as a new period)"),
+      args: historyArgs,
+      ...fromHistory,
+      resolve: (counter, args, context) =>
+        historyOf({ provider: counter.provider, series: periodSeries(counter.metric, counter.resourceId) }, args, context),
+    }),
+    forecast: t.field({
+      type: QuotaForecastRef,
+      nullable: true,
+      description:
+        "This counter's recent pace from the gateway's samples of `monthToDate`: a counter has no limit, so the status is `NO_LIMIT` with the burn rate and its band. Null when usage history is off or holds no sample of this counter yet. Costs no vendor call itself.",
+      ...fromHistory,
+      resolve: (counter, _args, context) => forecastOf({ provider: counter.provider, series: periodSeries(counter.metric, counter.resourceId) }, context),
     }),
   }),
 });

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
 import type { PartnerLedger } from '../../src/ledger/index.js';
+import type { HistoryStore } from '../../src/monitoring/history-types.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from '../../src/providers/vendor-module.js';
@@ -80,6 +81,10 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   services?: boolean;
   /** Values over the services' default settings, by variable name (e.g. a poll interval). */
   serviceSettings?: Record<string, unknown>;
+  /** The usage history behind `history` and `forecast`. Default: none (history off). */
+  history?: HistoryStore;
+  /** The gateway's clock for history ranges and forecasts. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** Simulators on loopback plus a gateway driven through `yoga.fetch` (no port). */
@@ -131,6 +136,8 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     ledger: services?.ledger ?? null,
     responseCacheTtlMs: options.responseCacheTtlMs ?? 0,
     authenticator: options.authenticator ?? null,
+    ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.edge === undefined ? {} : { edge: options.edge }),
     ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),
   });
