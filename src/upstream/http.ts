@@ -107,7 +107,11 @@ export class UpstreamHttp {
 
   async get(request: UpstreamRequest): Promise<UpstreamResponse> {
     const deadline = request.timeoutMs ?? this.options.timeoutMs;
-    const signal = request.signal === undefined ? AbortSignal.timeout(deadline) : AbortSignal.any([AbortSignal.timeout(deadline), request.signal]);
+    // A timer we hold and clear, not AbortSignal.timeout(): a timeout signal nothing listens to yet
+    // can be garbage-collected before it fires, and the deadline would silently never come.
+    const deadlineReached = new AbortController();
+    const timer = setTimeout(() => deadlineReached.abort(new DOMException(`deadline of ${deadline} ms`, 'TimeoutError')), deadline);
+    const signal = request.signal === undefined ? deadlineReached.signal : AbortSignal.any([deadlineReached.signal, request.signal]);
     const where = `${request.provider} ${request.url.pathname}`;
     try {
       const response = await this.dispatcher.request({
@@ -145,6 +149,8 @@ export class UpstreamHttp {
       };
     } catch (error) {
       throw this.toUpstreamError(error, request, where, deadline);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
