@@ -49,6 +49,8 @@ function detailsOf(error: Partial<ErrorDetails>): Omit<ErrorDetails, 'provider'>
     vendorCode: error.vendorCode ?? null,
     hint: error.hint ?? null,
     docsUrl: error.docsUrl ?? null,
+    examples: error.examples ?? [],
+    suggestions: error.suggestions ?? [],
     fieldErrors: error.fieldErrors ?? [],
   };
 }

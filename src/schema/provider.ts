@@ -84,6 +84,16 @@ export const ProviderErrorRef = builder.objectRef<ProviderErrorInfo>('ProviderEr
     }),
     hint: t.exposeString('hint', { nullable: true, description: "The vendor's advice on the failure (Arrays `hint`); null when it gave none." }),
     docsUrl: t.exposeString('docsUrl', { nullable: true, description: "The vendor's documentation link for the failure (Arrays `docs_url`); null when it gave none." }),
+    examples: t.field({
+      type: ['String'],
+      description: "Example requests the vendor offers with its advice (Arrays `examples`); empty when it gave none.",
+      resolve: (error) => [...error.examples],
+    }),
+    suggestions: t.field({
+      type: ['String'],
+      description: 'What the vendor suggests doing instead (Arrays `suggestions`); empty when it made none.',
+      resolve: (error) => [...error.suggestions],
+    }),
     fieldErrors: t.field({
       type: [FieldErrorRef],
       description: "The vendor's complaints about single fields of the request; empty when it made none.",

@@ -213,19 +213,26 @@ interface ArraysErrorDetail {
   reason: string;
 }
 
+/** The two lists of `model.APIError` the vendor adds to some of its errors. */
+interface ArraysErrorAdvice {
+  examples: string[];
+  suggestions: string[];
+}
+
 function errorEnvelope(
   status: number,
   code: string,
   message: string,
   hint: string,
   details?: ArraysErrorDetail[],
+  advice?: ArraysErrorAdvice,
 ): SimResponse {
   return {
     status,
     body: {
       success: false,
       data: [],
-      error: { code, message, hint, ...(details === undefined ? {} : { details }), docs_url: DOCS_URL },
+      error: { code, message, hint, ...(details === undefined ? {} : { details }), docs_url: DOCS_URL, ...advice },
       request_id: randomUUID(),
     },
   };
@@ -245,7 +252,12 @@ function vendorError(status: number, echoed?: string): SimResponse {
       : status >= 500
         ? 'This is a temporary problem on our side; retry with backoff.'
         : 'Check the request against the API reference.';
-  return errorEnvelope(status, code, echoed ?? message, hint);
+  // An echoed message (the `echo` fault) is repeated in the suggestions, so that they carry the credential too.
+  const advice: ArraysErrorAdvice = {
+    examples: [`GET ${ROUTE}?from_id=0&count=1000`],
+    suggestions: [status === 429 || status >= 500 ? 'Retry later.' : 'Send GET requests to the partner usage route only.', ...(echoed === undefined ? [] : [echoed])],
+  };
+  return errorEnvelope(status, code, echoed ?? message, hint, undefined, advice);
 }
 
 function serviceToken(request: SimRequest): string | null {

@@ -24,6 +24,10 @@ export interface ErrorDetails {
   /** The vendor's advice or documentation link (Arrays `hint` / `docs_url`), redacted. */
   hint: string | null;
   docsUrl: string | null;
+  /** Example requests the vendor offers with its advice (Arrays `examples`), redacted; empty when none. */
+  examples: readonly string[];
+  /** What the vendor suggests doing instead (Arrays `suggestions`), redacted; empty when none. */
+  suggestions: readonly string[];
   /** Per-field complaints (Arrays `details`, Faraday `validationErrors`), redacted. */
   fieldErrors: readonly FieldError[];
 }
@@ -35,7 +39,7 @@ export type ErrorDetailsInit = Pick<ErrorDetails, 'provider'> & Partial<Omit<Err
  * What a vendor's error body says, every text already redacted: the reason, and the details
  * only the body holds.
  */
-export type ErrorQuote = { message: string } & Partial<Pick<ErrorDetails, 'upstreamRequestId' | 'vendorCode' | 'hint' | 'docsUrl' | 'fieldErrors'>>;
+export type ErrorQuote = { message: string } & Partial<Pick<ErrorDetails, 'upstreamRequestId' | 'vendorCode' | 'hint' | 'docsUrl' | 'examples' | 'suggestions' | 'fieldErrors'>>;
 
 export interface FieldError {
   field: string;
@@ -52,6 +56,8 @@ export abstract class UpstreamError extends Error implements ErrorDetails {
   readonly vendorCode: string | null;
   readonly hint: string | null;
   readonly docsUrl: string | null;
+  readonly examples: readonly string[];
+  readonly suggestions: readonly string[];
   readonly fieldErrors: readonly FieldError[];
 
   constructor(message: string, details: ErrorDetailsInit) {
@@ -63,6 +69,8 @@ export abstract class UpstreamError extends Error implements ErrorDetails {
     this.vendorCode = details.vendorCode ?? null;
     this.hint = details.hint ?? null;
     this.docsUrl = details.docsUrl ?? null;
+    this.examples = details.examples ?? [];
+    this.suggestions = details.suggestions ?? [];
     this.fieldErrors = details.fieldErrors ?? [];
   }
 }

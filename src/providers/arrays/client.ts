@@ -110,6 +110,8 @@ const ARRAYS_ERRORS: VendorErrors<ArraysErrorBody> = {
     vendorCode: redact(error.code, secrets),
     hint: redactOptional(error.hint, secrets),
     docsUrl: redactOptional(error.docs_url, secrets),
+    examples: (error.examples ?? []).map((example) => redact(example, secrets)),
+    suggestions: (error.suggestions ?? []).map((suggestion) => redact(suggestion, secrets)),
     fieldErrors: (error.details ?? []).map(
       (detail): FieldError => ({
         field: redact(detail.field, secrets),

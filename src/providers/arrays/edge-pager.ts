@@ -8,10 +8,9 @@
  * answer cache often has it) and resumes at the next index; after a window's last row it simply
  * continues at the window end. Re-reading a window gives the same rows, except at the head of the
  * stream, where a window that processed fewer than `count` entries grows as entries arrive. So a
- * head window is never cut by `first`: it is read again with `count` = the edges still wanted, a
- * full window (at most one user per entry) and therefore immutable. A cursor into the middle of a
- * head window that has grown since is refused with PartnerUsageCursorStaleError, never answered
- * with shifted rows.
+ * head window is never cut by `first`: it is read again as a smaller window that is full, and
+ * therefore immutable (see headCutCount). A cursor into the middle of a head window that has grown
+ * since is refused with PartnerUsageCursorStaleError, never answered with shifted rows.
  */
 import type { Fresh, PartnerUsage, PartnerUsagePage } from '../../usage/model.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from '../../ledger/index.js';
@@ -161,6 +160,19 @@ interface Read extends PartnerPageKey {
   reread?: boolean;
 }
 
+/**
+ * The `count` a head window with more than `want` rows is read again with. Every row took at least
+ * one entry, so the head holds at least `headRows` entries and any smaller count makes a full
+ * window, with entries after it (it is settled history: its rows never change and the vendor
+ * answer cache may keep it). A page that starts at a stream position reads the smallest, `want`
+ * entries. A page that continues after an edge is a client paging on through the head: it reads
+ * `headRows - 1` entries, so that its next pages come from that one window instead of each reading
+ * the head and then a window of `first` entries again.
+ */
+export function headCutCount(start: PartnerEdgeStart, want: number, headRows: number): number {
+  return start.kind === 'edge' ? Math.max(want, headRows - 1) : want;
+}
+
 /** Up to `first` edges after `start`, reading vendor pages in order (see the module comment). */
 export async function readPartnerEdges({ start, first, entriesPerCall, maxCalls, read }: PartnerEdgesRequest): Promise<PartnerEdges> {
   const edges: PartnerEdge[] = [];
@@ -182,8 +194,8 @@ export async function readPartnerEdges({ start, first, entriesPerCall, maxCalls,
     const rows = page.entries.length - next.skip;
     if (!page.hasMore && next.skip === 0 && rows > want) {
       // Cutting a head window would hand out cursors into a window that can still grow. It has
-      // more than `want` rows, so at least that many entries: a window of `want` entries is full.
-      next = { fromCursor: next.fromCursor, count: want, skip: 0, reread: true };
+      // more than `want` rows, so at least that many entries: a smaller window is full.
+      next = { fromCursor: next.fromCursor, count: headCutCount(start, want, rows), skip: 0, reread: true };
       continue;
     }
     const take = Math.min(rows, want);

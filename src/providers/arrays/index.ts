@@ -53,8 +53,8 @@ export function partnerPageCall(key: PartnerPageKey): string {
  * `edge-pager.ts`): only the first page's key is known before the call. A chain of reads from
  * one `after` with one `count` is the same whatever `first` until it stops, so its k-th read is
  * named by `after`, `count` and k and shared with other chains from there. Its last read may
- * instead be a head window read again with `count` = the edges still wanted, which depends on
- * `first`: that one is named with `first` too, so no two different calls share a name.
+ * instead be a head window read again smaller (`headCutCount`), which depends on `first`: that one
+ * is named with `first` too, so no two different calls share a name.
  */
 export function partnerPageCalls(start: PartnerEdgeStart, first: number, entriesPerCall: number, maxCalls: number): string[] {
   const budget = partnerEdgeCallBudget(first, maxCalls);
