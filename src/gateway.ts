@@ -15,6 +15,7 @@ import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './execution/compiled-execution.js';
 import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
+import type { HistoryStore } from './monitoring/history-types.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   graphiql?: boolean;
   /** The partner usage ledger behind `partnerUser(s)` and `partnerLedger`. Default: none. */
   ledger?: PartnerLedger | null;
+  /** The usage-history store the schema's history fields read. Default: none. */
+  history?: HistoryStore | null;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
   schema?: GraphQLSchema;
   /**

@@ -26,6 +26,10 @@ import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import { startRedisSharedState, type SharedState } from './shared-state/redis-shared-state.js';
 import { Teardown } from './common/teardown.js';
+import { seedDemoHistory } from './monitoring/demo-history.js';
+import type { HistoryCondition, HistoryStore } from './monitoring/history-types.js';
+import { openHistoryStore } from './monitoring/open-history-store.js';
+import { startHistorySampler, type HistorySampler } from './monitoring/sampler.js';
 import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
@@ -58,7 +62,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Every resource opened below, in one list that both a failed start and close() close.
   const teardown = new Teardown();
   if (config.demo) {
-    simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors);
+    // On the real clock: the counters grow while the demo runs, so history and forecasts have something to show.
+    simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors, { clock: Date.now });
     const running = simulators;
     teardown.add(() => running.close());
     settings = Object.fromEntries(
@@ -115,10 +120,18 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const ledger = services[0]?.ledger ?? null;
   metrics.watchLedger(ledger);
+  // After the vendors: the sampler reads them through the clients the queries use.
+  const history = config.history.enabled ? await startHistory(config, registry, log, metrics) : null;
+  if (history?.store) {
+    const { store, sampler } = history;
+    teardown.add(() => store.close());
+    if (sampler !== null) teardown.add(() => sampler.close());
+  }
   const yoga = createGateway({
     registry,
     logger: log,
     ledger,
+    history: history?.store ?? null,
     schema: buildSchema(config.federation, vendors, { authDirectives: config.federation.authDirectives }),
     responseCacheTtlMs: config.responseCacheTtlMs,
     authenticator,
@@ -145,7 +158,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ...(shared === null ? {} : { responseStore: shared.responseStore }),
     phaseMarks: config.phaseTiming,
   });
-  const lifecycle = new Lifecycle(() => withSharedState(readinessOf(ledger), shared));
+  const lifecycle = new Lifecycle(() => withHistory(withSharedState(readinessOf(ledger), shared), history));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
@@ -324,6 +337,72 @@ async function startSharedState(config: GatewayConfig, log: Logger): Promise<Sha
     cacheMaxBytes: config.upstream.cacheMaxBytes,
     logger: log,
   });
+}
+
+/** The usage history as the gateway runs it: its store, and the sampler when the store opened. */
+interface RunningHistory {
+  store: HistoryStore | null;
+  sampler: HistorySampler | null;
+  /** Why the store could not be opened; null when it was. */
+  openFailure: HistoryCondition | null;
+}
+
+/**
+ * Opens the history store (PostgreSQL with `DATABASE_URL`, else files in DATA_DIR/history) and
+ * starts the sampler on the configured vendors' clients. In demo mode a fresh store first gets a
+ * week of plausible past. History is an addition: a store that cannot be opened is logged and
+ * shown on `/ready`, and the gateway serves on without it.
+ */
+async function startHistory(config: GatewayConfig, registry: ProviderRegistry, log: Logger, metrics: GatewayMetrics): Promise<RunningHistory> {
+  let store: HistoryStore;
+  try {
+    store = await openHistoryStore({ dataDir: config.dataDir, database: config.ledgerDatabase, retentionDays: config.history.retentionDays, logger: log });
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const condition: HistoryCondition =
+      code === 'HISTORY_DISK_FULL' || code === 'HISTORY_READ_ONLY' || code === 'HISTORY_PERMISSION_DENIED' ? code : 'HISTORY_UNAVAILABLE';
+    log.error('usage history: the store could not be opened; the gateway serves without history', { condition, message: error instanceof Error ? error.message : String(error) });
+    metrics.watchHistory(() => false);
+    return { store: null, sampler: null, openFailure: condition };
+  }
+  const clients = registry.list().map((provider) => provider.client);
+  if (config.demo) {
+    await seedDemoHistory({ store, clients, logger: log }).catch((error: unknown) => {
+      log.warn('demo history: the past could not be written', { message: error instanceof Error ? error.message : String(error) });
+    });
+  }
+  const sampler = startHistorySampler({
+    clients,
+    store,
+    intervalMs: config.history.sampleIntervalSeconds * 1000,
+    logger: log,
+    onSamples: (provider, count) => metrics.historySamplesRecorded(provider, count),
+  });
+  metrics.watchHistory(() => sampler.status().condition === 'ok');
+  log.info('usage history: sampling', {
+    backend: store.status().backend,
+    intervalSeconds: config.history.sampleIntervalSeconds,
+    intervalComputed: config.history.intervalComputed,
+    retentionDays: config.history.retentionDays,
+  });
+  return { store, sampler, openFailure: null };
+}
+
+/**
+ * `history`: `ok` or the store's condition in words (`disk-full`, `read-only`, …), and
+ * `historyRole`: `leader` (this instance samples) or `reader`. A failing history store keeps the
+ * instance in rotation: queries do not need it.
+ */
+function withHistory(readiness: Readiness, history: RunningHistory | null): Readiness {
+  if (history === null) return { ...readiness, components: { ...readiness.components, history: 'off' } };
+  const condition = history.sampler?.status().condition ?? history.openFailure ?? 'HISTORY_UNAVAILABLE';
+  const role = history.sampler?.status().leader ? 'leader' : 'reader';
+  return { ...readiness, components: { ...readiness.components, history: conditionWords(condition), historyRole: role } };
+}
+
+/** `HISTORY_DISK_FULL` → `disk-full`; `ok` stays. */
+function conditionWords(condition: HistoryCondition): string {
+  return condition === 'ok' ? 'ok' : condition.replace(/^HISTORY_/, '').toLowerCase().replace(/_/g, '-');
 }
 
 /** `sharedState`: `redis` or `local-fallback`, only with `REDIS_URL`. */

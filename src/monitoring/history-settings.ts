@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integerIn, optionalFlag, optionalIntegerIn } from '../common/env-values.js';
 import { DAY_MS } from './history-types.js';
+import { MIN_SAMPLE_INTERVAL_SECONDS } from './sample-interval.js';
 
 /** The usage-history variables, parsed; each has a default, so an unset environment is valid. */
 export interface HistorySettings {
@@ -19,13 +20,16 @@ export interface HistorySettings {
   sampleIntervalSeconds: number | null;
 }
 
+/** Each variable's own schema, so that the configuration reader reports each one by name. */
+export const historyVariables = {
+  HISTORY: optionalFlag,
+  HISTORY_RETENTION_DAYS: integerIn(1, 3660, 400),
+  HISTORY_SAMPLE_INTERVAL_SECONDS: optionalIntegerIn(MIN_SAMPLE_INTERVAL_SECONDS, 86_400),
+};
+
 /** The variables' schema: text in, typed settings out (defaults applied). */
 export const historyEnvironment = z
-  .object({
-    HISTORY: optionalFlag,
-    HISTORY_RETENTION_DAYS: integerIn(1, 3660, 400),
-    HISTORY_SAMPLE_INTERVAL_SECONDS: optionalIntegerIn(10, 86_400),
-  })
+  .object(historyVariables)
   .transform(
     (env): HistorySettings => ({
       enabled: env.HISTORY ?? true,
