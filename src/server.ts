@@ -340,7 +340,7 @@ async function startSharedState(config: GatewayConfig, log: Logger): Promise<Sha
 }
 
 /** The usage history as the gateway runs it: its store, and the sampler when the store opened. */
-interface RunningHistory {
+export interface RunningHistory {
   store: HistoryStore | null;
   sampler: HistorySampler | null;
   /** Why the store could not be opened; null when it was. */
@@ -361,14 +361,14 @@ async function startHistory(config: GatewayConfig, registry: ProviderRegistry, l
     const code = (error as { code?: unknown } | null)?.code;
     const condition: HistoryCondition =
       code === 'HISTORY_DISK_FULL' || code === 'HISTORY_READ_ONLY' || code === 'HISTORY_PERMISSION_DENIED' ? code : 'HISTORY_UNAVAILABLE';
-    log.error('usage history: the store could not be opened; the gateway serves without history', { condition, message: error instanceof Error ? error.message : String(error) });
+    log.error('usage history: the store could not be opened; the gateway serves without history', { condition, reason: error instanceof Error ? error.message : String(error) });
     metrics.watchHistory(() => false);
     return { store: null, sampler: null, openFailure: condition };
   }
   const clients = registry.list().map((provider) => provider.client);
   if (config.demo) {
     await seedDemoHistory({ store, clients, logger: log }).catch((error: unknown) => {
-      log.warn('demo history: the past could not be written', { message: error instanceof Error ? error.message : String(error) });
+      log.warn('demo history: the past could not be written', { reason: error instanceof Error ? error.message : String(error) });
     });
   }
   const sampler = startHistorySampler({
@@ -394,10 +394,15 @@ async function startHistory(config: GatewayConfig, registry: ProviderRegistry, l
  * instance in rotation: queries do not need it.
  */
 function withHistory(readiness: Readiness, history: RunningHistory | null): Readiness {
-  if (history === null) return { ...readiness, components: { ...readiness.components, history: 'off' } };
+  return { ...readiness, components: { ...readiness.components, ...historyComponents(history) } };
+}
+
+/** The history's part of `/ready` (see `withHistory`): `{ history: 'off' }` when history is off. */
+export function historyComponents(history: RunningHistory | null): Record<string, string> {
+  if (history === null) return { history: 'off' };
   const condition = history.sampler?.status().condition ?? history.openFailure ?? 'HISTORY_UNAVAILABLE';
   const role = history.sampler?.status().leader ? 'leader' : 'reader';
-  return { ...readiness, components: { ...readiness.components, history: conditionWords(condition), historyRole: role } };
+  return { history: conditionWords(condition), historyRole: role };
 }
 
 /** `HISTORY_DISK_FULL` → `disk-full`; `ok` stays. */

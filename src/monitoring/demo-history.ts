@@ -37,7 +37,7 @@ export async function seedDemoHistory(options: DemoHistoryOptions): Promise<numb
     try {
       current.push(...samplesOfAccount(client.id, await client.fetchAccount()));
     } catch (error) {
-      logger?.warn('demo history: a vendor could not be read; its past is left empty', { provider: client.id, message: error instanceof Error ? error.message : String(error) });
+      logger?.warn('demo history: a vendor could not be read; its past is left empty', { provider: client.id, reason: error instanceof Error ? error.message : String(error) });
     }
   }
   const first = Math.ceil((now - spanMs) / stepMs) * stepMs;

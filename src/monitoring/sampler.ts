@@ -114,7 +114,7 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
     const before = condition;
     condition = next;
     if (next === 'ok') logger?.info('usage history: the store takes samples again', { before });
-    else logger?.error('usage history: the store refuses samples; they are kept and retried each tick', { condition: next, message: messageOf(error) });
+    else logger?.error('usage history: the store refuses samples; they are kept and retried each tick', { condition: next, reason: messageOf(error) });
     report();
   }
 
@@ -130,16 +130,19 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
     const before = vendors[provider];
     vendors[provider] = outcome;
     if (outcome === 'ok') logger?.info('usage history: sampling a vendor again', { provider, before });
-    else logger?.warn('usage history: sampling a vendor failed; the others go on', { provider, code: outcome, message: messageOf(error) });
+    else logger?.warn('usage history: sampling a vendor failed; the others go on', { provider, code: outcome, reason: messageOf(error) });
     report();
   }
 
   async function readVendor(client: Pick<VendorClient, 'id' | 'fetchAccount'>): Promise<UsageSample[]> {
     try {
       const fresh = await client.fetchAccount();
+      // A stale answer is the last good one again, served because the vendor just failed: not a new reading.
+      if (fresh.staleReason !== null) {
+        setVendor(client.id, codeOf(fresh.staleReason), fresh.staleReason);
+        return [];
+      }
       setVendor(client.id, 'ok');
-      // A stale answer is the last good one again, served because the vendor just failed.
-      if (fresh.staleReason !== null) return [];
       const at = fresh.fetchedAt.getTime();
       if (lastRecordedAt.get(client.id) === at) return [];
       return samplesOfAccount(client.id, fresh);
@@ -174,7 +177,7 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
       }
       if (isHistoryError(error) && error.code === 'HISTORY_BAD_SAMPLE') {
         // Retrying cannot help a sample the store cannot keep; dropping it keeps the others flowing.
-        logger?.error('usage history: the store refused a batch of samples as invalid; dropped', { message: messageOf(error) });
+        logger?.error('usage history: the store refused a batch of samples as invalid; dropped', { reason: messageOf(error) });
         pending = [];
         return { led, appended };
       }
@@ -196,7 +199,7 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
   function tick(): Promise<TickOutcome> {
     running ??= runTick()
       .catch((error: unknown): TickOutcome => {
-        logger?.error('usage history: a sampling tick failed', { message: messageOf(error) });
+        logger?.error('usage history: a sampling tick failed', { reason: messageOf(error) });
         return { led: leader, appended: {} };
       })
       .finally(() => {
