@@ -401,7 +401,8 @@ function withHistory(readiness: Readiness, history: RunningHistory | null): Read
 export function historyComponents(history: RunningHistory | null): Record<string, string> {
   if (history === null) return { history: 'off' };
   const condition = history.sampler?.status().condition ?? history.openFailure ?? 'HISTORY_UNAVAILABLE';
-  const role = history.sampler?.status().leader ? 'leader' : 'reader';
+  // The store knows at once whether it leads; the sampler learns it at its next tick.
+  const role = (history.store?.isLeader ?? history.sampler?.status().leader) ? 'leader' : 'reader';
   return { history: conditionWords(condition), historyRole: role };
 }
 

@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startDemoProcess, type DemoProcess } from './support.js';
+
+let gateway: DemoProcess | undefined;
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+  }
+  gateway = undefined;
+});
+
+async function metricsOf(process: DemoProcess): Promise<string> {
+  return (await fetch(`${process.origin}/metrics`)).text();
+}
+
+function samplesCounted(metrics: string, vendor: string): number {
+  const line = metrics.split('\n').find((text) => text.startsWith(`usage_gateway_history_samples_total{vendor="${vendor}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
+describe('usage history in a running demo', () => {
+  it('samples at start, says so on /ready (leader, ok) and in the metrics, and logs the computed interval', async () => {
+    gateway = await startDemoProcess();
+    const started = gateway;
+    const ready = (await (await fetch(`${started.origin}/ready`)).json()) as { components: Record<string, unknown> };
+    expect(ready.components).toMatchObject({ history: 'ok', historyRole: 'leader' });
+    // The first tick runs at start; the seeded week was written before the listener opened.
+    await eventually(async () => samplesCounted(await metricsOf(started), 'SHARPE') >= 1);
+    const metrics = await metricsOf(started);
+    expect(metrics).toContain('usage_gateway_history_up 1');
+    expect(samplesCounted(metrics, 'FARADAY')).toBeGreaterThan(0);
+    expect(started.stderr()).toContain('"intervalSeconds":10');
+    expect(started.stderr()).toContain('demo history: seeded a plausible past');
+  });
+
+  it('HISTORY=0 opens no store: /ready says off and no history series is exported', async () => {
+    gateway = await startDemoProcess({ HISTORY: '0' });
+    const ready = (await (await fetch(`${gateway.origin}/ready`)).json()) as { status: string; components: Record<string, unknown> };
+    expect(ready).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', history: 'off', draining: false } });
+    expect(await metricsOf(gateway)).not.toContain('usage_gateway_history');
+  });
+});
