@@ -27,7 +27,7 @@ import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import { startRedisSharedState, type SharedState } from './shared-state/redis-shared-state.js';
 import { Teardown } from './common/teardown.js';
 import { seedDemoHistory } from './monitoring/demo-history.js';
-import type { HistoryCondition, HistoryStore } from './monitoring/history-types.js';
+import type { HistoryCondition, HistoryStore, UsageSample } from './monitoring/history-types.js';
 import { openHistoryStore } from './monitoring/open-history-store.js';
 import { startHistorySampler, type HistorySampler } from './monitoring/sampler.js';
 import type { ProviderId } from './usage/model.js';
@@ -349,8 +349,8 @@ export interface RunningHistory {
 
 /**
  * Opens the history store (PostgreSQL with `DATABASE_URL`, else files in DATA_DIR/history) and
- * starts the sampler on the configured vendors' clients. In demo mode a fresh store first gets a
- * week of plausible past. History is an addition: a store that cannot be opened is logged and
+ * starts the sampler on the configured vendors' clients, its first tick one interval after the
+ * start. In demo mode a fresh store gets a week of plausible past with that first tick. History is an addition: a store that cannot be opened is logged and
  * shown on `/ready`, and the gateway serves on without it.
  */
 async function startHistory(config: GatewayConfig, registry: ProviderRegistry, log: Logger, metrics: GatewayMetrics): Promise<RunningHistory> {
@@ -365,15 +365,13 @@ async function startHistory(config: GatewayConfig, registry: ProviderRegistry, l
     metrics.watchHistory(() => false);
     return { store: null, sampler: null, openFailure: condition };
   }
-  const clients = registry.list().map((provider) => provider.client);
-  if (config.demo) {
-    await seedDemoHistory({ store, clients, logger: log }).catch((error: unknown) => {
-      log.warn('demo history: the past could not be written', { reason: error instanceof Error ? error.message : String(error) });
-    });
-  }
+  // Leading from the start, when nobody else does: /ready says so at once, and retention runs now.
+  await store.tryLead().catch(() => false);
   const sampler = startHistorySampler({
-    clients,
+    clients: registry.list().map((provider) => provider.client),
     store,
+    // A fresh demo gets a week of past, leading up to the first readings (no vendor call of its own).
+    ...(config.demo ? { beforeFirstAppend: (current: readonly UsageSample[]) => seedDemoHistory({ store, current, logger: log }) } : {}),
     intervalMs: config.history.sampleIntervalSeconds * 1000,
     logger: log,
     onSamples: (provider, count) => metrics.historySamplesRecorded(provider, count),

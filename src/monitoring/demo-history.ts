@@ -1,6 +1,4 @@
 import type { Logger } from '../common/logger.js';
-import type { VendorClient } from '../providers/provider.js';
-import { samplesOfAccount } from './account-samples.js';
 import type { HistoryStore, UsageSample } from './history-types.js';
 
 const HOUR_MS = 3_600_000;
@@ -8,42 +6,31 @@ const HOUR_MS = 3_600_000;
 /** What {@link seedDemoHistory} writes. */
 export interface DemoHistoryOptions {
   store: HistoryStore;
-  /** The demo's vendors (their simulators): one account read each gives the values the past leads up to. */
-  clients: readonly Pick<VendorClient, 'id' | 'fetchAccount'>[];
+  /** The readings the past leads up to: the sampler's first of this demo (see `beforeFirstAppend`). */
+  current: readonly UsageSample[];
   /** How far back, ms. Default a week. */
   spanMs?: number;
   /** Between two seeded samples, ms. Default an hour. */
   stepMs?: number;
-  /** Default `Date.now`. */
-  now?: () => number;
   logger?: Logger;
 }
 
 /**
- * Gives a fresh demo a plausible past: when the store holds nothing yet (and this instance leads
- * it), reads each vendor once and writes a week of hourly samples leading up to what it reports
- * now. A store that holds anything is left alone, so a restarted demo keeps the history it
- * recorded. Returns how many samples were written.
+ * Gives a fresh demo a plausible past: when the store holds nothing yet, writes a week of hourly
+ * samples of every series in `current`, leading up to those readings. A store that holds anything
+ * is left alone, so a restarted demo keeps the history it recorded. The caller leads the store.
+ * Returns how many samples were written.
  */
 export async function seedDemoHistory(options: DemoHistoryOptions): Promise<number> {
-  const { store, clients, logger } = options;
+  const { store, current, logger } = options;
   const spanMs = options.spanMs ?? 7 * 24 * HOUR_MS;
   const stepMs = options.stepMs ?? HOUR_MS;
-  if (!(await store.tryLead())) return 0;
-  if ((await store.series()).length > 0) return 0;
-  const now = (options.now ?? Date.now)();
-  const current: UsageSample[] = [];
-  for (const client of clients) {
-    try {
-      current.push(...samplesOfAccount(client.id, await client.fetchAccount()));
-    } catch (error) {
-      logger?.warn('demo history: a vendor could not be read; its past is left empty', { provider: client.id, reason: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  if (current.length === 0 || (await store.series()).length > 0) return 0;
+  const now = Math.min(...current.map((sample) => sample.at));
   const first = Math.ceil((now - spanMs) / stepMs) * stepMs;
   const past: UsageSample[] = [];
   for (const sample of current) {
-    for (let at = first; at < Math.min(now, sample.at); at += stepMs) past.push(pastSample(sample, at));
+    for (let at = first; at < sample.at; at += stepMs) past.push(pastSample(sample, at));
   }
   if (past.length > 0) await store.append(past);
   logger?.info('demo history: seeded a plausible past', { samples: past.length, days: spanMs / (24 * HOUR_MS) });

@@ -63,10 +63,17 @@ export interface HistorySamplerOptions {
   /** Called with the samples each append made durable (the metrics count them). */
   onSamples?: (provider: string, count: number) => void;
   /**
-   * Whether to run the first tick at once. Default true; false leaves every tick to the timer (or
-   * to `tick()`).
+   * Whether to run the first tick at once. Default false: the first tick comes one interval after
+   * the start, so that a gateway's start-up makes no vendor call of its own (and a restart loop
+   * does not spend the vendors' budgets).
    */
   startNow?: boolean;
+  /**
+   * Called once, before the first append of this instance's lead, with the samples about to be
+   * appended: the demo seeds its past from them (no vendor call of its own). A rejection is
+   * logged; the samples are appended all the same.
+   */
+  beforeFirstAppend?: (samples: readonly UsageSample[]) => Promise<unknown>;
 }
 
 /** A running sampler. */
@@ -105,6 +112,7 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
   let running: Promise<TickOutcome> | null = null;
   let cancel: (() => void) | null = null;
   let closed = false;
+  let firstAppendDone = false;
 
   const status = (): SamplerStatus => ({ condition, leader, vendors: { ...vendors }, samplesRecorded, lastTickAt });
   const report = () => onStatus?.(status());
@@ -166,6 +174,12 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
     const fresh = (await Promise.all(clients.map(readVendor))).flat();
     const batch = pending.length === 0 ? fresh : [...pending, ...fresh];
     if (batch.length === 0) return { led, appended };
+    if (!firstAppendDone && options.beforeFirstAppend !== undefined) {
+      firstAppendDone = true;
+      await options.beforeFirstAppend(batch).catch((error: unknown) => {
+        logger?.warn('usage history: preparing the first append failed', { reason: messageOf(error) });
+      });
+    }
     try {
       await store.append(batch);
     } catch (error) {
@@ -216,7 +230,7 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
     cancel = closed ? null : timers.schedule(() => void tick(), intervalMs);
   }
 
-  if (options.startNow ?? true) void tick();
+  if (options.startNow ?? false) void tick();
   else scheduleNext();
 
   return {

@@ -14,28 +14,36 @@ afterEach(async () => {
 });
 
 describe('the demo’s seeded past', () => {
-  it('writes a week of hourly samples leading up to the current values, once: not again on restart', async () => {
+  it('writes a week of hourly samples leading up to the first readings, with no vendor call of its own, once: not again on restart', async () => {
     world = await startSamplerWorld(Date.UTC(2026, 11, 4, 12, 30));
     const w = world;
     const clients = w.harness.registry.list().map((provider) => provider.client);
     const store = await w.openStore();
-    const written = await seedDemoHistory({ store, clients, now: () => w.clock.now() });
-    expect(written).toBeGreaterThan(0);
-    const sharpeKey = { provider: 'SHARPE', series: SERIES.quota('monthly_requests') };
-    const seeded = await store.read(sharpeKey);
-    // 7 × 24 hourly samples, the first on the hour a week back.
-    expect(seeded).toHaveLength(7 * 24);
-    expect(seeded[0]!.at).toBe(Date.UTC(2026, 10, 27, 13));
-    expect(seeded.at(-1)!.at).toBe(Date.UTC(2026, 11, 4, 12));
-    const series = await store.series();
-    for (const key of series) expect(await store.read(key)).toHaveLength(7 * 24);
-
-    // The sampler's first reading continues the seeded past: the month boundary is the only reset.
-    const sampler = startHistorySampler({ clients, store, intervalMs: 60_000, timers: new ManualTimers(), startNow: false });
+    let seeded = -1;
+    const sampler = startHistorySampler({
+      clients,
+      store,
+      intervalMs: 60_000,
+      timers: new ManualTimers(),
+      beforeFirstAppend: async (current) => {
+        seeded = await seedDemoHistory({ store, current });
+      },
+    });
     await sampler.tick();
     await sampler.close();
+    expect(seeded).toBeGreaterThan(0);
+    // The first tick's reads, no more.
+    expect(w.hits()).toEqual({ ARRAYS: 1, ANYLAYER: 1, SHARPE: 1, FARADAY: 2 });
+    const sharpeKey = { provider: 'SHARPE', series: SERIES.quota('monthly_requests') };
     const all = await store.read(sharpeKey);
+    // 7 × 24 hourly samples, the first on the hour a week back, then the first reading.
     expect(all).toHaveLength(7 * 24 + 1);
+    expect(all[0]!.at).toBe(Date.UTC(2026, 10, 27, 13));
+    expect(all.at(-2)!.at).toBe(Date.UTC(2026, 11, 4, 12));
+    expect(all.at(-1)!.at).toBe(w.clock.now());
+    for (const key of await store.series()) expect(await store.read(key)).toHaveLength(7 * 24 + 1);
+
+    // The past continues into the first reading: the month boundary is the only reset.
     const placed = assignPeriods(all).samples;
     expect(placed.at(-1)!.period).toBe(1);
     expect(placed.at(-1)!.periodStart).toBe(Date.UTC(2026, 11, 1));
@@ -46,7 +54,8 @@ describe('the demo’s seeded past', () => {
     // A restart finds the history and leaves it alone.
     await store.close();
     const reopened = await w.openStore();
-    expect(await seedDemoHistory({ store: reopened, clients, now: () => w.clock.now() })).toBe(0);
+    expect(await reopened.tryLead()).toBe(true);
+    expect(await seedDemoHistory({ store: reopened, current: all.slice(-1).map((sample) => ({ ...sample, at: sample.at + 60_000 })) })).toBe(0);
     expect(await reopened.read(sharpeKey)).toHaveLength(7 * 24 + 1);
   });
 
