@@ -25,6 +25,7 @@ import { edgeAuthScenario } from './scenarios/edge-auth.js';
 import { coldPhasesScenario, type ColdPhasesResult } from './scenarios/cold-phases.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { jitScenario } from './scenarios/jit.js';
+import { usageHistoryScenario } from './scenarios/usage-history.js';
 import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
 
@@ -80,6 +81,8 @@ const GATEWAY_ENV = {
   HOST: '127.0.0.1',
   LOG_LEVEL: 'info',
   ARRAYS_POLL_INTERVAL_MS: '86400000',
+  // The history sampler reads every vendor once at start; later ticks would land among the counted calls.
+  HISTORY_SAMPLE_INTERVAL_SECONDS: '86400',
   // The load generator is one caller at thousands of requests a second: the per-caller limit
   // (600 a minute by default) would answer it 429s; these rows measure the gateway, not the limit.
   CALLER_RATE_LIMIT_PER_MINUTE: '0',
@@ -252,6 +255,9 @@ async function main(): Promise<void> {
   log('fleet: three instances on Redis and PostgreSQL');
   const fleet = await fleetScenario({ production, env, sims, embedded: ours, connections: CONNECTIONS.overview, warmupSeconds: PLAN.warmupSeconds, loadSeconds: PLAN.overviewSeconds, sequentialQueries: quick ? 20 : 200, vendorLimitPerMinute: Number(Object.values(RATE_BUDGET_ENV)[0]), log });
 
+  log('usage history: sampling cost, a year of history, memory');
+  const usageHistory = await usageHistoryScenario({ sims, ticks: quick ? 5 : 40, days: quick ? 30 : 365, seriesCount: 20, reads: quick ? 3 : 15, log });
+
   log('ledger ingestion');
   const ledger = await runLedger();
 
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
       fleet,
       edgeAuth,
       jit,
+      usageHistory,
     },
     memory,
     durationSeconds: round((Date.now() - started) / 1000),

@@ -26,6 +26,10 @@ import { MemoryCache } from './upstream/cache.js';
 import { ResilientUpstream } from './upstream/resilient-upstream.js';
 import { startRedisSharedState, type SharedState } from './shared-state/redis-shared-state.js';
 import { Teardown } from './common/teardown.js';
+import { seedDemoHistory } from './monitoring/demo-history.js';
+import type { HistoryCondition, HistoryStore, UsageSample } from './monitoring/history-types.js';
+import { openHistoryStore } from './monitoring/open-history-store.js';
+import { startHistorySampler, type HistorySampler } from './monitoring/sampler.js';
 import type { ProviderId } from './usage/model.js';
 
 export interface RunningGateway {
@@ -58,7 +62,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Every resource opened below, in one list that both a failed start and close() close.
   const teardown = new Teardown();
   if (config.demo) {
-    simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors);
+    // On the real clock: the counters grow while the demo runs, so history and forecasts have something to show.
+    simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors, { clock: Date.now });
     const running = simulators;
     teardown.add(() => running.close());
     settings = Object.fromEntries(
@@ -115,10 +120,19 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const ledger = services[0]?.ledger ?? null;
   metrics.watchLedger(ledger);
+  // After the vendors: the sampler reads them through the clients the queries use.
+  const history = config.history.enabled ? await startHistory(config, registry, log, metrics) : null;
+  if (history?.store) {
+    const { store, sampler } = history;
+    teardown.add(() => store.close());
+    if (sampler !== null) teardown.add(() => sampler.close());
+  }
   const yoga = createGateway({
     registry,
     logger: log,
     ledger,
+    history: history?.store ?? null,
+    historyRetentionDays: config.history.retentionDays,
     schema: buildSchema(config.federation, vendors, { authDirectives: config.federation.authDirectives }),
     responseCacheTtlMs: config.responseCacheTtlMs,
     authenticator,
@@ -145,7 +159,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ...(shared === null ? {} : { responseStore: shared.responseStore }),
     phaseMarks: config.phaseTiming,
   });
-  const lifecycle = new Lifecycle(() => withSharedState(readinessOf(ledger), shared));
+  const lifecycle = new Lifecycle(() => withHistory(withSharedState(readinessOf(ledger), shared), history));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
@@ -324,6 +338,76 @@ async function startSharedState(config: GatewayConfig, log: Logger): Promise<Sha
     cacheMaxBytes: config.upstream.cacheMaxBytes,
     logger: log,
   });
+}
+
+/** The usage history as the gateway runs it: its store, and the sampler when the store opened. */
+export interface RunningHistory {
+  store: HistoryStore | null;
+  sampler: HistorySampler | null;
+  /** Why the store could not be opened; null when it was. */
+  openFailure: HistoryCondition | null;
+}
+
+/**
+ * Opens the history store (PostgreSQL with `DATABASE_URL`, else files in DATA_DIR/history) and
+ * starts the sampler on the configured vendors' clients, its first tick one interval after the
+ * start. In demo mode a fresh store gets a week of plausible past with that first tick. History is an addition: a store that cannot be opened is logged and
+ * shown on `/ready`, and the gateway serves on without it.
+ */
+async function startHistory(config: GatewayConfig, registry: ProviderRegistry, log: Logger, metrics: GatewayMetrics): Promise<RunningHistory> {
+  let store: HistoryStore;
+  try {
+    store = await openHistoryStore({ dataDir: config.dataDir, database: config.ledgerDatabase, retentionDays: config.history.retentionDays, logger: log });
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const condition: HistoryCondition =
+      code === 'HISTORY_DISK_FULL' || code === 'HISTORY_READ_ONLY' || code === 'HISTORY_PERMISSION_DENIED' ? code : 'HISTORY_UNAVAILABLE';
+    log.error('usage history: the store could not be opened; the gateway serves without history', { condition, reason: error instanceof Error ? error.message : String(error) });
+    metrics.watchHistory(() => false);
+    return { store: null, sampler: null, openFailure: condition };
+  }
+  // Leading from the start, when nobody else does: /ready says so at once, and retention runs now.
+  await store.tryLead().catch(() => false);
+  const sampler = startHistorySampler({
+    clients: registry.list().map((provider) => provider.client),
+    store,
+    // A fresh demo gets a week of past, leading up to the first readings (no vendor call of its own).
+    ...(config.demo ? { beforeFirstAppend: (current: readonly UsageSample[]) => seedDemoHistory({ store, current, logger: log }) } : {}),
+    intervalMs: config.history.sampleIntervalSeconds * 1000,
+    logger: log,
+    onSamples: (provider, count) => metrics.historySamplesRecorded(provider, count),
+  });
+  metrics.watchHistory(() => sampler.status().condition === 'ok');
+  log.info('usage history: sampling', {
+    backend: store.status().backend,
+    intervalSeconds: config.history.sampleIntervalSeconds,
+    intervalComputed: config.history.intervalComputed,
+    retentionDays: config.history.retentionDays,
+  });
+  return { store, sampler, openFailure: null };
+}
+
+/**
+ * `history`: `ok` or the store's condition in words (`disk-full`, `read-only`, …), and
+ * `historyRole`: `leader` (this instance samples) or `reader`. A failing history store keeps the
+ * instance in rotation: queries do not need it.
+ */
+function withHistory(readiness: Readiness, history: RunningHistory | null): Readiness {
+  return { ...readiness, components: { ...readiness.components, ...historyComponents(history) } };
+}
+
+/** The history's part of `/ready` (see `withHistory`): `{ history: 'off' }` when history is off. */
+export function historyComponents(history: RunningHistory | null): Record<string, string> {
+  if (history === null) return { history: 'off' };
+  const condition = history.sampler?.status().condition ?? history.openFailure ?? 'HISTORY_UNAVAILABLE';
+  // The store knows at once whether it leads; the sampler learns it at its next tick.
+  const role = (history.store?.isLeader ?? history.sampler?.status().leader) ? 'leader' : 'reader';
+  return { history: conditionWords(condition), historyRole: role };
+}
+
+/** `HISTORY_DISK_FULL` → `disk-full`; `ok` stays. */
+function conditionWords(condition: HistoryCondition): string {
+  return condition === 'ok' ? 'ok' : condition.replace(/^HISTORY_/, '').toLowerCase().replace(/_/g, '-');
 }
 
 /** `sharedState`: `redis` or `local-fallback`, only with `REDIS_URL`. */

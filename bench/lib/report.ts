@@ -1,4 +1,5 @@
 import type { ColdPhasesResult } from '../scenarios/cold-phases.js';
+import type { UsageHistoryResult } from '../scenarios/usage-history.js';
 import type { EdgeAuthResult } from '../scenarios/edge-auth.js';
 import type { FleetResult } from '../scenarios/fleet.js';
 import type { JitResult } from '../scenarios/jit.js';
@@ -30,6 +31,7 @@ export interface BenchResults {
     fleet?: FleetResult;
     edgeAuth?: EdgeAuthResult;
     jit?: JitResult;
+    usageHistory?: UsageHistoryResult;
   };
   memory: Memory[];
   durationSeconds: number;
@@ -162,6 +164,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...fleetLines(results.scenarios.fleet),
     ...jitLines(results.scenarios.jit),
+    ...usageHistoryLines(results.scenarios.usageHistory),
     '**Memory (ours)**, the overview at the soak\'s connections, each on an instance of its own: the production build run by plain node (as every "ours" row above), the same with V8\'s old generation capped, and under the tsx loader (development):',
     '',
     ...results.memory.map(memoryLine),
@@ -317,6 +320,23 @@ export function jitLines(jit: JitResult | undefined): string[] {
       ({ query, on, off, onToOffAnswers, onToOffP50, onToOffCpu }) =>
         `| ${query} | ${on.requestsPerSecond} | ${off.requestsPerSecond} | ${times(onToOffAnswers)} | ${on.p50Ms} | ${off.p50Ms} | ${times(onToOffP50)} | ${on.cpuMsPerAnswer ?? '—'} / ${off.cpuMsPerAnswer ?? '—'} | ${times(onToOffCpu)} | ${jit.sameData[query] ?? '—'} | ${on.failures} / ${off.failures} |`,
     ),
+    '',
+  ];
+}
+
+/** The usage history's section: sampling cost per vendor, a year of history read, its memory. */
+export function usageHistoryLines(history: UsageHistoryResult | undefined): string[] {
+  if (history === undefined) return [];
+  const { year, memory } = history;
+  return [
+    '**Usage history** (`bench/scenarios/usage-history.ts`): what sampling costs each vendor per tick (every tick a real read, the cache off), a year of five-minute history read back and told by day, and the memory the loaded history takes.',
+    '',
+    '| vendor | vendor calls / tick | samples / tick | CPU ms / tick (sampler process) | tick p50 ms |',
+    '| --- | --- | --- | --- | --- |',
+    ...history.sampling.map((cost) => `| ${cost.vendor} | ${cost.callsPerTick} | ${cost.samplesPerTick} | ${cost.cpuMsPerTick} | ${cost.tickP50Ms} |`),
+    '',
+    `- ${year.days} days of five-minute samples of one series (${year.samples.toLocaleString('en-US')} samples): \`store.read\` p50 ${year.readP50Ms} ms; read + periods + downsampled to ${year.points} days p50 ${year.readToDaysP50Ms} ms (measured as ${year.through}).`,
+    `- Memory with ${memory.series} series loaded (${memory.samples.toLocaleString('en-US')} samples): heap +${memory.heapDeltaMiB} MiB (${memory.bytesPerSample} B a sample), RSS +${memory.rssDeltaMiB} MiB.`,
     '',
   ];
 }

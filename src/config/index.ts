@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './auth.js';
 import { readEdgeConfig, type EdgeConfig } from './edge.js';
+import { readHistoryConfig, type HistoryConfig } from './history.js';
 import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './ledger-database.js';
 import { readPersistedOperationsConfig, type PersistedOperationsConfig } from './persisted-operations.js';
 import { readSharedStateConfig, SHARED_STATE_SECRET_VARIABLES, type SharedStateConfig } from './shared-state.js';
@@ -18,6 +19,7 @@ import type { ProviderId } from '../usage/model.js';
 export { ConfigError } from './environment-reader.js';
 export type { AuthConfig, ExposureConfig } from './auth.js';
 export type { EdgeConfig, OperationLimits } from './edge.js';
+export type { HistoryConfig } from './history.js';
 export type { LedgerDatabaseConfig } from './ledger-database.js';
 export type { PersistedOperationsConfig } from './persisted-operations.js';
 export type { SharedStateConfig } from './shared-state.js';
@@ -95,6 +97,8 @@ export interface GatewayConfig {
   ledgerDatabase: LedgerDatabaseConfig | null;
   /** Scale-out (`REDIS_URL`, `GATEWAY_INSTANCES`, `REDIS_*`); without `REDIS_URL` nothing is shared. */
   sharedState: SharedStateConfig;
+  /** Usage history (`HISTORY`, `HISTORY_RETENTION_DAYS`, `HISTORY_SAMPLE_INTERVAL_SECONDS`). */
+  history: HistoryConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -162,6 +166,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const persistedOperations = readPersistedOperationsConfig(reader);
   const ledgerDatabase = readLedgerDatabaseConfig(reader);
   const sharedState = readSharedStateConfig(reader);
+  // Sampled are the vendors that will be read: the configured ones, or in demo mode every simulator.
+  const history = readHistoryConfig(reader, demo ? vendors : vendors.filter((vendor) => catalogue.configured[vendor.id] !== undefined), demo);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -188,5 +194,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     persistedOperations,
     ledgerDatabase,
     sharedState,
+    history,
   };
 }

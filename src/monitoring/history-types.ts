@@ -9,7 +9,7 @@ import { HistoryBadSampleError, type HistoryErrorCode } from './history-errors.j
 export interface UsageSample {
   /** The vendor, as the gateway names it in configuration. */
   provider: string;
-  /** What was measured, e.g. `quota:monthly_requests`, `rateLimit:remaining`, `period:calls:monthToDate`. */
+  /** What was measured, e.g. `quota:monthly_requests`, `rateLimit:remaining`, `period:lookup_api_requests.successful` (see usage/history-series.ts). */
   series: string;
   /** When, ms since the epoch (an integer). With provider and series, the sample's key: one sample per key. */
   at: number;

@@ -67,6 +67,7 @@ export class GatewayMetrics {
   private readonly ledgerCommits: Counter;
   private readonly ledgerCommitDuration: Histogram;
   private readonly ledgerFailures: Counter<'code'>;
+  private historySamples: Counter<'vendor'> | null = null;
   private healthSource: HealthSource = () => [];
   private ledger: PartnerLedger | null = null;
 
@@ -191,6 +192,34 @@ export class GatewayMetrics {
         this.set(isUp() ? 1 : 0);
       },
     });
+  }
+
+  /**
+   * Registers the usage history's series: `usage_gateway_history_samples_total` (samples this
+   * instance appended, by vendor; fed by `historySamplesRecorded`) and `usage_gateway_history_up`
+   * (1 while the store takes samples or this instance only reads, 0 while it refuses them: a full
+   * disk, a read-only file system, …), read from `isUp` when scraped. Only when history is on.
+   */
+  watchHistory(isUp: () => boolean): void {
+    this.historySamples = new Counter({
+      name: `${METRIC_PREFIX}history_samples_total`,
+      help: 'Usage-history samples this instance appended to the store, by vendor.',
+      labelNames: ['vendor'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}history_up`,
+      help: 'Whether the usage-history store takes samples: 1 yes (or this instance only reads), 0 it refuses them (see /ready for the condition).',
+      registers: [this.registry],
+      collect() {
+        this.set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
+  /** For the history sampler's `onSamples`. */
+  historySamplesRecorded(provider: string, count: number): void {
+    this.historySamples?.inc({ vendor: provider }, count);
   }
 
   /** The ledger whose lag the gauge shows. */

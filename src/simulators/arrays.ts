@@ -379,6 +379,8 @@ export async function startArraysSimulator(options: ArraysSimulatorOptions = {})
     hits: server.hits,
     resetHits: server.resetHits,
     setFault: server.setFault,
+    // The partner usage stream has no quota: its counts are history already (the ledger's).
+    setUsage: server.setUsage,
     close: server.close,
     get length() {
       return length;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearerCredential, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { HOUR_MS, MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, seedKey } from './prng.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
+import { CounterBoard, LiveCounter, monthlyPace, steady } from './usage-dial.js';
 
 /** The API key the Faraday simulator accepts by default (demo mode). */
 export const FARADAY_DEMO_CREDENTIAL = 'fdy_sim_9b2e4c7a1f6d3e80';
@@ -12,7 +13,19 @@ export const FARADAY_DEMO_CREDENTIAL = 'fdy_sim_9b2e4c7a1f6d3e80';
  * including the asymmetry of its Periods: `predictive_data` and its resources carry
  * `last_12_months` and no `term_period_to_last_month`; every other Periods object the reverse.
  * Keys are printed in the vendor's (alphabetical) order.
+ *
+ * With a clock (demo mode), the month-to-date counters and the monthly Lookup API limit's usage
+ * move, each at its own pace, and drop at the start of each UTC month: Faraday announces no reset
+ * time, so the drop is the only sign of one. `POST /__sim/usage` sets a named limit by its `name`
+ * (`lookup_api.monthly_request_count`), a month-to-date counter by its metric
+ * (`lookup_api_requests.requests`, `batch_deployments.predictive_data:<resource_id>`).
  */
+
+/** Share of the month that has passed at the fixed simulated now (20 November, noon), as the seeded counters assume. */
+const MONTH_SHARE_AT_SIM_NOW = 19.5 / 30;
+/** The monthly Lookup API limit is used at this share of its limit a month: busy, not exhausted. */
+const LOOKUP_MONTHLY_SHARE = 0.8;
+const LOOKUP_MONTHLY_LIMIT = 'lookup_api.monthly_request_count';
 
 const USAGES_ROUTE = '/v1/usages';
 const ACCOUNT_USAGE_ROUTE = '/v1/accounts/current/usage';
@@ -141,9 +154,16 @@ export async function startFaradaySimulator(options: SimulatorOptions = {}): Pro
   const credentials = options.credentials ?? [FARADAY_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startFaradaySimulator: credentials must not be empty');
+  const clock = options.clock;
+  const now = () => clock?.() ?? SIM_NOW_MS;
   const bodies = new Map(
     credentials.map((c) => [c, { [USAGES_ROUTE]: usages(seed, c), [ACCOUNT_USAGE_ROUTE]: accountUsage(seed, c) }]),
   );
+  const first = bodies.get(credential)!;
+  const counters = countersOf(first[USAGES_ROUTE] as NamedLimit[], first[ACCOUNT_USAGE_ROUTE], clock !== undefined);
+  const board = new CounterBoard(counters);
+  // Until a clock moves them or a test sets one, the counters are the seeded bodies' own: served as they are.
+  let moving = clock !== undefined;
 
   function handle(request: SimRequest): SimResponse {
     if (request.pathname !== USAGES_ROUTE && request.pathname !== ACCOUNT_USAGE_ROUTE) return vendorError(404);
@@ -160,7 +180,9 @@ export async function startFaradaySimulator(options: SimulatorOptions = {}): Pro
     const known = bodies.get(bearer.token);
     if (known === undefined) return errorBody(401, 'INVALID_AUTHORIZATION', 'The API key is not valid.');
     if (bearer.token.includes('expired')) return errorBody(401, 'EXPIRED_API_KEY', 'The API key has expired.');
-    return { status: 200, body: known[request.pathname] };
+    const body = known[request.pathname];
+    if (!moving || known !== first) return { status: 200, body };
+    return { status: 200, body: request.pathname === USAGES_ROUTE ? liveUsages(body as NamedLimit[], counters, now()) : liveAccountUsage(body, counters, now()) };
   }
 
   return startSimulatorServer(
@@ -171,6 +193,10 @@ export async function startFaradaySimulator(options: SimulatorOptions = {}): Pro
       handle,
       errorResponse: vendorError,
       credentialOf: bearerCredential,
+      setUsage: (setting) => {
+        board.apply(setting, now());
+        moving = true;
+      },
       drift: (request, body) => (request.pathname === USAGES_ROUTE ? driftUsages(body) : driftAccountUsage(body)),
     },
     options.host,
@@ -195,4 +221,58 @@ function driftAccountUsage(body: unknown): unknown {
     finished_at: Date.parse(b.finished_at),
     lookup_api_requests: { ...lookups, request_count: requests },
   };
+}
+
+interface NamedLimit {
+  description: string;
+  limit: number;
+  name: string;
+  usage: number;
+}
+
+type PeriodsObject = { month_to_date: Count };
+
+/** Every month-to-date counter of an account-usage body, by the name a test sets it with. */
+function monthToDateCounters(body: object): Map<string, PeriodsObject> {
+  const b = body as {
+    batch_deployments: Record<string, PeriodsObject> & { predictive_data: PeriodsObject & { resources: (PeriodsObject & { resource_id: string })[] } };
+    lookup_api_requests: Record<string, PeriodsObject>;
+  };
+  const found = new Map<string, PeriodsObject>();
+  for (const [name, periods] of Object.entries(b.batch_deployments)) found.set(`batch_deployments.${name}`, periods);
+  for (const resource of b.batch_deployments.predictive_data.resources) found.set(`batch_deployments.predictive_data:${resource.resource_id}`, resource);
+  for (const [name, periods] of Object.entries(b.lookup_api_requests)) found.set(`lookup_api_requests.${name}`, periods);
+  return found;
+}
+
+/** The counters a test may set, moving with the clock when `live`, else held at the seeded values. */
+function countersOf(limits: readonly NamedLimit[], account: object, live: boolean): Map<string, LiveCounter> {
+  const counters = new Map<string, LiveCounter>();
+  for (const item of limits) {
+    const moves = live && item.name === LOOKUP_MONTHLY_LIMIT;
+    counters.set(item.name, new LiveCounter(moves ? monthlyPace(item.limit * LOOKUP_MONTHLY_SHARE, { phase: 2 }) : steady(item.usage), item.limit));
+  }
+  let phase = 0;
+  for (const [name, periods] of monthToDateCounters(account)) {
+    phase += 0.7;
+    const perMonth = periods.month_to_date.count / MONTH_SHARE_AT_SIM_NOW;
+    counters.set(name, new LiveCounter(live ? monthlyPace(perMonth, { phase }) : steady(periods.month_to_date.count)));
+  }
+  return counters;
+}
+
+function liveUsages(limits: readonly NamedLimit[], counters: ReadonlyMap<string, LiveCounter>, at: number): NamedLimit[] {
+  return limits.map((item) => {
+    const counter = counters.get(item.name);
+    return counter === undefined ? item : { ...item, limit: counter.limit() ?? item.limit, usage: counter.used(at) };
+  });
+}
+
+function liveAccountUsage(body: object, counters: ReadonlyMap<string, LiveCounter>, at: number): object {
+  const copy = structuredClone(body);
+  for (const [name, periods] of monthToDateCounters(copy)) {
+    const counter = counters.get(name);
+    if (counter !== undefined) periods.month_to_date = { count: counter.used(at) };
+  }
+  return copy;
 }

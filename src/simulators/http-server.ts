@@ -8,7 +8,8 @@ import {
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { echoMessage, echoPage, HTML_BODY, InvalidFaultError, MALFORMED_JSON_BODY, NO_CREDENTIAL, parseFaultSetting } from './faults.js';
-import type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle } from './types.js';
+import type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle, UsageSetting } from './types.js';
+import { InvalidUsageError, parseUsageSetting } from './usage-dial.js';
 
 /** A vendor request as a simulator's handler sees it. */
 export interface SimRequest {
@@ -43,6 +44,11 @@ export interface VendorDefinition {
   credentialOf(request: SimRequest): string | null;
   /** The `drift` fault: the 200 body with one documented field renamed and one retyped. */
   drift(request: SimRequest, body: unknown): unknown;
+  /**
+   * Sets a counter of the (first credential's) account, for `POST /__sim/usage`. Throws an
+   * InvalidUsageError for a counter the vendor does not report. Default: the vendor has none.
+   */
+  setUsage?(setting: UsageSetting): void;
 }
 
 const ADMIN_PREFIX = '/__sim/';
@@ -273,9 +279,23 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
         }
         return sendEmpty(res);
       }
+      case 'POST /__sim/usage': {
+        try {
+          setUsage(parseUsageSetting(JSON.parse(await readBody(req))));
+        } catch (error) {
+          const message = error instanceof InvalidUsageError || error instanceof InvalidFaultError || error instanceof SyntaxError ? error.message : 'unreadable body';
+          return sendJson(res, { status: 400, body: { error: message } });
+        }
+        return sendEmpty(res);
+      }
       default:
         return sendJson(res, { status: 404, body: { error: `no admin route ${route}` } });
     }
+  }
+
+  function setUsage(setting: UsageSetting): void {
+    if (vendor.setUsage === undefined) throw new InvalidUsageError(`${vendor.provider} reports no counter to set`);
+    vendor.setUsage(setting);
   }
 
   function countIfAbandoned(res: ServerResponse): void {
@@ -337,6 +357,7 @@ export async function startSimulatorServer(vendor: VendorDefinition, host = '127
     hits: (path?: string) => (path === undefined ? totalHits : (hitsByPath.get(path) ?? 0)),
     resetHits,
     setFault,
+    setUsage: (setting) => setUsage(parseUsageSetting(setting)),
     close() {
       if (closed !== undefined) return closed;
       closing = true;

@@ -1,9 +1,10 @@
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
 
 export { InvalidFaultError } from './faults.js';
+export { InvalidUsageError } from './usage-dial.js';
 export { adoptSimulatorAdminToken, SIMULATOR_ADMIN_HEADER, simulatorAdminToken } from './http-server.js';
 export { SIM_NOW_MS } from './prng.js';
-export type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle, SimulatorOptions } from './types.js';
+export type { FaultMode, FaultSetting, SimulatedProvider, SimulatorHandle, SimulatorOptions, UsageSetting } from './types.js';
 
 /** One simulator to start: the property its handle gets, and how to start it. */
 export interface SimulatorStarter<Key extends string = string, Handle extends SimulatorHandle = SimulatorHandle> {
@@ -21,6 +22,8 @@ export type RunningSimulators<Handles> = Handles & {
 export interface StartSimulatorsOptions {
   /** Seed of every simulator's data. Default 42. */
   seed?: number;
+  /** Every simulator's clock: given, their counters move with it (see SimulatorOptions.clock). Default: none. */
+  clock?: () => number;
   /** More options per simulator key (e.g. a stream's length), over the seed. */
   each?: Record<string, Record<string, unknown>>;
 }
@@ -34,7 +37,7 @@ export async function startSimulators<Handles>(
   options: StartSimulatorsOptions = {},
 ): Promise<RunningSimulators<Handles>> {
   const started = await Promise.allSettled(
-    starters.map((starter) => starter.startSimulator({ seed: options.seed, ...options.each?.[starter.key] })),
+    starters.map((starter) => starter.startSimulator({ seed: options.seed, ...(options.clock === undefined ? {} : { clock: options.clock }), ...options.each?.[starter.key] })),
   );
   const handles = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const close = async (): Promise<void> => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bearerCredential, genericError, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from './http-server.js';
 import { MINUTE_MS, Random, SIM_NOW_MS, isoSeconds, round, seedKey, splitInteger } from './prng.js';
 import type { SimulatorHandle, SimulatorOptions } from './types.js';
+import { CounterBoard, LiveCounter, monthlyPace, nextUtcMonthStart, steady } from './usage-dial.js';
 
 /** The API key the Sharpe simulator accepts by default (demo mode). */
 export const SHARPE_DEMO_CREDENTIAL = 'sk_live_sim_5e1f9a3c7b2d4e68';
@@ -12,7 +13,14 @@ export const SHARPE_DEMO_CREDENTIAL = 'sk_live_sim_5e1f9a3c7b2d4e68';
  * `quota.limit`. The rate limit is enforced for real, per credential over a rolling minute.
  * `meta.timestamp` is the simulated now and `meta.elapsed_ms` is seeded, so bodies are
  * deterministic except `meta.request_id`.
+ *
+ * With a clock (demo mode), the monthly quota moves: it restarts each UTC month and runs at a pace
+ * that reaches its limit a little before the month ends (then stays there), so a forecast says it
+ * runs out before the reset. `POST /__sim/usage` sets it by its name, `monthly_requests`.
  */
+
+/** Share of the month at whose end the live quota reaches its limit: about a day and a half before the reset. */
+const EXHAUSTED_AT_MONTH_SHARE = 0.95;
 
 const ROUTE = '/api/v1/usage';
 
@@ -52,9 +60,11 @@ interface SharpeAccount {
   noScope: boolean;
   /** Accepted request times within the last minute, oldest first. */
   window: number[];
+  /** `quota.used` and `quota.limit` as they move (or as a test set them). */
+  quota: LiveCounter;
 }
 
-function makeAccount(seed: number, credential: string): SharpeAccount {
+function makeAccount(seed: number, credential: string, live: boolean): SharpeAccount {
   const r = new Random(seedKey(seed, credential, 'sharpe'));
   const plan = TIERS[r.int(0, TIERS.length - 1)] ?? TIERS[0];
   const used = Math.round(plan.quota * r.between(0.02, 0.97));
@@ -92,6 +102,7 @@ function makeAccount(seed: number, credential: string): SharpeAccount {
     },
     noScope: credential.includes('noscope'),
     window: [],
+    quota: new LiveCounter(live ? monthlyPace(plan.quota / EXHAUSTED_AT_MONTH_SHARE, { cap: plan.quota, phase: 1 }) : steady(used), plan.quota),
   };
 }
 
@@ -127,7 +138,10 @@ export async function startSharpeSimulator(options: SimulatorOptions = {}): Prom
   const credentials = options.credentials ?? [SHARPE_DEMO_CREDENTIAL];
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startSharpeSimulator: credentials must not be empty');
-  const accounts = new Map(credentials.map((c) => [c, makeAccount(seed, c)]));
+  const clock = options.clock;
+  const accounts = new Map(credentials.map((c) => [c, makeAccount(seed, c, clock !== undefined)]));
+  const board = new CounterBoard(new Map([['monthly_requests', accounts.get(credential)!.quota]]));
+  const now = () => clock?.() ?? SIM_NOW_MS;
 
   function handle(request: SimRequest): SimResponse {
     if (request.pathname !== ROUTE) return vendorError(404);
@@ -146,7 +160,12 @@ export async function startSharpeSimulator(options: SimulatorOptions = {}): Prom
       return errorBody(403, 'INSUFFICIENT_SCOPE', "This API key lacks the 'usage:read' scope required by GET /v1/usage.");
     }
     const { data, meta } = account.body;
-    return { status: 200, body: { data, meta: { request_id: requestId(), ...meta } } };
+    const at = now();
+    const used = account.quota.used(at);
+    const quotaLimit = account.quota.limit() ?? data.quota.limit;
+    const quota = { used, limit: quotaLimit, remaining: Math.max(0, quotaLimit - used), resets_at: clock === undefined ? data.quota.resets_at : isoSeconds(nextUtcMonthStart(at)) };
+    const timestamp = clock === undefined ? meta.timestamp : isoSeconds(at);
+    return { status: 200, body: { data: { ...data, quota }, meta: { request_id: requestId(), ...meta, timestamp } } };
   }
 
   return startSimulatorServer(
@@ -157,6 +176,7 @@ export async function startSharpeSimulator(options: SimulatorOptions = {}): Prom
       handle,
       errorResponse: vendorError,
       credentialOf: bearerCredential,
+      setUsage: (setting) => board.apply(setting, now()),
       // `quota.used` renamed to `quota.consumed`, `plan.rpm` retyped to a string.
       drift: (_request, body) => {
         const b = body as SharpeAccount['body'];

@@ -16,6 +16,22 @@ export interface SimulatorOptions {
   credentials?: string[];
   /** Interface to listen on. Default '127.0.0.1'. */
   host?: string;
+  /**
+   * The simulated world's clock (ms since the epoch). Given, the counters move with it, each
+   * vendor at its own pace (demo mode passes `Date.now`, tests a clock they advance). Default:
+   * none, and every body stays the same from one run to the next.
+   */
+  clock?: () => number;
+}
+
+/** What `POST /__sim/usage` (or `setUsage`) sets: one counter of the simulated account. */
+export interface UsageSetting {
+  /** The counter's name as the vendor reports it (a quota's name, a metric's path; see each simulator). */
+  quota: string;
+  /** Its value from now on; it grows from there at the vendor's pace. */
+  used: number;
+  /** A new limit, when given. */
+  limit?: number;
 }
 
 export type FaultMode =
@@ -72,6 +88,8 @@ export interface SimulatorHandle {
   hits(path?: string): number;
   resetHits(): void;
   setFault(setting: FaultSetting | null): void;
+  /** Sets one counter of the demo credential's account (`POST /__sim/usage` does the same); throws on an unknown counter. */
+  setUsage(setting: UsageSetting): void;
   /** Stops listening and ends every open, hung or keep-alive connection. */
   close(): Promise<void>;
 }

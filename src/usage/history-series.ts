@@ -15,3 +15,6 @@ export function quotaSeries(name: string): string {
 export function periodSeries(metric: string, resourceId: string | null): string {
   return resourceId === null ? `period:${metric}` : `period:${metric}:${resourceId}`;
 }
+
+/** The series of a rate limit's remaining calls in its window, for vendors that report it. */
+export const RATE_LIMIT_REMAINING_SERIES = 'rateLimit:remaining';

@@ -20,14 +20,15 @@ describe('/health and /ready', () => {
       const ready = await fetch(`${gateway.origin}/ready`, { headers: { host: 'probe.internal' } });
       expect(ready.status).toBe(200);
       expect(ready.headers.get('content-type')).toContain('application/json');
-      expect(await ready.json()).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', draining: false } });
+      expect(await ready.json()).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', history: 'ok', historyRole: 'leader', draining: false } });
     }
     // The same request on /graphql meets the rules /ready is exempt from.
     expect((await postQuery(gateway, '{ __typename }')).status).toBe(401);
   });
 
   it('turns 503 on SIGTERM while a request in flight still completes, then the process exits 0', async () => {
-    gateway = await startDemoProcess();
+    // Without the history sampler, whose Sharpe reads would count as the query's below.
+    gateway = await startDemoProcess({ HISTORY: '0' });
     const started = gateway;
     await simAdmin(started, 'SHARPE', 'PUT', '/__sim/fault', { fault: { mode: 'latency', ms: 1500 } });
     const inFlight = postQuery(started, '{ account(provider: SHARPE) { fetchedAt } }');
@@ -36,7 +37,7 @@ describe('/health and /ready', () => {
     started.child.kill('SIGTERM');
     await eventually(async () => (await fetch(`${started.origin}/ready`)).status === 503, { withinMs: 10_000 });
     const ready = await fetch(`${started.origin}/ready`);
-    expect(await ready.json()).toEqual({ status: 'not-ready', components: { config: 'ok', ledger: 'recovered', draining: true } });
+    expect(await ready.json()).toEqual({ status: 'not-ready', components: { config: 'ok', ledger: 'recovered', history: 'off', draining: true } });
     // Still held by the simulator: the drain waits for it.
     expect(started.child.exitCode).toBeNull();
 

@@ -1,6 +1,7 @@
 import { bearerCredential, readBearer, startSimulatorServer, type SimRequest, type SimResponse } from '../http-server.js';
 import { MINUTE_MS, SIM_NOW_MS, round, splitInteger } from '../prng.js';
 import type { SimulatorHandle, SimulatorOptions } from '../types.js';
+import { CounterBoard, LiveCounter, steady, type CounterModel } from '../usage-dial.js';
 import { alerts, endpointRows, hourlySeries, makeAccount, points, STATUSES, sum, type Account, type EndpointRow, type Point } from './data.js';
 import { fail, vendorError } from './errors.js';
 import { parseQuery, type Query, type SortField } from './query.js';
@@ -26,7 +27,22 @@ export const ANYLAYER_DEMO_CREDENTIAL = 'al_live_sim_3f8a2c6e91b4d057';
  * The data model is hourly: each key's requests per hour follow growth, a daily and a weekly cycle,
  * noise and rare error spikes; coarser buckets sum hours, minutes split an hour exactly, so a
  * series always adds up to the usage totals. Traffic is sized so that `1y` and `all` exceed 2^31.
+ *
+ * With a clock (demo mode), the rate limit's `remaining` moves: the calls of each minute use up to
+ * 70 % of it, and it restarts at the next minute (its `reset_at`). `POST /__sim/usage` sets the
+ * calls used this minute as `{ "quota": "rate_limit", "used": n }`.
  */
+
+/** Most of a minute's rate limit the simulated traffic uses. */
+const BUSIEST_MINUTE_SHARE = 0.7;
+
+/** Calls used within each minute, rising through it and restarting at the next. */
+function callsThisMinute(requestsPerMinute: number): CounterModel {
+  return {
+    value: (at) => Math.round(requestsPerMinute * BUSIEST_MINUTE_SHARE * ((at % MINUTE_MS) / MINUTE_MS)),
+    periodStart: (at) => at - (at % MINUTE_MS),
+  };
+}
 
 const ROUTE = '/v1/developer/usage';
 
@@ -56,7 +72,13 @@ const ENDPOINT_SORT: Record<SortField, (row: EndpointRow) => number | string> = 
   timestamp: (row) => row.endpoint,
 };
 
-function usageBody(account: Account, query: Query): SimResponse {
+/** The rate limit as a clock (or a test) moved it; null: the seeded figures. */
+interface LiveRateLimit {
+  remaining: number;
+  resetAt: number;
+}
+
+function usageBody(account: Account, query: Query, live: LiveRateLimit | null = null): SimResponse {
   const keys = query.keyId === null ? account.keys : account.keys.filter((k) => k.id === query.keyId);
   if (keys.length === 0) {
     return fail(404, 'NO_USAGE_DATA', `No usage data found for key '${query.keyId}' in timeframe ${query.timeframe}.`).response;
@@ -111,8 +133,8 @@ function usageBody(account: Account, query: Query): SimResponse {
   data.rate_limit = {
     tier: account.tier.tier,
     requests_per_minute: account.tier.requestsPerMinute,
-    remaining: account.remaining,
-    reset_at: new Date(SIM_NOW_MS + MINUTE_MS).toISOString(),
+    remaining: live?.remaining ?? account.remaining,
+    reset_at: new Date(live?.resetAt ?? SIM_NOW_MS + MINUTE_MS).toISOString(),
   };
   data.alerts = alerts(account, errorRate, series.p95Weight, query, total);
   return {
@@ -137,6 +159,18 @@ export async function startAnylayerSimulator(options: SimulatorOptions = {}): Pr
   const credential = credentials[0];
   if (credential === undefined) throw new Error('startAnylayerSimulator: credentials must not be empty');
   const accounts = new Map(credentials.map((c) => [c, makeAccount(seed, c)]));
+  const clock = options.clock;
+  const now = () => clock?.() ?? SIM_NOW_MS;
+  const first = accounts.get(credential)!;
+  const rpm = first.tier.requestsPerMinute;
+  const used = new LiveCounter(clock === undefined ? steady(rpm - first.remaining) : callsThisMinute(rpm), rpm);
+  const board = new CounterBoard(new Map([['rate_limit', used]]));
+  let moving = clock !== undefined;
+  const liveRateLimit = (): LiveRateLimit => {
+    const at = now();
+    const limit = used.limit() ?? rpm;
+    return { remaining: Math.max(0, limit - used.used(at)), resetAt: clock === undefined ? SIM_NOW_MS + MINUTE_MS : at - (at % MINUTE_MS) + MINUTE_MS };
+  };
 
   function handle(request: SimRequest): SimResponse {
     if (request.pathname !== ROUTE) return vendorError(404);
@@ -145,7 +179,8 @@ export async function startAnylayerSimulator(options: SimulatorOptions = {}): Pr
     const account = bearer.kind === 'token' ? accounts.get(bearer.token) : undefined;
     if (account === undefined) return vendorError(401);
     const query = parseQuery(request.query);
-    return query.ok ? usageBody(account, query.value) : query.response;
+    if (!query.ok) return query.response;
+    return usageBody(account, query.value, moving && account === first ? liveRateLimit() : null);
   }
 
   return startSimulatorServer(
@@ -156,6 +191,10 @@ export async function startAnylayerSimulator(options: SimulatorOptions = {}): Pr
       handle,
       errorResponse: vendorError,
       credentialOf: bearerCredential,
+      setUsage: (setting) => {
+        board.apply(setting, now());
+        moving = true;
+      },
       // `usage.total_requests` renamed to `requests_total`, `pagination.total` retyped to a string.
       drift: (_request, body) => {
         const b = body as { data: { usage: Record<string, unknown> }; pagination: { total: number } };
