@@ -17,7 +17,7 @@ import { keyOf, tempDataDir } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./history-crash-child.ts', import.meta.url));
-const SERIES = ['quota:monthly_requests', 'rateLimit:remaining', 'period:calls'];
+const SERIES = ['quota:monthly_requests', 'rateLimit:remaining', 'period:calls:monthToDate'];
 
 /** Runs the child until it has printed `acks` acknowledgements (and a little more), then SIGKILLs it; the keys it printed. */
 function runAndKill(env: Record<string, string>, acks: number, extraMs: number): Promise<{ acknowledged: string[]; signal: NodeJS.Signals | null; stderr: string }> {
