@@ -313,11 +313,14 @@ async function startVendorServices(
 /**
  * What `/ready` reports beside draining. The listener opens only once the configuration is read
  * and the ledger has recovered from disk, so both are settled whenever a probe can ask; the
- * ledger's state says whether it follows the stream or serves another process's totals.
+ * ledger's state says whether it follows the stream, serves another process's totals, or is
+ * stalled on its disk. Stalled is still ready: the vendors answer, and the ledger's totals are
+ * served as committed.
  */
-function readinessOf(ledger: PartnerLedger | null): Readiness {
+export function readinessOf(ledger: PartnerLedger | null): Readiness {
   if (ledger === null) return { ready: true, components: { config: 'ok', ledger: 'none' } };
-  return { ready: true, components: { config: 'ok', ledger: ledger.status().following ? 'recovered' : 'recovered-read-only' } };
+  const status = ledger.status();
+  return { ready: true, components: { config: 'ok', ledger: status.stalled ? 'stalled' : status.following ? 'recovered' : 'recovered-read-only' } };
 }
 
 /**
