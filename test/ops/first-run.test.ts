@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -80,5 +82,40 @@ describe('the first run', () => {
       req.end();
     });
     expect(status).toBe(403);
+  });
+
+  it('as `npm start` runs it with LOG_FORMAT=pretty: readable lines, the banner, and a readable shutdown line; no JSON', { timeout: 60_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-first-run-'));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, GATEWAY_DEMO: '1', LOG_FORMAT: 'pretty' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner within 45 s:\n${stderr}`)), 45_000);
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('Ctrl-C stops it.')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        void exited.then((code) => reject(new Error(`exited with ${code}:\n${stderr}`)));
+      });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(stderr).toMatch(/^INFO {2}\d\d:\d\d:\d\d\.\d{3} gateway listening url=http:\/\/127\.0\.0\.1:\d+\/graphql /m);
+    expect(stderr).toMatch(/^ {2}GraphiQL +http:\/\/127\.0\.0\.1:\d+\/graphql/m);
+    expect(stderr).toMatch(/^INFO {2}\d\d:\d\d:\d\d\.\d{3} SIGTERM: shutting down$/m);
   });
 });
