@@ -5,6 +5,7 @@ import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
 import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { useCallerRateLimit } from './edge/caller-rate-limit.js';
+import { useRootIndex } from './edge/root-index.js';
 import { createCacheControl } from './edge/cache-control.js';
 import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
@@ -19,7 +20,7 @@ import { DAY_MS, type HistoryStore } from './monitoring/history-types.js';
 import { DEFAULT_RETENTION_MS } from './usage/retention.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
-import type { GatewayMetrics } from './observability/metrics.js';
+import { METRICS_PATH, type GatewayMetrics } from './observability/metrics.js';
 import { useGraphqlMetrics, useMetricsEndpoint } from './observability/metrics-plugins.js';
 import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
@@ -154,6 +155,8 @@ export function createGateway({
       useHostCheck(edge.allowsHost ?? null),
       // Before identity: a scraper carries no credential.
       ...(metrics !== null && metricsEndpoint ? [useMetricsEndpoint(metrics)] : []),
+      // A person at the bare address: sent to GraphiQL, or shown where things are. After the Host check.
+      useRootIndex({ graphqlPath: GRAPHQL_ENDPOINT, graphiql, metricsPath: metrics !== null && metricsEndpoint ? METRICS_PATH : null, readyPath: '/ready', livePath: '/health' }),
       identity.plugin,
       useCallerRateLimit({
         perMinute: edge.callerRateLimitPerMinute ?? 0,

@@ -1,3 +1,4 @@
+import { formatPrettyLine, resolveLogFormat } from './common/pretty-log.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/index.js';
 import { AuthConfigError } from './edge/identity/errors.js';
 import { startGateway, type RunningGateway } from './server.js';
@@ -25,11 +26,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The few lines written here, before or after the logger's life, in the format its lines have.
+  const pretty = resolveLogFormat(config.logFormat, process.stderr.isTTY === true) === 'pretty';
+  const say = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) => {
+    const record = { time: new Date().toISOString(), level, message, ...fields };
+    process.stderr.write(`${pretty ? formatPrettyLine(record) : JSON.stringify(record)}\n`);
+  };
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', message: `${signal}: shutting down` })}\n`);
+    say('info', `${signal}: shutting down`);
     // Past the grace every connection is closed; a stuck close (a ledger snapshot on a hung disk)
     // must not keep the process alive forever.
     setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000).unref();
@@ -38,7 +45,7 @@ async function main(): Promise<void> {
   // SIGHUP re-reads the trusted files: a revoked API key stops working, a new manifest serves, without a restart.
   process.on('SIGHUP', () => {
     running.reload().catch((error: unknown) => {
-      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', message: 'reload failed', error: String(error) })}\n`);
+      say('error', 'reload failed', { error: String(error) });
     });
   });
   process.on('SIGINT', () => stop('SIGINT'));

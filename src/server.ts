@@ -13,7 +13,9 @@ import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
 import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
 import type { PartnerLedger } from './ledger/index.js';
-import { createLogger, type Logger } from './common/logger.js';
+import { createLogger, writeToLogStream, type Logger } from './common/logger.js';
+import { resolveLogFormat } from './common/pretty-log.js';
+import { gatewayEndpoints, startBanner } from './common/start-banner.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { logPhases, withPhaseRecording } from './observability/phases.js';
@@ -48,8 +50,12 @@ export interface RunningGateway {
 
 /** What {@link startGateway} runs beside the configuration. */
 export interface StartGatewayOptions {
-  /** Default: JSON lines on stderr at `LOG_LEVEL`, redacted of every credential. */
+  /** Default: lines on stderr at `LOG_LEVEL` in `LOG_FORMAT`, redacted of every credential. */
   logger?: Logger;
+  /** Whether stderr is a terminal, for `LOG_FORMAT=auto`. Default: `process.stderr.isTTY`. */
+  stderrIsTerminal?: boolean;
+  /** Where the start banner goes when logs are pretty. Default: stderr, in order with the log lines. */
+  writeBanner?: (text: string) => void;
   /** The vendor table the configuration was read for. Default `VENDORS`. */
   vendors?: readonly AnyVendorModule[];
 }
@@ -78,7 +84,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const secrets = Object.values(settings).map((setting) => setting.credential);
   // The ledger database's password, wherever a driver message or a stack might quote it.
   if (config.ledgerDatabase?.password) secrets.push(config.ledgerDatabase.password, encodeURIComponent(config.ledgerDatabase.password));
-  const log = options.logger ?? createLogger({ level: config.logLevel, secrets });
+  const logFormat = resolveLogFormat(config.logFormat, options.stderrIsTerminal ?? process.stderr.isTTY === true);
+  const log = options.logger ?? createLogger({ level: config.logLevel, secrets, format: logFormat });
   // Before anything that makes spans: the gateway's plugin looks for a tracer once, when built.
   const tracing = startTracing(config.tracing);
   // Closed after everything opened later, so that the spans of their last requests and ledger commits are exported.
@@ -197,7 +204,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     tracing: tracing !== null,
     persistedOperations: config.persistedOperations.mode,
     persistedDocuments: manifest?.current.size ?? 0,
+    endpoints: gatewayEndpoints(url, metricsUrl, config.exposure.graphiql),
   });
+  if (logFormat === 'pretty') (options.writeBanner ?? writeToLogStream)(startBanner(gatewayEndpoints(url, metricsUrl, config.exposure.graphiql), { demo: config.demo }));
   return {
     url,
     metricsUrl,
@@ -318,11 +327,14 @@ async function startVendorServices(
 /**
  * What `/ready` reports beside draining. The listener opens only once the configuration is read
  * and the ledger has recovered from disk, so both are settled whenever a probe can ask; the
- * ledger's state says whether it follows the stream or serves another process's totals.
+ * ledger's state says whether it follows the stream, serves another process's totals, or is
+ * stalled on its disk. Stalled is still ready: the vendors answer, and the ledger's totals are
+ * served as committed.
  */
-function readinessOf(ledger: PartnerLedger | null): Readiness {
+export function readinessOf(ledger: PartnerLedger | null): Readiness {
   if (ledger === null) return { ready: true, components: { config: 'ok', ledger: 'none' } };
-  return { ready: true, components: { config: 'ok', ledger: ledger.status().following ? 'recovered' : 'recovered-read-only' } };
+  const status = ledger.status();
+  return { ready: true, components: { config: 'ok', ledger: status.stalled ? 'stalled' : status.following ? 'recovered' : 'recovered-read-only' } };
 }
 
 /**

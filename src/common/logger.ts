@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { currentRequestScope } from './request-scope.js';
 import { redact, redactOccurrences } from './redact.js';
 import { batchLines } from './line-batch.js';
+import { formatPrettyLine, type LogFormat } from './pretty-log.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -20,10 +21,12 @@ export interface LoggerOptions {
   secrets?: readonly string[];
   /** Where lines go. Default: process.stderr, the lines of one event-loop turn in one write (see `batchLines`). */
   write?: (line: string) => void;
+  /** `json` (one object a line, for a log shipper) or `pretty` (for a person, see `formatPrettyLine`). Default `json`. */
+  format?: LogFormat;
 }
 
 /**
- * One JSON object per line, written by pino: `level` (its name), `message`, the fields, then the
+ * One JSON object per line (or, with `format: 'pretty'`, a readable line laid out from it), written by pino: `level` (its name), `message`, the fields, then the
  * request's `requestId` when the line is logged while serving one, and `time` (ISO). Every string
  * of the record (keys, nested fields, error messages, stacks, causes) is redacted before
  * serialisation: JSON escapes `"` and `\\`, so a credential holding either no longer appears as
@@ -33,7 +36,11 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = options.secrets ?? [];
   const write = options.write ?? stderrLines();
-  const destination = { write: (line: string) => write(redact(line, secrets)) };
+  // Pretty lines are laid out from the redacted JSON line, so both formats reveal exactly the same.
+  const destination =
+    options.format === 'pretty'
+      ? { write: (line: string) => write(redact(prettyOrAsIs(redact(line, secrets)), secrets)) }
+      : { write: (line: string) => write(redact(line, secrets)) };
   const logger = pino(
     {
       level: options.level ?? 'info',
@@ -74,10 +81,32 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
+/**
+ * The pretty form of a redacted JSON line; the line itself if it no longer parses (a credential
+ * redacted across the JSON's own punctuation), since a log call must not throw.
+ */
+function prettyOrAsIs(line: string): string {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  return `${formatPrettyLine(record as Record<string, unknown>)}\n`;
+}
+
 /** Distinct field names whose redaction a logger remembers. */
 const MAX_REMEMBERED_KEYS = 256;
 
 let sharedStderr: ((line: string) => void) | undefined;
+
+/**
+ * Writes text (a start banner) to stderr in the same batch as every logger's lines, so that it
+ * stands where it was written among them.
+ */
+export function writeToLogStream(text: string): void {
+  stderrLines()(text);
+}
 
 /** One batch for every logger of the process, so that their lines keep their order on stderr. */
 function stderrLines(): (line: string) => void {

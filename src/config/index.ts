@@ -12,6 +12,7 @@ import { checkUpstreamFits, readUpstreamConfig, type UpstreamConfig } from './up
 import { credentialVariables, readVendorCatalogue, type VendorConfig } from './vendor-catalogue.js';
 import { GRAPHQL_NAME } from '../common/graphql-name.js';
 import type { LogLevel } from '../common/logger.js';
+import type { LogFormatSetting } from '../common/pretty-log.js';
 import type { AnyVendorModule } from '../providers/vendor-module.js';
 import { VENDORS } from '../providers/vendors.js';
 import type { ProviderId } from '../usage/model.js';
@@ -44,6 +45,12 @@ export interface GatewayConfig {
   demo: boolean;
   /** Lowest log level written to stderr. `LOG_LEVEL`, default `info`. */
   logLevel: LogLevel;
+  /**
+   * How log lines are written: `json` (one object a line, for a log shipper), `pretty` (readable
+   * lines and a start banner, for a person) or `auto` (pretty exactly when stderr is a terminal).
+   * `LOG_FORMAT`, default `auto`.
+   */
+  logFormat: LogFormatSetting;
   /**
    * Log one `request phases` line per request with the timestamps of its phases (a diagnosis for
    * the benchmark, see `withPhaseRecording`). `PHASE_TIMING=1`; default false, and then free.
@@ -132,6 +139,11 @@ const logLevel = z
   .optional()
   .transform((value) => value ?? 'info');
 
+const logFormat = z
+  .enum(['json', 'pretty', 'auto'], { message: 'expected json, pretty or auto (pretty when stderr is a terminal)' })
+  .optional()
+  .transform((value) => value ?? 'auto');
+
 /**
  * Reads the gateway's configuration from an environment, for the vendors of `vendors` (default
  * `VENDORS`). Empty strings count as unset. Throws a ConfigError that lists every bad variable
@@ -144,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const host = reader.read('HOST', text('127.0.0.1', 'expected a host name or IP address'));
   const metricsPort = reader.read('METRICS_PORT', optionalIntegerIn(0, 65_535)) ?? null;
   const level = reader.read('LOG_LEVEL', logLevel);
+  const format = reader.read('LOG_FORMAT', logFormat);
   const demoFlag = reader.read('GATEWAY_DEMO', optionalFlag);
   const phaseTiming = reader.read('PHASE_TIMING', optionalFlag) ?? false;
   const dataDir = reader.read('DATA_DIR', text('./data', 'expected a directory'));
@@ -176,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     metricsPort,
     logLevel: level,
+    logFormat: format,
     phaseTiming,
     demo,
     vendors: demo ? {} : catalogue.configured,

@@ -11,7 +11,11 @@ export type LedgerErrorCode =
   | 'LEDGER_CONFLICT'
   | 'LEDGER_READ_ONLY'
   | 'LEDGER_UNAVAILABLE'
-  | 'LEDGER_STORE_UNAVAILABLE';
+  | 'LEDGER_STORE_UNAVAILABLE'
+  | LedgerStorageErrorCode;
+
+/** The codes of a ledger whose files cannot be written: the disk's condition, not the data's. */
+export type LedgerStorageErrorCode = 'LEDGER_DISK_FULL' | 'LEDGER_DISK_READ_ONLY' | 'LEDGER_PERMISSION_DENIED';
 
 /** Base of every ledger failure; never thrown itself. */
 export abstract class LedgerError extends Error {
@@ -110,6 +114,64 @@ export class LedgerUnavailableError extends LedgerError {
 export class LedgerStoreUnavailableError extends LedgerError {
   override readonly name = 'LedgerStoreUnavailableError';
   readonly code = 'LEDGER_STORE_UNAVAILABLE';
+}
+
+/**
+ * The ledger's files in `DATA_DIR` cannot be written: the file system is full, mounted read-only,
+ * or refuses this process. Nothing of the page was committed (a partial record is cut off), the
+ * totals committed so far are still served, and the follower retries the same page until the
+ * condition clears. The message names the file (for logs); clients read fixed words by code.
+ */
+export abstract class LedgerStorageError extends LedgerError {
+  abstract override readonly code: LedgerStorageErrorCode;
+  constructor(
+    /** The file the write failed on. */
+    readonly path: string,
+    what: string,
+    options: { cause: unknown },
+  ) {
+    super(`partner ledger: cannot write ${path}: ${what}`, options);
+  }
+}
+
+/** `ENOSPC` (or `EDQUOT`): no space left, or the quota spent, on the file system of `DATA_DIR`. */
+export class LedgerDiskFullError extends LedgerStorageError {
+  override readonly name = 'LedgerDiskFullError';
+  readonly code = 'LEDGER_DISK_FULL';
+}
+
+/** `EROFS`: the file system of `DATA_DIR` is mounted read-only (not a ledger opened for reading, which is LEDGER_READ_ONLY). */
+export class LedgerDiskReadOnlyError extends LedgerStorageError {
+  override readonly name = 'LedgerDiskReadOnlyError';
+  readonly code = 'LEDGER_DISK_READ_ONLY';
+}
+
+/** `EACCES` or `EPERM`: the ledger's files or `DATA_DIR` refuse this process's user. */
+export class LedgerPermissionDeniedError extends LedgerStorageError {
+  override readonly name = 'LedgerPermissionDeniedError';
+  readonly code = 'LEDGER_PERMISSION_DENIED';
+}
+
+const STORAGE_ERRNO: Record<string, { what: string; make: (path: string, what: string, options: { cause: unknown }) => LedgerStorageError }> = {
+  ENOSPC: { what: 'no space left on the file system', make: (...args) => new LedgerDiskFullError(...args) },
+  EDQUOT: { what: 'the disk quota is spent', make: (...args) => new LedgerDiskFullError(...args) },
+  EROFS: { what: 'the file system is mounted read-only', make: (...args) => new LedgerDiskReadOnlyError(...args) },
+  EACCES: { what: 'permission denied', make: (...args) => new LedgerPermissionDeniedError(...args) },
+  EPERM: { what: 'operation not permitted', make: (...args) => new LedgerPermissionDeniedError(...args) },
+};
+
+/**
+ * The storage failure a file-system error on `path` means, or null when it is none of them (an
+ * I/O error, a bug): that one keeps its own identity.
+ */
+export function storageErrorOf(error: unknown, path: string): LedgerStorageError | null {
+  const errno = (error as { code?: unknown } | null)?.code;
+  const known = typeof errno === 'string' ? STORAGE_ERRNO[errno] : undefined;
+  return known === undefined ? null : known.make(path, known.what, { cause: error });
+}
+
+export function isLedgerStorageError(error: unknown): error is LedgerStorageError {
+  return error instanceof LedgerStorageError;
 }
 
 export function isLedgerError(error: unknown): error is LedgerError {

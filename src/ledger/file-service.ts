@@ -51,6 +51,7 @@ export async function startFilePartnerLedger(options: FilePartnerLedgerOptions):
       lastPollAt: null,
       lastError: { code: error.code, message: error.message, at: new Date() },
       consecutiveFailures: 0,
+      stalled: false,
     };
     return { store: readOnly, status: () => ({ ...status }), close: () => readOnly.close() };
   }

@@ -2,7 +2,7 @@ import { chmod, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promi
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { ARRAYS_STREAM_START } from './stream-cursor.js';
-import { LedgerCorruptError, LedgerReadOnlyError, type LedgerLockLostError } from './errors.js';
+import { LedgerCorruptError, LedgerReadOnlyError, storageErrorOf, type LedgerLockLostError } from './errors.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from './file-modes.js';
 import { decodeRecord, encodeRecord, readRecords, type JournalScan } from './journal.js';
 import { acquireLock, type LedgerLock, type LedgerLockOptions } from './lock.js';
@@ -205,7 +205,8 @@ export class FileLedgerStore implements LedgerStore {
           cause: truncateError,
         });
       });
-      throw error;
+      // A full, read-only or forbidding disk is a condition the operator can clear, not a bug: named as such.
+      throw storageErrorOf(error, join(this.options.dir, LEDGER_FILES.journal)) ?? error;
     }
     this.journalBytes += record.length;
     // Applied from the durable record, through the same decoding as recovery: what a reader sees
@@ -215,7 +216,9 @@ export class FileLedgerStore implements LedgerStore {
     this.commitsSinceSnapshot += 1;
     if (this.commitsSinceSnapshot >= this.options.snapshotEveryCommits || this.journalBytes >= this.options.snapshotEveryBytes) {
       // The commit is already durable in the journal: a failed snapshot only postpones compaction.
-      await this.snapshot().catch((error: unknown) => {
+      await this.snapshot().catch(async (error: unknown) => {
+        // A half-written snapshot would hold the very space (a full disk) the next journal record needs.
+        await rm(join(this.options.dir, LEDGER_FILES.snapshotTemp), { force: true }).catch(() => undefined);
         this.options.logger?.warn('partner ledger: snapshot failed; the journal keeps every commit and the next snapshot retries', { error });
       });
     }

@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, cursorMs, isCursor } from './stream-cursor.js';
 import type { Fresh, PartnerUsagePage } from '../usage/model.js';
 import type { PartnerUsageRows } from '../usage/packed-partner-usage.js';
-import { LedgerBadPageError, isLedgerError } from './errors.js';
+import { LedgerBadPageError, isLedgerError, isLedgerStorageError, type LedgerStorageErrorCode } from './errors.js';
 import type { LedgerCommit, LedgerStore } from './store.js';
 import { cursorDay, DAY_MS } from './utc-day.js';
 
@@ -39,6 +39,12 @@ export interface FollowerStatus {
   lastError: LedgerErrorInfo | null;
   /** Failures since the last successful step; 0 when healthy. */
   consecutiveFailures: number;
+  /**
+   * True from a commit that failed for the disk's sake (full, read-only, permission; see
+   * `LedgerStorageError`) until a commit succeeds again: the totals stop advancing, those
+   * committed are served, and the follower retries the same page on its own.
+   */
+  stalled: boolean;
 }
 
 /** Hears what the follower does, for the metrics; each call must return at once and never throw. */
@@ -47,6 +53,8 @@ export interface LedgerObserver {
   committed(entries: number, durationMs: number): void;
   /** A step failed with `code` (as `partnerLedger.lastError` shows it); nothing of its page was committed. */
   failed(code: string): void;
+  /** The ledger stalled on its disk with `code`, or (null) resumed writing; called once per change. */
+  stalled(code: LedgerStorageErrorCode | null): void;
 }
 
 /** Options of the stream follower. */
@@ -87,7 +95,10 @@ export class LedgerFollower {
     lastPollAt: null,
     lastError: null,
     consecutiveFailures: 0,
+    stalled: false,
   };
+  /** The storage condition the ledger is stalled on, so that each change is said once. */
+  private stalledOn: LedgerStorageErrorCode | null = null;
   /** Null until read from the store, and again after a failed commit (the store decides). */
   private cursor: string | null = null;
   /** Entries per ms of stream time on the last page whose count Arrays told us: a first guess for counting the next short page. */
@@ -140,7 +151,8 @@ export class LedgerFollower {
         this.state.lastError = describe(error);
         this.options.observer?.failed(this.state.lastError.code);
         const fields = { code: this.state.lastError.code, error, consecutiveFailures: this.state.consecutiveFailures, retryInMs: wait };
-        if (isLedgerError(error)) this.options.logger.error('partner ledger: page rejected, nothing of it committed', fields);
+        if (isLedgerStorageError(error)) this.stall(error.code, fields);
+        else if (isLedgerError(error)) this.options.logger.error('partner ledger: page rejected, nothing of it committed', fields);
         else this.options.logger.warn('partner ledger: reading the Arrays stream failed', fields);
       }
       if (wait > 0 && !this.stopped) await this.sleep(wait);
@@ -194,11 +206,31 @@ export class LedgerFollower {
       this.committing = null;
     }
     this.options.observer?.committed(entries, performance.now() - startedAt);
+    if (this.stalledOn !== null) this.resume(entries);
     this.cursor = next;
     const spanMs = (cursorMs(next) ?? 0) - (cursorMs(from) ?? 0);
     if (hasMore && from !== ARRAYS_STREAM_START && spanMs > 0) this.density = entries / spanMs;
     this.state.caughtUp = !hasMore;
     return hasMore;
+  }
+
+  /**
+   * A disk condition stops the totals, possibly for hours (until someone frees space): said once
+   * when it starts or changes, not at every retry, whose backoff would otherwise fill the log.
+   */
+  private stall(code: LedgerStorageErrorCode, fields: Record<string, unknown>): void {
+    this.state.stalled = true;
+    if (this.stalledOn === code) return;
+    this.stalledOn = code;
+    this.options.observer?.stalled(code);
+    this.options.logger.warn('partner ledger: stalled, its files in DATA_DIR cannot be written; serving the totals committed so far and retrying the same page until they can', fields);
+  }
+
+  private resume(entries: number): void {
+    this.options.logger.info('partner ledger: writing again, resumed following the Arrays stream', { stalledOn: this.stalledOn, entries });
+    this.stalledOn = null;
+    this.state.stalled = false;
+    this.options.observer?.stalled(null);
   }
 
   private observe({ value: page, fetchedAt }: Fresh<LedgerPage>): void {

@@ -68,6 +68,7 @@ export class GatewayMetrics {
   private readonly ledgerCommitDuration: Histogram;
   private readonly ledgerFailures: Counter<'code'>;
   private historySamples: Counter<'vendor'> | null = null;
+  private readonly ledgerStalled: Gauge;
   private healthSource: HealthSource = () => [];
   private ledger: PartnerLedger | null = null;
 
@@ -129,6 +130,11 @@ export class GatewayMetrics {
       name: `${METRIC_PREFIX}ledger_follower_failures_total`,
       help: 'Steps of the ledger follower that failed (stream read or page rejected), by error code.',
       labelNames: ['code'],
+      registers,
+    });
+    this.ledgerStalled = new Gauge({
+      name: `${METRIC_PREFIX}ledger_stalled`,
+      help: 'Whether the partner ledger has stopped committing because its files cannot be written (disk full, read-only, permission): 1 until a commit succeeds again; the cause counts in ledger_follower_failures_total by code.',
       registers,
     });
     this.registerGauges();
@@ -235,6 +241,7 @@ export class GatewayMetrics {
       this.ledgerCommitDuration.observe(durationMs / 1000);
     },
     failed: (code) => this.ledgerFailures.inc({ code: this.errorCodes.of(code) }),
+    stalled: (code) => this.ledgerStalled.set(code === null ? 0 : 1),
   };
 
   /** For the caller rate limit's `onRefused`. Never an address or a credential: a name, a sub, or `anonymous`. */

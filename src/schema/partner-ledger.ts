@@ -31,6 +31,12 @@ const CLIENT_MESSAGES: Record<LedgerErrorCode | UpstreamErrorCode, string> = {
   LEDGER_UNAVAILABLE: 'The partner usage ledger is not running on this gateway.',
   LEDGER_STORE_UNAVAILABLE:
     'The ledger\'s database (PostgreSQL) cannot be reached; nothing is committed meanwhile, the totals read last are served, and the gateway retries.',
+  LEDGER_DISK_FULL:
+    'The disk of the ledger\'s files is full; nothing is committed meanwhile, the totals committed so far are served, and the gateway resumes on its own once space is freed.',
+  LEDGER_DISK_READ_ONLY:
+    'The file system of the ledger\'s files is mounted read-only; nothing is committed meanwhile, the totals committed so far are served, and the gateway resumes on its own once it is writable.',
+  LEDGER_PERMISSION_DENIED:
+    'The gateway may not write the ledger\'s files; nothing is committed meanwhile, the totals committed so far are served, and the gateway resumes on its own once their permissions allow it.',
   UPSTREAM_TIMEOUT: 'Arrays did not answer in time; the follower retries.',
   UPSTREAM_UNAVAILABLE: 'Arrays could not be reached or answered with a server error; the follower retries.',
   UPSTREAM_RATE_LIMITED: 'Arrays\' rate limit, or the gateway\'s budget for it, is spent; the follower retries later.',

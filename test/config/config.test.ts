@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     for (const policy of Object.values(config.upstream.policies)) expect(policy.timeoutMs).toBe(8000);
   });
 
+  it('writes logs as LOG_FORMAT says: auto by default, json or pretty on request, anything else refused', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(problemsOf({ LOG_FORMAT: 'colour' })).toEqual(['LOG_FORMAT: expected json, pretty or auto (pretty when stderr is a terminal) (got "colour")']);
+  });
+
   it('records request phases only with PHASE_TIMING=1', () => {
     expect(loadConfig({ PHASE_TIMING: '1' }).phaseTiming).toBe(true);
     expect(loadConfig({ PHASE_TIMING: '0' }).phaseTiming).toBe(false);

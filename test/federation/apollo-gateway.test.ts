@@ -5,9 +5,35 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_FILE } from '../../scripts/print-schema.js';
 import { withoutSecurityDirectives } from '../../src/schema/security-directives.js';
-import { expectCrossSubgraphQuery, postGraphQL, startFederationFixture, type FederationFixture } from './supergraph.js';
+import { composeSupergraph, expectCrossSubgraphQuery, postGraphQL, startFederationFixture, type FederationFixture } from './supergraph.js';
+import { startUsersSubgraph } from './users-subgraph.js';
 
-describe('federated with @apollo/gateway over real HTTP', () => {
+describe('@apollo/gateway and the default SDL', () => {
+  it('refuses a supergraph composed from it: @authenticated and @requiresScopes are for: SECURITY, which it cannot enforce', async () => {
+    // The default SDL, @authenticated and @requiresScopes included, is the printed file (the Hive
+    // Gateway test shows the running subgraph serves exactly it).
+    const printed = readFileSync(SCHEMA_FILE, 'utf8');
+    expect(printed).toMatch(/@authenticated/);
+    const users = await startUsersSubgraph([]);
+    try {
+      const supergraphSdl = composeSupergraph([
+        { name: 'users', url: users.url, sdl: users.sdl },
+        { name: 'usage', url: 'http://127.0.0.1:4000/graphql', sdl: printed },
+      ]);
+      const server = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl }) });
+      const refusal = await server.start().then(
+        () => null,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(refusal).toContain('feature https://specs.apollo.dev/authenticated/v0.1 is for: SECURITY but is unsupported');
+      expect(refusal).toContain('feature https://specs.apollo.dev/requiresScopes/v0.1 is for: SECURITY but is unsupported');
+    } finally {
+      await users.close();
+    }
+  });
+});
+
+describe('federated with @apollo/gateway over real HTTP, FEDERATION_AUTH_DIRECTIVES=0', () => {
   let fixture: FederationFixture;
   let server: ApolloServer;
   let gatewayUrl: string;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_FILE } from '../../scripts/print-schema.js';
 import { expectCrossSubgraphQuery, postGraphQL, startFederationFixture, type FederationFixture } from './supergraph.js';
 
-describe("federated with Hive Gateway's runtime over real HTTP", () => {
+describe("federated with Hive Gateway's runtime over real HTTP, default SDL (FEDERATION_AUTH_DIRECTIVES unset)", () => {
   let fixture: FederationFixture;
   let gateway: GatewayRuntime;
   let server: Server;

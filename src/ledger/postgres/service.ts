@@ -105,6 +105,7 @@ class Leadership {
       lastPollAt: leader?.lastPollAt ?? null,
       lastError: own?.error ?? leader?.lastError ?? null,
       consecutiveFailures: own?.count ?? leader?.consecutiveFailures ?? 0,
+      stalled: leader?.stalled ?? false,
     };
   }
 
@@ -237,6 +238,7 @@ function revive(status: Record<string, unknown>): FollowerStatus {
     lastPollAt: date(status.lastPollAt),
     lastError: error === null || error === undefined ? null : { code: error.code, message: error.message, at: new Date(error.at) },
     consecutiveFailures: typeof status.consecutiveFailures === 'number' ? status.consecutiveFailures : 0,
+    stalled: status.stalled === true,
   };
 }
 
