@@ -335,7 +335,7 @@ export function usageHistoryLines(history: UsageHistoryResult | undefined): stri
     '| --- | --- | --- | --- | --- |',
     ...history.sampling.map((cost) => `| ${cost.vendor} | ${cost.callsPerTick} | ${cost.samplesPerTick} | ${cost.cpuMsPerTick} | ${cost.tickP50Ms} |`),
     '',
-    `- ${year.days} days of five-minute samples of one series (${year.samples.toLocaleString('en-US')} samples): \`store.read\` p50 ${year.readP50Ms} ms; read + periods + downsampled to ${year.points} days p50 ${year.readToDaysP50Ms} ms (measured as ${year.through}).`,
+    `- ${year.days} days of five-minute samples of one series (${year.samples.toLocaleString('en-US')} samples): \`store.read\` p50 ${year.readP50Ms} ms; read + periods + downsampled to ${year.points} days p50 ${year.readToDaysP50Ms} ms; the whole GraphQL answer (\`account(provider: SHARPE) { quotas { history(…, resolution: DAY) } }\` through \`yoga.fetch\`, ${year.graphqlPoints} day points) p50 ${year.graphqlP50Ms} ms.`,
     `- Memory with ${memory.series} series loaded (${memory.samples.toLocaleString('en-US')} samples): heap +${memory.heapDeltaMiB} MiB (${memory.bytesPerSample} B a sample), RSS +${memory.rssDeltaMiB} MiB.`,
     '',
   ];
