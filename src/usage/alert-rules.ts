@@ -64,8 +64,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = Object.freeze([
   { id: 'projected-exhaustion', kind: 'PROJECTED_EXHAUSTION' },
 ]);
 
-/** Whether `rule` watches `series` of `provider`. */
-export function ruleApplies(rule: QuotaAlertRule, provider: ProviderId, series: string): boolean {
+/** Whether a quota rule with this selector watches `series` of `provider`. */
+export function ruleApplies(rule: AlertRuleSelector, provider: ProviderId, series: string): boolean {
   if (rule.provider !== undefined && rule.provider !== provider) return false;
   if (rule.quota !== undefined) return series === quotaSeries(rule.quota);
   if (rule.series !== undefined) return series === rule.series;
@@ -74,7 +74,7 @@ export function ruleApplies(rule: QuotaAlertRule, provider: ProviderId, series: 
 
 const name = z.string().trim().min(1, 'must be a non-empty string');
 const selector = { provider: name.optional(), quota: name.optional(), series: name.optional() };
-const positive = z.number('must be a number').refine((n) => Number.isFinite(n) && n > 0, 'must be a positive number');
+const positive = z.number('must be a finite number').refine((n) => Number.isFinite(n) && n > 0, 'must be a positive number');
 const positiveCount = z
   .number('must be a number')
   .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a whole number from 1 to 2^53 - 1');
@@ -88,15 +88,16 @@ const ruleSchema = z
       z.strictObject({ id: name, kind: z.literal('PROJECTED_EXHAUSTION'), ...selector }),
       z.strictObject({ id: name, kind: z.literal('PARTNER_DAILY_CALLS'), calls: positiveCount, provider: name.optional() }),
     ],
-    { error: 'kind must be one of UTILIZATION, ABSOLUTE, PROJECTED_EXHAUSTION, PARTNER_DAILY_CALLS' },
+    { error: 'must be one of UTILIZATION, ABSOLUTE, PROJECTED_EXHAUSTION, PARTNER_DAILY_CALLS' },
   )
   .refine((rule) => !('quota' in rule && 'series' in rule && rule.quota !== undefined && rule.series !== undefined), {
     message: 'give quota or series, not both',
   });
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, entry: object): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.path.length > 0 && issue.input === undefined) return `${issue.path.join('.')} is required`;
+  const field = issue.path[0];
+  if (issue.code === 'invalid_type' && typeof field === 'string' && (entry as Record<string, unknown>)[field] === undefined) return `${field} is required`;
   return issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message;
 }
 
@@ -119,7 +120,7 @@ export function validateRules(input: unknown): { rules: AlertRule[]; problems: s
     }
     const parsed = ruleSchema.safeParse(entry);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${where}: ${describeIssue(issue)}`);
+      for (const issue of parsed.error.issues) problems.push(`${where}: ${describeIssue(issue, entry)}`);
       return;
     }
     const rule = parsed.data as AlertRule;
