@@ -55,6 +55,8 @@ export interface HistoryReading {
   store: HistoryStore;
   /** How long the store keeps samples, ms (`HISTORY_RETENTION_DAYS`): the longest range one answer may span. */
   retentionMs: number;
+  /** The most points a history without a resolution is downsampled to (`HISTORY_DEFAULT_POINTS`). */
+  defaultPoints: number;
   /** Milliseconds since the epoch: the end of a default range and the instant a forecast is made at. */
   now(): number;
 }

@@ -17,6 +17,7 @@ import { useCompiledExecution } from './execution/compiled-execution.js';
 import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
 import { DAY_MS, type HistoryStore } from './monitoring/history-types.js';
+import { DEFAULT_MAX_POINTS } from './usage/downsample.js';
 import { DEFAULT_RETENTION_MS } from './usage/retention.js';
 import { useAccessLog } from './observability/access-log.js';
 import type { Logger } from './common/logger.js';
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   history?: HistoryStore | null;
   /** `HISTORY_RETENTION_DAYS`: how long `history` keeps samples, the longest range one answer may span. Default 400. */
   historyRetentionDays?: number;
+  /** `HISTORY_DEFAULT_POINTS`: the most points a `history` without a resolution is downsampled to. Default 1000. */
+  historyDefaultPoints?: number;
   /** Milliseconds since the epoch for history ranges and forecasts. Default `Date.now`; tests pass a fixed clock. */
   now?: () => number;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
@@ -118,6 +121,7 @@ export function createGateway({
   ledger = null,
   history = null,
   historyRetentionDays = DEFAULT_HISTORY_RETENTION_DAYS,
+  historyDefaultPoints = DEFAULT_MAX_POINTS,
   now = Date.now,
   schema = buildSchema(),
   responseCacheTtlMs = 0,
@@ -135,7 +139,7 @@ export function createGateway({
   installOpenTelemetrySpans();
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
-  const historyReading = history === null ? null : { store: history, retentionMs: historyRetentionDays * DAY_MS, now };
+  const historyReading = history === null ? null : { store: history, retentionMs: historyRetentionDays * DAY_MS, defaultPoints: historyDefaultPoints, now };
   const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,

@@ -140,6 +140,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ledger,
     history: history?.store ?? null,
     historyRetentionDays: config.history.retentionDays,
+    historyDefaultPoints: config.history.defaultPoints,
     schema: buildSchema(config.federation, vendors, { authDirectives: config.federation.authDirectives }),
     responseCacheTtlMs: config.responseCacheTtlMs,
     authenticator,

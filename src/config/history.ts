@@ -17,17 +17,21 @@ export interface HistoryConfig {
   sampleIntervalSeconds: number;
   /** True when the interval was computed from the vendor table rather than set. */
   intervalComputed: boolean;
+  /** `HISTORY_DEFAULT_POINTS` (10 to 10000), default 1000: the most points a history query without a resolution is downsampled to. */
+  defaultPoints: number;
 }
 
-/** Reads `HISTORY`, `HISTORY_RETENTION_DAYS` and `HISTORY_SAMPLE_INTERVAL_SECONDS` for the vendors `vendors`. */
+/** Reads `HISTORY`, `HISTORY_RETENTION_DAYS`, `HISTORY_SAMPLE_INTERVAL_SECONDS` and `HISTORY_DEFAULT_POINTS` for the vendors `vendors`. */
 export function readHistoryConfig(reader: EnvironmentReader, vendors: readonly AnyVendorModule[], demo: boolean): HistoryConfig {
   const enabled = reader.read('HISTORY', historyVariables.HISTORY) ?? true;
   const retentionDays = reader.read('HISTORY_RETENTION_DAYS', historyVariables.HISTORY_RETENTION_DAYS);
   const set = reader.read('HISTORY_SAMPLE_INTERVAL_SECONDS', historyVariables.HISTORY_SAMPLE_INTERVAL_SECONDS);
+  const defaultPoints = reader.read('HISTORY_DEFAULT_POINTS', historyVariables.HISTORY_DEFAULT_POINTS);
   return {
     enabled,
     retentionDays,
     sampleIntervalSeconds: set ?? defaultSampleIntervalSeconds(vendors, demo),
     intervalComputed: set === undefined,
+    defaultPoints,
   };
 }

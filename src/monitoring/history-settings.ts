@@ -18,6 +18,11 @@ export interface HistorySettings {
    * with today's vendors (10 s in demo mode). A year at 60 s is 525,600 samples a series.
    */
   sampleIntervalSeconds: number | null;
+  /**
+   * `HISTORY_DEFAULT_POINTS` (10 to 10000), default 1000: how history is downsampled when a query
+   * names no resolution — the finest resolution that tells the range in at most this many points.
+   */
+  defaultPoints: number;
 }
 
 /** Each variable's own schema, so that the configuration reader reports each one by name. */
@@ -25,6 +30,7 @@ export const historyVariables = {
   HISTORY: optionalFlag,
   HISTORY_RETENTION_DAYS: integerIn(1, 3660, 400),
   HISTORY_SAMPLE_INTERVAL_SECONDS: optionalIntegerIn(MIN_SAMPLE_INTERVAL_SECONDS, 86_400),
+  HISTORY_DEFAULT_POINTS: integerIn(10, 10_000, 1000),
 };
 
 /** The variables' schema: text in, typed settings out (defaults applied). */
@@ -35,6 +41,7 @@ export const historyEnvironment = z
       enabled: env.HISTORY ?? true,
       retentionDays: env.HISTORY_RETENTION_DAYS,
       sampleIntervalSeconds: env.HISTORY_SAMPLE_INTERVAL_SECONDS ?? null,
+      defaultPoints: env.HISTORY_DEFAULT_POINTS,
     }),
   );
 

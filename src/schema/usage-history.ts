@@ -63,7 +63,7 @@ export const historyArgs = builder.args((t) => ({
   resolution: t.field({
     type: HistoryResolutionEnum,
     required: false,
-    description: `Bucket size. Default: the finest that tells the range in at most ${DEFAULT_MAX_POINTS} points (a day at FIVE_MINUTES, a month at HOUR, a year at DAY). At most ${MAX_HISTORY_POINTS} points either way.`,
+    description: `Bucket size. Default: the finest that tells the range in at most \`HISTORY_DEFAULT_POINTS\` points (${DEFAULT_MAX_POINTS} unless configured: a day at FIVE_MINUTES, a month at HOUR, a year at DAY). At most ${MAX_HISTORY_POINTS} points either way.`,
   }),
 }));
 
@@ -89,6 +89,7 @@ function historyRange(
   args: { since?: Date | null; until?: Date | null; resolution?: Resolution | null },
   now: number,
   retentionMs: number,
+  defaultPoints: number = DEFAULT_MAX_POINTS,
 ): HistoryRange {
   const until = args.until?.getTime() ?? now;
   const since = args.since?.getTime() ?? until - DEFAULT_HISTORY_SPAN_MS;
@@ -98,7 +99,7 @@ function historyRange(
   if (until - since > retentionMs) {
     throw badInput(`the range spans ${formatDays(until - since)} days; history is kept for ${formatDays(retentionMs)} days, so one range may span at most that`);
   }
-  const resolution = args.resolution ?? chooseResolution(since, until);
+  const resolution = args.resolution ?? chooseResolution(since, until, defaultPoints);
   if (resolution !== 'RAW') {
     const points = bucketCount(since, until, resolution);
     if (points > MAX_HISTORY_POINTS) {
@@ -119,7 +120,7 @@ export async function historyOf(
   context: GatewayContext,
 ): Promise<UsagePoint[]> {
   if (context.history === null) return [];
-  const { since, until, resolution } = historyRange(args, context.history.now(), context.history.retentionMs);
+  const { since, until, resolution } = historyRange(args, context.history.now(), context.history.retentionMs, context.history.defaultPoints);
   // The whole series is read, so the first sample of the range gets its increment from the one before it.
   const samples = await context.loaders.history.load(key);
   const points = downsample(samples, resolution, { since, until });

@@ -15,8 +15,8 @@ const REAL_VENDOR = { SHARPE_API_KEY: 'sk_live_config_test_0123456789', AUTH_DIS
 
 describe('usage history configuration', () => {
   it('is on by default, keeps 400 days, and samples every 60 s against real vendors, 10 s in demo mode', () => {
-    expect(loadConfig(REAL_VENDOR).history).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: 60, intervalComputed: true });
-    expect(loadConfig({}).history).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: 10, intervalComputed: true });
+    expect(loadConfig(REAL_VENDOR).history).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: 60, intervalComputed: true, defaultPoints: 1000 });
+    expect(loadConfig({}).history).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: 10, intervalComputed: true, defaultPoints: 1000 });
   });
 
   it('HISTORY=0 turns it off', () => {
@@ -40,6 +40,16 @@ describe('usage history configuration', () => {
   it('refuses an interval out of 10..86400 or not whole, with the range', () => {
     for (const value of ['9', '86401', '60.5', '-60', 'a minute']) {
       expect(problemsOf({ HISTORY_SAMPLE_INTERVAL_SECONDS: value })).toEqual([`HISTORY_SAMPLE_INTERVAL_SECONDS: expected a whole number from 10 to 86400 (got ${JSON.stringify(value)})`]);
+    }
+  });
+
+  it('HISTORY_DEFAULT_POINTS sets how far a history without a resolution is downsampled', () => {
+    expect(loadConfig({ HISTORY_DEFAULT_POINTS: '200' }).history.defaultPoints).toBe(200);
+  });
+
+  it('refuses a default point count out of 10..10000, with the range', () => {
+    for (const value of ['9', '10001', '12.5', 'many']) {
+      expect(problemsOf({ HISTORY_DEFAULT_POINTS: value })).toEqual([`HISTORY_DEFAULT_POINTS: expected a whole number from 10 to 10000 (got ${JSON.stringify(value)})`]);
     }
   });
 

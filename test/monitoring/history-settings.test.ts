@@ -5,11 +5,16 @@ import { VENDORS } from '../../src/providers/vendors.js';
 
 describe('usage history variables', () => {
   it('defaults to history on, 400 days of retention and an interval computed from the vendor table', () => {
-    expect(readHistorySettings({})).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: null });
+    expect(readHistorySettings({})).toEqual({ enabled: true, retentionDays: 400, sampleIntervalSeconds: null, defaultPoints: 1000 });
   });
 
   it('reads each within its bounds and refuses the rest, naming the variable', () => {
-    expect(readHistorySettings({ HISTORY: '0', HISTORY_RETENTION_DAYS: ' 30 ', HISTORY_SAMPLE_INTERVAL_SECONDS: '60' })).toEqual({ enabled: false, retentionDays: 30, sampleIntervalSeconds: 60 });
+    expect(readHistorySettings({ HISTORY: '0', HISTORY_RETENTION_DAYS: ' 30 ', HISTORY_SAMPLE_INTERVAL_SECONDS: '60', HISTORY_DEFAULT_POINTS: '500' })).toEqual({
+      enabled: false,
+      retentionDays: 30,
+      sampleIntervalSeconds: 60,
+      defaultPoints: 500,
+    });
     for (const env of [
       { HISTORY_RETENTION_DAYS: '0' },
       { HISTORY_RETENTION_DAYS: '3661' },
@@ -18,6 +23,8 @@ describe('usage history variables', () => {
       { HISTORY_SAMPLE_INTERVAL_SECONDS: 'five' },
       { HISTORY_SAMPLE_INTERVAL_SECONDS: '86401' },
       { HISTORY: 'maybe' },
+      { HISTORY_DEFAULT_POINTS: '9' },
+      { HISTORY_DEFAULT_POINTS: '10001' },
     ]) {
       expect(() => readHistorySettings(env)).toThrow(Object.keys(env)[0]!);
     }

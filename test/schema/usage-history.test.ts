@@ -196,6 +196,26 @@ describe('history and forecasts of quotas and period counters', () => {
     expect(readsOf(resolutionsSeries)).toBe(1);
   });
 
+  it('downsamples a history without a resolution to at most HISTORY_DEFAULT_POINTS points', async () => {
+    const fewer = await startHarness({ history: history.store, now: () => NOW, historyDefaultPoints: 100 });
+    try {
+      const { body } = await fewer.query<any>(
+        `query ($since: DateTime!, $until: DateTime!) { account(provider: FARADAY) { quotas { name
+          chosen: history(since: $since, until: $until) { ${POINT} }
+          hourly: history(since: $since, until: $until, resolution: HOUR) { ${POINT} }
+        } } }`,
+        { since: iso(NOW - 3 * DAY), until: iso(NOW) },
+      );
+      expect(body.errors).toBeUndefined();
+      const quota = quotaNamed(body, 'cohort.max_count');
+      // 864 five-minute buckets do not fit in 100 points; 72 hours do.
+      expect(quota.chosen).toHaveLength(72);
+      expect(quota.chosen).toEqual(quota.hourly);
+    } finally {
+      await fewer.close();
+    }
+  });
+
   it('answers a year of five-minute samples in one query: a point a day by default, exact sums, one read', async () => {
     const { body, readsOf } = await ask(
       `query ($since: DateTime!, $until: DateTime!) { account(provider: FARADAY) { quotas { name

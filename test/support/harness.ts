@@ -85,6 +85,8 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   history?: HistoryStore;
   /** The gateway's clock for history ranges and forecasts. Default `Date.now`. */
   now?: () => number;
+  /** `HISTORY_DEFAULT_POINTS`: the most points a history without a resolution is downsampled to. Default 1000. */
+  historyDefaultPoints?: number;
 }
 
 /** Simulators on loopback plus a gateway driven through `yoga.fetch` (no port). */
@@ -138,6 +140,7 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     authenticator: options.authenticator ?? null,
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.historyDefaultPoints === undefined ? {} : { historyDefaultPoints: options.historyDefaultPoints }),
     ...(options.edge === undefined ? {} : { edge: options.edge }),
     ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),
   });
