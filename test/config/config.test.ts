@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { DEFAULT_POLICY } from '../../src/upstream/policy.js';
+import { configProblems } from '../support/config-problems.js';
 
 const SECRET = 'sk_live_canary_0123456789abcdef';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('loadConfig', () => {
   it('defaults to demo mode on 127.0.0.1:4000 with an 8 s upstream deadline', () => {

@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { openWatchedFile } from '../../src/edge/identity/watched-file.js';
 import { parsePersistedDocuments } from '../../src/edge/persisted-operations.js';
+import { configProblems } from '../support/config-problems.js';
 
 /** PERSISTED_OPERATIONS, PERSISTED_OPERATIONS_FILE and APQ_*: defaults, and every refusal naming its variable. */
 
@@ -28,13 +29,7 @@ async function manifestFile(name: string, text: string): Promise<string> {
 }
 
 function problemsOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.join('\n');
-  }
-  throw new Error('expected a ConfigError');
+  return configProblems(env).join('\n');
 }
 
 describe('persisted operations configuration', () => {
