@@ -116,10 +116,10 @@ export class FileWebhookOutbox implements WebhookOutbox {
     });
   }
 
-  due(now: number, limit: number, skip: ReadonlySet<string>): Promise<WebhookMessage[]> {
+  due(now: number, limit: number, endpoints: ReadonlySet<string>): Promise<WebhookMessage[]> {
     return this.serialized(async () =>
       [...this.messages.values()]
-        .filter((m) => m.status === 'pending' && !skip.has(m.endpointId) && m.nextAttemptAt <= now && (m.claimedUntil === null || m.claimedUntil <= now))
+        .filter((m) => m.status === 'pending' && endpoints.has(m.endpointId) && m.nextAttemptAt <= now && (m.claimedUntil === null || m.claimedUntil <= now))
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt)
         .slice(0, limit)
         .map((m) => ({ ...m })),
@@ -148,11 +148,11 @@ export class FileWebhookOutbox implements WebhookOutbox {
     return this.serialized(async () => summarize(this.messages.values()));
   }
 
-  nextDue(skip: ReadonlySet<string>): Promise<number | null> {
+  nextDue(endpoints: ReadonlySet<string>): Promise<number | null> {
     return this.serialized(async () => {
       let next: number | null = null;
       for (const m of this.messages.values()) {
-        if (m.status !== 'pending' || skip.has(m.endpointId)) continue;
+        if (m.status !== 'pending' || !endpoints.has(m.endpointId)) continue;
         const at = Math.max(m.nextAttemptAt, m.claimedUntil ?? 0);
         if (next === null || at < next) next = at;
       }

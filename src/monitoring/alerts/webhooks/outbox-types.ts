@@ -43,8 +43,8 @@ export interface WebhookOutbox {
   readonly backend: 'file' | 'postgres';
   /** Records each message unless one with its (endpoint, webhook-id) exists; resolves once durable. */
   enqueue(messages: readonly NewWebhookMessage[]): Promise<void>;
-  /** Pending messages due at `now` and not claimed, oldest due first, at most `limit`, skipping the endpoints in `skip`. */
-  due(now: number, limit: number, skip: ReadonlySet<string>): Promise<WebhookMessage[]>;
+  /** Pending messages of the `endpoints` due at `now` and not claimed, oldest due first, at most `limit`. */
+  due(now: number, limit: number, endpoints: ReadonlySet<string>): Promise<WebhookMessage[]>;
   /**
    * Claims a due message for one attempt: counts the attempt and holds the message until
    * `leaseUntil`. Resolves with the message as claimed, or null when it is no longer due (another
@@ -57,8 +57,8 @@ export interface WebhookOutbox {
   finish(endpointId: string, webhookId: string, status: 'delivered' | 'given-up', at: number): Promise<void>;
   /** Pending messages by endpoint. */
   pending(): Promise<Map<string, PendingSummary>>;
-  /** The earliest `nextAttemptAt` (or claim end) of a pending message outside `skip`; null: none. */
-  nextDue(skip: ReadonlySet<string>): Promise<number | null>;
+  /** The earliest `nextAttemptAt` (or claim end) of a pending message of the `endpoints`; null: none. */
+  nextDue(endpoints: ReadonlySet<string>): Promise<number | null>;
   /** Endpoints disabled by a 410, with the URL they had then (a new URL re-enables one). */
   disabledEndpoints(): Promise<Map<string, { url: string; at: number }>>;
   /** Disables an endpoint (`url` its URL now), or re-enables it (null). */

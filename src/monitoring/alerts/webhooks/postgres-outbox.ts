@@ -65,13 +65,13 @@ export class PgWebhookOutbox implements WebhookOutbox {
     );
   }
 
-  async due(now: number, limit: number, skip: ReadonlySet<string>): Promise<WebhookMessage[]> {
+  async due(now: number, limit: number, endpoints: ReadonlySet<string>): Promise<WebhookMessage[]> {
     const rows = await this.query<Row>(
       'reading due webhook messages',
       `SELECT ${COLUMNS} FROM alert_webhook_outbox
-       WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND NOT (endpoint_id = ANY($3::text[]))
+       WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1) AND endpoint_id = ANY($3::text[])
        ORDER BY next_attempt_at, created_at LIMIT $2`,
-      [now, limit, [...skip]],
+      [now, limit, [...endpoints]],
     );
     return rows.map(messageOf);
   }
@@ -112,12 +112,12 @@ export class PgWebhookOutbox implements WebhookOutbox {
     return new Map(rows.map(([endpointId, count, oldestCreatedAt]) => [endpointId, { count, oldestCreatedAt }]));
   }
 
-  async nextDue(skip: ReadonlySet<string>): Promise<number | null> {
+  async nextDue(endpoints: ReadonlySet<string>): Promise<number | null> {
     const rows = await this.query<[number | null]>(
       'reading the next due webhook message',
       `SELECT min(GREATEST(next_attempt_at, COALESCE(claimed_until, 0))) FROM alert_webhook_outbox
-       WHERE status = 'pending' AND NOT (endpoint_id = ANY($1::text[]))`,
-      [[...skip]],
+       WHERE status = 'pending' AND endpoint_id = ANY($1::text[])`,
+      [[...endpoints]],
     );
     return rows[0]?.[0] ?? null;
   }
