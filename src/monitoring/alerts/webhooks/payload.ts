@@ -45,9 +45,14 @@ export interface WebhookPayload<Data = AlertWebhookData | TestWebhookData> {
   data: Data;
 }
 
-/** A counter exact in JSON: numbers beyond 2^53 - 1 (or not whole) would be rounded by a receiver's parser. */
+/**
+ * A counter exact in JSON: numbers beyond 2^53 - 1 would be rounded by many receivers' parsers. A
+ * larger whole number is written with every digit of the value held (not JavaScript's shortest
+ * form, which ends in zeros); a fraction as JavaScript prints it.
+ */
 export function jsonCounter(value: number): JsonCounter {
-  return Number.isSafeInteger(value) ? value : String(value);
+  if (Number.isSafeInteger(value)) return value;
+  return Number.isInteger(value) ? BigInt(value).toString() : String(value);
 }
 
 /** The payload of an alert event. */
