@@ -68,6 +68,8 @@ export class GatewayMetrics {
   private readonly ledgerCommitDuration: Histogram;
   private readonly ledgerFailures: Counter<'code'>;
   private historySamples: Counter<'vendor'> | null = null;
+  private webhookAttempts: Counter<'endpoint' | 'outcome'> | null = null;
+  private webhookFailures: Counter<'endpoint'> | null = null;
   private readonly ledgerStalled: Gauge;
   private healthSource: HealthSource = () => [];
   private ledger: PartnerLedger | null = null;
@@ -227,6 +229,43 @@ export class GatewayMetrics {
   historySamplesRecorded(provider: string, count: number): void {
     this.historySamples?.inc({ vendor: provider }, count);
   }
+
+  /**
+   * Registers the webhook series: `usage_gateway_webhook_attempts_total{endpoint,outcome}` (every
+   * delivery attempt: delivered, http_error, network_error or gone),
+   * `usage_gateway_webhook_failures_total{endpoint}` (messages given up after their last attempt),
+   * both fed by {@link webhookObserver}, and `usage_gateway_webhook_outbox_lag_seconds` (age of the
+   * oldest pending message), read from `lagSeconds` when scraped. Only when webhooks are on.
+   */
+  watchWebhooks(lagSeconds: () => number): void {
+    const registers = [this.registry];
+    this.webhookAttempts = new Counter({
+      name: `${METRIC_PREFIX}webhook_attempts_total`,
+      help: 'Webhook delivery attempts this instance made, by endpoint id and outcome (delivered, http_error, network_error, gone).',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    });
+    this.webhookFailures = new Counter({
+      name: `${METRIC_PREFIX}webhook_failures_total`,
+      help: 'Webhook messages given up after their last attempt failed, by endpoint id.',
+      labelNames: ['endpoint'],
+      registers,
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}webhook_outbox_lag_seconds`,
+      help: 'Age of the oldest webhook message still pending in the outbox; 0 when none is.',
+      registers,
+      collect() {
+        this.set(lagSeconds());
+      },
+    });
+  }
+
+  /** For the webhook delivery's `observer`; endpoint ids come from the rules file, so the label is bounded by it. */
+  readonly webhookObserver = {
+    attempted: (endpoint: string, outcome: string) => this.webhookAttempts?.inc({ endpoint, outcome }),
+    givenUp: (endpoint: string) => this.webhookFailures?.inc({ endpoint }),
+  };
 
   /** The ledger whose lag the gauge shows. */
   watchLedger(ledger: PartnerLedger | null): void {
