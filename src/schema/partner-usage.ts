@@ -24,14 +24,11 @@ import { vendorCalls } from '../edge/field-marks/vendor-call-pricing.js';
  */
 export const PARTNER_USAGE_DEFAULT_FIRST = 100;
 
-/**
- * Largest `first`: Arrays' largest `count`. A head page that `first` would cut is read again with
- * `count` = the edges still wanted, which must be a count Arrays accepts.
- */
+/** Largest `first`: Arrays' largest `count`, as a window of that many entries has at most that many users. */
 export const PARTNER_USAGE_MAX_FIRST = ARRAYS_MAX_COUNT;
 
 /**
- * Most vendor calls one `partnerUsage` field makes, head re-reads included; it returns fewer edges
+ * Most vendor calls one `partnerUsage` field makes; it returns fewer edges
  * when that is reached. Half of MAX_VENDOR_CALLS_PER_OPERATION's default, so a dashboard can ask
  * for `accounts` (five calls, one of them shared) beside it.
  */
@@ -99,7 +96,7 @@ const PartnerUsageConnectionRef = builder.objectRef<PartnerUsageConnection>('Par
     }),
     windows: t.field({
       type: [PartnerUsageWindowRef],
-      description: 'The vendor pages this field read, in order, one vendor call each (a head page read again smaller appears twice).',
+      description: 'The vendor pages this field read, in order, one vendor call each unless the vendor answer cache had it.',
       resolve: ({ windows }) => windows,
     }),
   }),

@@ -63,15 +63,15 @@ export class CachingLayer {
   }
 
   private async fetchTraced<T>(call: ChannelCall<T>, span: Span | undefined): Promise<Fetched<T>> {
-    const { clock, next, policy } = this.options;
+    const { next } = this.options;
     if (call.priority === 'background') {
       span?.setAttribute(CACHE_RESULT, 'bypass');
       const { value, receivedAt } = await next.call(call);
       return { value, fetchedAt: new Date(receivedAt), staleReason: null };
     }
-    const key = this.keyPrefix + call.url.href;
+    const key = this.keyOf(call.url, call.cacheName);
     const cached = await this.read(key);
-    if (cached !== undefined && cached !== null && clock.now() - cached.fetchedAt < policy.cacheTtlMs) {
+    if (cached !== undefined && cached !== null && this.isServable(cached, call)) {
       this.options.events.emit({ type: 'cache-hit' });
       span?.setAttribute(CACHE_RESULT, 'hit');
       const scope = currentRequestScope();
@@ -107,11 +107,11 @@ export class CachingLayer {
    * lease to go and then find its answer in the shared cache (or, when it kept none, lead next).
    */
   private async load<T>(key: string, call: ChannelCall<T>, signal: AbortSignal): Promise<Fetched<T>> {
-    const { flights, clock, policy } = this.options;
+    const { flights, policy } = this.options;
     if (flights === undefined) return this.loadFromNext(key, call, signal);
     const fresh = async (): Promise<Fetched<T> | null> => {
       const entry = await this.read(key);
-      if (entry === undefined || entry === null || clock.now() - entry.fetchedAt >= policy.cacheTtlMs) return null;
+      if (entry === undefined || entry === null || !this.isServable(entry, call)) return null;
       return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: null };
     };
     for (;;) {
@@ -136,7 +136,7 @@ export class CachingLayer {
       const { value, receivedAt, weight } = await next.call(call, signal);
       if (call.cacheable?.(value) ?? true) {
         const expiresAt = receivedAt + Math.max(policy.cacheTtlMs, policy.staleIfErrorMs);
-        await this.write(key, { value, fetchedAt: receivedAt }, { expiresAt, weight });
+        await this.write(this.keyOf(call.url, call.cacheNameOf?.(value)), { value, fetchedAt: receivedAt }, { expiresAt, weight });
       }
       return { value, fetchedAt: new Date(receivedAt), staleReason: null };
     } catch (error) {
@@ -147,6 +147,17 @@ export class CachingLayer {
       events.emit({ type: 'served-stale', path: call.url.pathname, error, ageSeconds });
       return { value: entry.value as T, fetchedAt: new Date(entry.fetchedAt), staleReason: error };
     }
+  }
+
+  /** The cache key of `url`'s answer, or of its answer named `name` (see ChannelCall.cacheName). */
+  private keyOf(url: URL, name: string | undefined): string {
+    // NUL never occurs in a URL's href, so a named key never equals another URL's bare key.
+    return name === undefined ? this.keyPrefix + url.href : `${this.keyPrefix}${url.href}\u0000${name}`;
+  }
+
+  /** Whether a cached entry may answer `call`: while fresh, or as long as it is kept when named. */
+  private isServable(entry: CacheEntry, call: ChannelCall<unknown>): boolean {
+    return call.cacheName !== undefined || this.options.clock.now() - entry.fetchedAt < this.options.policy.cacheTtlMs;
   }
 
   /** The entry under `key`; null when the store failed (reported as `cache-failed`). */

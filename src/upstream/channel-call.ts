@@ -16,6 +16,19 @@ export interface ChannelCall<T> {
   /** Whether this value may be cached and shared. Default: yes. */
   cacheable?(value: T): boolean;
   /**
+   * A name beside the URL under which a received value is cached, for an answer that a later call
+   * of the same URL may not repeat but that stays true of what it names (Arrays' head page: the
+   * stream entries it covered never change, while the next read of its URL covers more). Such an
+   * answer is cached only under its name, never under the bare URL. Default: the bare URL.
+   */
+  cacheNameOf?(value: T): string | undefined;
+  /**
+   * Look for the answer cached under this name (see `cacheNameOf`) instead of under the bare URL.
+   * A named answer cannot change, so it is served for as long as the cache keeps it, past the
+   * policy's `cacheTtlMs`. On a miss the vendor is asked as usual. Default: none.
+   */
+  cacheName?: string;
+  /**
    * `background`: a job that can wait (the ledger follower). It neither reads nor fills the
    * cache (it reads each answer once, and must see the vendor's current one) and leaves part of
    * the rate budget to foreground calls. Default `foreground`.

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseAfter } from '../../src/providers/arrays/edge-pager.js';
 import { PARTNER_USAGE_MAX_VENDOR_CALLS } from '../../src/schema/partner-usage.js';
 import { sumStream } from '../../src/simulators/arrays.js';
+import { MemoryCache, type CacheEntry, type CacheWriteOptions, type UpstreamCache } from '../../src/upstream/cache.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { expectExactlyTheVendorRows, totalsOf, vendorPage, type Edge } from '../support/partner-usage.js';
 
@@ -181,11 +182,27 @@ describe('partnerUsage: pages, cursors and vendor calls', () => {
   });
 });
 
+/** The vendor answer cache of a gateway that can lose what it kept, as another instance of a fleet has never had it. */
+class ForgetfulCache implements UpstreamCache {
+  private kept = new MemoryCache();
+  forget(): void {
+    this.kept = new MemoryCache();
+  }
+  get(key: string, now: number): Promise<CacheEntry | undefined> {
+    return this.kept.get(key, now);
+  }
+  set(key: string, entry: CacheEntry, options: CacheWriteOptions): Promise<void> {
+    return this.kept.set(key, entry, options);
+  }
+}
+
 describe('partnerUsage at the head of a growing stream', () => {
   let harness: Harness;
+  let cache: ForgetfulCache;
   beforeEach(async () => {
+    cache = new ForgetfulCache();
     // Two full vendor pages of 1000 entries and a head page of 500.
-    harness = await startHarness({ simulators: { arrays: { entries: 2500, subs: 300 } } });
+    harness = await startHarness({ simulators: { arrays: { entries: 2500, subs: 300 } }, cache });
   });
   afterEach(async () => {
     await harness.close();
@@ -195,27 +212,33 @@ describe('partnerUsage at the head of a growing stream', () => {
   const fromWindow = (edges: Edge[], fromCursor: string) =>
     edges.filter((edge) => (parseAfter(edge.cursor) as { edge: { fromCursor: string } }).edge.fromCursor === fromCursor);
 
-  it('never cuts a head page: one that first would cut is read again as a full window, whose cursors stay valid', async () => {
+  it('cuts a head page to first in one vendor call; its cursors stay valid when the head grows, read from the page as it was', async () => {
     const sim = harness.sims.arrays;
     const headStart = sim.entry(1999).id;
-    expect((await vendorPage(sim, headStart, 1000)).rows.length).toBeGreaterThan(10);
+    const headPage = await vendorPage(sim, headStart, 1000);
+    expect(headPage.rows.length).toBeGreaterThan(10);
+    const before = sim.hits();
     const { body } = await harness.query<any>(PAGE, { first: 10, after: headStart });
     const connection = body.data.partnerUsage;
-    // The head page (500 entries, more than 10 users), then its first 10 entries: at most 10 users, settled.
-    expect(connection.windows.map((window: any) => [window.fromCursor, window.nextCursor, window.hasMore])).toEqual([
-      [headStart, sim.entry(2499).id, false],
-      [headStart, sim.entry(2009).id, true],
-    ]);
-    expect(connection.edges.length).toBe(connection.windows[1].users);
+    // The head page (500 entries, more than 10 users): one vendor call, its first 10 rows.
+    expect(sim.hits() - before).toBe(1);
+    expect(connection.windows.map((window: any) => [window.fromCursor, window.nextCursor, window.hasMore])).toEqual([[headStart, sim.entry(2499).id, false]]);
+    const rowOf = ({ node: { sub, calls, discoveries, tweets } }: Edge) => ({ sub, calls, discoveries, tweets });
+    expect(connection.edges.map(rowOf)).toEqual(headPage.rows.slice(0, 10));
     expect(connection.pageInfo.hasNextPage).toBe(true);
-    const rest: Edge[] = connection.edges.slice(2);
     sim.append(300);
-    const again = await harness.query<any>(PAGE, { first: rest.length, after: connection.edges[1].cursor });
-    expect(again.body.errors).toBeUndefined();
-    expect(again.body.data.partnerUsage.edges).toEqual(rest);
-    // And from its end, on to the grown head, exactly.
-    const on = await pageAll(harness, { first: 5000 }, connection.pageInfo.endCursor);
-    await expectExactlyTheVendorRows(sim, on.edges, sim.entry(2009).id);
+    // The rest of that page as it was read, from the vendor answer cache: no vendor call.
+    const kept = await harness.query<any>(PAGE, { first: headPage.rows.length - 10, after: connection.edges[9].cursor });
+    expect(sim.hits() - before).toBe(1);
+    expect(kept.body.data.partnerUsage.edges.map(rowOf)).toEqual(headPage.rows.slice(10));
+    const rest = await pageAll(harness, { first: 7 }, connection.edges[9].cursor);
+    expect(rest.edges.slice(0, headPage.rows.length - 10)).toEqual(kept.body.data.partnerUsage.edges);
+    // And from its end, on to the grown head, exactly: the windows tile the grown stream.
+    expect(new Set([...connection.edges, ...rest.edges].map((edge: Edge) => edge.cursor)).size).toBe(connection.edges.length + rest.edges.length);
+    expect(totalsOf([...connection.edges, ...rest.edges])).toEqual(totalsOf((await pageAll(harness, { first: 5000 }, headStart)).edges));
+    const windowEnds = new Set([...connection.edges, ...rest.edges].map((edge: Edge) => (parseAfter(edge.cursor) as { edge: { windowEnd: string } }).edge.windowEnd));
+    expect(windowEnds.has(sim.entry(2499).id)).toBe(true);
+    expect(windowEnds.has(sim.entry(sim.length - 1).id)).toBe(true);
   });
 
   it('pages to the head; after an append the endCursor continues exactly, and a middle cursor of the grown head page is refused as stale', async () => {
@@ -246,6 +269,13 @@ describe('partnerUsage at the head of a growing stream', () => {
     expect(totalsOf([...before.edges, ...continued.edges])).toEqual(sumStream(sim));
     expect(new Set([...before.edges, ...continued.edges].map((edge) => edge.cursor)).size).toBe(before.edges.length + continued.edges.length);
 
+    // The gateway still has the head page as it read it: the middle cursor continues exactly.
+    const rest = head.slice(head.indexOf(middle) + 1);
+    const kept = await harness.query<any>(PAGE, { first: rest.length, after: middle.cursor });
+    expect(kept.body.data.partnerUsage.edges).toEqual(rest);
+    // A gateway that does not have it (another instance, or after its cache let it go) cannot
+    // tell where the rows after that cursor were in the grown page.
+    cache.forget();
     const stale = await harness.query<any>(PAGE, { after: middle.cursor });
     expect(stale.body.data.partnerUsage).toBeNull();
     const [error] = stale.body.errors!;

@@ -31,10 +31,12 @@ export class ArraysClient implements VendorClient {
   /**
    * One stream page after `fromCursor`. `count` must be an integer from 1 to `ARRAYS_MAX_COUNT`:
    * callers validate user input, so a bad count here is a programming error and throws a plain
-   * `RangeError` before any upstream call.
+   * `RangeError` before any upstream call. `through`: the page wanted is the one this call gave
+   * when it was the stream's head and ended at that cursor; it is served as it was read for as
+   * long as the answer cache keeps it, and read afresh (and possibly grown) otherwise.
    */
-  async fetchPartnerPage(fromCursor: string, count: number): Promise<Fresh<PartnerUsagePage>> {
-    return this.fetchPage(fromCursor, count, pageFrom);
+  async fetchPartnerPage(fromCursor: string, count: number, through?: string): Promise<Fresh<PartnerUsagePage>> {
+    return this.fetchPage(fromCursor, count, pageFrom, through);
   }
 
   /**
@@ -46,10 +48,11 @@ export class ArraysClient implements VendorClient {
     return this.fetchPage(fromCursor, count, packedPageFrom);
   }
 
-  private async fetchPage<Page extends { hasMore: boolean }>(
+  private async fetchPage<Page extends { hasMore: boolean; nextCursor: string; entries: { readonly length: number } }>(
     fromCursor: string,
     count: number,
     read: (response: UpstreamResponse, fromCursor: string, secrets: readonly string[]) => Page,
+    through?: string,
   ): Promise<Fresh<Page>> {
     if (!Number.isInteger(count) || count < 1 || count > ARRAYS_MAX_COUNT) {
       throw new RangeError(`Arrays count must be an integer in 1..${ARRAYS_MAX_COUNT}, got ${count}`);
@@ -60,8 +63,12 @@ export class ArraysClient implements VendorClient {
       headers: { 'X-Service-Token': credential },
       interpret: (response) => read(response, fromCursor, [credential]),
       // A page with more after it is settled history (the stream is append-only) and may be
-      // shared; the last page is the stream's head and must be read afresh every time.
-      cacheable: (page) => page.hasMore,
+      // shared. The last page is the stream's head: the URL's next answer may cover more entries,
+      // so it is read afresh every time; but the entries it did cover never change, so it is kept
+      // under its last entry, for the cursors into it (an empty one has none).
+      cacheable: (page) => page.hasMore || page.entries.length > 0,
+      cacheNameOf: (page) => (page.hasMore ? undefined : headPageName(page.nextCursor)),
+      ...(through === undefined ? {} : { cacheName: headPageName(through) }),
       priority: this.options.priority,
     });
   }
@@ -70,6 +77,11 @@ export class ArraysClient implements VendorClient {
   async fetchAccount(): Promise<Fresh<AccountUsage>> {
     return accountOfPartnerPage(await this.fetchPartnerPage(ARRAYS_STREAM_START, ARRAYS_DEFAULT_COUNT));
   }
+}
+
+/** The cache name of a head page that ended at `lastEntry` (see ChannelCall.cacheNameOf). */
+function headPageName(lastEntry: string): string {
+  return `through=${lastEntry}`;
 }
 
 /** One Arrays page in the unified model, or the typed error the answer means. */

@@ -7,10 +7,13 @@
  * and its index there, so continuing after it re-reads that window (settled history: the vendor
  * answer cache often has it) and resumes at the next index; after a window's last row it simply
  * continues at the window end. Re-reading a window gives the same rows, except at the head of the
- * stream, where a window that processed fewer than `count` entries grows as entries arrive. So a
- * head window is never cut by `first`: it is read again as a smaller window that is full, and
- * therefore immutable (see headCutCount). A cursor into the middle of a head window that has grown
- * since is refused with PartnerUsageCursorStaleError, never answered with shifted rows.
+ * stream, where a window that processed fewer than `count` entries grows as entries arrive. The
+ * rows a head window had when it was read never change, though: the vendor answer cache keeps it
+ * under its last entry (`through`), and a cursor into it says so, so paging on through it reads
+ * that, not the vendor. Paging through N entries thus costs one vendor call per window, about
+ * N / count, at the head too, whatever `first`. A cursor into the middle of a head window that the
+ * cache no longer has and that has grown since is refused with PartnerUsageCursorStaleError, never
+ * answered with shifted rows.
  */
 import type { Fresh, PartnerUsage, PartnerUsagePage } from '../../usage/model.js';
 import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from '../../ledger/index.js';
@@ -19,6 +22,8 @@ import { ARRAYS_MAX_COUNT, ARRAYS_STREAM_START, compareCursors, isCursor } from 
 export interface PartnerPageKey {
   fromCursor: string;
   count: number;
+  /** The page as it was when it was the stream's head and ended at this cursor (see the module comment). */
+  through?: string;
 }
 
 /** Where a `partnerUsage` page starts: after a raw stream position, or after one edge. */
@@ -38,6 +43,8 @@ export interface EdgePosition {
   index: number;
   /** Rows the page had. */
   rows: number;
+  /** Whether the window was the stream's head when read (it may have grown since). */
+  head: boolean;
 }
 
 /** An `after` the gateway cannot page from: malformed, or another list's cursor. */
@@ -68,10 +75,15 @@ export class PartnerUsageCursorStaleError extends Error {
 /** Marks our cursors apart from every other list's (partnerUsers' start with an orderBy). */
 const TAG = 'arrays.partnerUsage.1';
 
+/** Ends the parts of a cursor into a window that was the stream's head when read. */
+const HEAD_MARK = 'head';
+
 /** The cursor of the edge at `index` of the page read as `key`. */
 export function encodeEdgeCursor(key: PartnerPageKey, page: PartnerUsagePage, index: number): string {
+  const parts: unknown[] = [TAG, key.fromCursor, key.count, page.nextCursor, index, page.entries.length];
+  if (!page.hasMore) parts.push(HEAD_MARK);
   // base64url of a JSON array: it starts with `W`, so it never reads as a raw stream cursor (`0`, `<ms>-<seq>`).
-  return Buffer.from(JSON.stringify([TAG, key.fromCursor, key.count, page.nextCursor, index, page.entries.length]), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
 }
 
 /** Where `after` (null: the stream start) lets a page start; throws PartnerCursorError. */
@@ -95,9 +107,9 @@ export function parseAfter(after: string | null | undefined): PartnerEdgeStart {
       ? new PartnerCursorError('after is a cursor of partnerUsers (the ledger list); partnerUsage takes the cursors of its own edges or a stream position')
       : malformed;
   }
-  const [, fromCursor, count, windowEnd, index, rows] = parts as unknown[];
+  const [, fromCursor, count, windowEnd, index, rows, mark] = parts as unknown[];
   const valid =
-    parts.length === 6 &&
+    (parts.length === 6 || (parts.length === 7 && mark === HEAD_MARK)) &&
     typeof fromCursor === 'string' &&
     isCursor(fromCursor) &&
     typeof windowEnd === 'string' &&
@@ -108,28 +120,29 @@ export function parseAfter(after: string | null | undefined): PartnerEdgeStart {
     isIntegerIn(rows, 1, count) &&
     isIntegerIn(index, 0, rows - 1);
   if (!valid) throw malformed;
-  return { kind: 'edge', cursor: after, edge: { fromCursor, count, windowEnd, index, rows } };
+  return { kind: 'edge', cursor: after, edge: { fromCursor, count, windowEnd, index, rows, head: mark === HEAD_MARK } };
 }
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** Most vendor calls reading `first` edges may take: a page with more after it has at least one row, plus one head re-read. */
+/** Most vendor calls reading `first` edges may take: each read gives at least one edge, or ends the page at the head. */
 export function partnerEdgeCallBudget(first: number, maxCalls: number): number {
-  return Math.min(maxCalls, first + 1);
+  return Math.min(maxCalls, first);
 }
 
 /** The vendor call a page starting at `start` makes first. */
 export function firstPartnerRead(start: PartnerEdgeStart, entriesPerCall: number): PartnerPageKey {
   if (start.kind === 'position') return { fromCursor: start.cursor, count: entriesPerCall };
   const { edge } = start;
-  return edge.index === edge.rows - 1 ? { fromCursor: edge.windowEnd, count: entriesPerCall } : { fromCursor: edge.fromCursor, count: edge.count };
+  if (edge.index === edge.rows - 1) return { fromCursor: edge.windowEnd, count: entriesPerCall };
+  return edge.head ? { fromCursor: edge.fromCursor, count: edge.count, through: edge.windowEnd } : { fromCursor: edge.fromCursor, count: edge.count };
 }
 
 export interface PartnerEdgesRequest {
   start: PartnerEdgeStart;
-  /** Most edges to return, 1 to ARRAYS_MAX_COUNT (a head re-read asks for that many entries). */
+  /** Most edges to return. */
   first: number;
   /** `count` of each vendor call that reads on through the stream, 1 to ARRAYS_MAX_COUNT. */
   entriesPerCall: number;
@@ -145,7 +158,7 @@ export interface PartnerEdge {
 
 export interface PartnerEdges {
   edges: PartnerEdge[];
-  /** Every vendor page read, in order; a head window read again smaller appears twice. */
+  /** Every vendor page read, in order. */
   windows: Fresh<PartnerUsagePage>[];
   /** False only when the last edge is at the head of the stream (as of the last read). */
   hasNextPage: boolean;
@@ -156,21 +169,6 @@ interface Read extends PartnerPageKey {
   skip: number;
   /** What a re-read window must still be for its rows to be where they were. */
   expect?: { windowEnd: string; rows: number };
-  /** A head window read again smaller: the field ends after it (the budget counts one). */
-  reread?: boolean;
-}
-
-/**
- * The `count` a head window with more than `want` rows is read again with. Every row took at least
- * one entry, so the head holds at least `headRows` entries and any smaller count makes a full
- * window, with entries after it (it is settled history: its rows never change and the vendor
- * answer cache may keep it). A page that starts at a stream position reads the smallest, `want`
- * entries. A page that continues after an edge is a client paging on through the head: it reads
- * `headRows - 1` entries, so that its next pages come from that one window instead of each reading
- * the head and then a window of `first` entries again.
- */
-export function headCutCount(start: PartnerEdgeStart, want: number, headRows: number): number {
-  return start.kind === 'edge' ? Math.max(want, headRows - 1) : want;
 }
 
 /** Up to `first` edges after `start`, reading vendor pages in order (see the module comment). */
@@ -184,7 +182,8 @@ export async function readPartnerEdges({ start, first, entriesPerCall, maxCalls,
       : { ...firstKey, skip: 0 };
   while (windows.length < maxCalls) {
     const want = first - edges.length;
-    const key: PartnerPageKey = { fromCursor: next.fromCursor, count: next.count };
+    const key: PartnerPageKey =
+      next.through === undefined ? { fromCursor: next.fromCursor, count: next.count } : { fromCursor: next.fromCursor, count: next.count, through: next.through };
     const answer = await read(key);
     windows.push(answer);
     const page = answer.value;
@@ -192,20 +191,15 @@ export async function readPartnerEdges({ start, first, entriesPerCall, maxCalls,
       throw new PartnerUsageCursorStaleError(next.fromCursor, next.expect.windowEnd, page.nextCursor);
     }
     const rows = page.entries.length - next.skip;
-    if (!page.hasMore && next.skip === 0 && rows > want) {
-      // Cutting a head window would hand out cursors into a window that can still grow. It has
-      // more than `want` rows, so at least that many entries: a smaller window is full.
-      next = { fromCursor: next.fromCursor, count: headCutCount(start, want, rows), skip: 0, reread: true };
-      continue;
-    }
     const take = Math.min(rows, want);
     for (let index = next.skip; index < next.skip + take; index++) {
       edges.push({ cursor: encodeEdgeCursor(key, page, index), node: page.entries[index]! });
     }
     if (take < rows) return { edges, windows, hasNextPage: true };
-    if (!page.hasMore) return { edges, windows, hasNextPage: false };
+    // A head page as it was read (maybe from the cache) says nothing of the head now: read on.
+    if (!page.hasMore && next.through === undefined) return { edges, windows, hasNextPage: false };
     // A cursor that does not move would read the same page forever.
-    if (edges.length === first || next.reread === true || page.nextCursor === next.fromCursor) break;
+    if (edges.length === first || page.nextCursor === next.fromCursor) break;
     next = { fromCursor: page.nextCursor, count: entriesPerCall, skip: 0 };
   }
   return { edges, windows, hasNextPage: true };

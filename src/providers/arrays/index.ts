@@ -45,23 +45,21 @@ const ID = 'ARRAYS';
 
 /** The name of one vendor page's call, as the loaders make it once per request. */
 export function partnerPageCall(key: PartnerPageKey): string {
-  return vendorCallKey(ID, 'partnerPage', { fromCursor: key.fromCursor, count: key.count } satisfies PartnerPageKey);
+  const { fromCursor, count, through } = key;
+  return vendorCallKey(ID, 'partnerPage', (through === undefined ? { fromCursor, count } : { fromCursor, count, through }) satisfies PartnerPageKey);
 }
 
 /**
  * The calls reading `first` edges after `start` can make, `partnerEdgeCallBudget` of them (see
  * `edge-pager.ts`): only the first page's key is known before the call. A chain of reads from
  * one `after` with one `count` is the same whatever `first` until it stops, so its k-th read is
- * named by `after`, `count` and k and shared with other chains from there. Its last read may
- * instead be a head window read again smaller (`headCutCount`), which depends on `first`: that one
- * is named with `first` too, so no two different calls share a name.
+ * named by `after`, `count` and k and shared with other chains from there.
  */
 export function partnerPageCalls(start: PartnerEdgeStart, first: number, entriesPerCall: number, maxCalls: number): string[] {
   const budget = partnerEdgeCallBudget(first, maxCalls);
   const calls = [partnerPageCall(firstPartnerRead(start, entriesPerCall))];
   const chain = { after: start.cursor, count: entriesPerCall };
-  for (let read = 1; read < budget - 1; read++) calls.push(vendorCallKey(ID, 'partnerPage', { ...chain, read }));
-  if (budget > 1) calls.push(vendorCallKey(ID, 'partnerPage', { ...chain, read: 'last', first }));
+  for (let read = 1; read < budget; read++) calls.push(vendorCallKey(ID, 'partnerPage', { ...chain, read }));
   return calls;
 }
 
@@ -88,7 +86,7 @@ export const arraysVendor = defineVendor({
   createClient: (options) => new ArraysClient(options),
   startSimulator: (options) => startArraysSimulator(options),
   createLoaders: (client): ArraysLoaders => ({
-    partnerPage: callLoader((key: PartnerPageKey) => client.fetchPartnerPage(key.fromCursor, key.count)),
+    partnerPage: callLoader((key: PartnerPageKey) => client.fetchPartnerPage(key.fromCursor, key.count, key.through)),
   }),
   account: async ({ partnerPage }) => accountOfPartnerPage(await partnerPage.load(ARRAYS_ACCOUNT_PAGE)),
   accountCalls: [partnerPageCall(ARRAYS_ACCOUNT_PAGE)],
