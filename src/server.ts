@@ -35,6 +35,7 @@ import { startHistorySampler, type HistorySampler } from './monitoring/sampler.j
 import type { ProviderId } from './usage/model.js';
 import { LEDGER_PROVIDER } from './context.js';
 import { startAlertingService, type AlertingService } from './monitoring/alerts/alerting-service.js';
+import { DEMO_ALERT_QUOTA, demoAlertSetting } from './monitoring/alerts/demo-alert.js';
 
 export interface RunningGateway {
   url: string;
@@ -79,6 +80,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors, { clock: Date.now });
     const running = simulators;
     teardown.add(() => running.close());
+    if (config.history.enabled) {
+      // A quota just under the default 80 % that crosses it between the first two readings: the demo's first alert.
+      const vendor = vendors.find((candidate) => candidate.id === DEMO_ALERT_QUOTA.provider);
+      const policy = config.upstream.policies[DEMO_ALERT_QUOTA.provider];
+      if (vendor !== undefined && policy !== undefined) running[vendor.key]?.setUsage(demoAlertSetting(config.history.sampleIntervalSeconds * 1000, policy.cacheTtlMs));
+    }
     settings = Object.fromEntries(
       vendors.map((vendor) => {
         const simulator = running[vendor.key]!;
