@@ -33,12 +33,20 @@ import type { HistoryCondition, HistoryStore, UsageSample } from './monitoring/h
 import { openHistoryStore } from './monitoring/open-history-store.js';
 import { startHistorySampler, type HistorySampler } from './monitoring/sampler.js';
 import type { ProviderId } from './usage/model.js';
+import { LEDGER_PROVIDER } from './context.js';
+import { startAlertingService, type AlertingService } from './monitoring/alerts/alerting-service.js';
+import { DEMO_ALERT_QUOTA, demoAlertSetting } from './monitoring/alerts/demo-alert.js';
 
 export interface RunningGateway {
   url: string;
   /** Where Prometheus scrapes: /metrics on the public port, or on `METRICS_PORT`. */
   metricsUrl: string;
-  /** Re-reads the files the gateway trusts (JWKS file, API keys file, persisted operations file); `main.ts` calls it on SIGHUP. */
+  /**
+   * Threshold alerting: its store, evaluator and the queries of the schema's read model; null when
+   * usage history is off or its store could not be opened.
+   */
+  alerting: AlertingService | null;
+  /** Re-reads the files the gateway trusts (JWKS file, API keys file, persisted operations file, alert rules file); `main.ts` calls it on SIGHUP. */
   reload(): Promise<void>;
   /**
    * Shuts down in order: `/ready` turns 503, requests in flight get up to `SHUTDOWN_GRACE_MS` to
@@ -72,6 +80,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     simulators = await startSimulators<Record<string, SimulatorHandle>>(vendors, { clock: Date.now });
     const running = simulators;
     teardown.add(() => running.close());
+    if (config.history.enabled) {
+      // A quota just under the default 80 % that crosses it between the first two readings: the demo's first alert.
+      const vendor = vendors.find((candidate) => candidate.id === DEMO_ALERT_QUOTA.provider);
+      const policy = config.upstream.policies[DEMO_ALERT_QUOTA.provider];
+      if (vendor !== undefined && policy !== undefined) running[vendor.key]?.setUsage(demoAlertSetting(config.history.sampleIntervalSeconds * 1000, policy.cacheTtlMs));
+    }
     settings = Object.fromEntries(
       vendors.map((vendor) => {
         const simulator = running[vendor.key]!;
@@ -128,11 +142,23 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const ledger = services[0]?.ledger ?? null;
   metrics.watchLedger(ledger);
   // After the vendors: the sampler reads them through the clients the queries use.
-  const history = config.history.enabled ? await startHistory(config, registry, log, metrics) : null;
+  // The sampler's first tick comes an interval after the start, once alerting below is set.
+  let evaluateAlerts: (() => Promise<unknown>) | null = null;
+  const history = config.history.enabled ? await startHistory(config, registry, log, metrics, () => evaluateAlerts?.() ?? Promise.resolve()) : null;
   if (history?.store) {
     const { store, sampler } = history;
     teardown.add(() => store.close());
     if (sampler !== null) teardown.add(() => sampler.close());
+  }
+  const alerting = history?.store ? await startAlerting(config, history, ledger, log, metrics) : null;
+  if (alerting !== null) {
+    const running = alerting;
+    evaluateAlerts = () => running.evaluator.evaluate();
+    // The sampler stops first (an evaluation in flight finishes), then the alert store closes.
+    teardown.add(async () => {
+      await history?.sampler?.close();
+      await running.close();
+    });
   }
   const yoga = createGateway({
     registry,
@@ -167,7 +193,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ...(shared === null ? {} : { responseStore: shared.responseStore }),
     phaseMarks: config.phaseTiming,
   });
-  const lifecycle = new Lifecycle(() => withHistory(withSharedState(readinessOf(ledger), shared), history));
+  const lifecycle = new Lifecycle(() => withAlerting(withHistory(withSharedState(readinessOf(ledger), shared), history), history, alerting));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
@@ -211,9 +237,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   return {
     url,
     metricsUrl,
+    alerting,
     reload: async () => {
       await authenticator?.reload();
       await manifest?.reload();
+      await alerting?.reload();
     },
     async close() {
       await lifecycle.drain(config.shutdownGraceMs);
@@ -367,7 +395,13 @@ export interface RunningHistory {
  * start. In demo mode a fresh store gets a week of plausible past with that first tick. History is an addition: a store that cannot be opened is logged and
  * shown on `/ready`, and the gateway serves on without it.
  */
-async function startHistory(config: GatewayConfig, registry: ProviderRegistry, log: Logger, metrics: GatewayMetrics): Promise<RunningHistory> {
+async function startHistory(
+  config: GatewayConfig,
+  registry: ProviderRegistry,
+  log: Logger,
+  metrics: GatewayMetrics,
+  afterLeadingTick: () => Promise<unknown>,
+): Promise<RunningHistory> {
   let store: HistoryStore;
   try {
     store = await openHistoryStore({ dataDir: config.dataDir, database: config.ledgerDatabase, retentionDays: config.history.retentionDays, logger: log });
@@ -389,6 +423,7 @@ async function startHistory(config: GatewayConfig, registry: ProviderRegistry, l
     intervalMs: config.history.sampleIntervalSeconds * 1000,
     logger: log,
     onSamples: (provider, count) => metrics.historySamplesRecorded(provider, count),
+    afterTick: afterLeadingTick,
   });
   metrics.watchHistory(() => sampler.status().condition === 'ok');
   log.info('usage history: sampling', {
@@ -421,6 +456,56 @@ export function historyComponents(history: RunningHistory | null): Record<string
 /** `HISTORY_DISK_FULL` → `disk-full`; `ok` stays. */
 function conditionWords(condition: HistoryCondition): string {
   return condition === 'ok' ? 'ok' : condition.replace(/^HISTORY_/, '').toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * Threshold alerting beside the history, evaluated after each tick this instance leads. A store
+ * that cannot be opened is logged and shown on `/ready`; the gateway serves on without alerts.
+ */
+async function startAlerting(config: GatewayConfig, history: RunningHistory, ledger: PartnerLedger | null, log: Logger, metrics: GatewayMetrics): Promise<AlertingService | null> {
+  if (history.store === null) return null;
+  try {
+    const alerting = await startAlertingService({
+      rules: config.alerts.rules,
+      history: history.store,
+      dataDir: config.dataDir,
+      database: config.ledgerDatabase,
+      ledger: () => (ledger === null ? null : { provider: LEDGER_PROVIDER, store: ledger.store }),
+      logger: log,
+    });
+    metrics.watchAlerts(
+      () => alerting.source().rules.map((rule) => rule.id),
+      () => alerting.queries.firing(),
+    );
+    return alerting;
+  } catch (error) {
+    log.error('alerts: the alert store could not be opened; the gateway serves without alerts', {
+      condition: (error as { code?: unknown } | null)?.code ?? 'ALERT_STORE_UNAVAILABLE',
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return null;
+  }
+}
+
+/**
+ * `alerts`: `ok`, `off` (no history to watch), `unavailable` (the store could not be opened) or
+ * the last evaluation's failure in words; `alertRules`: the rules file in force or `default`;
+ * `alertsLastEvaluation`: when the last evaluation ran (ISO), `never` before the first (and on an
+ * instance that does not lead the history). Failing alerting keeps the instance in rotation.
+ */
+export function alertingComponents(history: RunningHistory | null, alerting: AlertingService | null): Record<string, string> {
+  if (history?.store == null) return { alerts: 'off' };
+  if (alerting === null) return { alerts: 'unavailable' };
+  const status = alerting.status();
+  return {
+    alerts: status.condition === 'ok' ? 'ok' : status.condition.toLowerCase().replace(/_/g, '-'),
+    alertRules: status.rulesFrom,
+    alertsLastEvaluation: status.lastEvaluationAt === null ? 'never' : new Date(status.lastEvaluationAt).toISOString(),
+  };
+}
+
+function withAlerting(readiness: Readiness, history: RunningHistory | null, alerting: AlertingService | null): Readiness {
+  return { ...readiness, components: { ...readiness.components, ...alertingComponents(history, alerting) } };
 }
 
 /** `sharedState`: `redis` or `local-fallback`, only with `REDIS_URL`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readAlertsConfig, type AlertsConfig } from './alerts.js';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './auth.js';
 import { readEdgeConfig, type EdgeConfig } from './edge.js';
 import { readHistoryConfig, type HistoryConfig } from './history.js';
@@ -18,6 +19,7 @@ import { VENDORS } from '../providers/vendors.js';
 import type { ProviderId } from '../usage/model.js';
 
 export { ConfigError } from './environment-reader.js';
+export type { AlertsConfig } from './alerts.js';
 export type { AuthConfig, ExposureConfig } from './auth.js';
 export type { EdgeConfig, OperationLimits } from './edge.js';
 export type { HistoryConfig } from './history.js';
@@ -106,6 +108,8 @@ export interface GatewayConfig {
   sharedState: SharedStateConfig;
   /** Usage history (`HISTORY`, `HISTORY_RETENTION_DAYS`, `HISTORY_SAMPLE_INTERVAL_SECONDS`). */
   history: HistoryConfig;
+  /** Threshold alerting (`ALERT_RULES`); it runs whenever the usage history does. */
+  alerts: AlertsConfig;
 }
 
 /** The host graph's user entity, whose key value is the partner's `sub`. */
@@ -181,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const sharedState = readSharedStateConfig(reader);
   // Sampled are the vendors that will be read: the configured ones, or in demo mode every simulator.
   const history = readHistoryConfig(reader, demo ? vendors : vendors.filter((vendor) => catalogue.configured[vendor.id] !== undefined), demo);
+  const alerts = readAlertsConfig(reader);
   reader.throwIfProblems();
   checkUpstreamFits(reader, upstream, catalogue);
   reader.throwIfProblems();
@@ -209,5 +214,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ledgerDatabase,
     sharedState,
     history,
+    alerts,
   };
 }

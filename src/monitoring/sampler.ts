@@ -74,6 +74,12 @@ export interface HistorySamplerOptions {
    * logged; the samples are appended all the same.
    */
   beforeFirstAppend?: (samples: readonly UsageSample[]) => Promise<unknown>;
+  /**
+   * Called after each tick this instance led, whatever it appended, before the next tick is
+   * scheduled: work on the fresh samples (the alert evaluation) runs on the leader alone and never
+   * overlaps a tick. A rejection is logged; sampling goes on.
+   */
+  afterTick?: (outcome: TickOutcome) => Promise<unknown>;
 }
 
 /** A running sampler. */
@@ -210,12 +216,22 @@ export function startHistorySampler(options: HistorySamplerOptions): HistorySamp
     return { led, appended };
   }
 
+  async function afterTick(outcome: TickOutcome): Promise<TickOutcome> {
+    if (outcome.led && options.afterTick !== undefined) {
+      await options.afterTick(outcome).catch((error: unknown) => {
+        logger?.warn('usage history: the work after a tick failed', { reason: messageOf(error) });
+      });
+    }
+    return outcome;
+  }
+
   function tick(): Promise<TickOutcome> {
     running ??= runTick()
       .catch((error: unknown): TickOutcome => {
         logger?.error('usage history: a sampling tick failed', { reason: messageOf(error) });
         return { led: leader, appended: {} };
       })
+      .then(afterTick)
       .finally(() => {
         running = null;
         lastTickAt = now();

@@ -225,6 +225,28 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * Registers `usage_gateway_alerts_firing{rule}`: alerts firing now per rule in force (0 for a rule
+   * with none), read from the alert store when scraped, so every instance of a fleet shows the same.
+   */
+  watchAlerts(ruleIds: () => readonly string[], firing: () => Promise<readonly { ruleId: string }[]>): void {
+    new Gauge({
+      name: `${METRIC_PREFIX}alerts_firing`,
+      help: 'Threshold alerts firing now (fired and not resolved), by rule.',
+      labelNames: ['rule'],
+      registers: [this.registry],
+      async collect() {
+        const counts = new Map<string, number>(ruleIds().map((id) => [id, 0]));
+        // A store that cannot be read leaves the series out of this scrape rather than failing it.
+        const events = await firing().catch(() => null);
+        this.reset();
+        if (events === null) return;
+        for (const event of events) counts.set(event.ruleId, (counts.get(event.ruleId) ?? 0) + 1);
+        for (const [rule, count] of counts) this.set({ rule }, count);
+      },
+    });
+  }
+
   /** For the history sampler's `onSamples`. */
   historySamplesRecorded(provider: string, count: number): void {
     this.historySamples?.inc({ vendor: provider }, count);

@@ -32,6 +32,11 @@ export interface UsageSetting {
   used: number;
   /** A new limit, when given. */
   limit?: number;
+  /**
+   * When given, the counter grows this many a minute from `used` (stopping at its limit) instead
+   * of at the vendor's pace: a crossing that comes when expected, as the demo's first alert does.
+   */
+  perMinute?: number;
 }
 
 export type FaultMode =

@@ -58,7 +58,7 @@ export function monthlyPace(perMonth: number, options: { cap?: number; phase?: n
 
 /** A counter on its model, with what a test set on it. */
 export class LiveCounter {
-  private set: { at: number; used: number; periodStart: number } | null = null;
+  private set: { at: number; used: number; periodStart: number; perMinute: number | null } | null = null;
   private limitSet: number | null = null;
 
   constructor(
@@ -70,6 +70,11 @@ export class LiveCounter {
   used(at: number): number {
     const set = this.set;
     if (set === null || at < set.at || this.model.periodStart(at) !== set.periodStart) return this.model.value(at);
+    if (set.perMinute !== null) {
+      const ramped = set.used + Math.floor(((at - set.at) * set.perMinute) / 60_000);
+      const limit = this.limit();
+      return limit === null ? ramped : Math.max(set.used, Math.min(limit, ramped));
+    }
     return Math.max(0, set.used + this.model.value(at) - this.model.value(set.at));
   }
 
@@ -78,9 +83,12 @@ export class LiveCounter {
     return this.limitSet ?? this.baseLimit;
   }
 
-  /** From `at` on the counter reads `used` (and grows from there at its pace); `limit` replaces the limit when given. */
-  setUsage(at: number, used: number, limit?: number): void {
-    this.set = { at, used, periodStart: this.model.periodStart(at) };
+  /**
+   * From `at` on the counter reads `used` and grows from there at its pace, or `perMinute` a minute
+   * up to its limit when given; `limit` replaces the limit when given.
+   */
+  setUsage(at: number, used: number, limit?: number, perMinute?: number): void {
+    this.set = { at, used, periodStart: this.model.periodStart(at), perMinute: perMinute ?? null };
     if (limit !== undefined) this.limitSet = limit;
   }
 }
@@ -100,7 +108,7 @@ export class CounterBoard {
       const known = [...this.counters.keys()];
       throw new InvalidUsageError(`no counter ${JSON.stringify(setting.quota)}; ${known.length === 0 ? 'this vendor reports none' : `known: ${known.join(', ')}`}`);
     }
-    counter.setUsage(at, setting.used, setting.limit);
+    counter.setUsage(at, setting.used, setting.limit, setting.perMinute);
   }
 }
 
@@ -108,15 +116,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Validates a usage setting received as untyped JSON (`{ quota, used, limit? }`); returns a clean copy. */
+/** Validates a usage setting received as untyped JSON (`{ quota, used, limit?, perMinute? }`); returns a clean copy. */
 export function parseUsageSetting(value: unknown): UsageSetting {
-  if (!isRecord(value)) throw new InvalidUsageError('body must be a JSON object {quota, used, limit?}');
+  if (!isRecord(value)) throw new InvalidUsageError('body must be a JSON object {quota, used, limit?, perMinute?}');
   if (typeof value.quota !== 'string' || value.quota === '') throw new InvalidUsageError('`quota` must be a non-empty string');
   const count = (what: string, raw: unknown): number => {
     if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw new InvalidUsageError(`\`${what}\` must be a non-negative integer`);
     return raw;
   };
   const used = count('used', value.used);
-  if (value.limit === undefined) return { quota: value.quota, used };
-  return { quota: value.quota, used, limit: count('limit', value.limit) };
+  return {
+    quota: value.quota,
+    used,
+    ...(value.limit === undefined ? {} : { limit: count('limit', value.limit) }),
+    ...(value.perMinute === undefined ? {} : { perMinute: count('perMinute', value.perMinute) }),
+  };
 }

@@ -56,6 +56,7 @@ export async function startUsageSubgraph(env: Record<string, string> = {}, heade
   return {
     url: running.url,
     metricsUrl: running.metricsUrl,
+    alerting: running.alerting,
     sdl: data._service.sdl,
     reload: () => running.reload(),
     async close() {

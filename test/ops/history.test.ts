@@ -38,7 +38,7 @@ describe('usage history in a running demo', { timeout: 90_000 }, () => {
   it('HISTORY=0 opens no store: /ready says off and no history series is exported', async () => {
     gateway = await startDemoProcess({ HISTORY: '0' });
     const ready = (await (await fetch(`${gateway.origin}/ready`)).json()) as { status: string; components: Record<string, unknown> };
-    expect(ready).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', history: 'off', draining: false } });
+    expect(ready).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', history: 'off', alerts: 'off', draining: false } });
     expect(await metricsOf(gateway)).not.toContain('usage_gateway_history');
   });
 });

@@ -20,7 +20,19 @@ describe('/health and /ready', () => {
       const ready = await fetch(`${gateway.origin}/ready`, { headers: { host: 'probe.internal' } });
       expect(ready.status).toBe(200);
       expect(ready.headers.get('content-type')).toContain('application/json');
-      expect(await ready.json()).toEqual({ status: 'ready', components: { config: 'ok', ledger: 'recovered', history: 'ok', historyRole: 'leader', draining: false } });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        components: {
+          config: 'ok',
+          ledger: 'recovered',
+          history: 'ok',
+          historyRole: 'leader',
+          alerts: 'ok',
+          alertRules: 'default',
+          alertsLastEvaluation: 'never',
+          draining: false,
+        },
+      });
     }
     // The same request on /graphql meets the rules /ready is exempt from.
     expect((await postQuery(gateway, '{ __typename }')).status).toBe(401);
@@ -37,7 +49,7 @@ describe('/health and /ready', () => {
     started.child.kill('SIGTERM');
     await eventually(async () => (await fetch(`${started.origin}/ready`)).status === 503, { withinMs: 10_000 });
     const ready = await fetch(`${started.origin}/ready`);
-    expect(await ready.json()).toEqual({ status: 'not-ready', components: { config: 'ok', ledger: 'recovered', history: 'off', draining: true } });
+    expect(await ready.json()).toEqual({ status: 'not-ready', components: { config: 'ok', ledger: 'recovered', history: 'off', alerts: 'off', draining: true } });
     // Still held by the simulator: the drain waits for it.
     expect(started.child.exitCode).toBeNull();
 

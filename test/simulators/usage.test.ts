@@ -64,6 +64,19 @@ describe('simulated usage over time', () => {
     expect((await sharpeQuota(sim)).used).toBeGreaterThan(1234);
   });
 
+  it('POST /__sim/usage with perMinute makes the counter climb that many a minute, stopping at its limit', async () => {
+    let now = Date.UTC(2026, 10, 10, 12);
+    const sim = track(await startSharpeSimulator({ clock: () => now }));
+    expect((await postUsage(sim, { quota: 'monthly_requests', used: 900, limit: 1000, perMinute: 60 })).status).toBe(204);
+    expect((await sharpeQuota(sim)).used).toBe(900);
+    now += 30_000;
+    expect((await sharpeQuota(sim)).used).toBe(930);
+    now += MINUTE;
+    expect((await sharpeQuota(sim)).used).toBe(990);
+    now += 10 * MINUTE;
+    expect(await sharpeQuota(sim)).toMatchObject({ used: 1000, remaining: 0 });
+  });
+
   it('refuses a bad setting with 400 and says why, and wants the admin token', async () => {
     const sim = track(await startSharpeSimulator());
     for (const [body, message] of [
@@ -71,6 +84,7 @@ describe('simulated usage over time', () => {
       [{ quota: 'monthly_requests', used: -1 }, '`used` must be a non-negative integer'],
       [{ quota: 'monthly_requests', used: 1.5 }, '`used` must be a non-negative integer'],
       [{ quota: 'monthly_requests', used: 1, limit: 'many' }, '`limit` must be a non-negative integer'],
+      [{ quota: 'monthly_requests', used: 1, perMinute: 0.5 }, '`perMinute` must be a non-negative integer'],
       [{ used: 1 }, '`quota` must be a non-empty string'],
       ['{not json', 'JSON'],
     ] as const) {
