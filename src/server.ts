@@ -36,6 +36,8 @@ import type { ProviderId } from './usage/model.js';
 import { LEDGER_PROVIDER } from './context.js';
 import { startAlertingService, type AlertingService } from './monitoring/alerts/alerting-service.js';
 import { DEMO_ALERT_QUOTA, demoAlertSetting } from './monitoring/alerts/demo-alert.js';
+import type { WebhookDelivery } from './monitoring/alerts/webhooks/delivery.js';
+import { startWebhookDelivery, type RunningWebhookDelivery } from './monitoring/alerts/webhooks/start-webhook-delivery.js';
 
 export interface RunningGateway {
   url: string;
@@ -45,7 +47,7 @@ export interface RunningGateway {
    * Threshold alerting: its store, evaluator and the queries of the schema's read model; null when
    * usage history is off or its store could not be opened.
    */
-  alerting: AlertingService | null;
+  alerting: RunningAlerting | null;
   /** Re-reads the files the gateway trusts (JWKS file, API keys file, persisted operations file, alert rules file); `main.ts` calls it on SIGHUP. */
   reload(): Promise<void>;
   /**
@@ -153,7 +155,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const alerting = history?.store ? await startAlerting(config, history, ledger, log, metrics) : null;
   if (alerting !== null) {
     const running = alerting;
-    evaluateAlerts = () => running.evaluator.evaluate();
+    evaluateAlerts = () => running.service.evaluator.evaluate();
     // The sampler stops first (an evaluation in flight finishes), then the alert store closes.
     teardown.add(async () => {
       await history?.sampler?.close();
@@ -241,7 +243,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     reload: async () => {
       await authenticator?.reload();
       await manifest?.reload();
-      await alerting?.reload();
+      await alerting?.service.reload();
     },
     async close() {
       await lifecycle.drain(config.shutdownGraceMs);
@@ -462,29 +464,59 @@ function conditionWords(condition: HistoryCondition): string {
  * Threshold alerting beside the history, evaluated after each tick this instance leads. A store
  * that cannot be opened is logged and shown on `/ready`; the gateway serves on without alerts.
  */
-async function startAlerting(config: GatewayConfig, history: RunningHistory, ledger: PartnerLedger | null, log: Logger, metrics: GatewayMetrics): Promise<AlertingService | null> {
+async function startAlerting(config: GatewayConfig, history: RunningHistory, ledger: PartnerLedger | null, log: Logger, metrics: GatewayMetrics): Promise<RunningAlerting | null> {
   if (history.store === null) return null;
+  let webhooks: RunningWebhookDelivery | null = null;
   try {
-    const alerting = await startAlertingService({
+    // The outbox opens first: the evaluator hands it each new event before recording it.
+    webhooks = await startWebhookDelivery({
+      dataDir: config.dataDir,
+      database: config.ledgerDatabase,
+      endpoints: config.alerts.rules.webhooks,
+      logger: log,
+      observer: metrics.webhookObserver,
+    });
+    const delivery = webhooks.delivery;
+    metrics.watchWebhooks(() => delivery.outboxLagSeconds());
+    const service = await startAlertingService({
       rules: config.alerts.rules,
       history: history.store,
       dataDir: config.dataDir,
       database: config.ledgerDatabase,
       ledger: () => (ledger === null ? null : { provider: LEDGER_PROVIDER, store: ledger.store }),
+      sink: delivery,
+      onRulesReload: (source) => delivery.setEndpoints(source.webhooks),
       logger: log,
     });
     metrics.watchAlerts(
-      () => alerting.source().rules.map((rule) => rule.id),
-      () => alerting.queries.firing(),
+      () => service.source().rules.map((rule) => rule.id),
+      () => service.queries.firing(),
     );
-    return alerting;
+    const stopWebhooks = webhooks;
+    return {
+      service,
+      delivery,
+      async close() {
+        await service.close();
+        await stopWebhooks.stop();
+      },
+    };
   } catch (error) {
-    log.error('alerts: the alert store could not be opened; the gateway serves without alerts', {
+    await webhooks?.stop().catch(() => undefined);
+    log.error('alerts: the alert store or the webhook outbox could not be opened; the gateway serves without alerts', {
       condition: (error as { code?: unknown } | null)?.code ?? 'ALERT_STORE_UNAVAILABLE',
       reason: error instanceof Error ? error.message : String(error),
     });
     return null;
   }
+}
+
+/** Alerting as the gateway runs it: the evaluator's service and the webhook delivery it feeds. */
+export interface RunningAlerting {
+  service: AlertingService;
+  delivery: WebhookDelivery;
+  /** Closes the alert store, then stops the delivery (attempts in flight finish) and its outbox. */
+  close(): Promise<void>;
 }
 
 /**
@@ -493,10 +525,10 @@ async function startAlerting(config: GatewayConfig, history: RunningHistory, led
  * `alertsLastEvaluation`: when the last evaluation ran (ISO), `never` before the first (and on an
  * instance that does not lead the history). Failing alerting keeps the instance in rotation.
  */
-export function alertingComponents(history: RunningHistory | null, alerting: AlertingService | null): Record<string, string> {
+export function alertingComponents(history: RunningHistory | null, alerting: RunningAlerting | null): Record<string, string> {
   if (history?.store == null) return { alerts: 'off' };
   if (alerting === null) return { alerts: 'unavailable' };
-  const status = alerting.status();
+  const status = alerting.service.status();
   return {
     alerts: status.condition === 'ok' ? 'ok' : status.condition.toLowerCase().replace(/_/g, '-'),
     alertRules: status.rulesFrom,
@@ -504,7 +536,7 @@ export function alertingComponents(history: RunningHistory | null, alerting: Ale
   };
 }
 
-function withAlerting(readiness: Readiness, history: RunningHistory | null, alerting: AlertingService | null): Readiness {
+function withAlerting(readiness: Readiness, history: RunningHistory | null, alerting: RunningAlerting | null): Readiness {
   return { ...readiness, components: { ...readiness.components, ...alertingComponents(history, alerting) } };
 }
 

@@ -22,7 +22,7 @@ export function readAlertsConfig(reader: EnvironmentReader): AlertsConfig {
   const rulesFile = reader.read('ALERT_RULES', path) ?? null;
   if (rulesFile === null) return { rulesFile, rules: DEFAULT_RULES_SOURCE };
   try {
-    return { rulesFile, rules: readRulesFileSync(rulesFile) };
+    return { rulesFile, rules: readRulesFileSync(rulesFile, (name) => reader.raw(name)) };
   } catch (error) {
     if (!(error instanceof AlertRulesInvalidError)) throw error;
     for (const problem of error.problems) reader.report(`ALERT_RULES: ${problem}`);

@@ -46,6 +46,14 @@ export class EnvironmentReader {
     return schema.parse(undefined);
   }
 
+  /**
+   * The environment's raw value of `name`, for a reader that validates it itself (the secret
+   * variables a rules file names); never quoted in a problem by this reader.
+   */
+  raw(name: string): string | undefined {
+    return this.env[name];
+  }
+
   /** Records a problem found across variables (a cross-field check); each is said once. */
   report(problem: string): void {
     if (!this.problems.includes(problem)) this.problems.push(problem);

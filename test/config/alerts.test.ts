@@ -21,12 +21,12 @@ async function rulesFile(text: string): Promise<string> {
 
 describe('alerting configuration', () => {
   it('without ALERT_RULES uses the default rules', () => {
-    expect(loadConfig({}).alerts).toEqual({ rulesFile: null, rules: { path: null, rules: DEFAULT_RULES, webhooks: undefined } });
+    expect(loadConfig({}).alerts).toEqual({ rulesFile: null, rules: { path: null, rules: DEFAULT_RULES, webhooks: [] } });
   });
 
   it('ALERT_RULES names a rules file, read at start', async () => {
     const path = await rulesFile('rules:\n  - { id: half, kind: UTILIZATION, percent: 50 }\n');
-    expect(loadConfig({ ALERT_RULES: path }).alerts).toEqual({ rulesFile: path, rules: { path, rules: [{ id: 'half', kind: 'UTILIZATION', percent: 50 }], webhooks: undefined } });
+    expect(loadConfig({ ALERT_RULES: path }).alerts).toEqual({ rulesFile: path, rules: { path, rules: [{ id: 'half', kind: 'UTILIZATION', percent: 50 }], webhooks: [] } });
   });
 
   it('stops the start on a bad file with every problem listed, beside the other variables', async () => {

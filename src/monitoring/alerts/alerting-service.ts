@@ -22,6 +22,8 @@ export interface AlertingServiceOptions {
   /** Default: a feed that tells nobody. */
   feed?: Pick<AlertFeed, 'publish'>;
   logger?: Logger;
+  /** Called with the rules file's new content after each good reload (webhook delivery takes its endpoints). */
+  onRulesReload?: (source: AlertRulesSource) => void;
   /** How often the rules file is polled for a change, ms. Default 1000. */
   rulesPollIntervalMs?: number;
 }
@@ -59,6 +61,7 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
       : watchRulesFile({
           initial: { ...initial, path: initial.path },
           ...(logger === undefined ? {} : { logger }),
+          ...(options.onRulesReload === undefined ? {} : { onReload: options.onRulesReload }),
           ...(options.rulesPollIntervalMs === undefined ? {} : { pollIntervalMs: options.rulesPollIntervalMs }),
         });
   const source = (): AlertRulesSource => watched?.current() ?? initial;
@@ -72,7 +75,6 @@ export async function startAlertingService(options: AlertingServiceOptions): Pro
     ...(options.feed === undefined ? {} : { feed: options.feed }),
     ...(logger === undefined ? {} : { logger }),
   });
-  // TODO(integrator): validate `source().webhooks` with validateWebhookEndpoints (webhooks/endpoints.ts) at start and on each reload.
   logger?.info('alerts: evaluating after each history tick', { rulesFrom: initial.path ?? 'default', rules: initial.rules.length, store: store.backend });
   return {
     store,

@@ -4,6 +4,12 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 
 import type { Logger } from '../../common/logger.js';
 import { DEFAULT_RULES, validateRules, type AlertRule } from '../../usage/alert-rules.js';
 import { AlertRulesInvalidError } from './alert-errors.js';
+import { validateWebhookEndpoints, type WebhookEndpoint } from './webhooks/endpoints.js';
+
+/** Where the secrets a rules file's webhooks name are read: the process environment, or a test's. */
+export type VariableLookup = (name: string) => string | undefined;
+
+const processVariables: VariableLookup = (name) => process.env[name];
 
 /**
  * The alert rules file (`ALERT_RULES`): YAML (JSON is YAML too) with two top-level keys, `rules`
@@ -17,15 +23,12 @@ export interface AlertRulesSource {
   /** The rules file; null when none is configured (the defaults apply). */
   path: string | null;
   rules: readonly AlertRule[];
-  /**
-   * The file's `webhooks` section as written, for webhook delivery to validate; undefined when the
-   * file has none.
-   */
-  webhooks: unknown;
+  /** The file's webhook endpoints, validated, with their signers (secrets read from the variables each names). */
+  webhooks: readonly WebhookEndpoint[];
 }
 
 /** The rules when no file is configured: `DEFAULT_RULES`, no webhook. */
-export const DEFAULT_RULES_SOURCE: AlertRulesSource = Object.freeze({ path: null, rules: DEFAULT_RULES, webhooks: undefined });
+export const DEFAULT_RULES_SOURCE: AlertRulesSource = Object.freeze({ path: null, rules: DEFAULT_RULES, webhooks: [] });
 
 const TOP_LEVEL_KEYS = new Set(['rules', 'webhooks']);
 
@@ -34,15 +37,15 @@ const TOP_LEVEL_KEYS = new Set(['rules', 'webhooks']);
  * knows it, the line: `rules.yaml:7: rules[2] (id "x"): percent must be a positive number`. A file
  * without `rules` keeps the defaults (a file may name webhooks only); `rules: []` means none.
  */
-export function parseRulesFile(text: string, path: string): { source: AlertRulesSource; problems: string[] } {
+export function parseRulesFile(text: string, path: string, variables: VariableLookup = processVariables): { source: AlertRulesSource; problems: string[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lineCounter.linePos(offset).line}`);
   const problems = document.errors.map((error) => `${at(error.pos[0])}: ${firstLine(error.message)}`);
-  if (problems.length > 0) return { source: { path, rules: [], webhooks: undefined }, problems };
+  if (problems.length > 0) return { source: { path, rules: [], webhooks: [] }, problems };
   const root = document.contents;
   if (root === null || !isMap(root)) {
-    return { source: { path, rules: [], webhooks: undefined }, problems: [`${path}: must be a mapping with the keys rules and webhooks`] };
+    return { source: { path, rules: [], webhooks: [] }, problems: [`${path}: must be a mapping with the keys rules and webhooks`] };
   }
   for (const pair of root.items) {
     const keyNode = pair.key as YamlNode | null;
@@ -64,7 +67,15 @@ export function parseRulesFile(text: string, path: string): { source: AlertRules
       problems.push(`${at(offset)}: ${problem}`);
     }
   }
-  return { source: { path, rules, webhooks: json.webhooks }, problems };
+  const env = new Proxy({} as Record<string, string | undefined>, { get: (_target, name) => (typeof name === 'string' ? variables(name) : undefined) });
+  const webhooks = validateWebhookEndpoints(json.webhooks, env, rules.map((rule) => rule.id));
+  const webhooksNode = root.get('webhooks', true) as YamlNode | undefined;
+  for (const problem of webhooks.problems) {
+    const index = /^webhooks\[(\d+)\]/.exec(problem)?.[1];
+    const item = index !== undefined && isSeq(webhooksNode) ? (webhooksNode.items[Number(index)] as YamlNode | undefined) : undefined;
+    problems.push(`${at(item?.range?.[0] ?? webhooksNode?.range?.[0])}: ${problem}`);
+  }
+  return { source: { path, rules, webhooks: webhooks.endpoints }, problems };
 }
 
 function firstLine(message: string): string {
@@ -76,32 +87,32 @@ function unreadable(path: string, error: unknown): AlertRulesInvalidError {
   return new AlertRulesInvalidError(path, [code === 'ENOENT' ? `${path}: does not exist` : `${path}: cannot be read (${code ?? 'unknown error'})`]);
 }
 
-function checked(text: string, path: string): AlertRulesSource {
-  const { source, problems } = parseRulesFile(text, path);
+function checked(text: string, path: string, variables?: VariableLookup): AlertRulesSource {
+  const { source, problems } = parseRulesFile(text, path, variables);
   if (problems.length > 0) throw new AlertRulesInvalidError(path, problems);
   return source;
 }
 
 /** Reads and validates the file; throws AlertRulesInvalidError listing every problem. */
-export async function readRulesFile(path: string): Promise<AlertRulesSource> {
+export async function readRulesFile(path: string, variables?: VariableLookup): Promise<AlertRulesSource> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw unreadable(path, error);
   }
-  return checked(text, path);
+  return checked(text, path, variables);
 }
 
 /** {@link readRulesFile} for the configuration, which is read synchronously at start. */
-export function readRulesFileSync(path: string): AlertRulesSource {
+export function readRulesFileSync(path: string, variables?: VariableLookup): AlertRulesSource {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw unreadable(path, error);
   }
-  return checked(text, path);
+  return checked(text, path, variables);
 }
 
 /** Options of {@link watchRulesFile}. */
@@ -110,6 +121,8 @@ export interface WatchRulesFileOptions {
   initial: AlertRulesSource & { path: string };
   /** Default: silent. */
   logger?: Logger;
+  /** Where the webhooks' secret variables are read. Default: the process environment. */
+  variables?: VariableLookup;
   /** Called with the new rules after each good reload. */
   onReload?: (source: AlertRulesSource) => void;
   /** How often the file's metadata is polled for a change, ms. Default 1000. */
@@ -144,7 +157,7 @@ export function watchRulesFile(options: WatchRulesFileOptions): WatchedRules {
   const reload = (): Promise<boolean> => {
     queue = queue.then(async () => {
       try {
-        current = await readRulesFile(path);
+        current = await readRulesFile(path, options.variables);
       } catch (error) {
         const problems = error instanceof AlertRulesInvalidError ? error.problems : [String(error)];
         logger?.warn('alert rules file refused: the last good rules stay in force', { variable: 'ALERT_RULES', path, problems });

@@ -5,6 +5,9 @@ import type { Logger } from '../../../src/common/logger.js';
 import { AlertRulesInvalidError } from '../../../src/monitoring/alerts/alert-errors.js';
 import { parseRulesFile, readRulesFile, watchRulesFile } from '../../../src/monitoring/alerts/rules-file.js';
 import { DEFAULT_RULES } from '../../../src/usage/alert-rules.js';
+
+const OPS_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const variables = (name: string) => (name === 'OPS_WEBHOOK_SECRET' ? OPS_SECRET : undefined);
 import { eventually } from '../../support/eventually.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -33,14 +36,29 @@ function recordingLogger() {
 }
 
 describe('the alert rules file', () => {
-  it('reads rules from YAML and keeps the webhooks section as written', () => {
-    const { source, problems } = parseRulesFile(GOOD, 'rules.yaml');
+  it('reads rules from YAML and its webhook endpoints, validated, with their secrets from the variables they name', () => {
+    const { source, problems } = parseRulesFile(GOOD, 'rules.yaml', variables);
     expect(problems).toEqual([]);
     expect(source.rules).toEqual([
       { id: 'warn', kind: 'UTILIZATION', percent: 75 },
       { id: 'big', kind: 'ABSOLUTE', value: 1_000_000, provider: 'SHARPE' },
     ]);
-    expect(source.webhooks).toEqual([{ id: 'ops', url: 'https://hooks.example.com/alerts', secretVariables: ['OPS_WEBHOOK_SECRET'] }]);
+    expect(source.webhooks).toEqual([expect.objectContaining({ id: 'ops', url: 'https://hooks.example.com/alerts' })]);
+    expect(JSON.stringify(source.webhooks)).not.toContain(OPS_SECRET.slice(6, 30));
+  });
+
+  it('lists a bad webhook entry with its line, without the secret, and a webhook naming an unknown rule', () => {
+    const text = `rules:\n  - { id: warn, kind: UTILIZATION, percent: 75 }\nwebhooks:\n  - { id: ops, url: "http://hooks.example.com/a", secretVariables: [OPS_WEBHOOK_SECRET] }\n  - { id: pager, url: "https://pager.example.com/a", secretVariables: [UNSET_SECRET], rules: [warm] }\n`;
+    const { source, problems } = parseRulesFile(text, 'rules.yaml', variables);
+    expect(source.webhooks).toEqual([]);
+    // One message per bad entry, each at its line.
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^rules\.yaml:4: webhooks\[0\].*expected https/);
+    expect(problems[1]).toMatch(/^rules\.yaml:5: webhooks\[1\].*UNSET_SECRET/);
+    expect(problems.join('\n')).not.toContain(OPS_SECRET.slice(6, 30));
+    const unknownRule = parseRulesFile(text.replace('http://hooks', 'https://hooks').replace('UNSET_SECRET', 'OPS_WEBHOOK_SECRET'), 'rules.yaml', variables);
+    expect(unknownRule.problems).toEqual([expect.stringMatching(/^rules\.yaml:5: webhooks\[1\].*warm/)]);
+    expect(unknownRule.source.webhooks.map((endpoint) => endpoint.id)).toEqual(['ops']);
   });
 
   it('reads JSON too; without `rules` the defaults apply, `rules: []` means none', () => {
@@ -89,7 +107,7 @@ extra: true
     await writeFile(path, GOOD);
     const { logger, lines } = recordingLogger();
     const reloaded: number[] = [];
-    const watched = watchRulesFile({ initial: { ...(await readRulesFile(path)), path }, logger, pollIntervalMs: 20, debounceMs: 10, onReload: (source) => void reloaded.push(source.rules.length) });
+    const watched = watchRulesFile({ initial: { ...(await readRulesFile(path, variables)), path }, logger, variables, pollIntervalMs: 20, debounceMs: 10, onReload: (source) => void reloaded.push(source.rules.length) });
     cleanups.push(() => watched.close());
     await writeFile(path, 'rules:\n  - { id: x, kind: UTILIZATION, percent: -1 }\n  - { id: y, kind: NOPE }\n');
     expect(await watched.reload()).toBe(false);
