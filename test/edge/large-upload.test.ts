@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { untilLogLine } from '../support/processes.js';
+import { bundled } from '../support/bundle.js';
 
 /**
  * A body far over MAX_REQUEST_BYTES, sent the way browsers and Node's `fetch` send it: the whole
@@ -24,7 +25,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'gateway-upload-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // Plain node on the bundled gateway, as `npm start` runs dist/main.js.
+  child = spawn(process.execPath, [await bundled('src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,17 +6,18 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GRAPHIQL_DEFAULT_QUERY } from '../../src/schema/graphiql-query.js';
+import { bundled } from '../support/bundle.js';
 import { graphqlRequest } from '../support/graphql-request.js';
 import { untilLogLine } from '../support/processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// `node --import tsx`, as `npm start` runs it: one process, so a signal reaches the gateway itself.
-const START = [process.execPath, ['--import', 'tsx', 'src/main.ts']] as const;
+// Plain node on the bundled gateway, as `npm start` runs dist/main.js: one process, so a signal reaches the gateway itself.
+const GATEWAY = 'src/main.ts';
 
 /** Starts `src/main.ts` as `npm start` does, on an ephemeral port, and waits for its URL. */
 async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-main-'));
-  const child = spawn(START[0], [...START[1]], {
+  const child = spawn(process.execPath, [await bundled(GATEWAY)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,7 +76,7 @@ describe('the entry point (npm start)', () => {
 
   it('refuses to start on bad configuration, listing every bad variable and no secret', async () => {
     const secret = 'sk_live_do_not_print_me_0123';
-    const run = spawn(START[0], [...START[1]], {
+    const run = spawn(process.execPath, [await bundled(GATEWAY)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', PORT: 'http', SHARPE_API_KEY: secret, SHARPE_BASE_URL: 'nope' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,7 +93,7 @@ describe('the entry point (npm start)', () => {
 
   it('refuses to serve real vendor credentials to anyone: no auth configured names the variables; AUTH_DISABLED=1 starts with a warning', async () => {
     const secret = 'sk_live_do_not_print_me_0123';
-    const run = spawn(START[0], [...START[1]], {
+    const run = spawn(process.execPath, [await bundled(GATEWAY)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', SHARPE_API_KEY: secret },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -157,7 +158,7 @@ describe('the entry point (npm start)', () => {
 
 /** `npm run -s token -- --scope … --sub …`, as a newcomer runs it, with the gateway's DATA_DIR. */
 async function token(dataDir: string, scope: string, sub: string): Promise<string> {
-  const run = spawn(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--scope', scope, '--sub', sub], {
+  const run = spawn(process.execPath, [await bundled('scripts/token.ts'), '--scope', scope, '--sub', sub], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { FileLedgerStore, LEDGER_FILES, type CrashPoint } from '../../src/ledger/file-store.js';
 import { startArraysSimulator, sumStream, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
+import { bundled } from '../support/bundle.js';
 import { tempDir } from '../support/temp-dir.js';
 import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
 
@@ -38,9 +39,9 @@ describe('exactly once across kill -9 of a real follower process', () => {
   });
 
   /** Runs the child; `killAfterMs` sends SIGKILL that long after it reports it started. */
-  function runChild(dir: string, options: { crashAt?: `${CrashPoint}:${number}`; killAfterMs?: number } = {}): Promise<ChildRun> {
-    // tsx as a loader, not its CLI: the CLI runs the script in a grandchild a SIGKILL would miss.
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  async function runChild(dir: string, options: { crashAt?: `${CrashPoint}:${number}`; killAfterMs?: number } = {}): Promise<ChildRun> {
+    // Plain node on the bundled child: no tsx compile per start, and no launcher process a SIGKILL would miss.
+    const child = spawn(process.execPath, [await bundled(CHILD)], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -112,8 +113,8 @@ describe('exactly once across kill -9 of a real follower process', () => {
     ['after-snapshot-rename:2', (dir, expect) => expect(statSync(join(dir, LEDGER_FILES.journal)).size).toBeGreaterThan(0)],
   ];
 
-  // Seven children start at once, each compiling its TypeScript through tsx: on two loaded cores one
-  // case takes up to half a minute, so the bound is generous; the assertions are what the test checks.
+  // Seven children start at once: on two loaded cores one case takes up to half a minute, so the
+  // bound is generous; the assertions are what the test checks.
   it.concurrent.for(points)('killed at %s, restarted: totals identical to a clean replay', { timeout: 120_000 }, async ([crashAt, onDisk], { expect }) => {
     const dir = await newDir();
     const crashed = await runChild(dir, { crashAt });

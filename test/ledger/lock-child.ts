@@ -1,10 +1,18 @@
 /**
- * The lock test's child: at START_AT (ms since the epoch) opens the ledger in DATA_DIR for
- * writing, prints `won` or `refused <code>`, keeps a won lock for HOLD_MS, then closes and exits.
+ * The lock test's child: once loaded prints `ready` and reads a start time (ms since the epoch, one
+ * line on stdin); at that time opens the ledger in DATA_DIR for writing, prints `won` or
+ * `refused <code>`, keeps a won lock for HOLD_MS, then closes and exits.
  */
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { FileLedgerStore } from '../../src/ledger/file-store.js';
 
-const startAt = Number(process.env.START_AT);
+// Every racer is told the same start time only once all have loaded, so they try in the same millisecond.
+const input = createInterface({ input: process.stdin });
+process.stdout.write('ready\n');
+const [line] = (await once(input, 'line')) as [string];
+input.close();
+const startAt = Number(line);
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
 try {
   // A stale time a loaded machine's late refresh cannot reach (the dead writer's lock is a minute old).

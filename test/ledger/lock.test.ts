@@ -9,6 +9,7 @@ import { createLogger } from '../../src/common/logger.js';
 import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
+import { bundled } from '../support/bundle.js';
 import { tempDir } from '../support/temp-dir.js';
 import { eventually } from '../support/eventually.js';
 
@@ -17,20 +18,30 @@ const CHILD = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
 
 /** Starts `count` processes that all try to open `dir` for writing at the same moment; their answers. */
 async function race(dir: string, count: number): Promise<string[]> {
-  // Late enough for every child to have loaded before it, even on a loaded 2-core machine (four
-  // tsx start-ups at once); the lock is then taken in the same millisecond.
-  const startAt = String(Date.now() + 5000);
-  const runs = Array.from({ length: count }, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  const bundle = await bundled(CHILD);
+  const children = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, [bundle], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dir, START_AT: startAt, HOLD_MS: '3000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dir, HOLD_MS: '3000' },
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    return new Promise<string>((resolve) => child.once('exit', () => resolve(out.trim())));
+    const loaded = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.startsWith('ready\n')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`lock child exited with ${code} before it was ready`)));
+    });
+    const answer = new Promise<string>((resolve) => child.once('exit', () => resolve(out.slice('ready\n'.length).trim())));
+    return { child, loaded, answer };
   });
-  return Promise.all(runs);
+  // Every child has loaded before it is told when to start; the lock is then taken in the same
+  // millisecond. The lead covers writing to four pipes on a loaded machine.
+  await Promise.all(children.map(({ loaded }) => loaded));
+  const startAt = String(Date.now() + 250);
+  for (const { child } of children) child.stdin.end(`${startAt}\n`);
+  return Promise.all(children.map(({ answer }) => answer));
 }
 
 describe('the ledger writer lock across processes', () => {

@@ -14,6 +14,7 @@ import { ArraysClient } from '../../src/providers/arrays/client.js';
 import { startArraysSimulator, type ArraysSimulatorHandle } from '../../src/simulators/arrays.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { bundled } from '../support/bundle.js';
 import { tempDir } from '../support/temp-dir.js';
 import { eventually } from '../support/eventually.js';
 import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-replay.fixtures.js';
@@ -21,8 +22,9 @@ import { expectStoreEquals, replayStream, type ExpectedUser } from './stream-rep
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `npm run ledger -- …` as a child process, stdin from and stdout to files. */
-function cli(args: string[], env: Record<string, string>, stdin: string | null, stdout: string | null): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ledger.ts', ...args], {
+async function cli(args: string[], env: Record<string, string>, stdin: string | null, stdout: string | null): Promise<{ code: number | null; stderr: string }> {
+  // Plain node on the bundled script (migrations beside it, as in dist/): no tsx compile per run.
+  const child = spawn(process.execPath, [await bundled('scripts/ledger.ts'), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { FileHistoryStore, HISTORY_FILES } from '../../src/monitoring/file-histo
 import type { HistoryStore } from '../../src/monitoring/history-types.js';
 import { PgHistoryStore } from '../../src/monitoring/postgres-history-store.js';
 import { postgresInstalled, postgresSuite, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { bundled } from '../support/bundle.js';
 import { keyOf, tempDataDir } from './support.js';
 
 /**
@@ -20,9 +21,9 @@ const CHILD = fileURLToPath(new URL('./history-crash-child.ts', import.meta.url)
 const SERIES = ['quota:monthly_requests', 'rateLimit:remaining', 'period:calls:monthToDate'];
 
 /** Runs the child until it has printed `acks` acknowledgements (and a little more), then SIGKILLs it; the keys it printed. */
-function runAndKill(env: Record<string, string>, acks: number, extraMs: number): Promise<{ acknowledged: string[]; signal: NodeJS.Signals | null; stderr: string }> {
-  // tsx as a loader, not its CLI: the CLI runs the script in a grandchild a SIGKILL would miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+async function runAndKill(env: Record<string, string>, acks: number, extraMs: number): Promise<{ acknowledged: string[]; signal: NodeJS.Signals | null; stderr: string }> {
+  // Plain node on the bundled child: no tsx compile per start, and no launcher process a SIGKILL would miss.
+  const child = spawn(process.execPath, [await bundled(CHILD)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
+import { bundled } from '../support/bundle.js';
 
 /** What a person sees on `npm start`: a banner at a terminal, JSON otherwise, and a root path that leads somewhere. */
 
@@ -87,7 +88,8 @@ describe('the first run', () => {
   it('as `npm start` runs it with LOG_FORMAT=pretty: readable lines, the banner, and a readable shutdown line; no JSON', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-first-run-'));
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // Plain node on the bundled gateway, as `npm start` runs dist/main.js.
+    const child = spawn(process.execPath, [await bundled('src/main.ts')], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, GATEWAY_DEMO: '1', LOG_FORMAT: 'pretty' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphqlRequest, type GraphQLAnswer } from './graphql-request.js';
+import { bundled } from './bundle.js';
 import { untilLogLine } from './processes.js';
 import { fileURLToPath } from 'node:url';
 import { SIMULATOR_ADMIN_HEADER } from '../../src/simulators/index.js';
@@ -26,7 +27,8 @@ export interface DemoProcess {
 /** Starts `src/main.ts` in its own process (signals are the point) and waits for its listening line. */
 export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-ops-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // Plain node on the bundled gateway, as `npm start` runs dist/main.js.
+  const child = spawn(process.execPath, [await bundled('src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

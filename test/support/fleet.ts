@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundled } from './bundle.js';
 import { untilLogLine, type LogLine } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,13 +41,13 @@ export interface Fleet {
 let startedGateways = 0;
 
 /**
- * Starts one gateway (`node --import tsx src/main.ts`, as `npm start` runs it) on a port of its own
+ * Starts one gateway (plain node on the bundled `src/main.ts`, as `npm start` runs it) on a port of its own
  * with a data directory of its own (removed when it exits), and waits for its listening line.
  */
 export async function startGateway(env: Record<string, string>): Promise<FleetMember> {
   const name = `gw${++startedGateways}`;
   const dataDir = mkdtempSync(join(tmpdir(), `gateway-fleet-${name}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [await bundled('src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
