@@ -16,6 +16,8 @@ import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './execution/compiled-execution.js';
 import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
+import type { AlertingReadModel } from './monitoring/alerts/alert-types.js';
+import { StreamGate } from './common/stream-gate.js';
 import { DAY_MS, type HistoryStore } from './monitoring/history-types.js';
 import { DEFAULT_MAX_POINTS } from './usage/downsample.js';
 import { DEFAULT_RETENTION_MS } from './usage/retention.js';
@@ -50,6 +52,18 @@ export interface GatewayDeps {
   historyRetentionDays?: number;
   /** `HISTORY_DEFAULT_POINTS`: the most points a `history` without a resolution is downsampled to. Default 1000. */
   historyDefaultPoints?: number;
+  /**
+   * Threshold alerting behind `alertRules`, `firingAlerts`, `alertEvents`, `webhookEndpoints`,
+   * `sendTestAlert` and the `alertEvents` subscription. Default: none, alerting off (the queries
+   * answer empty, the subscription and the mutation ALERTING_OFF).
+   */
+  alerting?: AlertingReadModel | null;
+  /**
+   * Admission of subscriptions (`SUBSCRIPTIONS_MAX_PER_CALLER`, `SUBSCRIPTIONS_MAX_TOTAL`); the
+   * server closes it on shutdown, which ends every stream. Default: a gate with the default limits
+   * (10 per caller, 1000 in all).
+   */
+  streams?: StreamGate;
   /** Milliseconds since the epoch for history ranges and forecasts. Default `Date.now`; tests pass a fixed clock. */
   now?: () => number;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
@@ -120,6 +134,8 @@ export function createGateway({
   graphiql = true,
   ledger = null,
   history = null,
+  alerting = null,
+  streams = new StreamGate(),
   historyRetentionDays = DEFAULT_HISTORY_RETENTION_DAYS,
   historyDefaultPoints = DEFAULT_MAX_POINTS,
   now = Date.now,
@@ -144,7 +160,7 @@ export function createGateway({
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading),
+    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading, alerting, streams),
     maskedErrors: { maskError },
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
