@@ -8,6 +8,10 @@ import { withBodyLimit } from './edge/body-limit.js';
 import { hostRule } from './edge/browser-rules.js';
 import { Lifecycle, type Readiness } from './edge/lifecycle.js';
 import { withRequestDeadline } from './edge/request-deadline.js';
+import { attachGraphqlWs } from './edge/websocket-subscriptions.js';
+import { StreamGate } from './common/stream-gate.js';
+import type { AlertFeed } from './monitoring/alerts/alert-types.js';
+import { LocalAlertFeed } from './monitoring/alerts/local-feed.js';
 import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
@@ -134,8 +138,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     teardown.add(() => store.close());
     if (sampler !== null) teardown.add(() => sampler.close());
   }
+  // Ends every subscription on close, before the drain waits for requests in flight (a stream would hold it to the grace period).
+  const streams = new StreamGate({ maxPerCaller: config.edge.subscriptionsPerCaller, maxTotal: config.edge.subscriptionsTotal });
   const yoga = createGateway({
     registry,
+    streams,
     logger: log,
     ledger,
     history: history?.store ?? null,
@@ -170,6 +177,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const lifecycle = new Lifecycle(() => withHistory(withSharedState(readinessOf(ledger), shared), history));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
+  const websockets = attachGraphqlWs(server, {
+    gateway: yoga,
+    authenticator,
+    allowsHost: hostRule(config.edge.allowedHosts, bindsLoopback(config.host)),
+    corsOrigins: config.edge.corsOrigins,
+    maxPerCaller: config.edge.subscriptionsPerCaller,
+    maxTotal: config.edge.subscriptionsTotal,
+    maxTokens: config.edge.operationLimits.tokens,
+    maxMessageBytes: config.edge.maxRequestBytes,
+    logger: log,
+  });
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
   try {
     await listen(server, config.port, config.host);
@@ -216,6 +234,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await manifest?.reload();
     },
     async close() {
+      streams.close();
+      await websockets.close();
       await lifecycle.drain(config.shutdownGraceMs);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -336,6 +356,14 @@ export function readinessOf(ledger: PartnerLedger | null): Readiness {
   if (ledger === null) return { ready: true, components: { config: 'ok', ledger: 'none' } };
   const status = ledger.status();
   return { ready: true, components: { config: 'ok', ledger: status.stalled ? 'stalled' : status.following ? 'recovered' : 'recovered-read-only' } };
+}
+
+/**
+ * Where alert events reach subscribers: every instance's through Redis with `REDIS_URL`, else
+ * this one's. The evaluator publishes to it; the schema's read model subscribes to it.
+ */
+export function alertFeedFor(shared: SharedState | null): AlertFeed {
+  return shared?.alertFeed ?? new LocalAlertFeed();
 }
 
 /**
