@@ -332,10 +332,13 @@ builder.subscriptionFields((t) => ({
     description:
       'Alert events as they are recorded, on any instance of the fleet, that the caller may read. The first message is the firing set; then one message per event. Ends with TOKEN_EXPIRED when the caller\'s token expires and SHUTTING_DOWN when the gateway stops; refused with TOO_MANY_SUBSCRIPTIONS over the limits, ALERTING_OFF when alerting is off.',
     args: { provider: t.arg({ type: ProviderIdEnum, required: false, description: "Only this vendor's events." }) },
-    subscribe: (_root, args, { alerting, caller, streams }) => {
+    subscribe: (_root, args, context) => {
+      const { alerting, caller, streams } = context;
       if (alerting === null) throw alertingOff();
       const provider = args.provider ?? null;
-      return alertStream(alerting, streams, caller, (event) => (provider === null || event.provider === provider) && mayReadAlertEvent(caller, event));
+      // yoga's request: its signal aborts when the client's connection closes, whatever the stream was doing.
+      const left = (context as { request?: Request }).request?.signal ?? null;
+      return alertStream(alerting, streams, caller, (event) => (provider === null || event.provider === provider) && mayReadAlertEvent(caller, event), left);
     },
     resolve: (message) => {
       if (message.ended !== undefined) throw new GraphQLError(message.ended.message, { extensions: { code: message.ended.code } });
@@ -366,6 +369,7 @@ function alertStream(
   streams: StreamGate,
   caller: Caller,
   visible: (event: StoredAlertEvent) => boolean,
+  left: AbortSignal | null,
 ): AsyncGenerator<AlertEventsMessage> {
   const ticket = streams.admit(callerKey(caller), caller.expiresAt ?? null);
   if (typeof ticket === 'string') {
@@ -389,6 +393,7 @@ function alertStream(
     ticket.release();
     stop();
   };
+  left?.addEventListener('abort', finish, { once: true });
   const ended = new Promise<StreamEndedError>((resolve) => {
     const end = () => resolve(ticket.signal.reason instanceof StreamEndedError ? ticket.signal.reason : new StreamEndedError('shutdown'));
     if (ticket.signal.aborted) end();
