@@ -130,6 +130,10 @@ export const AlertEventRef = builder.objectRef<StoredAlertEvent>('AlertEvent').i
   description:
     'One alert opening (FIRED) or closing (RESOLVED), as recorded: each (key, kind) exactly once, whichever instance evaluated it and however often.',
   fields: (t) => ({
+    id: t.id({
+      description: "The event's identity, the same on every instance and after every restart: its alert's key and its kind (opaque).",
+      resolve: (event) => alertEventId(event),
+    }),
     key: t.exposeString('key', {
       description: "The alert's stable key (rule, series, threshold, period, limit): the same for its FIRED and its RESOLVED event.",
     }),
@@ -169,6 +173,11 @@ export const AlertEventRef = builder.objectRef<StoredAlertEvent>('AlertEvent').i
     }),
   }),
 });
+
+/** `AlertEvent.id`: the (key, kind) the store keeps each event once by, base64url so it reads as an opaque id. */
+export function alertEventId(event: Pick<StoredAlertEvent, 'key' | 'kind'>): string {
+  return Buffer.from(JSON.stringify([event.key, event.kind])).toString('base64url');
+}
 
 interface AlertEventPageView {
   events: StoredAlertEvent[];
