@@ -30,6 +30,7 @@ import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './edge/response-cache.js';
+import { useSubscriptionDeadlineExemption } from './edge/request-deadline.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import type { ResponseStore } from './edge/response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
@@ -191,6 +192,8 @@ export function createGateway({
       ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
+      // A subscription stays open for as long as its caller listens: GATEWAY_REQUEST_TIMEOUT_MS is for answers.
+      useSubscriptionDeadlineExemption(),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields);
       // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.

@@ -54,6 +54,13 @@ function alertingOff(): GraphQLError {
   });
 }
 
+function streamNotAccepted(): GraphQLError {
+  return new GraphQLError(
+    'Subscriptions are served over Server-Sent Events (Accept: text/event-stream) and over WebSocket (graphql-ws), not as multipart HTTP; see docs/subscriptions.md for the link each client needs.',
+    { extensions: { code: 'SUBSCRIPTION_TRANSPORT_UNSUPPORTED', http: { status: 406 } } },
+  );
+}
+
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
@@ -339,14 +346,18 @@ builder.subscriptionFields((t) => ({
     ...ALERT_READERS,
     type: AlertEventsMessageRef,
     description:
-      'Alert events as they are recorded, on any instance of the fleet, that the caller may read. The first message is the firing set; then one message per event. Ends with TOKEN_EXPIRED when the caller\'s token expires and SHUTTING_DOWN when the gateway stops; refused with TOO_MANY_SUBSCRIPTIONS over the limits, ALERTING_OFF when alerting is off.',
+      'Alert events as they are recorded, on any instance of the fleet, that the caller may read. The first message is the firing set; then one message per event. Ends with TOKEN_EXPIRED when the caller\'s token expires and SHUTTING_DOWN when the gateway stops; refused with TOO_MANY_SUBSCRIPTIONS over the limits, ALERTING_OFF when alerting is off, SUBSCRIPTION_TRANSPORT_UNSUPPORTED (406) over plain or multipart HTTP.',
     args: { provider: t.arg({ type: ProviderIdEnum, required: false, description: "Only this vendor's events." }) },
     subscribe: (_root, args, context) => {
       const { alerting, caller, streams } = context;
       if (alerting === null) throw alertingOff();
       const provider = args.provider ?? null;
-      // yoga's request: its signal aborts when the client's connection closes, whatever the stream was doing.
-      const left = (context as { request?: Request }).request?.signal ?? null;
+      const request = (context as { request?: Request }).request;
+      // yoga picks how to send an answer after running it: a request that cannot take a stream
+      // (Apollo's default multipart subscription) would leave one admitted and never read.
+      if (request !== undefined && !(request.headers.get('accept') ?? '').includes('text/event-stream')) throw streamNotAccepted();
+      // Its signal aborts when the client's connection closes, whatever the stream was doing.
+      const left = request?.signal ?? null;
       return alertStream(alerting, streams, caller, (event) => (provider === null || event.provider === provider) && mayReadAlertEvent(caller, event), left);
     },
     resolve: (message) => {
