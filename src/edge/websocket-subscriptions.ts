@@ -119,8 +119,9 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): Grap
   };
   server.on('upgrade', onUpgrade);
 
-  const admit = (caller: Caller, socket: WebSocket): (() => void) | null => {
-    const key = `${caller.kind}:${caller.name ?? ''}`;
+  const admit = (caller: Caller, socket: WebSocket, address: string | undefined): (() => void) | null => {
+    // Without authentication the address stands for the caller, as for the caller rate limit.
+    const key = caller.kind === 'anonymous' ? `anonymous:${address ?? ''}` : `${caller.kind}:${caller.name ?? ''}`;
     const held = byCaller.get(key) ?? 0;
     if (total >= maxTotal || held >= maxPerCaller) return null;
     byCaller.set(key, held + 1);
@@ -153,7 +154,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): Grap
           logger.info('websocket refused: not authenticated', { reason: error.reason });
           return false;
         }
-        const release = admit(caller, socket);
+        const release = admit(caller, socket, request.socket.remoteAddress);
         if (release === null) {
           logger.info('websocket refused: too many connections', { caller: caller.name ?? caller.kind });
           socket.close(CLOSE_TOO_MANY_CONNECTIONS, 'Too many connections');

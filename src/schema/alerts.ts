@@ -358,7 +358,7 @@ builder.subscriptionFields((t) => ({
       if (request !== undefined && !(request.headers.get('accept') ?? '').includes('text/event-stream')) throw streamNotAccepted();
       // Its signal aborts when the client's connection closes, whatever the stream was doing.
       const left = request?.signal ?? null;
-      return alertStream(alerting, streams, caller, (event) => (provider === null || event.provider === provider) && mayReadAlertEvent(caller, event), left);
+      return alertStream(alerting, streams, caller, callerKey(caller, context), (event) => (provider === null || event.provider === provider) && mayReadAlertEvent(caller, event), left);
     },
     resolve: (message) => {
       if (message.ended !== undefined) throw new GraphQLError(message.ended.message, { extensions: { code: message.ended.code } });
@@ -373,9 +373,14 @@ const REFUSALS: Record<StreamRefusal, string> = {
   shutdown: 'The gateway is shutting down; subscribe to another instance.',
 };
 
-/** A caller's key for the per-caller limit: who it is, never its credential. */
-function callerKey(caller: Caller): string {
-  return `${caller.kind}:${caller.name ?? ''}`;
+/**
+ * A caller's key for the per-caller limit: who it is, never its credential; without
+ * authentication, its address (as the caller rate limit counts), so one browser cannot take every place.
+ */
+function callerKey(caller: Caller, context: unknown): string {
+  if (caller.kind !== 'anonymous') return `${caller.kind}:${caller.name ?? ''}`;
+  const address = (context as { req?: { socket?: { remoteAddress?: unknown } } }).req?.socket?.remoteAddress;
+  return `anonymous:${typeof address === 'string' ? address : ''}`;
 }
 
 /**
@@ -388,10 +393,11 @@ function alertStream(
   alerting: AlertingReadModel,
   streams: StreamGate,
   caller: Caller,
+  key: string,
   visible: (event: StoredAlertEvent) => boolean,
   left: AbortSignal | null,
 ): AsyncGenerator<AlertEventsMessage> {
-  const ticket = streams.admit(callerKey(caller), caller.expiresAt ?? null);
+  const ticket = streams.admit(key, caller.expiresAt ?? null);
   if (typeof ticket === 'string') {
     throw new GraphQLError(REFUSALS[ticket], { extensions: { code: ticket === 'shutdown' ? 'SHUTTING_DOWN' : 'TOO_MANY_SUBSCRIPTIONS', http: { status: ticket === 'shutdown' ? 503 : 429 } } });
   }
