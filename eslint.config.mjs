@@ -29,7 +29,7 @@ export default [
           acceptedIdTypes: ['ID'],
           exceptions: {
             suffixes: ['Connection', 'Edge', 'PageInfo', 'Error', 'Usage', 'Totals', 'Budget', 'Health', 'Periods', 'Pagination'],
-            types: ['CountByKey', 'ErrorStatistics', 'PartnerLedger', 'PartnerUsageDay', 'PartnerUsageWindow', 'Plan', 'Quota', 'QuotaForecast', 'RateLimit', 'TimeSeriesPoint', 'UsageAlert', 'UsagePoint', 'UsageSnapshot', 'UsageWindow', 'VendorFieldError'],
+            types: ['AlertEventPage', 'AlertEventsMessage', 'CountByKey', 'ErrorStatistics', 'PartnerLedger', 'PartnerUsageDay', 'PartnerUsageWindow', 'Plan', 'Quota', 'QuotaForecast', 'RateLimit', 'SendTestAlertResult', 'TimeSeriesPoint', 'UsageAlert', 'UsagePoint', 'UsageSnapshot', 'UsageWindow', 'VendorFieldError'],
           },
         },
       ],

@@ -5,6 +5,8 @@ import type { PartnerLedger } from './ledger/index.js';
 import type { DailyQuery, DailyUsage } from './ledger/store.js';
 import type { PartnerUserTotals } from './ledger/types.js';
 import type { Logger } from './common/logger.js';
+import { StreamGate } from './common/stream-gate.js';
+import type { AlertingReadModel } from './monitoring/alerts/alert-types.js';
 import { isHistoryError } from './monitoring/history-errors.js';
 import type { HistoryStore, SeriesKey } from './monitoring/history-types.js';
 import { ProviderNotConfiguredError } from './providers/errors.js';
@@ -48,6 +50,10 @@ export interface GatewayContext {
   ledger: PartnerLedger | null;
   /** The sampled usage history and how to read it; null when history is off. */
   history: HistoryReading | null;
+  /** Threshold alerting (rules, events, the live feed, webhook state); null when alerting is off. */
+  alerting: AlertingReadModel | null;
+  /** Admission of subscriptions: limits per caller and in all, and their end on shutdown or expiry. */
+  streams: StreamGate;
 }
 
 /** What the schema needs to answer history and forecasts. */
@@ -144,6 +150,9 @@ export function createContext(
   ledger: PartnerLedger | null = null,
   caller: Caller = ANONYMOUS_CALLER,
   history: HistoryReading | null = null,
+  alerting: AlertingReadModel | null = null,
+  // A gate per context admits everything: only tests without a gateway build contexts without one.
+  streams: StreamGate = new StreamGate(),
 ): GatewayContext {
-  return { caller, registry, loaders: createLoaders(registry, ledger, history?.store ?? null), logger, ledger, history };
+  return { caller, registry, loaders: createLoaders(registry, ledger, history?.store ?? null), logger, ledger, history, alerting, streams };
 }

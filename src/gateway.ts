@@ -16,6 +16,8 @@ import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './execution/compiled-execution.js';
 import { incrementalDeliveryPlugins } from './execution/incremental-delivery.js';
 import type { PartnerLedger } from './ledger/index.js';
+import type { AlertingReadModel } from './monitoring/alerts/alert-types.js';
+import { StreamGate } from './common/stream-gate.js';
 import { DAY_MS, type HistoryStore } from './monitoring/history-types.js';
 import { DEFAULT_MAX_POINTS } from './usage/downsample.js';
 import { DEFAULT_RETENTION_MS } from './usage/retention.js';
@@ -28,6 +30,7 @@ import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { useResponseCache } from './edge/response-cache.js';
+import { useSubscriptionDeadlineExemption } from './edge/request-deadline.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import type { ResponseStore } from './edge/response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
@@ -50,6 +53,18 @@ export interface GatewayDeps {
   historyRetentionDays?: number;
   /** `HISTORY_DEFAULT_POINTS`: the most points a `history` without a resolution is downsampled to. Default 1000. */
   historyDefaultPoints?: number;
+  /**
+   * Threshold alerting behind `alertRules`, `firingAlerts`, `alertEvents`, `webhookEndpoints`,
+   * `sendTestAlert` and the `alertEvents` subscription. Default: none, alerting off (the queries
+   * answer empty, the subscription and the mutation ALERTING_OFF).
+   */
+  alerting?: AlertingReadModel | null;
+  /**
+   * Admission of subscriptions (`SUBSCRIPTIONS_MAX_PER_CALLER`, `SUBSCRIPTIONS_MAX_TOTAL`); the
+   * server closes it on shutdown, which ends every stream. Default: a gate with the default limits
+   * (10 per caller, 1000 in all).
+   */
+  streams?: StreamGate;
   /** Milliseconds since the epoch for history ranges and forecasts. Default `Date.now`; tests pass a fixed clock. */
   now?: () => number;
   /** The subgraph schema; built from `buildSchema` (host user type `User`, key `id`) when omitted. */
@@ -120,6 +135,8 @@ export function createGateway({
   graphiql = true,
   ledger = null,
   history = null,
+  alerting = null,
+  streams = new StreamGate(),
   historyRetentionDays = DEFAULT_HISTORY_RETENTION_DAYS,
   historyDefaultPoints = DEFAULT_MAX_POINTS,
   now = Date.now,
@@ -144,7 +161,7 @@ export function createGateway({
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading),
+    context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading, alerting, streams),
     maskedErrors: { maskError },
     // Never a reflection of an unlisted origin (yoga's default would reflect any).
     cors: corsFor(edge.corsOrigins ?? [], edge.corsCredentials ?? false),
@@ -175,6 +192,8 @@ export function createGateway({
       ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
+      // A subscription stays open for as long as its caller listens: GATEWAY_REQUEST_TIMEOUT_MS is for answers.
+      useSubscriptionDeadlineExemption(),
       // graphql-js's executor keeps response keys in the order the query asked for them (yoga's
       // default one orders them by which resolver finished first, so GraphiQL shuffles fields);
       // only operations with `@defer`/`@stream`, which graphql-js cannot run, get yoga's.

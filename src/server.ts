@@ -8,6 +8,10 @@ import { withBodyLimit } from './edge/body-limit.js';
 import { hostRule } from './edge/browser-rules.js';
 import { Lifecycle, type Readiness } from './edge/lifecycle.js';
 import { withRequestDeadline } from './edge/request-deadline.js';
+import { attachGraphqlWs } from './edge/websocket-subscriptions.js';
+import { StreamGate } from './common/stream-gate.js';
+import type { AlertFeed, AlertingReadModel } from './monitoring/alerts/alert-types.js';
+import { LocalAlertFeed } from './monitoring/alerts/local-feed.js';
 import { createAuthenticator, type Authenticator } from './edge/identity/authenticator.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
@@ -152,7 +156,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     teardown.add(() => store.close());
     if (sampler !== null) teardown.add(() => sampler.close());
   }
-  const alerting = history?.store ? await startAlerting(config, history, ledger, log, metrics) : null;
+  // Alert events reach the subscribers of every instance through Redis, or this instance's alone.
+  const alertFeed = alertFeedFor(shared);
+  const alerting = history?.store ? await startAlerting(config, history, ledger, log, metrics, alertFeed) : null;
   if (alerting !== null) {
     const running = alerting;
     evaluateAlerts = () => running.service.evaluator.evaluate();
@@ -162,8 +168,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await running.close();
     });
   }
+  // Ends every subscription on close, before the drain waits for requests in flight (a stream would hold it to the grace period).
+  const streams = new StreamGate({ maxPerCaller: config.edge.subscriptionsPerCaller, maxTotal: config.edge.subscriptionsTotal });
   const yoga = createGateway({
     registry,
+    streams,
+    alerting: alerting === null ? null : alertingReadModel(alerting, alertFeed),
     logger: log,
     ledger,
     history: history?.store ?? null,
@@ -198,6 +208,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const lifecycle = new Lifecycle(() => withAlerting(withHistory(withSharedState(readinessOf(ledger), shared), history), history, alerting));
   const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
+  const websockets = attachGraphqlWs(server, {
+    gateway: yoga,
+    authenticator,
+    allowsHost: hostRule(config.edge.allowedHosts, bindsLoopback(config.host)),
+    corsOrigins: config.edge.corsOrigins,
+    maxPerCaller: config.edge.subscriptionsPerCaller,
+    maxTotal: config.edge.subscriptionsTotal,
+    maxTokens: config.edge.operationLimits.tokens,
+    maxMessageBytes: config.edge.maxRequestBytes,
+    logger: log,
+  });
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
   try {
     await listen(server, config.port, config.host);
@@ -246,6 +267,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await alerting?.service.reload();
     },
     async close() {
+      streams.close();
+      await websockets.close();
       await lifecycle.drain(config.shutdownGraceMs);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -369,6 +392,14 @@ export function readinessOf(ledger: PartnerLedger | null): Readiness {
 }
 
 /**
+ * Where alert events reach subscribers: every instance's through Redis with `REDIS_URL`, else
+ * this one's. The evaluator publishes to it; the schema's read model subscribes to it.
+ */
+export function alertFeedFor(shared: SharedState | null): AlertFeed {
+  return shared?.alertFeed ?? new LocalAlertFeed();
+}
+
+/**
  * Connects to `REDIS_URL` when set. An instance on its local fallback (Redis unreachable) still
  * answers, so it stays ready; `/ready` says which it is.
  */
@@ -464,7 +495,14 @@ function conditionWords(condition: HistoryCondition): string {
  * Threshold alerting beside the history, evaluated after each tick this instance leads. A store
  * that cannot be opened is logged and shown on `/ready`; the gateway serves on without alerts.
  */
-async function startAlerting(config: GatewayConfig, history: RunningHistory, ledger: PartnerLedger | null, log: Logger, metrics: GatewayMetrics): Promise<RunningAlerting | null> {
+async function startAlerting(
+  config: GatewayConfig,
+  history: RunningHistory,
+  ledger: PartnerLedger | null,
+  log: Logger,
+  metrics: GatewayMetrics,
+  feed: AlertFeed,
+): Promise<RunningAlerting | null> {
   if (history.store === null) return null;
   let webhooks: RunningWebhookDelivery | null = null;
   try {
@@ -485,6 +523,7 @@ async function startAlerting(config: GatewayConfig, history: RunningHistory, led
       database: config.ledgerDatabase,
       ledger: () => (ledger === null ? null : { provider: LEDGER_PROVIDER, store: ledger.store }),
       sink: delivery,
+      feed,
       onRulesReload: (source) => delivery.setEndpoints(source.webhooks),
       logger: log,
     });
@@ -509,6 +548,19 @@ async function startAlerting(config: GatewayConfig, history: RunningHistory, led
     });
     return null;
   }
+}
+
+/** What the schema reads of alerting: the evaluator's rules and events, the feed, the webhooks' state and test events. */
+function alertingReadModel(alerting: RunningAlerting, feed: AlertFeed): AlertingReadModel {
+  const { queries } = alerting.service;
+  return {
+    rules: queries.rules,
+    firing: queries.firing,
+    events: queries.events,
+    feed,
+    webhookEndpoints: () => alerting.delivery.webhookEndpoints(),
+    sendTestEvent: (endpointId) => alerting.delivery.sendTestEvent(endpointId),
+  };
 }
 
 /** Alerting as the gateway runs it: the evaluator's service and the webhook delivery it feeds. */

@@ -17,6 +17,11 @@ export interface Caller {
   sub: string | null;
   /** Scopes granted: JWT `scope` (space-separated string) and/or `scp` (array of strings), or the API key's list. Unknown scope strings are kept (harmless). */
   scopes: ReadonlySet<string>;
+  /**
+   * When the credential stops being valid, ms since the epoch (a JWT's `exp`): what a long-lived
+   * stream (a subscription) is closed at. Absent or null for API keys and anonymous, which do not expire.
+   */
+  expiresAt?: number | null;
 }
 
 /** The caller of every request when auth is off: it holds every scope, so the schema's rules pass. */

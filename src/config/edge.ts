@@ -1,3 +1,4 @@
+import { DEFAULT_STREAMS_PER_CALLER, DEFAULT_STREAMS_TOTAL } from '../common/stream-gate.js';
 import { z } from 'zod';
 import { integerIn, optionalFlag } from '../common/env-values.js';
 import type { EnvironmentReader } from './environment-reader.js';
@@ -31,6 +32,14 @@ export interface EdgeConfig {
   operationLimits: OperationLimits;
   /** `CALLER_RATE_LIMIT_PER_MINUTE` (0 to 1000000; 0 is off), default 600: requests per caller per minute. */
   callerRateLimitPerMinute: number;
+  /**
+   * `SUBSCRIPTIONS_MAX_PER_CALLER` (1 to 10000), default 10: open subscriptions one caller may
+   * hold, and as many WebSocket connections. Over it a subscription is refused
+   * TOO_MANY_SUBSCRIPTIONS (429 over SSE) and a WebSocket closed with 4429.
+   */
+  subscriptionsPerCaller: number;
+  /** `SUBSCRIPTIONS_MAX_TOTAL` (1 to 1000000), default 1000: open subscriptions, and WebSocket connections, of every caller together. */
+  subscriptionsTotal: number;
 }
 
 /**
@@ -87,5 +96,7 @@ export function readEdgeConfig(reader: EnvironmentReader): EdgeConfig {
       cost: reader.read('MAX_COST', integerIn(1, 100_000_000, DEFAULT_OPERATION_LIMITS.cost)),
     },
     callerRateLimitPerMinute: reader.read('CALLER_RATE_LIMIT_PER_MINUTE', integerIn(0, 1_000_000, 600)),
+    subscriptionsPerCaller: reader.read('SUBSCRIPTIONS_MAX_PER_CALLER', integerIn(1, 10_000, DEFAULT_STREAMS_PER_CALLER)),
+    subscriptionsTotal: reader.read('SUBSCRIPTIONS_MAX_TOTAL', integerIn(1, 1_000_000, DEFAULT_STREAMS_TOTAL)),
   };
 }

@@ -109,13 +109,30 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
   };
 }
 
-async function* withCostOnLastPart<Part extends { hasNext?: boolean; extensions?: Record<string, unknown> }>(
+/**
+ * `parts` with the cost added to the last one. An iterator of its own rather than an async
+ * generator: a generator's `return()` waits for the `next()` in progress, so a subscriber who
+ * leaves while no event comes would keep its stream (and its place under the limits) open until
+ * the next event; this one passes `return()` through at once.
+ */
+function withCostOnLastPart<Part extends { hasNext?: boolean; extensions?: Record<string, unknown> }>(
   parts: AsyncIterable<Part>,
   costNow: () => OperationCost,
-): AsyncGenerator<Part> {
-  for await (const part of parts) {
-    yield part.hasNext === false ? { ...part, extensions: { ...part.extensions, cost: costNow() } } : part;
-  }
+): AsyncIterableIterator<Part> {
+  const iterator = parts[Symbol.asyncIterator]();
+  const withCost = (step: IteratorResult<Part>): IteratorResult<Part> =>
+    step.done === true || step.value.hasNext !== false ? step : { done: false, value: { ...step.value, extensions: { ...step.value.extensions, cost: costNow() } } };
+  return {
+    next: async () => withCost(await iterator.next()),
+    return: async (value?: unknown) => (iterator.return === undefined ? { done: true, value: value as Part } : iterator.return(value)),
+    throw: async (error?: unknown) => {
+      if (iterator.throw === undefined) throw error;
+      return iterator.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../common/logger.js';
 
 /** Why a request's signal aborted: it passed `GATEWAY_REQUEST_TIMEOUT_MS` and was answered 504. */
@@ -8,6 +9,25 @@ export class GatewayTimeoutError extends Error {
 }
 
 const signals = new WeakMap<IncomingMessage, AbortSignal>();
+const exemptions = new WeakMap<IncomingMessage, () => void>();
+
+/**
+ * Lifts the deadline of `req` (see {@link withRequestDeadline}): a subscription is a stream meant
+ * to stay open, which the limits on subscriptions bound instead. Nothing for a request that did not
+ * come through it.
+ */
+export function exemptFromDeadline(req: unknown): void {
+  if (typeof req === 'object' && req !== null) exemptions.get(req as IncomingMessage)?.();
+}
+
+/** The yoga plugin that exempts subscriptions from the request deadline, as they start. */
+export function useSubscriptionDeadlineExemption(): Plugin {
+  return {
+    onSubscribe({ args }) {
+      exemptFromDeadline((args.contextValue as { req?: unknown }).req);
+    },
+  };
+}
 
 /**
  * The signal that aborts when the gateway stops waiting for `req` (see {@link withRequestDeadline});
@@ -23,7 +43,8 @@ export function deadlineSignalOf(req: unknown): AbortSignal | null {
  * pages in a row). Past it the request is answered 504 with one `GATEWAY_TIMEOUT` error and its
  * signal aborts, which abandons the vendor calls only it waits for. yoga's late answer is dropped:
  * its Node adapter writes nothing to a response already ended. An answer already streaming cannot
- * become a 504, so its connection is closed instead.
+ * become a 504, so its connection is closed instead. Subscriptions are exempt
+ * ({@link useSubscriptionDeadlineExemption}).
  */
 export function withRequestDeadline(
   handler: (req: IncomingMessage, res: ServerResponse) => unknown,
@@ -46,6 +67,7 @@ export function withRequestDeadline(
       }
       controller.abort(new GatewayTimeoutError(message));
     }, timeoutMs);
+    exemptions.set(req, () => clearTimeout(timer));
     res.once('close', () => clearTimeout(timer));
     handler(req, res);
   };

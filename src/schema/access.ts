@@ -10,9 +10,13 @@ import type { Caller, Scope } from '../common/caller.js';
  * | scope           | opens                                                                     |
  * | `usage:read`    | `accounts`, `account`, `apiKeyUsage`, `providers` (but `health`, `origin`) |
  * |                 | and history: `history`, `forecast` of quotas and period counters          |
+ * |                 | and quota alerts (`alertRules`, `firingAlerts`, `alertEvents`, subscription) |
  * | `partners:read` | every partner user: `partnerUsers`, `partnerUser`, `partnerUsage`, `_entities` |
+ * |                 | and every partner user's alerts                                           |
  * | `partners:self` | the caller's own partner usage only: `me`, `partnerUser`/`_entities` for its `sub` |
+ * |                 | and the alerts of its own `sub` only                                      |
  * | `ops:read`      | `providers { health origin }`, `partnerLedger`, inline traces              |
+ * |                 | `webhookEndpoints`, `sendTestAlert`                                       |
  */
 
 /** The scopes of the schema's scope-auth, as the builder declares them. */

@@ -12,6 +12,7 @@ import './partner-usage.js';
 import './partner-user.js';
 import './partner-ledger.js';
 import './api-key-usage.js';
+import './alerts.js';
 import './node-query.js';
 import { addFederatedUser, DEFAULT_FEDERATED_USER, type FederatedUserNaming } from './federation.js';
 

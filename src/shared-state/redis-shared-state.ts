@@ -3,9 +3,11 @@ import type { CallerWindows } from '../edge/caller-windows.js';
 import type { ResponseStore } from '../edge/response-store.js';
 import { credentialHash, MemoryCache, type UpstreamCache } from '../upstream/cache.js';
 import type { Clock } from '../common/clock.js';
+import type { AlertFeed } from '../monitoring/alerts/alert-types.js';
 import type { VendorPolicy } from '../upstream/policy.js';
 import type { VendorRateBudget } from '../upstream/rate-budget.js';
 import type { FlightCoordinator } from '../upstream/single-flight.js';
+import { RedisAlertFeed } from './redis-alert-feed.js';
 import { RedisCache, RedisFlights } from './redis-cache.js';
 import { RedisConnection, type SharedStateLogger } from './redis-connection.js';
 import { RedisCallerWindows, RedisResponseStore } from './redis-edge-stores.js';
@@ -18,9 +20,11 @@ export interface SharedState {
   rateBudgetFor(provider: string, credential: string, policy: VendorPolicy): VendorRateBudget;
   callerWindows: CallerWindows;
   responseStore: ResponseStore;
+  /** Alert events to the subscribers of every instance (a subscribing connection of its own). */
+  alertFeed: AlertFeed;
   /** True while Redis is in use; false while each instance runs on its local fallback. */
   readonly up: boolean;
-  /** Quits the Redis connection. */
+  /** Quits the Redis connections. */
   close(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export async function startRedisSharedState(options: RedisSharedStateOptions): P
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
   });
   await connection.start(options.connectWaitMs);
+  const alertFeed = new RedisAlertFeed({ connection, logger });
   const local = new MemoryCache({ maxEntries: options.cacheMaxEntries, maxBytes: options.cacheMaxBytes });
   return {
     cache: new RedisCache({ connection, local, maxEntryBytes: options.cacheMaxBytes, ...(options.clock === undefined ? {} : { clock: options.clock }) }),
@@ -74,9 +79,13 @@ export async function startRedisSharedState(options: RedisSharedStateOptions): P
       }),
     callerWindows: new RedisCallerWindows({ connection, instances: config.instances }),
     responseStore: new RedisResponseStore(connection),
+    alertFeed,
     get up() {
       return connection.up;
     },
-    close: () => connection.close(),
+    close: async () => {
+      await alertFeed.close();
+      await connection.close();
+    },
   };
 }

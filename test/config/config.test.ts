@@ -314,7 +314,15 @@ describe('the HTTP edge', () => {
       maxRequestBytes: 1024 * 1024,
       operationLimits: { depth: 12, aliases: 30, tokens: 8000, directives: 50, cost: 5_000_000 },
       callerRateLimitPerMinute: 600,
+      subscriptionsPerCaller: 10,
+      subscriptionsTotal: 1000,
     });
+  });
+
+  it('reads the subscription limits, and refuses them out of range', () => {
+    expect(loadConfig({ SUBSCRIPTIONS_MAX_PER_CALLER: '3', SUBSCRIPTIONS_MAX_TOTAL: '50' }).edge).toMatchObject({ subscriptionsPerCaller: 3, subscriptionsTotal: 50 });
+    expect(problemsOf({ SUBSCRIPTIONS_MAX_PER_CALLER: '0' })).toEqual(['SUBSCRIPTIONS_MAX_PER_CALLER: expected a whole number from 1 to 10000 (got "0")']);
+    expect(problemsOf({ SUBSCRIPTIONS_MAX_TOTAL: '1000001' })).toEqual(['SUBSCRIPTIONS_MAX_TOTAL: expected a whole number from 1 to 1000000 (got "1000001")']);
   });
 
   it('reads lists and limits', () => {

@@ -6,6 +6,8 @@ import type { Authenticator } from '../../src/edge/identity/authenticator.js';
 import { createGateway, type EdgeOptions, type Gateway } from '../../src/gateway.js';
 import type { PartnerLedger } from '../../src/ledger/index.js';
 import type { HistoryStore } from '../../src/monitoring/history-types.js';
+import type { AlertingReadModel } from '../../src/monitoring/alerts/alert-types.js';
+import type { StreamGate } from '../../src/common/stream-gate.js';
 import { createLogger, type Logger } from '../../src/common/logger.js';
 import { createProviderRegistry, type ProviderRegistry, type ProviderSetting } from '../../src/providers/registry.js';
 import type { AnyVendorModule, RunningVendorService } from '../../src/providers/vendor-module.js';
@@ -83,6 +85,10 @@ export interface HarnessOptions<Vendors extends readonly AnyVendorModule[] = Bui
   serviceSettings?: Record<string, unknown>;
   /** The usage history behind `history` and `forecast`. Default: none (history off). */
   history?: HistoryStore;
+  /** Threshold alerting (test/support/alerting.ts builds one). Default: none (alerting off). */
+  alerting?: AlertingReadModel;
+  /** Admission of subscriptions. Default: `createGateway`'s. */
+  streams?: StreamGate;
   /** The gateway's clock for history ranges and forecasts. Default `Date.now`. */
   now?: () => number;
   /** `HISTORY_DEFAULT_POINTS`: the most points a history without a resolution is downsampled to. Default 1000. */
@@ -140,6 +146,8 @@ export async function startHarness<const Vendors extends readonly AnyVendorModul
     authenticator: options.authenticator ?? null,
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.alerting === undefined ? {} : { alerting: options.alerting }),
+    ...(options.streams === undefined ? {} : { streams: options.streams }),
     ...(options.historyDefaultPoints === undefined ? {} : { historyDefaultPoints: options.historyDefaultPoints }),
     ...(options.edge === undefined ? {} : { edge: options.edge }),
     ...(options.vendors === undefined ? {} : { schema: buildSchema(DEFAULT_FEDERATED_USER, vendors) }),

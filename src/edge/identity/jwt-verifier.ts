@@ -190,7 +190,9 @@ function callerOf(payload: JWTPayload): Caller {
       throw new AuthenticationError('malformed');
     }
   }
-  return { kind: 'jwt', name: sub, sub, scopes };
+  // `requiredClaims: ['exp']` made jose refuse a token without a numeric exp.
+  const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  return { kind: 'jwt', name: sub, sub, scopes, expiresAt };
 }
 
 function addSpaceSeparated(into: Set<string>, value: string): void {
