@@ -5,7 +5,7 @@ import { addToShape, emptyShape, entryValueShape, isShapeMiss, walkShape, type S
 import type { VendorFileProblem } from './file-errors.js';
 import type { Pagination, ValueSpec, VendorCall, VendorFile, WindowSpec } from './file-format.js';
 import { compileSelection, SelectionSyntaxError, type Selection } from './selection.js';
-import type { SourceDocument } from './source-document.js';
+import { placeOf, type SourceDocument } from './source-document.js';
 import { nearest } from './suggest.js';
 
 /** A call's pagination, its selections compiled (relative to the call's body). */
@@ -67,7 +67,7 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
       const shape = successShapes.get(call);
       if (shape === undefined) {
         const near = nearest(call, callNames);
-        problems.push({ ...source.positionOf(['examples', index, 'responses', call], { key: true }), reason: `no call named "${call}"`, ...(near === null ? {} : { suggestion: near }) });
+        problems.push({ ...placeOf(source, ['examples', index, 'responses', call], { key: true }), reason: `no call named "${call}"`, ...(near === null ? {} : { suggestion: near }) });
         continue;
       }
       addToShape(isSuccess(response.status) ? shape : errorShape, response.body);
@@ -76,9 +76,9 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
   });
 
   const place = (path: readonly PropertyKey[], selectionOffset = 0) => {
-    const { line, column } = source.positionOf(path);
+    const { line, column, quoted } = source.positionOf(path);
     // A quoted scalar's first character is the quote; a plain one starts at the selection.
-    return { line, column: column + selectionOffset };
+    return { line, column: column + selectionOffset + (quoted ? 1 : 0) };
   };
 
   /** Compiles `text` at `path`; with `call` null it is relative to `shape`, else its first step names a call. */

@@ -73,10 +73,9 @@ export function walkShape(selection: Selection, shape: Shape, skip: number, pref
       if (next === undefined) {
         const candidates = [...(current.members?.keys() ?? [])];
         const near = nearest(step.name, candidates);
-        const rest = selection.steps.slice(index + 1).length > 0 ? '…' : '';
         return {
           reason: current.members === null ? `${path === '' ? 'the answer' : path} is not an object in any example` : `no example has member "${step.name}" at ${path === '' ? 'the top' : path}`,
-          suggestion: near === null ? undefined : `${join(path, near)}${rest}`,
+          suggestion: near === null ? undefined : nearestPath(selection, index, near, current.members!.get(near)!, join(path, near)),
         };
       }
       current = next;
@@ -88,6 +87,18 @@ export function walkShape(selection: Selection, shape: Shape, skip: number, pref
     }
   }
   return current;
+}
+
+/**
+ * The whole path the selection probably meant: the misspelt step at `index` replaced by `near`,
+ * and the steps after it walked (and corrected) the same way; `…` where that runs out.
+ */
+function nearestPath(selection: Selection, index: number, near: string, shape: Shape, path: string): string {
+  const steps = [...selection.steps];
+  steps[index] = { kind: 'member', name: near };
+  const rest = walkShape({ ...selection, steps }, shape, index + 1, path);
+  if (!isShapeMiss(rest)) return steps.slice(index + 1).reduce((text, step) => (step.kind === 'member' ? join(text, step.name) : `${text}${step.kind === 'every' ? '[*]' : `[${step.index}]`}`), path);
+  return rest.suggestion ?? `${path}…`;
 }
 
 function join(path: string, name: string): string {

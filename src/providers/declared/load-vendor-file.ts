@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { compileVendor, type CompiledVendor } from './compile-vendor.js';
 import { VendorFileError, type VendorFileProblem } from './file-errors.js';
 import { vendorFileSchema } from './file-format.js';
-import { readSourceDocument, type SourceDocument } from './source-document.js';
+import { placeOf, readSourceDocument, type SourceDocument } from './source-document.js';
 import { nearest } from './suggest.js';
 
 /** The largest vendor file read, in bytes: a file is configuration, and its examples are samples. */
@@ -40,7 +40,7 @@ function problemsOf(issue: z.core.$ZodIssue, source: SourceDocument): VendorFile
     const known = keysAt(vendorFileSchema as unknown as AnySchema, issue.path);
     return issue.keys.map((key) => {
       const near = nearest(key, known);
-      return { ...source.positionOf([...issue.path, key], { key: true }), reason: `unknown key "${key}"${issue.path.length > 0 ? ` in ${issue.path.join('.')}` : ''}`, ...(near === null ? {} : { suggestion: near }) };
+      return { ...placeOf(source, [...issue.path, key], { key: true }), reason: `unknown key "${key}"${issue.path.length > 0 ? ` in ${issue.path.join('.')}` : ''}`, ...(near === null ? {} : { suggestion: near }) };
     });
   }
   const where = issue.path.length > 0 ? issue.path.join('.') : '(file)';
@@ -49,9 +49,9 @@ function problemsOf(issue: z.core.$ZodIssue, source: SourceDocument): VendorFile
     reason = `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     const given = valueAt(source.value, issue.path);
     const near = typeof given === 'string' ? nearest(given, issue.values.map(String)) : null;
-    if (near !== null) return [{ ...source.positionOf(issue.path), reason: `${where}: ${reason}`, suggestion: near }];
+    if (near !== null) return [{ ...placeOf(source, issue.path), reason: `${where}: ${reason}`, suggestion: near }];
   }
-  return [{ ...source.positionOf(issue.path), reason: `${where}: ${reason}` }];
+  return [{ ...placeOf(source, issue.path), reason: `${where}: ${reason}` }];
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -11,19 +11,19 @@ export interface SourceDocument {
   /** Problems of the text itself: syntax errors and duplicate keys. */
   problems: VendorFileProblem[];
   /** Line and column (1-based) of the value at `path`, or of its key with `key: true`; the nearest existing parent's when it does not exist. */
-  positionOf(path: readonly PropertyKey[], options?: { key?: boolean }): { line: number; column: number };
+  positionOf(path: readonly PropertyKey[], options?: { key?: boolean }): { line: number; column: number; quoted: boolean };
 }
 
 /** Parses YAML (JSON being YAML), keeping positions; duplicate keys are problems, not last-wins. */
 export function readSourceDocument(text: string): SourceDocument {
   const lineCounter = new LineCounter();
   const document: Document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number) => {
+  const lineColumn = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
   const problems: VendorFileProblem[] = [...document.errors, ...document.warnings].map((error) => ({
-    ...at(error.pos[0]),
+    ...lineColumn(error.pos[0]),
     reason: error.code === 'DUPLICATE_KEY' ? 'duplicate key (each key once: a second one would silently win)' : error.message.split('\n')[0]!,
   }));
   let value: unknown;
@@ -40,6 +40,7 @@ export function readSourceDocument(text: string): SourceDocument {
     positionOf(path, options = {}) {
       let node: unknown = document.contents;
       let offset = 0;
+      const place = (at: number) => ({ ...lineColumn(at), quoted: isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') });
       for (const step of path) {
         let next: unknown;
         let keyOffset: number | undefined;
@@ -51,12 +52,18 @@ export function readSourceDocument(text: string): SourceDocument {
           next = node.items[step];
         }
         if (next === undefined && keyOffset === undefined) break;
-        if (options.key === true && step === path.at(-1) && keyOffset !== undefined) return at(keyOffset);
+        if (options.key === true && step === path.at(-1) && keyOffset !== undefined) return { ...lineColumn(keyOffset), quoted: false };
         node = next;
         const range = (next as { range?: [number, number, number] } | undefined)?.range;
         offset = range?.[0] ?? keyOffset ?? offset;
       }
-      return at(offset);
+      return place(offset);
     },
   };
+}
+
+/** Line and column (only) of `path` in `source`, for a problem. */
+export function placeOf(source: SourceDocument, path: readonly PropertyKey[], options?: { key?: boolean }): { line: number; column: number } {
+  const { line, column } = source.positionOf(path, options);
+  return { line, column };
 }
