@@ -1,4 +1,5 @@
 import { startExampleSimulator } from '../../simulators/from-examples.js';
+import { vendorCallKey } from '../request-loaders.js';
 import { defineVendor, type AnyVendorModule } from '../vendor-module.js';
 import type { CompiledVendor } from './compile-vendor.js';
 import { DeclaredClient } from './declared-client.js';
@@ -22,6 +23,8 @@ export function declaredVendor(vendor: CompiledVendor, options: { now?: () => nu
     defaultBaseUrl: file.baseUrl.default,
     rateLimitPerMinute: { default: file.rateLimit.default, demo: file.rateLimit.demo },
     ...(file.cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: file.cacheTtlSeconds }),
+    // Demand control prices an account by its calls: one per declared call (pages are not known in advance).
+    accountCalls: vendor.calls.map((call) => vendorCallKey(file.id, call.name)),
     settings: {},
     demoCredential,
     createClient: (clientOptions) => new DeclaredClient(vendor, clientOptions, options.now),

@@ -18,14 +18,18 @@ function hugeBody(): string {
   return `{"account":{"plan":"growth"},"items":[${items.join(',')}]}`;
 }
 
-function fastest(times: number, run: () => void): number {
-  let best = Infinity;
+/** The fastest and the slowest of `times` runs, ms. */
+function timed(times: number, run: () => void): { fastest: number; slowest: number } {
+  let fastest = Infinity;
+  let slowest = 0;
   for (let index = 0; index < times; index += 1) {
     const started = process.hrtime.bigint();
     run();
-    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    fastest = Math.min(fastest, ms);
+    slowest = Math.max(slowest, ms);
   }
-  return best;
+  return { fastest, slowest };
 }
 
 describe('the cost of an accepted mapping', () => {
@@ -47,7 +51,7 @@ describe('the cost of an accepted mapping', () => {
 
   it('over a 5 MiB answer is a small multiple of parsing it, and never holds the event loop for long', async () => {
     expect(text.length).toBeGreaterThanOrEqual(FIVE_MIB);
-    const parse = fastest(3, () => JSON.parse(text));
+    const parse = timed(3, () => JSON.parse(text));
     const body = JSON.parse(text) as unknown;
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -56,17 +60,19 @@ describe('the cost of an accepted mapping', () => {
     for (let run = 0; run < 3; run += 1) {
       // Each mapping in a turn of its own, with the loop's timer sampling between them.
       await new Promise((resolve) => setTimeout(resolve, 30));
-      map = Math.min(map, fastest(1, () => (quotas = mapAccount('ACME', vendor.mapping, { usage: body }).quotas.length)));
+      map = Math.min(map, timed(1, () => (quotas = mapAccount('ACME', vendor.mapping, { usage: body }).quotas.length)).fastest);
     }
     await new Promise((resolve) => setTimeout(resolve, 30));
     delay.disable();
     expect(delay.count).toBeGreaterThan(0);
     expect(quotas).toBeGreaterThan(40_000);
     // Measured on the shared 2-core machine: 1.5 to 3 times JSON.parse; the bound leaves room for load.
-    expect(map / parse).toBeLessThan(6);
+    expect(map / parse.fastest).toBeLessThan(6);
     // Nanoseconds. Each mapping runs within one turn of the loop, so the longest delay bounds its
     // longest run: 250 ms, or on a machine so loaded that JSON.parse of the body alone takes longer
-    // (150 to 500 ms seen here), three parses' time — a bound on the mapping, not on the machine.
-    expect(delay.max / 1e6).toBeLessThan(Math.max(250, 3 * parse));
+    // (150 to 500 ms seen here, with other test workers on the same cores), four of its slowest
+    // parses — a bound on the mapping (a recursive or quadratic one holds the loop for seconds),
+    // not on the machine.
+    expect(delay.max / 1e6).toBeLessThan(Math.max(250, 4 * parse.slowest));
   });
 });
