@@ -52,11 +52,23 @@ export class DeclaredClient implements VendorClient {
       account = mapAccount(this.id, this.vendor.mapping, answers);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
-      throw new UpstreamBadResponseError(redact(`${this.id} answer broke its declared mapping: ${error.message}`, this.secrets), { provider: this.id, httpStatus: 200 });
+      throw new UpstreamBadResponseError(redact(`${this.id} answer broke its declared mapping: ${error.message}`, this.secrets), {
+        provider: this.id,
+        httpStatus: 200,
+        // An answer that broke the mapping may still carry the request id the vendor's support asks for.
+        upstreamRequestId: this.requestIdOf(answers),
+      });
     }
     const fetchedAt = new Date(Math.min(...fetched.map((one) => one.fetchedAt.getTime())));
     const staleReason = fetched.find((one) => one.staleReason !== null)?.staleReason ?? null;
     return { value: account, fetchedAt, staleReason };
+  }
+
+  private requestIdOf(answers: Record<string, unknown>): string | null {
+    const source = this.vendor.mapping.upstreamRequestId;
+    if (source === null || source.kind !== 'path' || source.call === null) return null;
+    const value = selectOne(source.selection, answers[source.call], 1);
+    return typeof value === 'string' ? redact(value, this.secrets) : null;
   }
 
   /** Every page of `call` (at most its page cap), as one body whose item array holds all pages' items. */

@@ -103,11 +103,19 @@ describe('a declared vendor\'s client', () => {
     expect(failure.message).toBe('ACME answered 429: slow down [REDACTED]');
   });
 
-  it('a body that breaks the mapping is UPSTREAM_BAD_RESPONSE naming the model field', async () => {
-    const { http } = scriptedHttp(() => ({ body: { ok: true, account: { plan: 'x' }, limits: { seats: { used: 'many', max: '1', reset: 1 } }, alerts: [], generated: 1 } }));
-    await expect(clientOver(acmeFile(), http).client.fetchAccount()).rejects.toMatchObject({
+  it('a body that breaks the mapping is UPSTREAM_BAD_RESPONSE naming the model field, with the request id it carried', async () => {
+    const body = { ok: true, account: { plan: 'x' }, limits: { seats: { used: 'many', max: '1', reset: 1 } }, alerts: [], generated: 1, request: 'r-17' };
+    const { http } = scriptedHttp(() => ({ body }));
+    const mapping = `  upstreamRequestId: usage.request
+  quotas:
+    - eachEntry: usage.limits
+      name: '@key'
+      used: { path: used, as: number }`;
+    const text = acmeFile({ mapping }).replace('          generated: 1772366400000', '          generated: 1772366400000\n          request: r-1');
+    await expect(clientOver(text, http).client.fetchAccount()).rejects.toMatchObject({
       code: 'UPSTREAM_BAD_RESPONSE',
       message: 'ACME answer broke its declared mapping: account.quotas[0].used: expected an integer in a string',
+      upstreamRequestId: 'r-17',
     });
   });
 
