@@ -54,6 +54,7 @@ export interface CompiledAccountMapping {
 /** An answer that does not fit the declared mapping: `field` is the model field, never the value. */
 export class MappingError extends Error {
   override readonly name = 'MappingError';
+  readonly code = 'VENDOR_MAPPING_MISMATCH';
   constructor(
     readonly field: string,
     readonly reason: string,

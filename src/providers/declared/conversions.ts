@@ -15,6 +15,7 @@ export type FieldKind = 'counter' | 'measure' | 'text' | 'time';
 /** A value the engine could not read as its model field wants; `reason` never quotes the value. */
 export class ConversionError extends Error {
   override readonly name = 'ConversionError';
+  readonly code = 'VENDOR_VALUE_UNREADABLE';
 }
 
 // The same check as the built-in vendors' contracts, so a declared vendor accepts exactly their times.
