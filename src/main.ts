@@ -1,14 +1,24 @@
 import { formatPrettyLine, resolveLogFormat } from './common/pretty-log.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/index.js';
 import { AuthConfigError } from './edge/identity/errors.js';
+import { loadVendorFiles } from './providers/declared/vendor-files.js';
+import type { AnyVendorModule } from './providers/vendor-module.js';
+import { VENDORS } from './providers/vendors.js';
 import { startGateway, type RunningGateway } from './server.js';
 
 /** Entry point of `npm start`: configuration from the environment, clean shutdown on signals. */
 async function main(): Promise<void> {
   let config: GatewayConfig;
+  let vendors: readonly AnyVendorModule[];
   try {
-    config = loadConfig(process.env);
+    // Declared vendors join the table before anything reads it: configuration, schema and simulators see one table.
+    vendors = [...VENDORS, ...(await loadVendorFiles(process.env.VENDOR_FILES, VENDORS))];
+    config = loadConfig(process.env, vendors);
   } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'VENDOR_FILE_INVALID') {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
@@ -17,7 +27,7 @@ async function main(): Promise<void> {
   }
   let running: RunningGateway;
   try {
-    running = await startGateway(config);
+    running = await startGateway(config, { vendors });
   } catch (error) {
     // A trusted-keys file that cannot be used is a configuration error too: same message, same exit code.
     if (error instanceof AuthConfigError) {

@@ -60,13 +60,14 @@ export function readUpstreamConfig(
   const policies: Record<ProviderId, VendorPolicy> = {};
   for (const vendor of vendors) {
     const own = catalogue.policyOverrides[vendor.id] ?? {};
+    const cacheTtlSeconds = own.CACHE_TTL_SECONDS ?? vendor.cacheTtlSeconds;
     policies[vendor.id] = {
       ...shared,
       timeoutMs: own.TIMEOUT_MS ?? shared.timeoutMs,
       connectTimeoutMs: own.CONNECT_TIMEOUT_MS ?? shared.connectTimeoutMs,
       headersTimeoutMs: own.HEADERS_TIMEOUT_MS ?? shared.headersTimeoutMs,
       rateLimitPerMinute: own.RATE_LIMIT_PER_MINUTE ?? (demo ? vendor.rateLimitPerMinute.demo : vendor.rateLimitPerMinute.default),
-      cacheTtlMs: own.CACHE_TTL_SECONDS === undefined ? shared.cacheTtlMs : own.CACHE_TTL_SECONDS * 1000,
+      cacheTtlMs: cacheTtlSeconds === undefined ? shared.cacheTtlMs : cacheTtlSeconds * 1000,
     };
   }
   return {

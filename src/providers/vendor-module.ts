@@ -67,6 +67,11 @@ export interface VendorModule<
    * vendor (its documented or most cautious tier), `demo` against its simulator.
    */
   readonly rateLimitPerMinute: { readonly default: number; readonly demo: number };
+  /**
+   * How long the vendor's answers are cached, seconds, unless `<ID>_CACHE_TTL_SECONDS` says
+   * otherwise. Default: `UPSTREAM_CACHE_TTL_SECONDS`.
+   */
+  readonly cacheTtlSeconds?: number;
   /** The vendor's own tunables beyond credential and base URL (validated with the rest of the configuration). */
   readonly settings: Settings;
   /** A credential the vendor's simulator accepts, used in demo mode. */

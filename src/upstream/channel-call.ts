@@ -9,6 +9,11 @@ export interface ChannelCall<T> {
   /** Headers, the credential's included. */
   headers: Record<string, string>;
   /**
+   * A vendor that takes its credential as a query parameter: its name and value, added to the URL
+   * on the wire only (never to `url`, which keys the cache and names the call in logs). Default: none.
+   */
+  credentialQuery?: { name: string; value: string };
+  /**
    * Turns the vendor's answer into the client's validated value, or throws the typed error it
    * means (non-2xx statuses included). Only a value that came out of here is ever cached.
    */

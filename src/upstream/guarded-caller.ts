@@ -138,7 +138,7 @@ export class GuardedCaller implements Caller {
     try {
       response = await http.get({
         provider,
-        url: call.url,
+        url: wireUrl(call),
         headers: call.headers,
         secrets: this.secrets,
         timeoutMs: Math.max(1, deadlineAt - clock.now()),
@@ -194,4 +194,16 @@ function endAttemptSpan(span: Span, rateBudgetWaitMs: number, response: Upstream
   if (response !== null) span.setAttribute('http.response.status_code', response.status);
   if (failure !== null) failSpan(span, failure);
   span.end();
+}
+
+/**
+ * The URL as sent: the call's, plus the credential's query parameter when the vendor takes it
+ * there. Added only here, so that no cache key, log line or span attribute (all built from
+ * `call.url`) holds the credential.
+ */
+function wireUrl(call: ChannelCall<unknown>): URL {
+  if (call.credentialQuery === undefined) return call.url;
+  const url = new URL(call.url);
+  url.searchParams.set(call.credentialQuery.name, call.credentialQuery.value);
+  return url;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -89,6 +89,23 @@ describe('the entry point (npm start)', () => {
     expect(stderr).toContain('PORT: expected a whole number');
     expect(stderr).toContain('SHARPE_BASE_URL: expected an http(s) URL');
     expect(stderr).not.toContain(secret);
+  });
+
+  it('refuses to start on a vendor file with a mistake, naming file, line and column', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'gateway-main-vendor-'));
+    const file = join(folder, 'sharpe.yaml');
+    writeFileSync(file, readFileSync(join(ROOT, 'examples/vendors/sharpe.yaml'), 'utf8').replace('tier: usage.data.plan.tier', 'tier: usage.data.plan.teir'));
+    const run = spawn(START[0], [...START[1]], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', GATEWAY_DEMO: '1', PORT: '0', VENDOR_FILES: file },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(run, 'exit');
+    rmSync(folder, { recursive: true, force: true });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}:24:11: no example has member "teir" at usage.data.plan; model field account.plan.tier; vendor path usage.data.plan.teir; did you mean usage.data.plan.tier?`);
   });
 
   it('refuses to serve real vendor credentials to anyone: no auth configured names the variables; AUTH_DISABLED=1 starts with a warning', async () => {
