@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config/index.js';
 import { bindsLoopback } from './config/edge.js';
-import { createGateway } from './gateway.js';
+import { buildGateway } from './gateway.js';
 import { buildSchema } from './schema/index.js';
 import { withBodyLimit } from './edge/body-limit.js';
 import { hostRule } from './edge/browser-rules.js';
@@ -134,7 +134,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     teardown.add(() => store.close());
     if (sampler !== null) teardown.add(() => sampler.close());
   }
-  const yoga = createGateway({
+  const { yoga, hotPath } = buildGateway({
     registry,
     logger: log,
     ledger,
@@ -168,7 +168,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     phaseMarks: config.phaseTiming,
   });
   const lifecycle = new Lifecycle(() => withHistory(withSharedState(readinessOf(ledger), shared), history));
-  const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
+  // Without tracing only: a request span is the engine's to make.
+  const engine = config.hotPath && tracing === null ? hotPath.wrap(yoga) : yoga;
+  const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(engine, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   let metricsServer: { url: string; close(): Promise<void> } | null = null;
   try {

@@ -104,9 +104,17 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
       const costNow = (): OperationCost => ({ vendorCalls: { estimated: entry?.estimated ?? 0, actual: entry?.scope.vendorCalls ?? 0 } });
       // An answer in parts (`@defer`, `@stream`) states its cost in its last part, once every vendor call is made.
       if (isAsyncIterable(result)) setResult(withCostOnLastPart(result, costNow));
-      else setResult({ ...result, extensions: { ...result.extensions, cost: costNow() } });
+      else setResult(withCost(result, costNow()));
     },
   };
+}
+
+/** The cost of an answer nothing was executed for: one from the response cache. */
+export const UNEXECUTED_COST: OperationCost = Object.freeze({ vendorCalls: Object.freeze({ estimated: 0, actual: 0 }) });
+
+/** `result` as it is sent: with its `extensions.cost`. */
+export function withCost<Result extends { extensions?: Record<string, unknown> | undefined }>(result: Result, cost: OperationCost): Result {
+  return { ...result, extensions: { ...result.extensions, cost } };
 }
 
 async function* withCostOnLastPart<Part extends { hasNext?: boolean; extensions?: Record<string, unknown> }>(
