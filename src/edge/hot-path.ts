@@ -42,7 +42,7 @@ export interface HotPathOptions {
 
 /** A node:http handler that answers from the response cache, or hands the request to `next` untouched. */
 export interface HotPath {
-  wrap(next: Handler): Handler;
+  wrap(next: (req: IncomingMessage, res: ServerResponse) => unknown): Handler;
   /** Requests answered here since the gateway started (a test's proof that hits took this path). */
   readonly served: number;
 }
@@ -119,7 +119,7 @@ export function createHotPath(options: HotPathOptions): HotPath {
       const { body, length } = preparedOf(found);
       const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
       res.writeHead(200, [
-        'content-type', mediaType,
+        'Content-Type', mediaType,
         'content-length', length,
         'cache-control', cacheControl.cacheControlOf(found.expiresAt - at),
         'vary', cacheControl.vary,
@@ -145,7 +145,7 @@ export function createHotPath(options: HotPathOptions): HotPath {
     return typeof taken === 'number' ? send(taken) : taken.then(send, () => false);
   };
 
-  const serve = (req: IncomingMessage, res: ServerResponse, next: Handler): void => {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => unknown): unknown => {
     const startedAt = performance.now();
     const { method, url, headers } = req;
     if ((method !== 'GET' && method !== 'POST') || url === undefined) return next(req, res);
