@@ -27,7 +27,7 @@ import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import { createResponseCache, scopePartition } from './edge/response-cache.js';
+import { createResponseCache, scopePartition, TRACE_HEADER } from './edge/response-cache.js';
 import { createHotPath, type HotPath } from './edge/hot-path.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import type { ResponseStore } from './edge/response-store.js';
@@ -110,8 +110,6 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
 
 const GRAPHQL_ENDPOINT = '/graphql';
 const DEFAULT_HISTORY_RETENTION_DAYS = DEFAULT_RETENTION_MS / DAY_MS;
-/** The header with which a federation router asks for an inline trace (`ftv1`). */
-const TRACE_HEADER = 'apollo-federation-include-trace';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 

@@ -9,6 +9,7 @@ import {
   isObjectType,
   Kind,
   type DocumentNode,
+  type ExecutionResult,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
@@ -74,6 +75,7 @@ interface Served {
 export function useDemandControl(options: DemandControlOptions): Plugin {
   const { maxVendorCallsPerOperation = DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, callerOf } = options;
   const served = new WeakMap<Request, Served>();
+  const unexecuted = new WeakMap<object, ExecutionResult>();
   return {
     instrumentation: {
       operation({ request, context }, wrapped) {
@@ -103,8 +105,13 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
       const entry = served.get(request);
       const costNow = (): OperationCost => ({ vendorCalls: { estimated: entry?.estimated ?? 0, actual: entry?.scope.vendorCalls ?? 0 } });
       // An answer in parts (`@defer`, `@stream`) states its cost in its last part, once every vendor call is made.
-      if (isAsyncIterable(result)) setResult(withCostOnLastPart(result, costNow));
-      else setResult(withCost(result, costNow()));
+      if (isAsyncIterable(result)) return setResult(withCostOnLastPart(result, costNow));
+      const cost = costNow();
+      if (cost.vendorCalls.estimated !== 0 || cost.vendorCalls.actual !== 0) return setResult(withCost(result, cost));
+      // A cached answer comes back as the same object on every hit: it is costed once.
+      let costed = unexecuted.get(result);
+      if (costed === undefined) unexecuted.set(result, (costed = withCost(result, UNEXECUTED_COST)));
+      setResult(costed);
     },
   };
 }

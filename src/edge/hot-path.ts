@@ -7,7 +7,6 @@ import { passesCsrfRule } from './browser-rules.js';
 import type { CallerRateLimit } from './caller-rate-limit.js';
 import { UNEXECUTED_COST, withCost } from './demand-control.js';
 import type { Authenticator, HeaderReader } from './identity/authenticator.js';
-import { asksForGraphiql } from './identity-plugin.js';
 import type { NamedRequest, PersistedOperations } from './persisted-operations.js';
 import { scopePartition, TRACE_HEADER, type ResponseCache } from './response-cache.js';
 import type { KeptAnswer } from './response-store.js';
@@ -27,7 +26,7 @@ export interface HotPathOptions {
   /** The per-caller limit the engine's plugin takes from too. */
   callerRateLimit: Pick<CallerRateLimit, 'take'>;
   /** The response cache the engine's plugin keeps answers in. */
-  responseCache: Pick<ResponseCache, 'lookup'>;
+  responseCache: Pick<ResponseCache, 'lookup' | 'immediate'>;
   /** The persisted-operation rules, which name the document of an id. */
   persistedOperations: Pick<PersistedOperations, 'resolve'>;
   /** `Cache-Control` and `Vary` of GraphQL answers (`createCacheControl`). */
@@ -69,8 +68,8 @@ interface PreparedAnswer {
  * and the answer carries what the engine's would: status, bytes, `Cache-Control`, `Vary`,
  * `x-request-id`, the access line and the hit counter. Anything that is not certain goes to
  * `next` unchanged, where the engine answers it: a token not remembered, an API key, a listed
- * `Origin` (CORS headers), a refusal of any rule, a miss, a shared store that answers later,
- * GraphiQL, an inline trace, an unusual `Accept`. A POST body is read here in full; when it goes
+ * `Origin` (CORS headers), a refusal of any rule, a miss, GraphiQL, an inline trace, an unusual
+ * `Accept`. With a shared response store (Redis), which answers later, every request goes on. A POST body is read here in full; when it goes
  * on, the engine is handed those bytes.
  */
 export function createHotPath(options: HotPathOptions): HotPath {
@@ -155,6 +154,7 @@ export function createHotPath(options: HotPathOptions): HotPath {
     if (allowsHost !== null && (headers.host === undefined || !allowsHost(headers.host))) return next(req, res);
     if (headers.origin !== undefined && corsOrigin(headers.origin)) return next(req, res);
     const accept = headers.accept;
+    // GraphiQL's page, which the engine serves to any GET that accepts HTML.
     if (accept !== undefined && accept.includes('text/html')) return next(req, res);
     const mediaType = mediaTypeOf(accept);
     if (mediaType === null) return next(req, res);
@@ -171,7 +171,7 @@ export function createHotPath(options: HotPathOptions): HotPath {
     if (method === 'GET') {
       if (queryAt === -1) return next(req, res);
       const fields = fieldsOfQueryString(url.slice(queryAt + 1));
-      if (fields === null || asksForGraphiql(method, accept, fields.query !== undefined)) return next(req, res);
+      if (fields === null) return next(req, res);
       return settle(answer(req, res, startedAt, caller, mediaType, fields));
     }
     const length = headers['content-length'];
@@ -186,7 +186,8 @@ export function createHotPath(options: HotPathOptions): HotPath {
   };
 
   return {
-    wrap: (next) => (req, res) => serve(req, res, next),
+    // A shared store answers every lookup later: asking it here too would double its traffic.
+    wrap: (next) => (responseCache.immediate ? (req, res) => serve(req, res, next) : (req, res) => void next(req, res)),
     get served() {
       return served;
     },
@@ -207,9 +208,15 @@ function headerReaderOf(headers: IncomingHttpHeaders): HeaderReader {
 /** The whole body, or null when the request failed before its end. */
 function readBody(req: IncomingMessage, done: (body: Buffer | null) => void): void {
   const chunks: Buffer[] = [];
+  let settled = false;
+  const settle = (body: Buffer | null) => {
+    if (settled) return;
+    settled = true;
+    done(body);
+  };
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.once('end', () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-  req.once('error', () => done(null));
+  req.once('end', () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  req.once('error', () => settle(null));
 }
 
 /** A POST the engine parses as JSON: `application/json` or `application/graphql+json`, first of a list, parameters allowed. */

@@ -90,11 +90,7 @@ export function useIdentity(options: IdentityOptions): Identity {
   };
 }
 
+/** A browser asking for the GraphiQL page: GET, HTML accepted, no operation in the URL. */
 function isGraphiqlPage(request: Request, url: URL): boolean {
-  return asksForGraphiql(request.method, request.headers.get('accept'), url.searchParams.has('query'));
-}
-
-/** A browser asking for the GraphiQL page: GET, HTML accepted, no operation in the URL. Needs no credential. */
-export function asksForGraphiql(method: string | undefined, accept: string | null | undefined, hasQuery: boolean): boolean {
-  return method === 'GET' && (accept ?? '').includes('text/html') && !hasQuery;
+  return request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html') && !url.searchParams.has('query');
 }

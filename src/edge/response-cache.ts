@@ -45,6 +45,8 @@ export interface CacheKeyParts {
 /** The response cache: its yoga plugin, and the lookup both it and the hot path answer from. */
 export interface ResponseCache {
   plugin: Plugin;
+  /** Whether `lookup` answers at once (the embedded store), not with a promise (a shared one). */
+  readonly immediate: boolean;
   /** The answer kept for `parts` at `at` (ms since the epoch); a shared store may answer with a promise. */
   lookup(parts: CacheKeyParts, at: number): KeptAnswer | undefined | Promise<KeptAnswer | undefined>;
 }
@@ -87,7 +89,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
 /** {@link useResponseCache}'s plugin with its lookup, which the hot path answers from too. */
 export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
   const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '', onHit } = options;
-  if (ttlMs <= 0) return { plugin: {}, lookup: () => undefined };
+  if (ttlMs <= 0) return { plugin: {}, immediate: true, lookup: () => undefined };
   const store = options.store ?? new MemoryResponseStore({ maxEntries });
   const keys = new WeakMap<Request, string>();
   const eligible = new WeakMap<DocumentNode, Map<string | undefined, Eligibility>>();
@@ -132,7 +134,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       };
     },
   };
-  return { plugin, lookup: (parts, at) => store.get(keyOf(parts), at) };
+  return { plugin, immediate: options.store === undefined, lookup: (parts, at) => store.get(keyOf(parts), at) };
 }
 
 /**
