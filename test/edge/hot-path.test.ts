@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { negotiatedMediaType } from '../../src/edge/hot-path.js';
+import { createLogger } from '../../src/common/logger.js';
+import { createHotPath, negotiatedMediaType } from '../../src/edge/hot-path.js';
 
 /** The engine's choices, as the differential test sees them over HTTP; here the cases it does not send. */
 describe('negotiatedMediaType', () => {
@@ -20,5 +22,29 @@ describe('negotiatedMediaType', () => {
     expect(negotiatedMediaType('multipart/mixed')).toBeNull();
     expect(negotiatedMediaType('application/json; charset=latin1')).toBeNull();
     expect(negotiatedMediaType('image/png')).toBeNull();
+  });
+});
+
+describe('createHotPath with a shared response store', () => {
+  it('hands every request on without asking the store, which the engine asks anyway', () => {
+    let lookups = 0;
+    const hotPath = createHotPath({
+      graphqlEndpoint: '/graphql',
+      allowsHost: null,
+      corsOrigin: () => false,
+      authenticator: null,
+      callerRateLimit: { take: () => 0 },
+      responseCache: { immediate: false, lookup: () => ((lookups += 1), Promise.resolve(undefined)) },
+      persistedOperations: { resolve: (request) => ({ query: String(request.query), extensions: undefined }) },
+      cacheControl: { cacheControlOf: () => 'no-store', vary: 'Accept' },
+      logger: createLogger({ level: 'silent' }),
+    });
+    const handed: unknown[] = [];
+    const req = { method: 'GET', url: '/graphql?query=%7B__typename%7D', headers: { 'x-graphql-yoga-csrf': '1' } } as unknown as IncomingMessage;
+    const res = {} as ServerResponse;
+    hotPath.wrap((request, response) => handed.push(request, response))(req, res);
+    expect(handed).toEqual([req, res]);
+    expect(lookups).toBe(0);
+    expect(hotPath.served).toBe(0);
   });
 });
