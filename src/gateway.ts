@@ -3,14 +3,14 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from './context.js';
 import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge/demand-control.js';
-import { corsFor, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
-import { useCallerRateLimit } from './edge/caller-rate-limit.js';
+import { corsFor, corsOriginRule, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
+import { createCallerRateLimit } from './edge/caller-rate-limit.js';
 import { useRootIndex } from './edge/root-index.js';
 import { createCacheControl } from './edge/cache-control.js';
 import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
 import { DEFAULT_OPERATION_LIMITS, operationLimitPlugins, type OperationLimitOptions } from './edge/operation-limits.js';
-import { persistedOperationPlugins, type PersistedOperationsOptions } from './edge/persisted-operations.js';
+import { createPersistedOperations, type PersistedOperationsOptions } from './edge/persisted-operations.js';
 import type { Authenticator } from './edge/identity/authenticator.js';
 import { useIdentity } from './edge/identity-plugin.js';
 import { useCompiledExecution } from './execution/compiled-execution.js';
@@ -29,8 +29,9 @@ import { usePhaseMarks } from './observability/phase-plugin.js';
 import { useTracing } from './observability/tracing-plugin.js';
 import { installOpenTelemetrySpans } from './observability/tracer.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import { useResponseCache } from './edge/response-cache.js';
+import { createResponseCache, scopePartition, TRACE_HEADER } from './edge/response-cache.js';
 import { useSubscriptionDeadlineExemption } from './edge/request-deadline.js';
+import { createHotPath, type HotPath } from './edge/hot-path.js';
 import { createErrorMask, errorLogLevel, type ErrorLogLevel } from './schema/errors.js';
 import type { ResponseStore } from './edge/response-store.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './schema/graphiql-query.js';
@@ -124,12 +125,23 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
 
 const GRAPHQL_ENDPOINT = '/graphql';
 const DEFAULT_HISTORY_RETENTION_DAYS = DEFAULT_RETENTION_MS / DAY_MS;
-/** The header with which a federation router asks for an inline trace (`ftv1`). */
-const TRACE_HEADER = 'apollo-federation-include-trace';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
-export function createGateway({
+/** A gateway as `startGateway` serves it: the engine, and the hot path in front of it for cached answers. */
+export interface BuiltGateway {
+  yoga: Gateway;
+  /** Answers cache hits in node:http with the engine's rules (see `createHotPath`); wraps the handler that serves `yoga`. */
+  hotPath: HotPath;
+}
+
+/** The GraphQL engine with every edge rule; tests drive it with `yoga.fetch`. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  return buildGateway(deps).yoga;
+}
+
+/** {@link createGateway}, with the hot path that shares its rules. */
+export function buildGateway({
   registry,
   logger,
   graphiql = true,
@@ -151,14 +163,45 @@ export function createGateway({
   responseStore,
   phaseMarks = false,
   jit = true,
-}: GatewayDeps): Gateway {
+}: GatewayDeps): BuiltGateway {
   // The vendor calls below report their spans through common's facade: this names where they go.
   installOpenTelemetrySpans();
   const maskError = createErrorMask(logger);
   const identity = useIdentity({ authenticator, logger, graphqlEndpoint: GRAPHQL_ENDPOINT });
   const historyReading = history === null ? null : { store: history, retentionMs: historyRetentionDays * DAY_MS, defaultPoints: historyDefaultPoints, now };
   const cacheControl = createCacheControl({ graphqlEndpoint: GRAPHQL_ENDPOINT, authenticated: authenticator !== null });
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  const callerRateLimit = createCallerRateLimit({
+    perMinute: edge.callerRateLimitPerMinute ?? 0,
+    callerOf: identity.callerOf,
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
+    ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
+  });
+  const persistedOperations = createPersistedOperations({ ...edge.persistedOperations, introspection });
+  const countHit = (operationName: string | undefined) => metrics?.responseCacheHit(operationName);
+  const responseCache = createResponseCache({
+    ttlMs: responseCacheTtlMs,
+    // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
+    partitionOf: (request) => scopePartition(identity.callerOf(request)),
+    onHit: (request, remainingMs, operationName) => {
+      cacheControl.servedFromCache(request, remainingMs);
+      countHit(operationName);
+    },
+    ...(responseStore === undefined ? {} : { store: responseStore }),
+  });
+  const hotPath = createHotPath({
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    allowsHost: edge.allowsHost ?? null,
+    corsOrigin: corsOriginRule(edge.corsOrigins ?? []),
+    authenticator,
+    callerRateLimit,
+    responseCache,
+    persistedOperations,
+    cacheControl,
+    logger,
+    onHit: countHit,
+  });
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     context: ({ request }) => createContext(registry, logger, ledger, identity.callerOf(request), historyReading, alerting, streams),
@@ -179,17 +222,11 @@ export function createGateway({
       // A person at the bare address: sent to GraphiQL, or shown where things are. After the Host check.
       useRootIndex({ graphqlPath: GRAPHQL_ENDPOINT, graphiql, metricsPath: metrics !== null && metricsEndpoint ? METRICS_PATH : null, readyPath: '/ready', livePath: '/health' }),
       identity.plugin,
-      useCallerRateLimit({
-        perMinute: edge.callerRateLimitPerMinute ?? 0,
-        callerOf: identity.callerOf,
-        graphqlEndpoint: GRAPHQL_ENDPOINT,
-        ...(metrics === null ? {} : { onRefused: (caller) => metrics.callerRefused(caller) }),
-        ...(edge.callerWindows === undefined ? {} : { windows: edge.callerWindows }),
-      }),
+      callerRateLimit.plugin,
       ...(metrics === null ? [] : [useGraphqlMetrics(metrics)]),
       useCsrfPrevention(),
       // Before the response cache, which keys on the document it resolves from an id.
-      ...persistedOperationPlugins({ ...edge.persistedOperations, introspection }),
+      ...persistedOperations.plugins,
       useIntrospectionPolicy(introspection),
       useDemandControl({ callerOf: identity.callerOf, maxVendorCallsPerOperation }),
       // A subscription stays open for as long as its caller listens: GATEWAY_REQUEST_TIMEOUT_MS is for answers.
@@ -211,13 +248,7 @@ export function createGateway({
         // Replaces the plugin's own test, so it repeats it: trace only when the router asks.
         ignoreRequest: (request) => request.headers.get(TRACE_HEADER) !== 'ftv1' || !identity.callerOf(request).scopes.has('ops:read'),
       }),
-      // What an answer holds depends on the caller's scopes, so callers share answers only with equal scopes.
-      useResponseCache({
-        ttlMs: responseCacheTtlMs,
-        partitionOf: (request) => [...identity.callerOf(request).scopes].sort().join(' '),
-        onHit: cacheControl.servedFromCache,
-        ...(responseStore === undefined ? {} : { store: responseStore }),
-      }),
+      responseCache.plugin,
       ...(phaseMarks ? [usePhaseMarks()] : []),
     ],
     graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
@@ -233,6 +264,7 @@ export function createGateway({
       error: (...args) => logger[loudest(args.map(errorLogLevel))](args.map(String).join(' ')),
     },
   });
+  return { yoga, hotPath };
 }
 
 const LEVELS: readonly ErrorLogLevel[] = ['info', 'warn', 'error'];

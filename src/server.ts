@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config/index.js';
 import { bindsLoopback } from './config/edge.js';
-import { createGateway } from './gateway.js';
+import { buildGateway } from './gateway.js';
+import type { HotPath } from './edge/hot-path.js';
 import { buildSchema } from './schema/index.js';
 import { withBodyLimit } from './edge/body-limit.js';
 import { hostRule } from './edge/browser-rules.js';
@@ -170,7 +171,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   // Ends every subscription on close, before the drain waits for requests in flight (a stream would hold it to the grace period).
   const streams = new StreamGate({ maxPerCaller: config.edge.subscriptionsPerCaller, maxTotal: config.edge.subscriptionsTotal });
-  const yoga = createGateway({
+  const { yoga, hotPath } = buildGateway({
     registry,
     streams,
     alerting: alerting === null ? null : alertingReadModel(alerting, alertFeed),
@@ -206,7 +207,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     phaseMarks: config.phaseTiming,
   });
   const lifecycle = new Lifecycle(() => withAlerting(withHistory(withSharedState(readinessOf(ledger), shared), history), history, alerting));
-  const handler = lifecycle.wrap(withBodyLimit(withRequestDeadline(yoga, config.upstream.requestTimeoutMs, log), config.edge.maxRequestBytes, log));
+  const handler = gatewayHandler({
+    yoga,
+    // Without tracing only: a request span is the engine's to make.
+    hotPath: config.hotPath && tracing === null ? hotPath : null,
+    lifecycle,
+    requestTimeoutMs: config.upstream.requestTimeoutMs,
+    maxRequestBytes: config.edge.maxRequestBytes,
+    log,
+  });
   const server = createServer(config.phaseTiming ? withPhaseRecording(handler, (marks) => logPhases(log, marks)) : handler);
   const websockets = attachGraphqlWs(server, {
     gateway: yoga,
@@ -276,6 +285,29 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await teardown.close();
     },
   };
+}
+
+/** What {@link gatewayHandler} puts in front of a gateway's engine. */
+export interface GatewayHandlerParts {
+  yoga: (req: IncomingMessage, res: ServerResponse) => unknown;
+  /** Answers cache hits before the engine; null sends every request to it. */
+  hotPath: HotPath | null;
+  lifecycle: Lifecycle;
+  /** `GATEWAY_REQUEST_TIMEOUT_MS`. */
+  requestTimeoutMs: number;
+  /** `MAX_REQUEST_BYTES`. */
+  maxRequestBytes: number;
+  log: Logger;
+}
+
+/**
+ * The node:http handler of a gateway, outermost first: `/ready` and draining, the body limit, the
+ * request deadline, the hot path, the engine.
+ */
+export function gatewayHandler(parts: GatewayHandlerParts): (req: IncomingMessage, res: ServerResponse) => void {
+  const { yoga, hotPath, lifecycle, requestTimeoutMs, maxRequestBytes, log } = parts;
+  const engine = hotPath === null ? yoga : hotPath.wrap(yoga);
+  return lifecycle.wrap(withBodyLimit(withRequestDeadline(engine, requestTimeoutMs, log), maxRequestBytes, log));
 }
 
 /**

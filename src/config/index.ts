@@ -88,6 +88,12 @@ export interface GatewayConfig {
    * (`@defer`/`@stream` keep graphql-js's engine). `GRAPHQL_JIT` (`1`/`0`), default on.
    */
   graphqlJit: boolean;
+  /**
+   * Answer response-cache hits in node:http before the GraphQL engine, with the same edge rules
+   * (see `createHotPath`). `HOT_PATH` (`1`/`0`), default on; off with tracing on, whose request
+   * spans the engine makes.
+   */
+  hotPath: boolean;
   /** Browser rules (CORS, Host) and the limits of one request. */
   edge: EdgeConfig;
   /**
@@ -172,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const responseCacheTtlMs = reader.read('RESPONSE_CACHE_TTL_MS', integerIn(0, 1000, 1000));
   const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
   const graphqlJit = reader.read('GRAPHQL_JIT', optionalFlag) ?? true;
+  const hotPath = reader.read('HOT_PATH', optionalFlag) ?? true;
   const shutdownGraceMs = reader.read('SHUTDOWN_GRACE_MS', integerIn(0, 300_000, 10_000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
@@ -207,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     exposure,
     maxVendorCallsPerOperation,
     graphqlJit,
+    hotPath,
     edge,
     shutdownGraceMs,
     tracing,

@@ -1,5 +1,4 @@
-import type { CORSOptions, Plugin } from 'graphql-yoga';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { createGraphQLError, type CORSOptions, type Plugin } from 'graphql-yoga';
 
 /**
  * Headers whose presence proves a browser sent a preflight first (a page cannot set them on a
@@ -18,10 +17,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  * page from reading anything), the origin itself (never a reflection of an unlisted one) otherwise.
  */
 export function corsFor(origins: readonly string[], credentials: boolean): (request: Request) => CORSOptions {
-  const allowed = new Set(origins);
+  const allowed = corsOriginRule(origins);
   return (request) => {
     const origin = request.headers.get('origin');
-    if (origin === null || !allowed.has(origin)) return false;
+    if (!allowed(origin)) return false;
     return {
       // One origin: yoga answers exactly it.
       origin: [origin],
@@ -33,9 +32,37 @@ export function corsFor(origins: readonly string[], credentials: boolean): (requ
   };
 }
 
-/** Requests a browser can send cross-site without a preflight need one of CSRF_HEADERS. */
+/** Whether `origin` (a request's `Origin`, null when it sent none) is one of `origins`, which get CORS headers. */
+export function corsOriginRule(origins: readonly string[]): (origin: string | null) => origin is string {
+  const allowed = new Set(origins);
+  return (origin): origin is string => origin !== null && allowed.has(origin);
+}
+
+/**
+ * Content types a page can send cross-site without a preflight: a request with any other type was
+ * preflighted by the browser (or sent by no browser at all).
+ */
+const NON_PREFLIGHTED_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * The CSRF rule: a request passes when its content type proves a preflight, or when it carries
+ * one of CSRF_HEADERS (which a page cannot set on a "simple" request). `header` reads a request
+ * header by lower-case name, null when absent.
+ */
+export function passesCsrfRule(header: (name: string) => string | null | undefined): boolean {
+  const contentType = header('content-type');
+  if (contentType && !NON_PREFLIGHTED_CONTENT_TYPES.some((type) => contentType.toLowerCase().startsWith(type))) return true;
+  return CSRF_HEADERS.some((name) => header(name) != null);
+}
+
+/** Requests a browser can send cross-site without a preflight need one of CSRF_HEADERS (see {@link passesCsrfRule}); else 403. */
 export function useCsrfPrevention(): Plugin {
-  return useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] });
+  return {
+    onRequestParse({ request }) {
+      if (passesCsrfRule((name) => request.headers.get(name))) return;
+      throw createGraphQLError('Required CSRF header(s) not present', { extensions: { http: { status: 403 } } });
+    },
+  };
 }
 
 /** Names of loopback, as `Host` carries them. */

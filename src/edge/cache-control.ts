@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { pathOfUrl } from '../common/url-path.js';
 
 /** What {@link createCacheControl} is built from. */
 export interface CacheControlOptions {
@@ -27,35 +28,47 @@ export function createCacheControl(options: CacheControlOptions): {
   plugin: Plugin;
   /** Says that the response cache answered `request`, with `remainingMs` of its TTL left. */
   servedFromCache(request: Request, remainingMs: number): void;
+  /** `Cache-Control` of a GraphQL answer: `remainingMs` of a reused answer's TTL, undefined for any other. */
+  cacheControlOf(remainingMs: number | undefined): string;
+  /** `Vary` of a GraphQL answer that carries no `Vary` of its own. */
+  readonly vary: string;
 } {
   const { graphqlEndpoint, authenticated = false } = options;
   const reused = new WeakMap<Request, number>();
-  const vary = ['Accept', ...(authenticated ? CREDENTIAL_HEADERS : [])];
+  const varyNames = ['Accept', ...(authenticated ? CREDENTIAL_HEADERS : [])];
+  const reusedPrefix = `${authenticated ? 'private' : 'public'}, max-age=`;
+  const cacheControlOf = (remainingMs: number | undefined) =>
+    remainingMs === undefined ? 'no-store' : reusedPrefix + Math.max(0, Math.floor(remainingMs / 1000));
+  const vary = varyNames.join(', ');
   return {
     servedFromCache: (request, remainingMs) => reused.set(request, remainingMs),
+    cacheControlOf,
+    vary,
     plugin: {
       onResponse({ request, response, setResponse, fetchAPI }) {
-        if (new URL(request.url).pathname !== graphqlEndpoint) return;
+        if (pathOfUrl(request.url) !== graphqlEndpoint) return;
         // GraphiQL's page is no GraphQL answer.
         if ((response.headers.get('content-type') ?? '').startsWith('text/html')) return;
-        const remainingMs = reused.get(request);
-        const cacheControl =
-          remainingMs === undefined
-            ? 'no-store'
-            : `${authenticated ? 'private' : 'public'}, max-age=${Math.max(0, Math.floor(remainingMs / 1000))}`;
-        const headers = new fetchAPI.Headers(response.headers);
-        headers.set('cache-control', cacheControl);
-        const existing = (headers.get('vary') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
-        const names = [...existing, ...vary.filter((name) => !existing.some((other) => other.toLowerCase() === name.toLowerCase()))];
-        headers.set('vary', names.join(', '));
+        const cacheControl = cacheControlOf(reused.get(request));
+        const varies = varyWith(response.headers.get('vary'), varyNames, vary);
         try {
           response.headers.set('cache-control', cacheControl);
-          response.headers.set('vary', names.join(', '));
+          response.headers.set('vary', varies);
         } catch {
           // Some responses (`Response.error()`, a fetched one) have immutable headers: copy it.
+          const headers = new fetchAPI.Headers(response.headers);
+          headers.set('cache-control', cacheControl);
+          headers.set('vary', varies);
           setResponse(new fetchAPI.Response(response.body, { status: response.status, statusText: response.statusText, headers }));
         }
       },
     },
   };
+}
+
+/** `existing` (a response's own `Vary`, CORS's `Origin`) with `names` added, each once; `alone` when there is none. */
+function varyWith(existing: string | null, names: readonly string[], alone: string): string {
+  if (existing === null || existing.trim() === '') return alone;
+  const present = existing.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  return [...present, ...names.filter((name) => !present.some((other) => other.toLowerCase() === name.toLowerCase()))].join(', ');
 }

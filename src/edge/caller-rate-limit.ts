@@ -33,6 +33,16 @@ function remoteAddress(serverContext: unknown): string | undefined {
   return req?.socket?.remoteAddress;
 }
 
+/** The caller rate limit: its yoga plugin, and the count both it and the hot path take from. */
+export interface CallerRateLimit {
+  plugin: Plugin;
+  /**
+   * Counts one request of `caller` (from `address` when anonymous): 0 when it may go on, else ms
+   * until it may (nothing counted). Always 0 when the limit is off.
+   */
+  take(caller: Caller, address: string | undefined): number | Promise<number>;
+}
+
 /**
  * At most `perMinute` GraphQL requests per caller over any sliding minute; past it, HTTP 429
  * with `Retry-After` (when the oldest counted request leaves the window) and one error
@@ -40,23 +50,31 @@ function remoteAddress(serverContext: unknown): string | undefined {
  * told gets through. Runs after the identity check: an unauthenticated flood is refused there.
  */
 export function useCallerRateLimit(options: CallerRateLimitOptions): Plugin {
+  return createCallerRateLimit(options).plugin;
+}
+
+/** {@link useCallerRateLimit}'s plugin with its count, which the hot path takes from too. */
+export function createCallerRateLimit(options: CallerRateLimitOptions): CallerRateLimit {
   const { perMinute, callerOf, graphqlEndpoint = '/graphql', maxCallers = 10_000, clock = systemClock, onRefused } = options;
-  if (perMinute <= 0) return {};
+  if (perMinute <= 0) return { plugin: {}, take: () => 0 };
   const windows = options.windows ?? new MemoryCallerWindows({ maxCallers });
+  const take = (caller: Caller, address: string | undefined) => windows.take(identityOf(caller, address), clock.now(), perMinute);
   return {
-    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== graphqlEndpoint || request.method === 'OPTIONS') return;
-      const caller = callerOf(request);
-      const key = identityOf(caller, remoteAddress(serverContext));
-      const taken = windows.take(key, clock.now(), perMinute);
-      const refuse = (waitMs: number) => {
-        if (waitMs === 0) return;
-        onRefused?.(caller);
-        endResponse(refusal(fetchAPI, perMinute, Math.max(1, Math.ceil(waitMs / 1000))));
-      };
-      // The embedded store answers at once, so the request goes on without an await.
-      if (typeof taken === 'number') return refuse(taken);
-      return taken.then(refuse);
+    take,
+    plugin: {
+      onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+        if (url.pathname !== graphqlEndpoint || request.method === 'OPTIONS') return;
+        const caller = callerOf(request);
+        const taken = take(caller, remoteAddress(serverContext));
+        const refuse = (waitMs: number) => {
+          if (waitMs === 0) return;
+          onRefused?.(caller);
+          endResponse(refusal(fetchAPI, perMinute, Math.max(1, Math.ceil(waitMs / 1000))));
+        };
+        // The embedded store answers at once, so the request goes on without an await.
+        if (typeof taken === 'number') return refuse(taken);
+        return taken.then(refuse);
+      },
     },
   };
 }

@@ -9,6 +9,7 @@ import {
   isObjectType,
   Kind,
   type DocumentNode,
+  type ExecutionResult,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
@@ -74,6 +75,7 @@ interface Served {
 export function useDemandControl(options: DemandControlOptions): Plugin {
   const { maxVendorCallsPerOperation = DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, callerOf } = options;
   const served = new WeakMap<Request, Served>();
+  const unexecuted = new WeakMap<object, ExecutionResult>();
   return {
     instrumentation: {
       operation({ request, context }, wrapped) {
@@ -103,10 +105,23 @@ export function useDemandControl(options: DemandControlOptions): Plugin {
       const entry = served.get(request);
       const costNow = (): OperationCost => ({ vendorCalls: { estimated: entry?.estimated ?? 0, actual: entry?.scope.vendorCalls ?? 0 } });
       // An answer in parts (`@defer`, `@stream`) states its cost in its last part, once every vendor call is made.
-      if (isAsyncIterable(result)) setResult(withCostOnLastPart(result, costNow));
-      else setResult({ ...result, extensions: { ...result.extensions, cost: costNow() } });
+      if (isAsyncIterable(result)) return setResult(withCostOnLastPart(result, costNow));
+      const cost = costNow();
+      if (cost.vendorCalls.estimated !== 0 || cost.vendorCalls.actual !== 0) return setResult(withCost(result, cost));
+      // A cached answer comes back as the same object on every hit: it is costed once.
+      let costed = unexecuted.get(result);
+      if (costed === undefined) unexecuted.set(result, (costed = withCost(result, UNEXECUTED_COST)));
+      setResult(costed);
     },
   };
+}
+
+/** The cost of an answer nothing was executed for: one from the response cache. */
+export const UNEXECUTED_COST: OperationCost = Object.freeze({ vendorCalls: Object.freeze({ estimated: 0, actual: 0 }) });
+
+/** `result` as it is sent: with its `extensions.cost`. */
+export function withCost<Result extends { extensions?: Record<string, unknown> | undefined }>(result: Result, cost: OperationCost): Result {
+  return { ...result, extensions: { ...result.extensions, cost } };
 }
 
 /**
@@ -120,10 +135,10 @@ function withCostOnLastPart<Part extends { hasNext?: boolean; extensions?: Recor
   costNow: () => OperationCost,
 ): AsyncIterableIterator<Part> {
   const iterator = parts[Symbol.asyncIterator]();
-  const withCost = (step: IteratorResult<Part>): IteratorResult<Part> =>
+  const costed = (step: IteratorResult<Part>): IteratorResult<Part> =>
     step.done === true || step.value.hasNext !== false ? step : { done: false, value: { ...step.value, extensions: { ...step.value.extensions, cost: costNow() } } };
   return {
-    next: async () => withCost(await iterator.next()),
+    next: async () => costed(await iterator.next()),
     return: async (value?: unknown) => (iterator.return === undefined ? { done: true, value: value as Part } : iterator.return(value)),
     throw: async (error?: unknown) => {
       if (iterator.throw === undefined) throw error;

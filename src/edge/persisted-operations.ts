@@ -158,6 +158,31 @@ class ApqStore implements APQStore {
  * token limit applies to it first).
  */
 export function persistedOperationPlugins(options: PersistedOperationsOptions = {}): Plugin[] {
+  return createPersistedOperations(options).plugins;
+}
+
+/** What a request names, as its body or query string carries it (see {@link PersistedOperations.resolve}). */
+export interface NamedRequest {
+  query?: unknown;
+  extensions?: unknown;
+  documentId?: unknown;
+  doc_id?: unknown;
+  id?: unknown;
+}
+
+/** The persisted-operation rules: their yoga plugins, and the resolution the hot path shares with them. */
+export interface PersistedOperations {
+  plugins: Plugin[];
+  /**
+   * The document and extensions the plugins would leave a request with, when that is certain
+   * without running them and they would refuse nothing; null for anything else (a registration,
+   * whose hash is checked there; an unknown id; `only` mode with a document of the request's own).
+   */
+  resolve(request: NamedRequest): { query: string; extensions: Record<string, unknown> | undefined } | null;
+}
+
+/** {@link persistedOperationPlugins} with the resolution the hot path shares with them. */
+export function createPersistedOperations(options: PersistedOperationsOptions = {}): PersistedOperations {
   const { mode = 'allow', manifest = null, introspection = true } = options;
   const apq = new ApqStore(options.apqMaxEntries, options.apqMaxBytes);
   const lookup = (id: string): string | null => manifest?.current.get(id.toLowerCase()) ?? (mode === 'allow' ? (apq.get(id) ?? null) : null);
@@ -211,11 +236,33 @@ export function persistedOperationPlugins(options: PersistedOperationsOptions = 
   plugins.push({
     onParams({ params, setParams }) {
       if (params.extensions?.['persistedQuery'] === undefined || params.query == null) return;
-      const { persistedQuery: _resolved, ...rest } = params.extensions;
-      setParams({ ...params, extensions: Object.keys(rest).length === 0 ? undefined : rest });
+      setParams({ ...params, extensions: withoutPersistedQuery(params.extensions) });
     },
   });
-  return plugins;
+  const resolve: PersistedOperations['resolve'] = (request) => {
+    const extensions = request.extensions as Record<string, unknown> | null | undefined;
+    const hash = apqHashOf({ extensions } as GraphQLParams);
+    const named = ID_FIELDS.some((field) => request[field] != null);
+    if (request.query != null && request.query !== '') {
+      // A registration (its hash checked by the guard), an id beside a query, or `only` mode's own documents: the plugins decide.
+      if (typeof request.query !== 'string' || mode === 'only' || hash !== null || named || extensions?.['persistedQuery'] != null) return null;
+      return { query: request.query, extensions: extensions ?? undefined };
+    }
+    // An id beside an APQ hash: which one the plugins look up depends on the mode and the store.
+    if (named && extensions?.['persistedQuery'] != null) return null;
+    const id = ID_FIELDS.map((field) => request[field]).find((value) => typeof value === 'string' && value !== '') ?? hash;
+    if (typeof id !== 'string') return null;
+    const query = lookup(id);
+    if (query === null) return null;
+    return { query, extensions: extensions?.['persistedQuery'] === undefined ? (extensions ?? undefined) : withoutPersistedQuery(extensions) };
+  };
+  return { plugins, resolve };
+}
+
+/** Extensions once the document is known: without `persistedQuery`, or none when nothing else is left. */
+function withoutPersistedQuery(extensions: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { persistedQuery: _resolved, ...rest } = extensions;
+  return Object.keys(rest).length === 0 ? undefined : rest;
 }
 
 /** True when every root selection of the operation is an introspection field (`__schema`, `__type`, `__typename`). */

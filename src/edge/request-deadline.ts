@@ -8,7 +8,14 @@ export class GatewayTimeoutError extends Error {
   readonly code = 'GATEWAY_TIMEOUT';
 }
 
-const signals = new WeakMap<IncomingMessage, AbortSignal>();
+/** A request's deadline: its signal is made only when something asks for it (a cache hit never does). */
+interface Deadline {
+  controller: AbortController | null;
+  /** Set once the deadline passed. */
+  expired: GatewayTimeoutError | null;
+}
+
+const deadlines = new WeakMap<IncomingMessage, Deadline>();
 const exemptions = new WeakMap<IncomingMessage, () => void>();
 
 /**
@@ -34,7 +41,13 @@ export function useSubscriptionDeadlineExemption(): Plugin {
  * null for a request that did not come through it (tests calling `yoga.fetch`).
  */
 export function deadlineSignalOf(req: unknown): AbortSignal | null {
-  return typeof req === 'object' && req !== null ? (signals.get(req as IncomingMessage) ?? null) : null;
+  const deadline = typeof req === 'object' && req !== null ? deadlines.get(req as IncomingMessage) : undefined;
+  if (deadline === undefined) return null;
+  if (deadline.controller === null) {
+    deadline.controller = new AbortController();
+    if (deadline.expired !== null) deadline.controller.abort(deadline.expired);
+  }
+  return deadline.controller.signal;
 }
 
 /**
@@ -52,8 +65,8 @@ export function withRequestDeadline(
   log: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const controller = new AbortController();
-    signals.set(req, controller.signal);
+    const deadline: Deadline = { controller: null, expired: null };
+    deadlines.set(req, deadline);
     const timer = setTimeout(() => {
       if (res.writableEnded) return;
       const message = `The request did not finish within GATEWAY_REQUEST_TIMEOUT_MS (${timeoutMs} ms); its vendor calls were abandoned.`;
@@ -65,7 +78,8 @@ export function withRequestDeadline(
         res.writeHead(504, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
         res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'GATEWAY_TIMEOUT' } }] }));
       }
-      controller.abort(new GatewayTimeoutError(message));
+      deadline.expired = new GatewayTimeoutError(message);
+      deadline.controller?.abort(deadline.expired);
     }, timeoutMs);
     exemptions.set(req, () => clearTimeout(timer));
     res.once('close', () => clearTimeout(timer));

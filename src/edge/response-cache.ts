@@ -1,6 +1,7 @@
 import { getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MemoryResponseStore, type KeptAnswer, type ResponseStore } from './response-store.js';
+import type { Caller } from '../common/caller.js';
 import { cacheMarkOf, meansFailure, type CacheMark } from './field-marks/cache-marks.js';
 
 /** Options of {@link useResponseCache}. */
@@ -20,14 +21,52 @@ export interface ResponseCacheOptions {
    * answer only within one partition. Default: one partition for all.
    */
   partitionOf?: (request: Request) => string;
-  /** Called when a cached answer serves `request`, with the ms left of its TTL (HTTP caching headers). Default: nothing. */
-  onHit?: (request: Request, remainingMs: number) => void;
+  /**
+   * Called when a cached answer serves `request`, with the ms left of its TTL (HTTP caching
+   * headers) and the operation name the request sent. Default: nothing.
+   */
+  onHit?: (request: Request, remainingMs: number, operationName: string | undefined) => void;
   /** Where answers are kept. Default: this process's memory, bounded by `maxEntries`. */
   store?: ResponseStore;
 }
 
 /** The header with which a federation gateway asks for an inline trace, which is per execution. */
-const TRACE_HEADER = 'apollo-federation-include-trace';
+export const TRACE_HEADER = 'apollo-federation-include-trace';
+
+/** What a request is answered from the cache by: its partition and the parameters the engine would run. */
+export interface CacheKeyParts {
+  partition: string;
+  query: string | undefined;
+  operationName: string | null | undefined;
+  variables: unknown;
+  extensions: unknown;
+}
+
+/** The response cache: its yoga plugin, and the lookup both it and the hot path answer from. */
+export interface ResponseCache {
+  plugin: Plugin;
+  /** Whether `lookup` answers at once (the embedded store), not with a promise (a shared one). */
+  readonly immediate: boolean;
+  /** The answer kept for `parts` at `at` (ms since the epoch); a shared store may answer with a promise. */
+  lookup(parts: CacheKeyParts, at: number): KeptAnswer | undefined | Promise<KeptAnswer | undefined>;
+}
+
+/** The one key format of kept answers. */
+function keyOf(parts: CacheKeyParts): string {
+  return JSON.stringify([parts.partition, parts.query, parts.operationName, parts.variables, parts.extensions]);
+}
+
+const partitions = new WeakMap<Caller, string>();
+
+/**
+ * The partition of a caller's answers: its scopes, sorted, so that callers share answers only with
+ * equal scopes. Worked out once per caller object (a remembered token's caller is reused).
+ */
+export function scopePartition(caller: Caller): string {
+  let partition = partitions.get(caller);
+  if (partition === undefined) partitions.set(caller, (partition = [...caller.scopes].sort().join(' ')));
+  return partition;
+}
 
 /** Whether an operation's answers may be kept, and which response keys then say a vendor failed. */
 type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: ReadonlyMap<string, CacheMark> };
@@ -44,8 +83,13 @@ type Eligibility = { cacheable: false } | { cacheable: true; failureKeys: Readon
  * have refused. An answer with a refusal has `errors` and is never kept.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
+  return createResponseCache(options).plugin;
+}
+
+/** {@link useResponseCache}'s plugin with its lookup, which the hot path answers from too. */
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
   const { ttlMs, maxEntries = 1000, now = Date.now, partitionOf = () => '', onHit } = options;
-  if (ttlMs <= 0) return {};
+  if (ttlMs <= 0) return { plugin: {}, immediate: true, lookup: () => undefined };
   const store = options.store ?? new MemoryResponseStore({ maxEntries });
   const keys = new WeakMap<Request, string>();
   const eligible = new WeakMap<DocumentNode, Map<string | undefined, Eligibility>>();
@@ -56,17 +100,17 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     if (answer === undefined) byOperation.set(operationName, (answer = cacheableOperation(schema, document, operationName)));
     return answer;
   };
-  return {
+  const plugin: Plugin = {
     onParams({ request, params, setResult }) {
       if (request.headers.has(TRACE_HEADER)) return;
-      const key = JSON.stringify([partitionOf(request), params.query, params.operationName, params.variables, params.extensions]);
+      const key = keyOf({ partition: partitionOf(request), query: params.query, operationName: params.operationName, variables: params.variables, extensions: params.extensions });
       const at = now();
       const answer = (found: KeptAnswer | undefined) => {
         if (found === undefined) {
           keys.set(request, key);
           return;
         }
-        onHit?.(request, found.expiresAt - at);
+        onHit?.(request, found.expiresAt - at, params.operationName ?? undefined);
         setResult(found.result as ExecutionResult);
       };
       const found = store.get(key, at);
@@ -90,6 +134,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       };
     },
   };
+  return { plugin, immediate: options.store === undefined, lookup: (parts, at) => store.get(keyOf(parts), at) };
 }
 
 /**

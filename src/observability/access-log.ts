@@ -5,6 +5,7 @@ import { logAccess, roundMs, type AccessLine } from '../common/access-line.js';
 import type { Logger } from '../common/logger.js';
 import { createRequestScope, currentRequestScope, runInRequestScope, type RequestScope } from '../common/request-scope.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../common/request-id.js';
+import { pathOfUrl } from '../common/url-path.js';
 
 /** Options of {@link useAccessLog}. */
 export interface AccessLogOptions {
@@ -81,7 +82,7 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
     return {
       requestId: entry.requestId,
       method: request.method,
-      path: new URL(request.url).pathname,
+      path: pathOfUrl(request.url),
       operationName: entry.operationName,
       status,
       durationMs: roundMs(performance.now() - entry.startedAt),

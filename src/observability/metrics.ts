@@ -63,6 +63,9 @@ export class GatewayMetrics {
   private readonly rateBudgetRefusals: Counter<'vendor'>;
   private readonly cacheRequests: Counter<'vendor' | 'result'>;
   private readonly callerRefusals: Counter<'caller'>;
+  private readonly responseCacheHits: Counter<'operation_name'>;
+  /** The hit counter's child per operation label, so that a hit costs no label hashing. */
+  private readonly responseCacheHitsByLabel = new Map<string, { inc(): void }>();
   private readonly ledgerEntries: Counter;
   private readonly ledgerCommits: Counter;
   private readonly ledgerCommitDuration: Histogram;
@@ -118,6 +121,12 @@ export class GatewayMetrics {
       name: `${METRIC_PREFIX}caller_rate_limited_total`,
       help: "GraphQL requests refused (429) by the per-caller rate limit, by caller: an API key's name, a token's sub, or anonymous.",
       labelNames: ['caller'],
+      registers,
+    });
+    this.responseCacheHits = new Counter({
+      name: `${METRIC_PREFIX}graphql_response_cache_hits_total`,
+      help: 'GraphQL operations answered from the response cache (no parse, no execution), by operation name.',
+      labelNames: ['operation_name'],
       registers,
     });
     this.ledgerEntries = new Counter({ name: `${METRIC_PREFIX}ledger_entries_total`, help: 'Arrays stream entries the partner ledger committed.', registers });
@@ -309,6 +318,17 @@ export class GatewayMetrics {
   callerRefused(caller: Caller): void {
     const name = caller.kind === 'anonymous' ? 'anonymous' : `${caller.kind}:${caller.name ?? caller.sub ?? 'unnamed'}`;
     this.callerRefusals.inc({ caller: this.callers.of(name) });
+  }
+
+  /**
+   * One GraphQL operation answered from the response cache: the hot path and yoga's plugin both
+   * count through here, since a hit skips the parse and execution the operation counters count in.
+   */
+  responseCacheHit(operationName: string | undefined): void {
+    const label = this.operationLabel(operationName);
+    let child = this.responseCacheHitsByLabel.get(label);
+    if (child === undefined) this.responseCacheHitsByLabel.set(label, (child = this.responseCacheHits.labels({ operation_name: label })));
+    child.inc();
   }
 
   /** The label of an operation name, bounded like every label here (see BoundedLabel). */

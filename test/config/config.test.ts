@@ -264,6 +264,15 @@ describe('graphql-jit', () => {
   });
 });
 
+describe('the hot path', () => {
+  it('is on by default; HOT_PATH=0 turns it off; anything but a flag is refused', () => {
+    expect(loadConfig({}).hotPath).toBe(true);
+    expect(loadConfig({ HOT_PATH: '0' }).hotPath).toBe(false);
+    expect(loadConfig({ HOT_PATH: '1' }).hotPath).toBe(true);
+    expect(problemsOf({ HOT_PATH: 'fast' })).toEqual(['HOT_PATH: expected 1, 0, true or false (got "fast")']);
+  });
+});
+
 describe('authentication and exposure', () => {
   it('is off in demo mode without AUTH_* settings, with GraphiQL and introspection on', () => {
     expect(loadConfig({})).toMatchObject({ auth: { mode: 'off', clockToleranceSeconds: 30, demoKeys: false }, exposure: { graphiql: true, introspection: true } });

@@ -95,7 +95,7 @@ describe('the entry point (npm start)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'gateway-main-vendor-'));
     const file = join(folder, 'sharpe.yaml');
     writeFileSync(file, readFileSync(join(ROOT, 'examples/vendors/sharpe.yaml'), 'utf8').replace('tier: usage.data.plan.tier', 'tier: usage.data.plan.teir'));
-    const run = spawn(START[0], [...START[1]], {
+    const run = spawn(process.execPath, [await bundled(GATEWAY)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', GATEWAY_DEMO: '1', PORT: '0', VENDOR_FILES: file },
       stdio: ['ignore', 'pipe', 'pipe'],

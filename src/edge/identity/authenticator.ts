@@ -15,6 +15,11 @@ import { createRemoteKeySet } from './remote-jwks.js';
 import { openWatchedFile, type WatchedFile } from './watched-file.js';
 
 /** Options of the authenticator. At least one of jwksFile, jwksUrl and apiKeysFile is required. */
+/** Reads a request header by lower-case name: a fetch `Headers`, or the hot path's view of node's headers. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 export interface AuthenticatorOptions {
   /** `AUTH_JWKS_FILE`: a JWKS JSON file of the public keys tokens are signed with. Default: none. Not with jwksUrl. */
   jwksFile?: string;
@@ -54,7 +59,7 @@ export interface Authenticator {
    * at once; null for anything else, which `authenticate` then decides. Lets a remembered token's
    * request go on without waiting for a promise.
    */
-  remembered(headers: Headers): Caller | null;
+  remembered(headers: HeaderReader): Caller | null;
   /** Re-reads the files (JWKS file, API keys file) now; the server calls it on SIGHUP. A file that became invalid keeps the previous good content and logs an error (never empties the key set by accident). */
   reload(): Promise<void>;
   /** Stops file watching. */
