@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LedgerLockedError } from '../ledger/errors.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from '../ledger/file-modes.js';
 import { acquireLock, type LedgerLock, type LedgerLockOptions } from '../ledger/lock.js';
+import { appendDurably, readRange } from '../common/durable-file.js';
 import type { Logger } from '../common/logger.js';
 import { fileSystemError, HistoryNotLeaderError, HistoryUnavailableError, type HistoryError } from './history-errors.js';
 import { HistoryIndex } from './history-index.js';
@@ -41,14 +42,7 @@ const RETENTION_EVERY_MS = 3_600_000;
 const OPEN_FILES = 4;
 
 const nodeIo: HistoryFileIo = {
-  async appendDurably(handle, bytes) {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
-    await handle.datasync();
-  },
+  appendDurably,
 };
 
 /** A day's journal as the store knows it. */
@@ -313,7 +307,7 @@ export class FileHistoryStore implements HistoryStore {
       const path = join(this.dir, name);
       const size = await stat(path).then((stats) => stats.size, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? -1 : Promise.reject(error)));
       if (size <= file.bytes) continue;
-      const bytes = await readFrom(path, file.bytes, size);
+      const bytes = await readRange(path, file.bytes, size);
       const parsed = parseLines(bytes, day);
       for (const sample of parsed.samples) this.index.add(sample);
       if (parsed.badLines > 0) {
@@ -381,18 +375,3 @@ export class FileHistoryStore implements HistoryStore {
   }
 }
 
-async function readFrom(path: string, from: number, to: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = Buffer.alloc(to - from);
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, from + offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return bytes.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
-}

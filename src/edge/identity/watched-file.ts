@@ -4,8 +4,8 @@
  * a typo must not empty a key set and lock every caller out.
  */
 
-import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { watchPath } from '../../common/file-watch.js';
 import { AuthConfigError } from './errors.js';
 import type { IdentityLogger } from './logger.js';
 
@@ -54,8 +54,6 @@ export async function openWatchedFile<T>(options: WatchedFileOptions<T>): Promis
   logger.info(`${label} loaded`, { variable, path, ...describe(current) });
   // Reads run one after another so that a slow read can never overwrite a newer one.
   let queue = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
 
   const reload = (): Promise<void> => {
     queue = queue.then(async () => {
@@ -69,13 +67,7 @@ export async function openWatchedFile<T>(options: WatchedFileOptions<T>): Promis
     return queue;
   };
 
-  const onChange = (): void => {
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void reload(), options.debounceMs ?? 200);
-    timer.unref();
-  };
-  watchFile(path, { interval: options.pollIntervalMs ?? 1000, persistent: false }, onChange);
+  const stopWatching = watchPath(path, options, () => void reload());
 
   return {
     get current() {
@@ -83,9 +75,7 @@ export async function openWatchedFile<T>(options: WatchedFileOptions<T>): Promis
     },
     reload,
     async close() {
-      closed = true;
-      clearTimeout(timer);
-      unwatchFile(path, onChange);
+      stopWatching();
       await queue;
     },
   };

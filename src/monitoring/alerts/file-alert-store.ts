@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRange } from '../../common/durable-file.js';
 import type { Logger } from '../../common/logger.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from '../../ledger/file-modes.js';
 import type { AlertEvent } from '../../usage/alert-evaluation.js';
@@ -203,7 +204,7 @@ export class FileAlertStore implements AlertStore {
       ),
     );
     if (size <= this.bytes) return;
-    const bytes = await guarded(`reading ${this.journal}`, () => readFrom(this.journal, this.bytes, size));
+    const bytes = await guarded(`reading ${this.journal}`, () => readRange(this.journal, this.bytes, size));
     let start = 0;
     let bad = 0;
     for (let end = bytes.indexOf(10, start); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
@@ -239,21 +240,6 @@ function decodeLine(line: string): StoredAlertEvent | null {
   return ok ? (event as StoredAlertEvent) : null;
 }
 
-async function readFrom(path: string, from: number, to: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = Buffer.alloc(to - from);
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, from + offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return bytes.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
-}
 
 function unavailable(doing: string, error: unknown): AlertStoreUnavailableError {
   return new AlertStoreUnavailableError(`${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -1,6 +1,7 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { watchPath } from '../../common/file-watch.js';
 import type { Logger } from '../../common/logger.js';
 import { DEFAULT_RULES, validateRules, type AlertRule } from '../../usage/alert-rules.js';
 import { AlertRulesInvalidError } from './alert-errors.js';
@@ -141,9 +142,8 @@ export interface WatchedRules {
 }
 
 /**
- * Watches the rules file and re-reads it when it changes. Polling (`watchFile`) rather than
- * `fs.watch`: it follows the path, not the inode, so editors that save by renaming a new file over
- * the old one and Kubernetes' symlink swaps of a mounted ConfigMap are both seen.
+ * Watches the rules file (by polling its path: see `common/file-watch.ts`) and re-reads it when it
+ * changes.
  */
 export function watchRulesFile(options: WatchRulesFileOptions): WatchedRules {
   const { initial, logger } = options;
@@ -151,8 +151,6 @@ export function watchRulesFile(options: WatchRulesFileOptions): WatchedRules {
   let current: AlertRulesSource = initial;
   // Reads run one after another so that a slow read can never overwrite a newer one.
   let queue: Promise<boolean> = Promise.resolve(true);
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
 
   const reload = (): Promise<boolean> => {
     queue = queue.then(async () => {
@@ -170,21 +168,13 @@ export function watchRulesFile(options: WatchRulesFileOptions): WatchedRules {
     return queue;
   };
 
-  const onChange = (): void => {
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void reload(), options.debounceMs ?? 200);
-    timer.unref();
-  };
-  watchFile(path, { interval: options.pollIntervalMs ?? 1000, persistent: false }, onChange);
+  const stopWatching = watchPath(path, options, () => void reload());
 
   return {
     current: () => current,
     reload,
     async close() {
-      closed = true;
-      clearTimeout(timer);
-      unwatchFile(path, onChange);
+      stopWatching();
       await queue;
     },
   };

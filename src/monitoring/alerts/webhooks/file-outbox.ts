@@ -1,5 +1,6 @@
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendDurably } from '../../../common/durable-file.js';
 import type { Logger } from '../../../common/logger.js';
 import { LedgerLockedError } from '../../../ledger/errors.js';
 import { LEDGER_DIR_MODE, LEDGER_FILE_MODE } from '../../../ledger/file-modes.js';
@@ -29,14 +30,7 @@ export interface FileWebhookOutboxOptions {
 }
 
 const nodeIo: OutboxFileIo = {
-  async appendDurably(handle, bytes) {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
-    await handle.datasync();
-  },
+  appendDurably,
 };
 
 /** A journal line: a message's whole new state, or an endpoint disabled (url) or re-enabled (null). */
