@@ -551,6 +551,7 @@ async function startAlerting(
     const service = await startAlertingService({
       rules: config.alerts.rules,
       history: history.store,
+      retentionDays: config.history.retentionDays,
       dataDir: config.dataDir,
       database: config.ledgerDatabase,
       ledger: () => (ledger === null ? null : { provider: LEDGER_PROVIDER, store: ledger.store }),

@@ -20,6 +20,13 @@ export interface AlertStore extends AlertEventStore {
   loadState(): Promise<AlertEvaluatorState | null>;
   /** Replaces the state; resolves once it is durable. */
   saveState(state: AlertEvaluatorState): Promise<void>;
+  /**
+   * Drops the events recorded before `before` (ms since the epoch), except those of an alert still
+   * firing: the firing set survives whole. Cursors are never reused: a page after a dropped cursor
+   * starts at the oldest event kept. The (key, kind) of a dropped event may be recorded again,
+   * which is harmless: every key names a period, and a dropped event's period ended long ago.
+   */
+  prune(before: number): Promise<void>;
 }
 
 /** What the store keeps each event once under: its key and kind. */

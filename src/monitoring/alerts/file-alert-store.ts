@@ -27,7 +27,10 @@ export interface FileAlertStoreOptions {
  * it resolves, and the whole journal in memory, rebuilt from the file on open. A line is an event
  * only once its newline is written: a crash mid-write leaves a partial last line, never
  * acknowledged, which is skipped on reading and cut off before the next write. The evaluator's
- * state is one JSON file replaced atomically (written aside, synced, renamed). One instance writes:
+ * state is one JSON file replaced atomically (written aside, synced, renamed). Pruning replaces the
+ * journal the same way, with the events kept and, last, a line holding the highest sequence number
+ * given so far, so that cursors are never given twice; a reader notices the new file by its inode
+ * and rebuilds from it. One instance writes:
  * the one leading the usage history, whose lock already guards DATA_DIR; another instance on the
  * same folder reads what it wrote.
  */
@@ -37,6 +40,10 @@ export class FileAlertStore implements AlertStore {
   private readonly identities = new Set<string>();
   /** Bytes of the journal read: up to the last complete line. */
   private bytes = 0;
+  /** The inode of the journal read; another one means a prune replaced it. Null before the file exists. */
+  private inode: number | null = null;
+  /** The highest sequence number given before the last prune, which may have dropped its event. */
+  private sequenceFloor = 0;
   private handle: FileHandle | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -79,8 +86,10 @@ export class FileAlertStore implements AlertStore {
       const lines = Buffer.from(fresh.map((event) => `${JSON.stringify(event)}\n`).join(''), 'utf8');
       await guarded(`appending ${fresh.length} alert events to ${this.journal}`, async () => {
         const handle = await this.appendHandle();
+        const stats = await handle.stat();
         // A partial line a crash (or a failed write) left must not run into the first line of this one.
-        if ((await handle.stat()).size !== this.bytes) await handle.truncate(this.bytes);
+        if (stats.size !== this.bytes) await handle.truncate(this.bytes);
+        this.inode = stats.ino;
         let offset = 0;
         while (offset < lines.length) offset += (await handle.write(lines, offset, lines.length - offset)).bytesWritten;
         await handle.datasync();
@@ -139,24 +148,30 @@ export class FileAlertStore implements AlertStore {
     return this.serialized(async () => {
       this.checkOpen();
       const path = join(this.dir, ALERT_FILES.state);
-      const aside = `${path}.tmp`;
-      await guarded(`writing ${path}`, async () => {
-        const handle = await open(aside, 'w', LEDGER_FILE_MODE);
-        try {
-          await handle.writeFile(JSON.stringify(state), 'utf8');
-          await handle.datasync();
-        } finally {
-          await handle.close();
-        }
-        await rename(aside, path);
-        // The rename is durable once the folder is.
-        const folder = await open(this.dir, 'r');
-        try {
-          await folder.sync();
-        } finally {
-          await folder.close();
-        }
-      });
+      await guarded(`writing ${path}`, () => replaceDurably(this.dir, path, Buffer.from(JSON.stringify(state), 'utf8')));
+    });
+  }
+
+  prune(before: number): Promise<void> {
+    return this.serialized(async () => {
+      await this.catchUp();
+      const firing = new Set(firingOf(this.events).map((event) => event.key));
+      const kept = this.events.filter((event) => event.recordedAt >= before || firing.has(event.key));
+      if (kept.length === this.events.length) return;
+      const floor = this.lastSequence();
+      // The floor comes last: a line is skipped when its cursor is not above every one read before it.
+      const lines = [...kept.map((event) => JSON.stringify(event)), JSON.stringify({ sequenceFloor: floor })];
+      const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+      // The append handle would go on writing to the file the rename unlinks.
+      await this.handle?.close().catch(() => undefined);
+      this.handle = null;
+      await guarded(`pruning ${this.journal}`, () => replaceDurably(this.dir, this.journal, bytes));
+      const inode = await guarded(`reading ${this.journal}`, async () => (await stat(this.journal)).ino);
+      this.forget();
+      for (const event of kept) this.keep(event);
+      this.sequenceFloor = floor;
+      this.bytes = bytes.length;
+      this.inode = inode;
     });
   }
 
@@ -186,7 +201,14 @@ export class FileAlertStore implements AlertStore {
 
   private lastSequence(): number {
     const last = this.events.at(-1);
-    return last === undefined ? 0 : Number(last.cursor);
+    return Math.max(this.sequenceFloor, last === undefined ? 0 : Number(last.cursor));
+  }
+
+  private forget(): void {
+    this.events.length = 0;
+    this.identities.clear();
+    this.bytes = 0;
+    this.sequenceFloor = 0;
   }
 
   private keep(event: StoredAlertEvent): void {
@@ -197,24 +219,65 @@ export class FileAlertStore implements AlertStore {
   /** Reads the complete lines added to the journal since last time (by this instance or another). */
   private async catchUp(): Promise<void> {
     this.checkOpen();
-    const size = await guarded(`reading ${this.journal}`, () =>
+    const found = await guarded(`reading ${this.journal}`, () =>
       stat(this.journal).then(
-        (stats) => stats.size,
-        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? 0 : Promise.reject(error)),
+        (stats) => ({ size: stats.size, inode: stats.ino }),
+        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? { size: 0, inode: null } : Promise.reject(error)),
       ),
     );
+    // The writer pruned: the new journal holds every event still kept, with the same cursors.
+    if (found.inode !== null && this.inode !== null && found.inode !== this.inode) this.forget();
+    if (found.inode !== null) this.inode = found.inode;
+    const size = found.size;
     if (size <= this.bytes) return;
     const bytes = await guarded(`reading ${this.journal}`, () => readRange(this.journal, this.bytes, size));
     let start = 0;
     let bad = 0;
     for (let end = bytes.indexOf(10, start); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
       if (end === start) continue;
-      const event = decodeLine(bytes.toString('utf8', start, end));
+      const line = bytes.toString('utf8', start, end);
+      const floor = decodeFloor(line);
+      if (floor !== null) {
+        this.sequenceFloor = Math.max(this.sequenceFloor, floor);
+        continue;
+      }
+      const event = decodeLine(line);
       if (event === null || this.identities.has(eventIdentity(event)) || Number(event.cursor) <= this.lastSequence()) bad += 1;
       else this.keep(event);
     }
     this.bytes += start;
     if (bad > 0) this.options.logger?.warn('alerts: skipped journal lines that are not events (the remains of a failed write)', { file: this.journal, lines: bad });
+  }
+}
+
+/** The sequence number a prune's last line keeps, or null for any other line. */
+function decodeFloor(line: string): number | null {
+  if (!line.startsWith('{"sequenceFloor":')) return null;
+  try {
+    const value = (JSON.parse(line) as { sequenceFloor?: unknown }).sequenceFloor;
+    return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Replaces `path` with `bytes` atomically: written aside and synced, renamed, and the rename made durable by syncing the folder. */
+async function replaceDurably(dir: string, path: string, bytes: Buffer): Promise<void> {
+  const aside = `${path}.tmp`;
+  const handle = await open(aside, 'w', LEDGER_FILE_MODE);
+  try {
+    let offset = 0;
+    while (offset < bytes.length) offset += (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(aside, path);
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }
 

@@ -152,6 +152,17 @@ export class PgAlertStore implements AlertStore {
     );
   }
 
+  async prune(before: number): Promise<void> {
+    // One statement: a RESOLVED event recorded meanwhile is either seen (its FIRED event may go) or
+    // not (the FIRED event stays until the next prune).
+    await this.query(
+      'pruning alert events',
+      `DELETE FROM alert_events e WHERE e.recorded_at < $1
+       AND NOT (e.kind = 'FIRED' AND NOT EXISTS (SELECT 1 FROM alert_events r WHERE r.key = e.key AND r.kind = 'RESOLVED'))`,
+      [before],
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

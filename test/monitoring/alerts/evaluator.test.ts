@@ -171,6 +171,7 @@ describe('the alert evaluator', () => {
       firing: () => store.firing(),
       loadState: () => store.loadState(),
       saveState: async (state) => (steps.push('saveState'), store.saveState(state)),
+      prune: (before) => store.prune(before),
       close: () => store.close(),
     };
     let failSink = true;
