@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdentity, type AlertStore } from '../../../src/monitoring/alerts/alert-store.js';
@@ -10,12 +10,16 @@ import { tempDataDir } from '../support.js';
 
 /**
  * What every alert store must do, against the embedded files and PostgreSQL alike: one event per
- * (key, kind) whoever records it, pages after a cursor, the firing set, and the evaluator's state.
+ * (key, kind) whoever records it, pages after a cursor, the firing set, the evaluator's state, and
+ * retention that keeps what is firing and never gives a cursor twice.
  * Two writers at once are a PostgreSQL matter: the embedded store's one writer is the instance
  * leading the usage history (its lock guards DATA_DIR).
  */
 
 const NOW = Date.UTC(2026, 4, 1);
+const DAY = 86_400_000;
+/** When the stores opened below record an event; tests of retention move it. */
+let now = NOW;
 
 function event(threshold: number, kind: AlertEvent['kind'] = 'FIRED', provider = 'SHARPE'): AlertEvent {
   return {
@@ -42,6 +46,7 @@ interface Subject {
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  now = NOW;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -105,13 +110,61 @@ function contract(name: string, subject: () => Subject) {
       expect(await (await s.other()).loadState()).toEqual({ version: 1, second: true });
     });
 
+    it('prunes the events recorded before a time except those of alerts still firing; a page after a pruned cursor starts at the oldest kept', async () => {
+      const s = subject();
+      const store = await s.first();
+      const reader = await s.other();
+      const old = await store.record([event(10), event(20), event(30), event(10, 'RESOLVED')]);
+      now = NOW + 2 * DAY;
+      await store.record([event(20, 'RESOLVED'), event(40)]);
+      const [fired10, fired20] = old;
+      // The reader has read them all before the prune.
+      expect((await reader.list({ after: null, first: 10 })).events.length).toBe(6);
+      await store.prune(NOW + DAY);
+      const expected = [
+        [30, 'FIRED'],
+        [20, 'RESOLVED'],
+        [40, 'FIRED'],
+      ];
+      for (const view of [store, reader, await s.other()]) {
+        expect((await view.list({ after: null, first: 10 })).events.map((e) => [e.threshold, e.kind])).toEqual(expected);
+        expect((await view.list({ after: fired10!.cursor, first: 10 })).events.map((e) => [e.threshold, e.kind])).toEqual(expected);
+        expect((await view.list({ after: fired20!.cursor, first: 1 })).events.map((e) => [e.threshold, e.kind])).toEqual([[30, 'FIRED']]);
+        expect((await view.firing()).map((e) => e.threshold)).toEqual([30, 40]);
+        expect(await view.stored([event(30), event(20, 'RESOLVED'), event(10)])).toEqual(new Set([eventIdentity(event(30)), eventIdentity(event(20, 'RESOLVED'))]));
+      }
+      // The firing alert's event keeps its cursor, and its (key, kind) is still recorded once.
+      expect((await store.firing())[0]).toEqual(old[2]);
+      expect(await reader.record([event(30)])).toEqual([]);
+      const again = await reader.record([event(50)]);
+      expect(Number(again[0]!.cursor)).toBeGreaterThan(6);
+      expect((await store.list({ after: null, first: 10 })).events.map((e) => e.threshold)).toEqual([30, 20, 40, 50]);
+    });
+
+    it('never gives a cursor twice, even once every event is pruned', async () => {
+      const s = subject();
+      const store = await s.first();
+      const old = await store.record([event(10), event(10, 'RESOLVED')]);
+      await store.prune(NOW + 1);
+      expect(await store.list({ after: null, first: 10 })).toEqual({ events: [], hasMore: false });
+      expect(await store.firing()).toEqual([]);
+      await store.prune(NOW + 1);
+      const reopened = await s.other();
+      expect(await reopened.list({ after: null, first: 10 })).toEqual({ events: [], hasMore: false });
+      // A period long past may be decided again: recorded anew, after every cursor a reader has seen.
+      const recorded = await reopened.record([event(10)]);
+      expect(recorded).toMatchObject([{ threshold: 10, kind: 'FIRED' }]);
+      expect(Number(recorded[0]!.cursor)).toBeGreaterThan(Number(old[1]!.cursor));
+      expect((await store.list({ after: old[1]!.cursor, first: 10 })).events).toEqual(recorded);
+    });
+
   });
 }
 
 contract('FileAlertStore (the alert store contract)', () => {
   let dataDir = '';
   const open = async () => {
-    const store = await FileAlertStore.open({ dataDir, now: () => NOW });
+    const store = await FileAlertStore.open({ dataDir, now: () => now });
     cleanups.push(() => store.close());
     return store;
   };
@@ -130,13 +183,13 @@ describe('FileAlertStore journal', () => {
   it('rebuilds from the journal on open, skips a torn last line and writes the next event on a line of its own', async () => {
     const { dir, cleanup } = await tempDataDir();
     cleanups.push(cleanup);
-    const store = await FileAlertStore.open({ dataDir: dir, now: () => NOW });
+    const store = await FileAlertStore.open({ dataDir: dir, now: () => now });
     await store.record([event(80), event(100)]);
     await store.close();
     const journal = join(dir, ALERT_FILES.dir, ALERT_FILES.journal);
     // A crash in the middle of writing a third event: its line has no newline and was never acknowledged.
     await appendFile(journal, '{"key":"torn","kind":"FI');
-    const reopened = await FileAlertStore.open({ dataDir: dir, now: () => NOW });
+    const reopened = await FileAlertStore.open({ dataDir: dir, now: () => now });
     cleanups.push(() => reopened.close());
     expect((await reopened.firing()).map((e) => e.threshold)).toEqual([80, 100]);
     expect(await reopened.record([event(100)])).toEqual([]);
@@ -147,10 +200,32 @@ describe('FileAlertStore journal', () => {
     expect(lines[3]).toBe('');
   });
 
+  it('prunes by replacing the journal whole, leaving no file aside, and a restart reads what was kept', async () => {
+    const { dir, cleanup } = await tempDataDir();
+    cleanups.push(cleanup);
+    const store = await FileAlertStore.open({ dataDir: dir, now: () => now });
+    await store.record([event(10), event(10, 'RESOLVED'), event(20)]);
+    now = NOW + DAY;
+    await store.record([event(30)]);
+    await store.prune(NOW + 1);
+    await store.close();
+    expect((await readdir(join(dir, ALERT_FILES.dir))).sort()).toEqual([ALERT_FILES.journal]);
+    const journal = await readFile(join(dir, ALERT_FILES.dir, ALERT_FILES.journal), 'utf8');
+    expect(journal.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { threshold?: number; sequenceFloor?: number })).toMatchObject([
+      { threshold: 20, cursor: '3' },
+      { threshold: 30, cursor: '4' },
+      { sequenceFloor: 4 },
+    ]);
+    const reopened = await FileAlertStore.open({ dataDir: dir, now: () => now });
+    cleanups.push(() => reopened.close());
+    expect((await reopened.list({ after: null, first: 10 })).events.map((e) => e.cursor)).toEqual(['3', '4']);
+    expect(await reopened.record([event(40)])).toMatchObject([{ threshold: 40, cursor: '5' }]);
+  });
+
   it('starts over from a state file it cannot read, keeping the events', async () => {
     const { dir, cleanup } = await tempDataDir();
     cleanups.push(cleanup);
-    const store = await FileAlertStore.open({ dataDir: dir, now: () => NOW });
+    const store = await FileAlertStore.open({ dataDir: dir, now: () => now });
     cleanups.push(() => store.close());
     await store.record([event(80)]);
     await writeFile(join(dir, ALERT_FILES.dir, ALERT_FILES.state), '{"half');
@@ -171,7 +246,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgAlertStore against a real P
 
   it('lets two evaluators on one database record the same events at once: each event is recorded by exactly one of them', async () => {
     const url = await server.createDatabase(`alerts_race`);
-    const [one, two] = await Promise.all([PgAlertStore.open({ url, password: null, now: () => NOW }), PgAlertStore.open({ url, password: null, now: () => NOW })]);
+    const [one, two] = await Promise.all([PgAlertStore.open({ url, password: null, now: () => now }), PgAlertStore.open({ url, password: null, now: () => now })]);
     cleanups.push(() => one.close(), () => two.close());
     const batches = Array.from({ length: 20 }, (_, i) => [event(i + 1), event(i + 1, 'RESOLVED')]);
     const results = await Promise.all(batches.flatMap((batch) => [one.record(batch), two.record([...batch].reverse())]));
@@ -187,7 +262,7 @@ describe.skipIf(!postgresInstalled)(postgresSuite('PgAlertStore against a real P
   contract('PgAlertStore (the alert store contract)', () => {
     let url = '';
     const open = async () => {
-      const store = await PgAlertStore.open({ url, password: null, now: () => NOW });
+      const store = await PgAlertStore.open({ url, password: null, now: () => now });
       cleanups.push(() => store.close());
       return store;
     };
