@@ -33,7 +33,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`alert events across a fleet ${REDIS_SUITE}`,
     redis = await startTestRedis();
     for (let index = 0; index < 2; index += 1) {
       const logger = { info: () => {}, warn: () => {} };
-      const connection = new RedisConnection({ url: redis.url, keyPrefix: 'fleet-alerts:', commandTimeoutMs: 300, instances: 2, logger });
+      const connection = new RedisConnection({ url: redis.url, keyPrefix: 'fleet-alerts:', commandTimeoutMs: 5000, instances: 2, logger });
       await connection.start(2000);
       const feed = new RedisAlertFeed({ connection, logger });
       // Each instance's store hands out its own cursors: A's from 1, B's far away, so none could be mistaken.
@@ -71,7 +71,7 @@ describe.skipIf(!HAS_REDIS_SERVER)(`alert events across a fleet ${REDIS_SUITE}`,
           probes.push(...a.alerting.record(quotaEvent('FIRED', { period: 1000 + probes.length })).map((event) => event.cursor));
           return overWs.length > 1;
         },
-        { everyMs: 100, what: 'B to hear A' },
+        { everyMs: 100, withinMs: 30_000, what: 'B to hear A' },
       );
       await eventually(() => overSse.length - 1 === probes.length && overWs.length > 1, { what: 'the probes on A' });
       const before = { sse: overSse.length, ws: overWs.length };
