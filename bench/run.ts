@@ -263,12 +263,13 @@ async function main(): Promise<void> {
   log('partnerUsage page: one page of 5000 stream entries');
   const pageUsers = await usersOfFirstPartnerPage(sims);
   const [ourPartnerBody, apolloPartnerBody] = [graphqlBody(ourPartnerUsageQuery(pageUsers)), graphqlBody(APOLLO_PARTNER_USAGE_QUERY)];
-  await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, apollo], apolloPartnerBody, pageUsers);
+  await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, mercuriusCached, apollo], apolloPartnerBody, pageUsers);
   const meshPartnerBody = graphqlBody(MESH_PARTNER_USAGE_QUERY);
   const scenarioC = [
     await measure(ours, ourPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(apolloCached, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(meshCached, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(mercuriusCached, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(apollo, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(mesh, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];

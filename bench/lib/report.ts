@@ -202,6 +202,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
     ...peerPairLines(partnerUsage5000, partnerUsage5000[0]!),
+    ...fastestPeerLine(partnerUsage5000, partnerUsage5000[0]!),
     '',
     `**Ledger ingestion of 1,000,000 entries** (\`npm run bench:ledger\`): ${ledger.status === 'measured' ? describeLedger(results.scenarios.ledgerIngestion as LedgerFigures) : `${ledger.status} — ${ledger.reason}`}`,
     '',
