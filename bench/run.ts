@@ -19,6 +19,7 @@ import {
   VENDOR_OVERVIEW_CALLS,
 } from './lib/queries.js';
 import { PEER_CACHE_TTL_MS, PEERS, peerEnv } from './lib/peers.js';
+import { installNode24, type InstalledRuntime } from './lib/runtime.js';
 import { renderMarkdown, updateResultsBlock } from './lib/report.js';
 import { checkSameData, checkSamePartnerPage } from './lib/same-data.js';
 import { edgeAuthScenario } from './scenarios/edge-auth.js';
@@ -30,13 +31,19 @@ import { VENDORS as VENDOR_MODULES } from '../src/providers/vendors.js';
 import { SimulatorsClient, VENDORS, type Vendor } from './lib/simulators.js';
 
 /**
- * `npm run bench [-- --quick]`: our gateway, its peers and two baselines side by side, each in its
- * own process on 127.0.0.1, against one set of vendor simulators. Every load run is bounded in
- * requests and seconds; every child is killed on exit, failure or Ctrl-C.
+ * `npm run bench [-- --quick] [-- --node24]`: our gateway, its peers and two baselines side by
+ * side, each in its own process on 127.0.0.1, against one set of vendor simulators. Every load run
+ * is bounded in requests and seconds; every child is killed on exit, failure or Ctrl-C. With
+ * `--node24`, the warm overview's rows (ours, the cached peers, the bare ceiling) also run on Node
+ * 24 LTS, installed from the npm registry into a temporary prefix, beside the same rows on this
+ * machine's Node.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const here = (path: string) => join(root, path);
 const quick = process.argv.includes('--quick');
+const node24 = process.argv.includes('--node24');
+/** Node 24 when `--node24` asked for it; removed when the bench ends. */
+let runtime24: InstalledRuntime | null = null;
 
 const PLAN = quick
   ? { warmupSeconds: 0.2, overviewSeconds: 1, coldSeconds: 1, partnerSeconds: 1, entitiesSeconds: 1, soakRequests: 10_000, soakSeconds: 2, ledgerSeconds: 20, edgeAuthSeconds: 1, edgeAuthRounds: 1, jit: { rounds: 2, warmupSeconds: 0.2, loadSeconds: 1 } }
@@ -116,7 +123,7 @@ async function main(): Promise<void> {
   log('simulators up; starting our gateways, the peers and the baselines');
 
   // Each peer twice from the same server file: as shipped, and with its own caches on (peerEnv).
-  const [ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, yogaHello] = await Promise.all([
+  const [ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, mercuriusCached, yogaHello] = await Promise.all([
     startService('ours', production, { ...env, ...dataDir() }, { plain: true }),
     startService('ours (cache off)', production, { ...env, ...CACHE_OFF_ENV, ...dataDir() }, { plain: true }),
     startService('ours (tsx, development)', here('src/main.ts'), { ...env, ...dataDir() }),
@@ -125,6 +132,8 @@ async function main(): Promise<void> {
     startService(PEERS.apollo.targets.cached, here(PEERS.apollo.script), { ...env, ...peerEnv('cached') }),
     startService(PEERS.mesh.targets['as-shipped'], here(PEERS.mesh.script), { ...env, ...peerEnv('as-shipped') }),
     startService(PEERS.mesh.targets.cached, here(PEERS.mesh.script), { ...env, ...peerEnv('cached') }),
+    // Mercurius only with its cache on: the fastest peer a performance-minded user would deploy.
+    startService(PEERS.mercurius.targets.cached, here(PEERS.mercurius.script), { ...env, ...peerEnv('cached') }),
     startService('graphql-yoga hello world (floor)', here('bench/baselines/yoga-hello.ts'), {}),
   ]);
 
@@ -136,10 +145,22 @@ async function main(): Promise<void> {
     BENCH_RESPONSE_FILE: responseFile,
     BENCH_RESPONSE_CONTENT_TYPE: overview.contentType,
   });
-  const idleRss = Object.fromEntries([ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
+  const bareEnv = { BENCH_RESPONSE_FILE: responseFile, BENCH_RESPONSE_CONTENT_TYPE: overview.contentType };
+  // The warm overview's rows again on Node 24: the same build, server files and simulators.
+  const on24 = node24 ? await startOnNode24(production, env, bareEnv, log) : null;
+  const idleRss = Object.fromEntries([ours, oursCold, oursTsx, oursDemo, apollo, apolloCached, mesh, meshCached, mercuriusCached, yogaHello, bare].map((s) => [s.name, round(s.rssMiB() ?? NaN)]));
   const sameData = await checkSameData(overview.text, {
-    ourShape: { apolloEqualsOurs: apollo, apolloCachedEqualsOurs: apolloCached },
-    meshShape: { meshSharpeQuotaUsedEqualsOurs: mesh, meshCachedSharpeQuotaUsedEqualsOurs: meshCached },
+    ourShape: {
+      apolloEqualsOurs: apollo,
+      apolloCachedEqualsOurs: apolloCached,
+      mercuriusCachedEqualsOurs: mercuriusCached,
+      ...(on24 === null ? {} : { oursNode24EqualsOurs: on24.ours, apolloCachedNode24EqualsOurs: on24.apolloCached, mercuriusCachedNode24EqualsOurs: on24.mercuriusCached }),
+    },
+    meshShape: {
+      meshSharpeQuotaUsedEqualsOurs: mesh,
+      meshCachedSharpeQuotaUsedEqualsOurs: meshCached,
+      ...(on24 === null ? {} : { meshCachedNode24SharpeQuotaUsedEqualsOurs: on24.meshCached }),
+    },
   });
   log(`answers checked: ${JSON.stringify(sameData)}`);
 
@@ -208,26 +229,47 @@ async function main(): Promise<void> {
 
   log('warm overview, cache warm');
   // The cached peers before the as-shipped ones: those exhaust Sharpe's 600 calls a minute, and a
-  // cached peer that refilled its cache then would cache (Apollo) or keep fetching (Mesh) a 429.
+  // cached peer that refilled its cache then would cache (Apollo, Mercurius) or keep fetching (Mesh) a 429.
   const scenarioA = [
     await measure(ours, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(apolloCached, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(meshCached, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+    await measure(mercuriusCached, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
+  ];
+  // Node 24's cached rows also before the as-shipped peers; each row under its Node 20 name, so the report pairs them.
+  let overviewWarmNode24: { node: string; results: TargetResult[] } | undefined;
+  if (on24 !== null) {
+    log(`warm overview on Node ${runtime24!.version}: ours, the cached peers, the bare ceiling`);
+    const results: TargetResult[] = [];
+    for (const [service, body, node20] of [
+      [on24.ours, overviewBody, ours],
+      [on24.apolloCached, overviewBody, apolloCached],
+      [on24.meshCached, meshOverviewBody, meshCached],
+      [on24.mercuriusCached, overviewBody, mercuriusCached],
+    ] as const) {
+      results.push({ ...(await measure(service, body, CONNECTIONS.overview, PLAN.overviewSeconds, sims)), target: node20.name });
+    }
+    results.push({ ...(await measure(on24.bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, null)), target: bare.name });
+    overviewWarmNode24 = { node: runtime24!.version, results };
+    await Promise.all(Object.values(on24).map((service) => service.stop()));
+  }
+  scenarioA.push(
     await measure(apollo, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(mesh, meshOverviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, sims),
     await measure(bare, overviewBody, CONNECTIONS.overview, PLAN.overviewSeconds, null),
     await measure(yogaHello, graphqlBody(HELLO_QUERY), CONNECTIONS.overview, PLAN.overviewSeconds, null),
-  ];
+  );
 
   log('partnerUsage page: one page of 5000 stream entries');
   const pageUsers = await usersOfFirstPartnerPage(sims);
   const [ourPartnerBody, apolloPartnerBody] = [graphqlBody(ourPartnerUsageQuery(pageUsers)), graphqlBody(APOLLO_PARTNER_USAGE_QUERY)];
-  await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, apollo], apolloPartnerBody, pageUsers);
+  await checkSamePartnerPage(ours, ourPartnerBody, [apolloCached, mercuriusCached, apollo], apolloPartnerBody, pageUsers);
   const meshPartnerBody = graphqlBody(MESH_PARTNER_USAGE_QUERY);
   const scenarioC = [
     await measure(ours, ourPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(apolloCached, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(meshCached, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
+    await measure(mercuriusCached, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(apollo, apolloPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
     await measure(mesh, meshPartnerBody, CONNECTIONS.partner, PLAN.partnerSeconds, sims),
   ];
@@ -262,7 +304,7 @@ async function main(): Promise<void> {
   const ledger = await runLedger();
 
   const results = {
-    command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+    command: `npm run bench${quick || node24 ? ' --' : ''}${quick ? ' --quick' : ''}${node24 ? ' --node24' : ''}`,
     finishedAt: new Date().toISOString(),
     machine: {
       cores: cpus().length,
@@ -276,6 +318,7 @@ async function main(): Promise<void> {
     idleRssMiB: idleRss,
     scenarios: {
       overviewWarm: scenarioA,
+      ...(overviewWarmNode24 === undefined ? {} : { overviewWarmNode24 }),
       coldFanOut: { ...vendorLatency, results: scenarioB, phases: coldPhases },
       partnerUsage5000: scenarioC,
       ledgerIngestion: ledger,
@@ -420,6 +463,25 @@ async function runLedger(): Promise<unknown> {
   return { status: 'measured', ...(JSON.parse(readFileSync(output, 'utf8')) as object) };
 }
 
+/**
+ * Installs Node 24 and starts on it what the warm overview compares: ours (the same production
+ * build, plain node), the cached peers (through tsx, as on Node 20) and the bare ceiling.
+ */
+async function startOnNode24(production: string, env: Record<string, string>, bareEnv: Record<string, string>, log: (message: string) => void) {
+  log('installing Node 24 LTS into a temporary prefix');
+  runtime24 = installNode24();
+  const node = runtime24.node;
+  const suffix = ` (Node ${runtime24.version})`;
+  const [ours, apolloCached, meshCached, mercuriusCached, bare] = await Promise.all([
+    startService(`ours${suffix}`, production, { ...env, ...dataDir() }, { plain: true, node }),
+    startService(`${PEERS.apollo.targets.cached}${suffix}`, here(PEERS.apollo.script), { ...env, ...peerEnv('cached') }, { node }),
+    startService(`${PEERS.mesh.targets.cached}${suffix}`, here(PEERS.mesh.script), { ...env, ...peerEnv('cached') }, { node }),
+    startService(`${PEERS.mercurius.targets.cached}${suffix}`, here(PEERS.mercurius.script), { ...env, ...peerEnv('cached') }, { node }),
+    startService(`bare node:http (ceiling)${suffix}`, here('bench/baselines/bare-node.ts'), bareEnv, { node }),
+  ]);
+  return { ours, apolloCached, meshCached, mercuriusCached, bare };
+}
+
 main()
   .catch((error: unknown) => {
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -428,4 +490,5 @@ main()
   .finally(() => {
     killAll();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    runtime24?.remove();
   });

@@ -2,7 +2,7 @@ import { DEFAULT_POLICY } from '../../src/upstream/policy.js';
 import { PEER_RESPONSE_CACHE_TTL_ENV } from '../peers/response-cache-ttl.js';
 
 /** A peer gateway the bench compares ours with. */
-export type PeerFamily = 'apollo' | 'mesh';
+export type PeerFamily = 'apollo' | 'mesh' | 'mercurius';
 /** As its package ships it, or with its own caches on as its docs recommend (same server file). */
 export type PeerConfiguration = 'as-shipped' | 'cached';
 
@@ -17,6 +17,11 @@ export const PEERS: Record<PeerFamily, { label: string; script: string; targets:
     label: 'GraphQL Mesh',
     script: 'bench/peers/mesh/server.ts',
     targets: { 'as-shipped': 'GraphQL Mesh (Hive Gateway runtime)', cached: 'GraphQL Mesh (Hive Gateway runtime) + response cache' },
+  },
+  mercurius: {
+    label: 'Mercurius',
+    script: 'bench/peers/mercurius/server.ts',
+    targets: { 'as-shipped': 'Mercurius 16 on Fastify 5 + graphql-jit', cached: 'Mercurius 16 on Fastify 5 + graphql-jit + mercurius-cache' },
   },
 };
 

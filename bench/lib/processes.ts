@@ -48,6 +48,8 @@ export interface ServiceOptions {
   nodeArgs?: string[];
   /** Run a compiled JavaScript file with plain node, without the tsx loader. Default false. */
   plain?: boolean;
+  /** The node executable, to run a service on another runtime. Default the harness's own (`process.execPath`). */
+  node?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export interface ServiceOptions {
  * `plain` one measures what that loader costs.
  */
 export function startService(name: string, script: string, env: Record<string, string>, options: ServiceOptions = {}): Promise<Service> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.plain ? [] : ['--import', 'tsx']), script], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), ...(options.plain ? [] : ['--import', 'tsx']), script], {
     env: { ...process.env, ...env, NODE_ENV: 'production' },
     stdio: ['pipe', 'ignore', 'pipe'],
   });

