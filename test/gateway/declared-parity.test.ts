@@ -64,6 +64,7 @@ describe('Sharpe declared as a file gives the built-in module\'s answers', () =>
     ['on 503', { mode: 'status', status: 503 }],
     ['on malformed JSON', { mode: 'malformed-json' }],
     ['on HTML', { mode: 'html' }],
+    ['on schema drift', { mode: 'drift' }],
     ['when the credential is echoed at the start', { mode: 'echo', status: 401, at: 'start' }],
     ['when the credential is echoed in the middle', { mode: 'echo', status: 401, at: 'middle' }],
     ['when the credential is echoed at the end', { mode: 'echo', status: 401, at: 'end' }],
@@ -72,5 +73,16 @@ describe('Sharpe declared as a file gives the built-in module\'s answers', () =>
     const fromFile = await answer(WITH_FILE, fault);
     expect(fromFile).toEqual(builtIn);
     expect(JSON.stringify(fromFile.body)).not.toContain(SHARPE_DEMO_CREDENTIAL);
+  });
+
+  it('on schema drift, both name the drifted fields in the built-in contract\'s words', async () => {
+    const fromFile = await answer(WITH_FILE, { mode: 'drift' });
+    const errors = (fromFile.body as { errors?: { message: string; extensions: { code: string } }[] }).errors ?? [];
+    expect(errors.map((error) => [error.extensions.code, error.message])).toEqual([
+      [
+        'UPSTREAM_BAD_RESPONSE',
+        'SHARPE GET /v1/usage broke its contract: data.plan.rpm: Invalid input: expected number, received string; data.quota.used: Invalid input: expected number, received undefined',
+      ],
+    ]);
   });
 });

@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { UpstreamErrorCode } from '../../upstream/failures.js';
 import type { CompiledAccountMapping, CompiledField, CompiledList, CompiledValue, CompiledWindow } from './account-mapping.js';
+import { answerContracts } from './answer-contract.js';
 import type { FieldKind } from './conversions.js';
 import { addToShape, emptyShape, entryValueShape, isShapeMiss, walkShape, type Shape } from './example-shape.js';
 import type { VendorFileProblem } from './file-errors.js';
@@ -41,6 +43,8 @@ export interface CompiledVendor {
   mapping: CompiledAccountMapping;
   errors: CompiledErrors;
   reportedRateLimit: { body: CompiledValue } | { header: string } | null;
+  /** What each call's answer must hold for the mapping to read it (by call name), checked page by page. */
+  contracts: ReadonlyMap<string, z.ZodType>;
 }
 
 const MODEL_FIELDS: Record<string, Record<string, FieldKind | 'enum'>> = {
@@ -295,5 +299,5 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
   }
 
   if (problems.length > 0) return { problems };
-  return { vendor: { file, calls, mapping, errors, reportedRateLimit } };
+  return { vendor: { file, calls, mapping, errors, reportedRateLimit, contracts: answerContracts(mapping, successShapes) } };
 }
