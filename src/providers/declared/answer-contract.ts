@@ -89,7 +89,7 @@ class ContractBuilder {
 
   /** Records `value`, read over a call's answer or relative to `element`. */
   value(value: CompiledValue | null, kind: FieldKind | 'enum', element: ContractNode | null): void {
-    if (value === null || value.kind === 'constant' || value.kind === 'key') return;
+    if (value === null || value.kind === 'constant' || value.kind === 'key' || value.kind === 'derived') return;
     const required = value.kind === 'self' || !value.optional;
     let at: ContractNode | null;
     if (value.kind === 'self') at = element;
@@ -158,6 +158,7 @@ export function answerContracts(mapping: CompiledAccountMapping, shapes: Readonl
     builder.value(mapping.totals.window.end, 'time', null);
   }
   builder.value(mapping.recordedAt, 'time', null);
+  builder.fields(mapping.snapshot, null);
   builder.value(mapping.upstreamElapsedMs, 'measure', null);
   builder.value(mapping.upstreamRequestId, 'text', null);
   const contracts = new Map<string, z.ZodType>();

@@ -31,7 +31,8 @@ export interface CompiledErrorRule {
 /** How a failed answer reads: the rules, and where its message, code and request id are (relative to its body). */
 export interface CompiledErrors {
   rules: CompiledErrorRule[];
-  message: Selection | null;
+  /** The parts of the message, joined with ": " where present; empty when the file names none. */
+  message: Selection[];
   vendorCode: Selection | null;
   requestId: Selection | null;
 }
@@ -52,8 +53,18 @@ const MODEL_FIELDS: Record<string, Record<string, FieldKind | 'enum'>> = {
   rateLimit: { tier: 'text', requestsPerMinute: 'counter', remaining: 'counter', resetsAt: 'time' },
   quotas: { name: 'text', description: 'text', used: 'counter', limit: 'counter', remaining: 'counter', resetsAt: 'time' },
   endpoints: { path: 'text', method: 'text', requests: 'counter', errors: 'counter', avgLatencyMs: 'measure' },
-  periods: { metric: 'text', group: 'text', monthToDate: 'counter', lastMonth: 'counter', last12Months: 'counter', termPeriodToLastMonth: 'counter' },
+  periods: {
+    metric: 'text',
+    group: 'text',
+    monthToDate: 'counter',
+    lastMonth: 'counter',
+    last12Months: 'counter',
+    termPeriodToLastMonth: 'counter',
+    resourceId: 'text',
+    resourceType: 'text',
+  },
   alerts: { type: 'enum', severity: 'enum', message: 'text', recommendation: 'text' },
+  snapshot: { id: 'text', recordingStartedAt: 'time', recordingFinishedAt: 'time' },
   totals: { requests: 'counter', successfulRequests: 'counter', failedRequests: 'counter', avgLatencyMs: 'measure', p95LatencyMs: 'measure' },
 };
 
@@ -179,6 +190,10 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
         if (name === 'type' && value.kind === 'path') fields.push({ name: 'vendorType', kind: 'text', value: { ...value, optional: true, as: 'text' } });
         continue;
       }
+      if (typeof fieldSpec === 'object' && fieldSpec !== null && 'derive' in fieldSpec) {
+        fields.push({ name, kind, value: { kind: 'derived', derive: (fieldSpec as { derive: 'limitMinusUsed' }).derive } });
+        continue;
+      }
       const value = valueAt(fieldSpec as ValueSpec, [...path, name], modelField, relativeTo);
       if (value !== null) fields.push({ name, kind, value });
     }
@@ -241,6 +256,7 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
         ? null
         : { fields: fieldsAt('totals', account.totals, ['account', 'totals']), window: windowAt(account.totals.window, ['account', 'totals', 'window'], 'account.totals.window') },
     recordedAt: single('recordedAt'),
+    snapshot: account.snapshot === undefined ? null : fieldsAt('snapshot', account.snapshot, ['account', 'snapshot']),
     upstreamElapsedMs: single('upstreamElapsedMs'),
     upstreamRequestId: single('upstreamRequestId'),
   };
@@ -264,15 +280,16 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
 
   const errorSpec = file.errors ?? {};
   const hasErrorExample = errorShape.members !== null || errorShape.elements !== null || errorShape.scalar;
-  const errorSelection = (name: 'message' | 'vendorCode' | 'requestId'): Selection | null => {
-    const text = errorSpec[name];
+  const errorSelection = (name: 'message' | 'vendorCode' | 'requestId', text: string | undefined, path: readonly PropertyKey[] = ['errors', name]): Selection | null => {
     if (text === undefined) return null;
     if (!hasErrorExample) {
-      problems.push({ ...place(['errors', name]), reason: 'no example answers with an error status, so this path cannot be checked: add one' });
+      problems.push({ ...place(path), reason: 'no example answers with an error status, so this path cannot be checked: add one' });
       return null;
     }
-    return selectionAt(text, ['errors', name], { relativeTo: { shape: errorShape, prefix: '(error body)' } })?.selection ?? null;
+    return selectionAt(text, path, { relativeTo: { shape: errorShape, prefix: '(error body)' } })?.selection ?? null;
   };
+  const messageParts = typeof errorSpec.message === 'string' ? [errorSpec.message] : (errorSpec.message ?? []);
+  const messagePath = (index: number) => (typeof errorSpec.message === 'string' ? ['errors', 'message'] : ['errors', 'message', index]);
   const errors: CompiledErrors = {
     rules: (errorSpec.rules ?? []).flatMap((rule, index) => {
       let body: CompiledErrorRule['body'] = null;
@@ -283,9 +300,9 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
       }
       return [{ status: rule.status ?? null, body, code: rule.code as CompiledErrorRule['code'] }];
     }),
-    message: errorSelection('message'),
-    vendorCode: errorSelection('vendorCode'),
-    requestId: errorSelection('requestId'),
+    message: messageParts.flatMap((text, index) => errorSelection('message', text, messagePath(index)) ?? []),
+    vendorCode: errorSelection('vendorCode', errorSpec.vendorCode),
+    requestId: errorSelection('requestId', errorSpec.requestId),
   };
 
   const reported = file.rateLimit.reported;

@@ -65,12 +65,17 @@ const windowSpec = z.strictObject({
   durationSeconds: z.number().int().positive().optional().describe('With `end`: the window starts this long before it.'),
 }).meta({ id: 'Window' });
 
+/** A value the engine works out from the entry's other fields, for vendors that leave it out. */
+const derivedRemaining = z
+  .strictObject({ derive: z.literal('limitMinusUsed') })
+  .describe('`limitMinusUsed`: the limit less the usage, never below zero (usage can pass the limit); null without a limit.');
+
 const quotaList = listOf({
   name: valueSpec,
   description: valueSpec.optional(),
   used: valueSpec,
   limit: valueSpec.optional(),
-  remaining: valueSpec.optional(),
+  remaining: z.union([valueSpec, derivedRemaining]).optional(),
   resetsAt: valueSpec.optional(),
 });
 
@@ -90,6 +95,8 @@ const periodList = listOf({
   lastMonth: valueSpec.optional(),
   last12Months: valueSpec.optional(),
   termPeriodToLastMonth: valueSpec.optional(),
+  resourceId: valueSpec.optional().describe('The vendor resource the counts are for (a model, a deployment), when they are per resource.'),
+  resourceType: valueSpec.optional(),
 });
 
 const alertList = listOf({
@@ -120,6 +127,10 @@ const accountMapping = z.strictObject({
     })
     .optional(),
   recordedAt: valueSpec.optional(),
+  snapshot: z
+    .strictObject({ id: valueSpec, recordingStartedAt: valueSpec.optional(), recordingFinishedAt: valueSpec.optional() })
+    .optional()
+    .describe('For a vendor that records usage in runs: the run the counts come from.'),
   upstreamElapsedMs: valueSpec.optional(),
   upstreamRequestId: valueSpec.optional(),
 });
@@ -166,7 +177,10 @@ const errorRule = z.strictObject({
 
 const errorSpec = z.strictObject({
   rules: z.array(errorRule).max(32).optional().describe('First match wins; a non-2xx status nothing matches gets the gateway\'s own reading of it.'),
-  message: selection.optional().describe('Relative to the error body.'),
+  message: z
+    .union([selection, z.array(selection).min(1).max(4)])
+    .optional()
+    .describe('Relative to the error body. A list joins the parts present with ": ", e.g. `[error, message]` reads `CODE: text`.'),
   vendorCode: selection.optional(),
   requestId: selection.optional(),
 });
