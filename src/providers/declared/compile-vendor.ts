@@ -43,7 +43,8 @@ export interface CompiledVendor {
   calls: CompiledCall[];
   mapping: CompiledAccountMapping;
   errors: CompiledErrors;
-  reportedRateLimit: { body: CompiledValue } | { header: string } | null;
+  /** Where the vendor reports its own limit, and the seconds that limit counts over. */
+  reportedRateLimit: ({ body: CompiledValue } | { header: string }) & { windowSeconds: number } | null;
   /** What each call's answer must hold for the mapping to read it (by call name), checked page by page. */
   contracts: ReadonlyMap<string, z.ZodType>;
 }
@@ -308,10 +309,11 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
   const reported = file.rateLimit.reported;
   let reportedRateLimit: CompiledVendor['reportedRateLimit'] = null;
   if (reported !== undefined) {
-    if ('header' in reported) reportedRateLimit = { header: reported.header.toLowerCase() };
+    const windowSeconds = reported.windowSeconds ?? 60;
+    if ('header' in reported) reportedRateLimit = { header: reported.header.toLowerCase(), windowSeconds };
     else {
       const value = valueAt(reported.body, ['rateLimit', 'reported', 'body'], 'rateLimit.reported');
-      if (value !== null) reportedRateLimit = { body: value };
+      if (value !== null) reportedRateLimit = { body: value, windowSeconds };
     }
   }
 

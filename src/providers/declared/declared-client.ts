@@ -125,9 +125,9 @@ export class DeclaredClient implements VendorClient {
       interpret: (response) => this.pageOf(call, response),
       reportedRateLimit: (page) => {
         if (reported === null) return null;
-        if ('header' in reported) return page.headerRateLimit;
+        if ('header' in reported) return perMinute(page.headerRateLimit, reported.windowSeconds);
         const value = reported.body.kind === 'path' && reported.body.call === call.name ? selectOne(reported.body.selection, page.body, 1) : undefined;
-        return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+        return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? perMinute(value, reported.windowSeconds) : null;
       },
     });
   }
@@ -168,6 +168,11 @@ export class DeclaredClient implements VendorClient {
   private badPage(reason: string): UpstreamBadResponseError {
     return new UpstreamBadResponseError(`${this.id} pagination stopped: ${reason}`, { provider: this.id, httpStatus: 200 });
   }
+}
+
+/** A limit the vendor counts over `windowSeconds` as the budget's per-minute share; a spent share is still one call. */
+function perMinute(limit: number | null, windowSeconds: number): number | null {
+  return limit === null ? null : Math.max(1, Math.floor((limit * 60) / windowSeconds));
 }
 
 function itemsOf(body: unknown, items: Selection, provider: string): unknown[] {

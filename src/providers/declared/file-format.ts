@@ -201,6 +201,15 @@ const example = z.strictObject({
     .describe('What the dry run must produce: the account (times as ISO strings) or an error code.'),
 });
 
+/** The window a reported limit counts over, for vendors whose limit is per hour or per second. */
+const reportedWindow = z
+  .number()
+  .int()
+  .min(1)
+  .max(86_400)
+  .optional()
+  .describe('Seconds the reported limit counts over; the budget takes its per-minute share (never below 1). Default 60.');
+
 /** The whole vendor file. */
 export const vendorFileSchema = z
   .strictObject({
@@ -216,9 +225,12 @@ export const vendorFileSchema = z
       default: z.number().int().min(1).max(100_000),
       demo: z.number().int().min(1).max(100_000),
       reported: z
-        .union([z.strictObject({ body: selection }), z.strictObject({ header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) })])
+        .union([
+          z.strictObject({ body: selection, windowSeconds: reportedWindow }),
+          z.strictObject({ header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('e.g. `X-RateLimit-Limit`.'), windowSeconds: reportedWindow }),
+        ])
         .optional()
-        .describe('Where the vendor states its own per-minute limit; the gateway\'s budget follows it down.'),
+        .describe('Where the vendor states its own limit (in the body, or a header such as `X-RateLimit-Limit`); the gateway\'s budget follows it down.'),
     }),
     cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
     calls: z.record(z.string().regex(/^[a-z][A-Za-z0-9]{0,31}$/), call).refine((calls) => Object.keys(calls).length >= 1 && Object.keys(calls).length <= 8, 'one to eight calls'),
