@@ -129,7 +129,7 @@ function schemaOf(at: ContractNode, shape: Shape | null): z.ZodType {
   let schema: z.ZodType;
   if (at.indexed) schema = z.unknown();
   else if (at.every !== null) schema = z.array(schemaOf(at.every, shape?.elements ?? null));
-  else if (at.entries !== null) schema = z.record(z.string(), schemaOf(at.entries, mergedEntries(shape)));
+  else if (at.entries !== null) schema = z.record(z.string(), schemaOf(at.entries, firstEntryShape(shape)));
   else if (at.members.size > 0) {
     const shapeMembers = shape?.members ?? null;
     schema = z.object(Object.fromEntries(ordered(at.members, shape).map(([name, child]) => [name, schemaOf(child, shapeMembers?.get(name) ?? null)])));
@@ -138,7 +138,7 @@ function schemaOf(at: ContractNode, shape: Shape | null): z.ZodType {
 }
 
 /** The shape of an object's values, for the order of an `eachEntry` element's members: the first entry's. */
-function mergedEntries(shape: Shape | null): Shape | null {
+function firstEntryShape(shape: Shape | null): Shape | null {
   const first = shape?.members?.values().next();
   return first === undefined || first.done === true ? null : first.value;
 }
