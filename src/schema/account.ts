@@ -1,7 +1,7 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { ConfiguredProvider } from '../providers/registry.js';
-import { accountCallsOf } from '../providers/vendor-module.js';
+import { accountCallsOf, type AnyVendorModule } from '../providers/vendor-module.js';
 import { VENDORS } from '../providers/vendors.js';
 import { quotaAlerts } from '../usage/alerts.js';
 import type { AccountUsage, Fresh, ProviderId } from '../usage/model.js';
@@ -149,9 +149,30 @@ export const AccountResultRef = builder.objectRef<AccountResultModel>('AccountRe
   }),
 });
 
-/** Most vendor calls one account costs, and every vendor's account together: the SDL's `@cost` weights. */
-const MOST_CALLS_PER_ACCOUNT = Math.max(...VENDORS.map((vendor) => accountCallsOf(vendor).length));
-const CALLS_OF_EVERY_ACCOUNT = new Set(VENDORS.flatMap((vendor) => accountCallsOf(vendor))).size;
+/** The vendors an account field prices: what `@cost` and `@listSize` need of each. */
+export type PricedVendor = Pick<AnyVendorModule, 'id' | 'accountCalls'>;
+
+/**
+ * The vendor table the schema is built for, declared vendors included. Pothos builds fields when
+ * the schema is built, so `buildSchema` sets this first and the weights below count every vendor
+ * the schema serves, not only the built-in ones.
+ */
+let pricedVendors: readonly PricedVendor[] = VENDORS;
+
+/** Prices `account` and `accounts` for `vendors`; `buildSchema` calls it before it builds. */
+export function priceAccountFieldsFor(vendors: readonly PricedVendor[]): void {
+  pricedVendors = vendors;
+}
+
+/** Most vendor calls one account costs: the SDL's `@cost` weight of `account`. */
+export function mostCallsPerAccount(vendors: readonly PricedVendor[]): number {
+  return Math.max(...vendors.map((vendor) => accountCallsOf(vendor).length));
+}
+
+/** The vendor calls of every account together: the SDL's `@cost` weight of `accounts`. */
+export function callsOfEveryAccount(vendors: readonly PricedVendor[]): number {
+  return new Set(vendors.flatMap((vendor) => accountCallsOf(vendor))).size;
+}
 
 builder.queryFields((t) => ({
   account: t.field({
@@ -160,7 +181,7 @@ builder.queryFields((t) => ({
     description: "One vendor's account usage. A vendor failure nulls this field with an error carrying `extensions.code` and `extensions.provider`.",
     args: { provider: t.arg({ type: ProviderIdEnum, required: true, description: 'The vendor whose account to read.' }) },
     ...requireScopes('usage:read'),
-    cost: MOST_CALLS_PER_ACCOUNT,
+    cost: mostCallsPerAccount(pricedVendors),
     extensions: {
       ...cacheMark('cacheable-root'),
       ...vendorCalls(({ provider }, context) => {
@@ -175,8 +196,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Every configured vendor, fetched in parallel; a failing vendor is reported in its own entry. Null, with a FORBIDDEN error, for a caller without `usage:read`.',
     ...requireScopes('usage:read'),
-    cost: CALLS_OF_EVERY_ACCOUNT,
-    listSize: { assumedSize: VENDORS.length, requireOneSlicingArgument: false },
+    cost: callsOfEveryAccount(pricedVendors),
+    listSize: { assumedSize: pricedVendors.length, requireOneSlicingArgument: false },
     extensions: {
       ...cacheMark('cacheable-root'),
       ...vendorCalls((_args, context) => context.registry.list().flatMap(({ vendor }) => accountCallsOf(vendor))),

@@ -7,7 +7,7 @@ import { serveSdlWithoutSecurityDirectives } from './security-directives.js';
 import './scalars.js';
 import { defineProviderIdEnum } from './provider.js';
 import './usage-types.js';
-import './account.js';
+import { priceAccountFieldsFor, type PricedVendor } from './account.js';
 import './partner-usage.js';
 import './partner-user.js';
 import './partner-ledger.js';
@@ -42,7 +42,7 @@ let built: { shape: string; schema: GraphQLSchema } | undefined;
  */
 export function buildSchema(
   naming: FederatedUserNaming = DEFAULT_FEDERATED_USER,
-  vendors: readonly Pick<AnyVendorModule, 'id'>[] = VENDORS,
+  vendors: readonly PricedVendor[] = VENDORS,
   options: SchemaOptions = {},
 ): GraphQLSchema {
   const { authDirectives = true } = options;
@@ -55,6 +55,7 @@ export function buildSchema(
     if (!GRAPHQL_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a GraphQL name`);
   }
   defineProviderIdEnum(vendors.map((vendor) => vendor.id));
+  priceAccountFieldsFor(vendors);
   addFederatedUser(naming);
   const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.9' });
   if (!authDirectives) serveSdlWithoutSecurityDirectives(schema);

@@ -8,6 +8,7 @@ import { declaredVendor } from '../../src/providers/declared/declared-vendor.js'
 import { compileVendorFile } from '../../src/providers/declared/load-vendor-file.js';
 import { loadVendorFiles, VendorFilesError } from '../../src/providers/declared/vendor-files.js';
 import { VENDORS } from '../../src/providers/vendors.js';
+import { callsOfEveryAccount, mostCallsPerAccount } from '../../src/schema/account.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { SHARPE_FILE_PATH, SHARPE_FILE_TEXT } from '../providers/declared/fixtures.js';
@@ -44,6 +45,19 @@ describe('a vendor declared in a file, in the vendor table', () => {
     expect(body.data.accounts.at(-1)).toEqual({ provider: { id: 'SHARPE_FILE' }, error: null });
     expect(body.data.providers.map((provider: any) => provider.id)).toEqual(['ARRAYS', 'ANYLAYER', 'SHARPE', 'FARADAY', 'SHARPE_FILE']);
     expect(harness.sims.sharpe_file.hits('/api/v1/usage')).toBe(1);
+  });
+
+  it('is priced in the SDL\'s demand-control weights like a built-in vendor', async () => {
+    // The file's one call is a call no built-in vendor makes: every account together costs one more.
+    expect(callsOfEveryAccount(WITH_DECLARED)).toBe(callsOfEveryAccount(VENDORS) + 1);
+    expect(mostCallsPerAccount([...VENDORS, { id: 'WIDE', accountCalls: ['WIDE:a', 'WIDE:b', 'WIDE:c'] }])).toBe(3);
+    harness = await startHarness({ vendors: WITH_DECLARED });
+    const { body } = await harness.query<any>('{ _service { sdl } }');
+    const sdl: string = body.data._service.sdl;
+    const accounts = sdl.split('\n').find((line) => line.trimStart().startsWith('accounts'));
+    expect(accounts).toContain(`@cost(weight: ${callsOfEveryAccount(WITH_DECLARED)})`);
+    expect(accounts).toContain(`@listSize(assumedSize: ${WITH_DECLARED.length}`);
+    expect(sdl).toMatch(new RegExp(`\\n  account\\([^)]*\\): Account [^\\n]*@cost\\(weight: ${mostCallsPerAccount(WITH_DECLARED)}\\)`));
   });
 
   it('reports a vendor failure as a typed error of its entry only', async () => {

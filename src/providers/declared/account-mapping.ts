@@ -14,7 +14,9 @@ export type CompiledValue =
   /** `call` set: over that call's answer; else relative to a list's element. */
   | { kind: 'path'; selection: Selection; call: string | null; as: Conversion | undefined; optional: boolean }
   | { kind: 'key' }
-  | { kind: 'self'; as: Conversion | undefined };
+  | { kind: 'self'; as: Conversion | undefined }
+  /** Worked out from the entry's fields already read: `limitMinusUsed` is max(limit - used, 0), null without a limit. */
+  | { kind: 'derived'; derive: 'limitMinusUsed' };
 
 export interface CompiledField {
   name: string;
@@ -47,6 +49,7 @@ export interface CompiledAccountMapping {
   alerts: CompiledList[];
   totals: { fields: CompiledField[]; window: CompiledWindow } | null;
   recordedAt: CompiledValue | null;
+  snapshot: CompiledField[] | null;
   upstreamElapsedMs: CompiledValue | null;
   upstreamRequestId: CompiledValue | null;
 }
@@ -66,10 +69,14 @@ export class MappingError extends Error {
 type Answers = Readonly<Record<string, unknown>>;
 type Element = { value: unknown; key: string | null };
 
-function read(value: CompiledValue, answers: Answers, element: Element | null): unknown {
+function read(value: CompiledValue, answers: Answers, element: Element | null, done: Record<string, unknown>): unknown {
   switch (value.kind) {
     case 'constant':
       return value.value;
+    case 'derived': {
+      const { limit, used } = done;
+      return typeof limit === 'number' && typeof used === 'number' ? Math.max(limit - used, 0) : null;
+    }
     case 'key':
       return element?.key ?? undefined;
     case 'self':
@@ -84,10 +91,10 @@ function conversionOf(value: CompiledValue): Conversion | undefined {
 }
 
 /** One field's model value: null only where the file allows it. */
-function fieldValue(field: CompiledField, answers: Answers, element: Element | null, where: string): unknown {
-  const raw = read(field.value, answers, element);
+function fieldValue(field: CompiledField, answers: Answers, element: Element | null, where: string, done: Record<string, unknown> = {}): unknown {
+  const raw = read(field.value, answers, element, done);
   if (raw === undefined || raw === null) {
-    if (field.value.kind === 'constant' || (field.value.kind === 'path' && field.value.optional)) return null;
+    if (field.value.kind === 'constant' || field.value.kind === 'derived' || (field.value.kind === 'path' && field.value.optional)) return null;
     throw new MappingError(`${where}.${field.name}`, `${field.value.kind === 'path' ? field.value.selection.text : 'the value'} is missing`);
   }
   if (field.kind === 'enum') {
@@ -104,7 +111,7 @@ function fieldValue(field: CompiledField, answers: Answers, element: Element | n
 
 function record(fields: readonly CompiledField[], answers: Answers, element: Element | null, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const field of fields) out[field.name] = fieldValue(field, answers, element, where);
+  for (const field of fields) out[field.name] = fieldValue(field, answers, element, where, out);
   return out;
 }
 
@@ -185,8 +192,8 @@ export function mapAccount(provider: string, mapping: CompiledAccountMapping, an
   const periods = listOf(mapping.periods, answers, 'account.periods').map((period) => ({
     metric: period.metric,
     group: period.group,
-    resourceId: null,
-    resourceType: null,
+    resourceId: period.resourceId ?? null,
+    resourceType: period.resourceType ?? null,
     monthToDate: period.monthToDate ?? null,
     lastMonth: period.lastMonth ?? null,
     last12Months: period.last12Months ?? null,
@@ -203,6 +210,7 @@ export function mapAccount(provider: string, mapping: CompiledAccountMapping, an
   }));
   const plan = nullable(mapping.plan, 'account.plan');
   const rateLimit = nullable(mapping.rateLimit, 'account.rateLimit');
+  const snapshot = nullable(mapping.snapshot, 'account.snapshot');
   let totals: Record<string, unknown> | null = null;
   if (mapping.totals !== null) {
     totals = record(mapping.totals.fields, answers, null, 'account.totals');
@@ -228,7 +236,8 @@ export function mapAccount(provider: string, mapping: CompiledAccountMapping, an
     alerts,
     totals,
     recordedAt: single(mapping.recordedAt, 'time', answers, 'recordedAt'),
-    snapshot: null,
+    snapshot:
+      snapshot === null ? null : { id: snapshot.id, recordingStartedAt: snapshot.recordingStartedAt ?? null, recordingFinishedAt: snapshot.recordingFinishedAt ?? null },
     upstreamElapsedMs: single(mapping.upstreamElapsedMs, 'measure', answers, 'upstreamElapsedMs'),
     upstreamRequestId: single(mapping.upstreamRequestId, 'text', answers, 'upstreamRequestId'),
   } as AccountUsage;

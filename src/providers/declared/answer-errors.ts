@@ -32,7 +32,7 @@ function statusMatches(rule: CompiledErrorRule, status: number): boolean {
   return Math.floor(status / 100) === Number(rule.status[0]);
 }
 
-function textAt(body: unknown, selection: CompiledErrors['message']): string | null {
+function textAt(body: unknown, selection: CompiledErrors['vendorCode']): string | null {
   if (selection === null) return null;
   const value = selectOne(selection, body, 0);
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
@@ -56,7 +56,8 @@ export function errorOfAnswer(provider: string, errors: CompiledErrors, response
     (candidate) => statusMatches(candidate, response.status) && (candidate.body === null || (body !== undefined && selectOne(candidate.body.selection, body, 0) === candidate.body.equals)),
   );
   if (success && rule === undefined) return null;
-  const message = textAt(body, errors.message);
+  const parts = errors.message.map((selection) => textAt(body, selection)).filter((part) => part !== null);
+  const message = parts.length === 0 ? null : parts.join(': ');
   const details = {
     provider,
     httpStatus: response.status,

@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { UpstreamErrorCode } from '../../upstream/failures.js';
 import type { CompiledAccountMapping, CompiledField, CompiledList, CompiledValue, CompiledWindow } from './account-mapping.js';
+import { answerContracts } from './answer-contract.js';
 import type { FieldKind } from './conversions.js';
 import { addToShape, emptyShape, entryValueShape, isShapeMiss, walkShape, type Shape } from './example-shape.js';
 import type { VendorFileProblem } from './file-errors.js';
@@ -29,7 +31,8 @@ export interface CompiledErrorRule {
 /** How a failed answer reads: the rules, and where its message, code and request id are (relative to its body). */
 export interface CompiledErrors {
   rules: CompiledErrorRule[];
-  message: Selection | null;
+  /** The parts of the message, joined with ": " where present; empty when the file names none. */
+  message: Selection[];
   vendorCode: Selection | null;
   requestId: Selection | null;
 }
@@ -40,7 +43,10 @@ export interface CompiledVendor {
   calls: CompiledCall[];
   mapping: CompiledAccountMapping;
   errors: CompiledErrors;
-  reportedRateLimit: { body: CompiledValue } | { header: string } | null;
+  /** Where the vendor reports its own limit, and the seconds that limit counts over. */
+  reportedRateLimit: ({ body: CompiledValue } | { header: string }) & { windowSeconds: number } | null;
+  /** What each call's answer must hold for the mapping to read it (by call name), checked page by page. */
+  contracts: ReadonlyMap<string, z.ZodType>;
 }
 
 const MODEL_FIELDS: Record<string, Record<string, FieldKind | 'enum'>> = {
@@ -48,8 +54,18 @@ const MODEL_FIELDS: Record<string, Record<string, FieldKind | 'enum'>> = {
   rateLimit: { tier: 'text', requestsPerMinute: 'counter', remaining: 'counter', resetsAt: 'time' },
   quotas: { name: 'text', description: 'text', used: 'counter', limit: 'counter', remaining: 'counter', resetsAt: 'time' },
   endpoints: { path: 'text', method: 'text', requests: 'counter', errors: 'counter', avgLatencyMs: 'measure' },
-  periods: { metric: 'text', group: 'text', monthToDate: 'counter', lastMonth: 'counter', last12Months: 'counter', termPeriodToLastMonth: 'counter' },
+  periods: {
+    metric: 'text',
+    group: 'text',
+    monthToDate: 'counter',
+    lastMonth: 'counter',
+    last12Months: 'counter',
+    termPeriodToLastMonth: 'counter',
+    resourceId: 'text',
+    resourceType: 'text',
+  },
   alerts: { type: 'enum', severity: 'enum', message: 'text', recommendation: 'text' },
+  snapshot: { id: 'text', recordingStartedAt: 'time', recordingFinishedAt: 'time' },
   totals: { requests: 'counter', successfulRequests: 'counter', failedRequests: 'counter', avgLatencyMs: 'measure', p95LatencyMs: 'measure' },
 };
 
@@ -175,6 +191,10 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
         if (name === 'type' && value.kind === 'path') fields.push({ name: 'vendorType', kind: 'text', value: { ...value, optional: true, as: 'text' } });
         continue;
       }
+      if (typeof fieldSpec === 'object' && fieldSpec !== null && 'derive' in fieldSpec) {
+        fields.push({ name, kind, value: { kind: 'derived', derive: (fieldSpec as { derive: 'limitMinusUsed' }).derive } });
+        continue;
+      }
       const value = valueAt(fieldSpec as ValueSpec, [...path, name], modelField, relativeTo);
       if (value !== null) fields.push({ name, kind, value });
     }
@@ -237,6 +257,7 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
         ? null
         : { fields: fieldsAt('totals', account.totals, ['account', 'totals']), window: windowAt(account.totals.window, ['account', 'totals', 'window'], 'account.totals.window') },
     recordedAt: single('recordedAt'),
+    snapshot: account.snapshot === undefined ? null : fieldsAt('snapshot', account.snapshot, ['account', 'snapshot']),
     upstreamElapsedMs: single('upstreamElapsedMs'),
     upstreamRequestId: single('upstreamRequestId'),
   };
@@ -260,15 +281,16 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
 
   const errorSpec = file.errors ?? {};
   const hasErrorExample = errorShape.members !== null || errorShape.elements !== null || errorShape.scalar;
-  const errorSelection = (name: 'message' | 'vendorCode' | 'requestId'): Selection | null => {
-    const text = errorSpec[name];
+  const errorSelection = (name: 'message' | 'vendorCode' | 'requestId', text: string | undefined, path: readonly PropertyKey[] = ['errors', name]): Selection | null => {
     if (text === undefined) return null;
     if (!hasErrorExample) {
-      problems.push({ ...place(['errors', name]), reason: 'no example answers with an error status, so this path cannot be checked: add one' });
+      problems.push({ ...place(path), reason: 'no example answers with an error status, so this path cannot be checked: add one' });
       return null;
     }
-    return selectionAt(text, ['errors', name], { relativeTo: { shape: errorShape, prefix: '(error body)' } })?.selection ?? null;
+    return selectionAt(text, path, { relativeTo: { shape: errorShape, prefix: '(error body)' } })?.selection ?? null;
   };
+  const messageParts = typeof errorSpec.message === 'string' ? [errorSpec.message] : (errorSpec.message ?? []);
+  const messagePath = (index: number) => (typeof errorSpec.message === 'string' ? ['errors', 'message'] : ['errors', 'message', index]);
   const errors: CompiledErrors = {
     rules: (errorSpec.rules ?? []).flatMap((rule, index) => {
       let body: CompiledErrorRule['body'] = null;
@@ -279,21 +301,22 @@ export function compileVendor(file: VendorFile, source: SourceDocument): { vendo
       }
       return [{ status: rule.status ?? null, body, code: rule.code as CompiledErrorRule['code'] }];
     }),
-    message: errorSelection('message'),
-    vendorCode: errorSelection('vendorCode'),
-    requestId: errorSelection('requestId'),
+    message: messageParts.flatMap((text, index) => errorSelection('message', text, messagePath(index)) ?? []),
+    vendorCode: errorSelection('vendorCode', errorSpec.vendorCode),
+    requestId: errorSelection('requestId', errorSpec.requestId),
   };
 
   const reported = file.rateLimit.reported;
   let reportedRateLimit: CompiledVendor['reportedRateLimit'] = null;
   if (reported !== undefined) {
-    if ('header' in reported) reportedRateLimit = { header: reported.header.toLowerCase() };
+    const windowSeconds = reported.windowSeconds ?? 60;
+    if ('header' in reported) reportedRateLimit = { header: reported.header.toLowerCase(), windowSeconds };
     else {
       const value = valueAt(reported.body, ['rateLimit', 'reported', 'body'], 'rateLimit.reported');
-      if (value !== null) reportedRateLimit = { body: value };
+      if (value !== null) reportedRateLimit = { body: value, windowSeconds };
     }
   }
 
   if (problems.length > 0) return { problems };
-  return { vendor: { file, calls, mapping, errors, reportedRateLimit } };
+  return { vendor: { file, calls, mapping, errors, reportedRateLimit, contracts: answerContracts(mapping, successShapes) } };
 }

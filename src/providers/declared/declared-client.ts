@@ -1,7 +1,7 @@
 import { redact } from '../../common/redact.js';
 import { UpstreamBadResponseError } from '../../upstream/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { parseJsonBody } from '../../upstream/json.js';
+import { parseJsonBody, parsePayload } from '../../upstream/json.js';
 import type { Fetched, VendorChannel } from '../../upstream/vendor-channel.js';
 import type { AccountUsage, Fresh } from '../../usage/model.js';
 import { channelFor, endpointUrl, type VendorClient, type VendorClientOptions } from '../provider.js';
@@ -122,20 +122,32 @@ export class DeclaredClient implements VendorClient {
       url,
       headers: placement.headers,
       ...(placement.query === undefined ? {} : { credentialQuery: placement.query }),
-      interpret: (response) => this.pageOf(response),
+      interpret: (response) => this.pageOf(call, response),
       reportedRateLimit: (page) => {
         if (reported === null) return null;
-        if ('header' in reported) return page.headerRateLimit;
+        if ('header' in reported) return perMinute(page.headerRateLimit, reported.windowSeconds);
         const value = reported.body.kind === 'path' && reported.body.call === call.name ? selectOne(reported.body.selection, page.body, 1) : undefined;
-        return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+        return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? perMinute(value, reported.windowSeconds) : null;
       },
     });
   }
 
-  private pageOf(response: UpstreamResponse): Page {
+  private pageOf(call: CompiledCall, response: UpstreamResponse): Page {
     const error = errorOfAnswer(this.id, this.vendor.errors, response, this.secrets);
     if (error !== null) throw error;
     const body = parseJsonBody(response, this.id, this.secrets);
+    const contract = this.vendor.contracts.get(call.name);
+    // Checked as a built-in vendor's answer is, so a drifted answer fails the same way; the
+    // mapping reads the body as the vendor sent it, not zod's copy.
+    if (contract !== undefined) {
+      parsePayload(contract, body, {
+        provider: this.id,
+        what: `GET ${call.spec.path}`,
+        httpStatus: response.status,
+        upstreamRequestId: this.requestIdOf({ [call.name]: body }),
+        secrets: this.secrets,
+      });
+    }
     const reported = this.vendor.reportedRateLimit;
     const headerValue = reported !== null && 'header' in reported ? Number(response.headers[reported.header]) : NaN;
     return { body, nextLink: nextLinkOf(response.headers.link), headerRateLimit: Number.isSafeInteger(headerValue) && headerValue > 0 ? headerValue : null };
@@ -156,6 +168,11 @@ export class DeclaredClient implements VendorClient {
   private badPage(reason: string): UpstreamBadResponseError {
     return new UpstreamBadResponseError(`${this.id} pagination stopped: ${reason}`, { provider: this.id, httpStatus: 200 });
   }
+}
+
+/** A limit the vendor counts over `windowSeconds` as the budget's per-minute share; a spent share is still one call. */
+function perMinute(limit: number | null, windowSeconds: number): number | null {
+  return limit === null ? null : Math.max(1, Math.floor((limit * 60) / windowSeconds));
 }
 
 function itemsOf(body: unknown, items: Selection, provider: string): unknown[] {

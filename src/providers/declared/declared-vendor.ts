@@ -58,8 +58,9 @@ function errorBodyOf(vendor: CompiledVendor, status: number, message: string | u
   const errors = vendor.file.examples.flatMap((example) => Object.values(example.responses)).filter((response) => response.status >= 400);
   const example = errors.find((response) => response.status === status) ?? errors[0];
   if (example === undefined) return { error: { message } };
-  const selection = vendor.errors.message;
-  return selection === null || message === undefined ? example.body : withText(example.body, selection, message);
+  // The simulator's own text goes where the vendor's prose goes: the last part of the message.
+  const selection = vendor.errors.message.at(-1);
+  return selection === undefined || message === undefined ? example.body : withText(example.body, selection, message);
 }
 
 function withText(body: unknown, selection: Selection, text: string): unknown {

@@ -65,12 +65,17 @@ const windowSpec = z.strictObject({
   durationSeconds: z.number().int().positive().optional().describe('With `end`: the window starts this long before it.'),
 }).meta({ id: 'Window' });
 
+/** A value the engine works out from the entry's other fields, for vendors that leave it out. */
+const derivedRemaining = z
+  .strictObject({ derive: z.literal('limitMinusUsed') })
+  .describe('`limitMinusUsed`: the limit less the usage, never below zero (usage can pass the limit); null without a limit.');
+
 const quotaList = listOf({
   name: valueSpec,
   description: valueSpec.optional(),
   used: valueSpec,
   limit: valueSpec.optional(),
-  remaining: valueSpec.optional(),
+  remaining: z.union([valueSpec, derivedRemaining]).optional(),
   resetsAt: valueSpec.optional(),
 });
 
@@ -90,6 +95,8 @@ const periodList = listOf({
   lastMonth: valueSpec.optional(),
   last12Months: valueSpec.optional(),
   termPeriodToLastMonth: valueSpec.optional(),
+  resourceId: valueSpec.optional().describe('The vendor resource the counts are for (a model, a deployment), when they are per resource.'),
+  resourceType: valueSpec.optional(),
 });
 
 const alertList = listOf({
@@ -120,6 +127,10 @@ const accountMapping = z.strictObject({
     })
     .optional(),
   recordedAt: valueSpec.optional(),
+  snapshot: z
+    .strictObject({ id: valueSpec, recordingStartedAt: valueSpec.optional(), recordingFinishedAt: valueSpec.optional() })
+    .optional()
+    .describe('For a vendor that records usage in runs: the run the counts come from.'),
   upstreamElapsedMs: valueSpec.optional(),
   upstreamRequestId: valueSpec.optional(),
 });
@@ -166,7 +177,10 @@ const errorRule = z.strictObject({
 
 const errorSpec = z.strictObject({
   rules: z.array(errorRule).max(32).optional().describe('First match wins; a non-2xx status nothing matches gets the gateway\'s own reading of it.'),
-  message: selection.optional().describe('Relative to the error body.'),
+  message: z
+    .union([selection, z.array(selection).min(1).max(4)])
+    .optional()
+    .describe('Relative to the error body. A list joins the parts present with ": ", e.g. `[error, message]` reads `CODE: text`.'),
   vendorCode: selection.optional(),
   requestId: selection.optional(),
 });
@@ -187,6 +201,15 @@ const example = z.strictObject({
     .describe('What the dry run must produce: the account (times as ISO strings) or an error code.'),
 });
 
+/** The window a reported limit counts over, for vendors whose limit is per hour or per second. */
+const reportedWindow = z
+  .number()
+  .int()
+  .min(1)
+  .max(86_400)
+  .optional()
+  .describe('Seconds the reported limit counts over; the budget takes its per-minute share (never below 1). Default 60.');
+
 /** The whole vendor file. */
 export const vendorFileSchema = z
   .strictObject({
@@ -202,9 +225,12 @@ export const vendorFileSchema = z
       default: z.number().int().min(1).max(100_000),
       demo: z.number().int().min(1).max(100_000),
       reported: z
-        .union([z.strictObject({ body: selection }), z.strictObject({ header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) })])
+        .union([
+          z.strictObject({ body: selection, windowSeconds: reportedWindow }),
+          z.strictObject({ header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('e.g. `X-RateLimit-Limit`.'), windowSeconds: reportedWindow }),
+        ])
         .optional()
-        .describe('Where the vendor states its own per-minute limit; the gateway\'s budget follows it down.'),
+        .describe('Where the vendor states its own limit (in the body, or a header such as `X-RateLimit-Limit`); the gateway\'s budget follows it down.'),
     }),
     cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
     calls: z.record(z.string().regex(/^[a-z][A-Za-z0-9]{0,31}$/), call).refine((calls) => Object.keys(calls).length >= 1 && Object.keys(calls).length <= 8, 'one to eight calls'),

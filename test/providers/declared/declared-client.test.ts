@@ -103,7 +103,7 @@ describe('a declared vendor\'s client', () => {
     expect(failure.message).toBe('ACME answered 429: slow down [REDACTED]');
   });
 
-  it('a body that breaks the mapping is UPSTREAM_BAD_RESPONSE naming the model field, with the request id it carried', async () => {
+  it('a body that breaks the mapping is UPSTREAM_BAD_RESPONSE naming the vendor path as a built-in contract does, with the request id it carried', async () => {
     const body = { ok: true, account: { plan: 'x' }, limits: { seats: { used: 'many', max: '1', reset: 1 } }, alerts: [], generated: 1, request: 'r-17' };
     const { http } = scriptedHttp(() => ({ body }));
     const mapping = `  upstreamRequestId: usage.request
@@ -114,8 +114,21 @@ describe('a declared vendor\'s client', () => {
     const text = acmeFile({ mapping }).replace('          generated: 1772366400000', '          generated: 1772366400000\n          request: r-1');
     await expect(clientOver(text, http).client.fetchAccount()).rejects.toMatchObject({
       code: 'UPSTREAM_BAD_RESPONSE',
-      message: 'ACME answer broke its declared mapping: account.quotas[0].used: expected an integer in a string',
+      message: 'ACME GET /v2/usage broke its contract: limits.seats.used: expected an integer in a string',
       upstreamRequestId: 'r-17',
+    });
+  });
+
+  it('a value read by index that breaks the mapping is UPSTREAM_BAD_RESPONSE naming the model field', async () => {
+    const { http } = scriptedHttp(() => ({ body: { ok: true, tiers: [5], request: 'r-18' } }));
+    const mapping = `  upstreamRequestId: usage.request
+  plan:
+    tier: usage.tiers[0]`;
+    const text = acmeFile({ mapping }).replace('          generated: 1772366400000', '          generated: 1772366400000\n          tiers: [growth]\n          request: r-1');
+    await expect(clientOver(text, http).client.fetchAccount()).rejects.toMatchObject({
+      code: 'UPSTREAM_BAD_RESPONSE',
+      message: 'ACME answer broke its declared mapping: account.plan.tier: expected a string',
+      upstreamRequestId: 'r-18',
     });
   });
 

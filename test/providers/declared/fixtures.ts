@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 export const SHARPE_FILE_PATH = fileURLToPath(new URL('../../../examples/vendors/sharpe.yaml', import.meta.url));
 export const SHARPE_FILE_TEXT = readFileSync(SHARPE_FILE_PATH, 'utf8');
 
+/** The Faraday vendor file kept as an example in the repository. */
+export const FARADAY_FILE_PATH = fileURLToPath(new URL('../../../examples/vendors/faraday.yaml', import.meta.url));
+export const FARADAY_FILE_TEXT = readFileSync(FARADAY_FILE_PATH, 'utf8');
+
 /**
  * A small vendor file whose answers look like real usage APIs: counts as strings, reset times as
  * epoch seconds, quotas keyed by name, alerts with vendor kinds. `mapping` replaces its account

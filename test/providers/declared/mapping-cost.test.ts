@@ -57,8 +57,13 @@ describe('the cost of an accepted mapping', () => {
     delay.enable();
     let quotas = 0;
     let map = Infinity;
+    let check = Infinity;
+    let checked = false;
+    const contract = vendor.contracts.get('usage')!;
     for (let run = 0; run < 3; run += 1) {
-      // Each mapping in a turn of its own, with the loop's timer sampling between them.
+      // Each check and each mapping in a turn of its own, as the client runs them, with the loop's timer sampling between them.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      check = Math.min(check, timed(1, () => (checked = contract.safeParse(body).success)).fastest);
       await new Promise((resolve) => setTimeout(resolve, 30));
       map = Math.min(map, timed(1, () => (quotas = mapAccount('ACME', vendor.mapping, { usage: body }).quotas.length)).fastest);
     }
@@ -68,6 +73,9 @@ describe('the cost of an accepted mapping', () => {
     expect(quotas).toBeGreaterThan(40_000);
     // Measured on the shared 2-core machine: 1.5 to 3 times JSON.parse; the bound leaves room for load.
     expect(map / parse.fastest).toBeLessThan(6);
+    // The answer's contract check (zod, as for a built-in vendor): 2 to 3 times JSON.parse measured here.
+    expect(checked).toBe(true);
+    expect(check / parse.fastest).toBeLessThan(8);
     // Nanoseconds. Each mapping runs within one turn of the loop, so the longest delay bounds its
     // longest run: 250 ms, or on a machine so loaded that JSON.parse of the body alone takes longer
     // (150 to 500 ms seen here, with other test workers on the same cores), four of its slowest

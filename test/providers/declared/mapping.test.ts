@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mapAccount, MappingError } from '../../../src/providers/declared/account-mapping.js';
 import { dryRun } from '../../../src/providers/declared/dry-run.js';
 import { compileVendorFile } from '../../../src/providers/declared/load-vendor-file.js';
+import { faradayAccountUsageResponse, faradayUsagesResponse } from '../../../src/providers/faraday/contract.js';
+import { faradayToAccountUsage } from '../../../src/providers/faraday/to-usage.js';
 import { sharpeUsageResponse } from '../../../src/providers/sharpe/contract.js';
 import { sharpeToAccountUsage } from '../../../src/providers/sharpe/to-usage.js';
-import { acmeFile, SHARPE_FILE_TEXT } from './fixtures.js';
+import { acmeFile, FARADAY_FILE_TEXT, SHARPE_FILE_TEXT } from './fixtures.js';
 
 const acme = compileVendorFile(acmeFile(), 'acme.yaml');
 const example = acme.file.examples[0]!.responses.usage!.body as Record<string, unknown>;
@@ -62,5 +64,16 @@ describe('the mapping of a declared vendor', () => {
     const declared = mapAccount('SHARPE', sharpe.mapping, { usage: body });
     expect(declared).toEqual(sharpeToAccountUsage(sharpeUsageResponse.parse(body)));
     expect(dryRun(sharpe).every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('maps Faraday\'s two bodies declared as a file exactly as the built-in Faraday module does', () => {
+    const faraday = compileVendorFile(FARADAY_FILE_TEXT, 'faraday.yaml');
+    const { limits, usage } = faraday.file.examples[0]!.responses;
+    const declared = mapAccount('FARADAY', faraday.mapping, { limits: limits!.body, usage: usage!.body });
+    expect(declared).toEqual(faradayToAccountUsage(faradayUsagesResponse.parse(limits!.body), faradayAccountUsageResponse.parse(usage!.body)));
+    // Usage past a limit leaves nothing remaining rather than a negative count.
+    expect(declared.quotas.find((quota) => quota.name === 'outcome.max_count')).toMatchObject({ used: 23, limit: 20, remaining: 0 });
+    expect(declared.periods.filter((period) => period.resourceId !== null)).toHaveLength(1);
+    expect(dryRun(faraday).every((outcome) => outcome.ok)).toBe(true);
   });
 });
