@@ -90,6 +90,16 @@ describe('a vendor declared in a file, in the vendor table', () => {
       body: JSON.stringify({ query: '{ account(provider: SHARPE_FILE) { quotas { used } provider { simulated } } }' }),
     });
     expect(await response.json()).toMatchObject({ data: { account: { quotas: [{ used: 120000 }], provider: { simulated: true } } } });
+    // Its channel's health and metrics, like a built-in vendor's.
+    const health = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ providers { id health { callsInWindow failuresInWindow lastSuccessAt } } }' }),
+    });
+    const providers = ((await health.json()) as { data: { providers: { id: string; health: { callsInWindow: number; failuresInWindow: number; lastSuccessAt: string | null } }[] } }).data.providers;
+    expect(providers.find((provider) => provider.id === 'SHARPE_FILE')?.health).toMatchObject({ callsInWindow: 1, failuresInWindow: 0, lastSuccessAt: expect.any(String) });
+    const metrics = await (await fetch(running.metricsUrl)).text();
+    expect(metrics).toContain('usage_gateway_vendor_requests_total{vendor="SHARPE_FILE",outcome="success",status="200"} 1');
   });
 
   it('stops the start on a mistake in any file, naming every one, and on an id already taken', async () => {
