@@ -165,14 +165,14 @@ describe('Apollo Client 4', () => {
 });
 
 describe('urql', () => {
-  it('subscribes with subscriptionExchange over graphql-sse', async () => {
-    const sse = sseClient();
+  /** urql's subscriptionExchange forwarding to a graphql-sse or graphql-ws client, as their docs show. */
+  async function subscribesThrough(transport: { subscribe: ReturnType<typeof sseClient>['subscribe'] | ReturnType<typeof wsClient>['subscribe'] }) {
     const client = new UrqlClient({
       url: served.url,
       exchanges: [
         subscriptionExchange({
           forwardSubscription: (request) => ({
-            subscribe: (sink) => ({ unsubscribe: sse.subscribe({ ...request, query: request.query ?? '' }, sink as never) }),
+            subscribe: (sink) => ({ unsubscribe: transport.subscribe({ ...request, query: request.query ?? '' }, sink as never) }),
           }),
         }),
         fetchExchange,
@@ -183,26 +183,14 @@ describe('urql', () => {
     cleanups.unshift(unsubscribe);
     await seesFiringSetThenEachEventOnce(seen.messages, seen.until);
     expect(seen.errors).toEqual([]);
+  }
+
+  it('subscribes with subscriptionExchange over graphql-sse', async () => {
+    await subscribesThrough(sseClient());
   });
 
   it('subscribes with subscriptionExchange over graphql-ws', async () => {
-    const ws = wsClient();
-    const client = new UrqlClient({
-      url: served.url,
-      exchanges: [
-        subscriptionExchange({
-          forwardSubscription: (request) => ({
-            subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink as never) }),
-          }),
-        }),
-        fetchExchange,
-      ],
-    });
-    const seen = collector<Message>();
-    const { unsubscribe } = client.subscription<Message>(ALERTS, {}).subscribe((result) => (result.error ? seen.error(result.error) : seen.next(result.data!)));
-    cleanups.unshift(unsubscribe);
-    await seesFiringSetThenEachEventOnce(seen.messages, seen.until);
-    expect(seen.errors).toEqual([]);
+    await subscribesThrough(wsClient());
   });
 });
 
