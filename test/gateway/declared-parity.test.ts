@@ -88,15 +88,21 @@ describe.each(CASES)('$name declared as a file gives the built-in module\'s answ
     const { body } = await harness.query<unknown>(accountQuery(provider));
     const calls = sim.hits();
     await harness.close();
+    logLines.push(...harness.logs);
     harness = undefined;
     return { body: sameRequestIds(body), calls };
   }
+  /** Every log line the gateways wrote (at debug level), to check that no credential reached one. */
+  const logLines: string[] = [];
 
   it.each(FAULTS)('%s: the same data, errors (extensions included) and upstream calls', async (_name, fault) => {
     const builtIn = await answer(BUILT_IN, fault);
     const fromFile = await answer(WITH_FILE, fault);
     expect(fromFile).toEqual(builtIn);
     expect(JSON.stringify(fromFile.body)).not.toContain(credential);
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((line) => line.includes(credential))).toEqual([]);
+    logLines.length = 0;
   });
 
   it('normally, the file serves the whole account, not an error both sides share', async () => {
