@@ -1,6 +1,7 @@
-// `npm run build`: one ESM bundle of the gateway for `node dist/main.js`. Packages stay external so
-// that production dependencies are read from node_modules (`npm prune --omit=dev` leaves exactly
-// those), and nothing of tsx or esbuild is needed at run time.
+// `npm run build`: one ESM bundle of the gateway for `node dist/main.js`, and the dashboard it serves
+// (`dist/dashboard`). Packages stay external so that production dependencies are read from
+// node_modules (`npm prune --omit=dev` leaves exactly those), and nothing of tsx, esbuild or Vite is
+// needed at run time.
 import { build } from 'esbuild';
 import { cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,15 @@ export async function buildGateway() {
   cpSync(`${ROOT}src/ledger/postgres/migrations`, `${ROOT}dist/migrations`, { recursive: true });
 }
 
+/** Builds the dashboard (`dashboard/`) with Vite into `dist/dashboard`; rejects on any build error. */
+export async function buildDashboard() {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: `${ROOT}dashboard/vite.config.ts`, logLevel: 'warn' });
+  // The documents the dashboard sends by id: the gateway trusts them (src/edge/dashboard-assets.ts).
+  cpSync(`${ROOT}dashboard/src/gql/persisted-documents.json`, `${ROOT}dist/dashboard/persisted-documents.json`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildGateway();
+  await buildDashboard();
 }

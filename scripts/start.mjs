@@ -1,12 +1,12 @@
 // `npm start`: runs the production bundle, building it first when it is missing or older than any
-// file under src/, so a fresh clone starts in one command. The gateway is imported into this very
-// process (no child) so that SIGTERM and SIGINT reach its shutdown handlers.
+// file under src/ (and the dashboard when it is older than any file under dashboard/), so a fresh
+// clone starts in one command. The gateway is imported into this very process (no child) so that
+// SIGTERM and SIGINT reach its shutdown handlers.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BUNDLE = join(ROOT, 'dist', 'main.js');
 
 function newestMtimeMs(dir) {
   let newest = 0;
@@ -17,19 +17,24 @@ function newestMtimeMs(dir) {
   return newest;
 }
 
-function bundleIsStale() {
-  let built;
+/** Whether `built` is missing or older than any file under `sources`. */
+function isStale(built, sources) {
+  let builtAt;
   try {
-    built = statSync(BUNDLE).mtimeMs;
+    builtAt = statSync(join(ROOT, built)).mtimeMs;
   } catch {
     return true;
   }
-  return built < newestMtimeMs(join(ROOT, 'src'));
+  return builtAt < Math.max(...sources.map((source) => newestMtimeMs(join(ROOT, source))));
 }
 
-if (bundleIsStale()) {
-  // esbuild is a devDependency: a pruned production install must ship an up-to-date dist/.
+// esbuild and Vite are devDependencies: a pruned production install must ship an up-to-date dist/.
+if (isStale('dist/main.js', ['src'])) {
   const { buildGateway } = await import('./build.mjs');
   await buildGateway();
+}
+if (isStale('dist/dashboard/index.html', ['dashboard'])) {
+  const { buildDashboard } = await import('./build.mjs');
+  await buildDashboard();
 }
 await import('../dist/main.js');

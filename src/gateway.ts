@@ -6,6 +6,7 @@ import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge
 import { corsFor, corsOriginRule, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { createCallerRateLimit } from './edge/caller-rate-limit.js';
 import { useRootIndex } from './edge/root-index.js';
+import { useDashboard } from './edge/dashboard-assets.js';
 import { createCacheControl } from './edge/cache-control.js';
 import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Serve GraphiQL on GET /graphql from a browser. Default true. */
   graphiql?: boolean;
+  /** The built dashboard (`dist/dashboard`), served under `/dashboard/`; null serves none. Default null. */
+  dashboardDir?: string | null;
   /** The partner usage ledger behind `partnerUser(s)` and `partnerLedger`. Default: none. */
   ledger?: PartnerLedger | null;
   /**
@@ -145,6 +148,7 @@ export function buildGateway({
   registry,
   logger,
   graphiql = true,
+  dashboardDir = null,
   ledger = null,
   history = null,
   alerting = null,
@@ -221,6 +225,8 @@ export function buildGateway({
       ...(metrics !== null && metricsEndpoint ? [useMetricsEndpoint(metrics)] : []),
       // A person at the bare address: sent to GraphiQL, or shown where things are. After the Host check.
       useRootIndex({ graphqlPath: GRAPHQL_ENDPOINT, graphiql, metricsPath: metrics !== null && metricsEndpoint ? METRICS_PATH : null, readyPath: '/ready', livePath: '/health' }),
+      // The dashboard's files hold no data (the data comes through /graphql): before identity.
+      useDashboard({ dir: dashboardDir }),
       identity.plugin,
       callerRateLimit.plugin,
       ...(metrics === null ? [] : [useGraphqlMetrics(metrics)]),

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config/index.js';
@@ -17,6 +18,7 @@ import { createAuthenticator, type Authenticator } from './edge/identity/authent
 import { DEMO_AUDIENCE, DEMO_ISSUER, ensureDemoKeys } from './edge/identity/demo-keys.js';
 import { openWatchedFile, type WatchedFile } from './edge/identity/watched-file.js';
 import { parsePersistedDocuments, type PersistedDocuments } from './edge/persisted-operations.js';
+import { dashboardDocuments, withDashboardDocuments } from './edge/dashboard-assets.js';
 import type { PartnerLedger } from './ledger/index.js';
 import { createLogger, writeToLogStream, type Logger } from './common/logger.js';
 import { resolveLogFormat } from './common/pretty-log.js';
@@ -43,6 +45,9 @@ import { startAlertingService, type AlertingService } from './monitoring/alerts/
 import { DEMO_ALERT_QUOTA, demoAlertSetting } from './monitoring/alerts/demo-alert.js';
 import type { WebhookDelivery } from './monitoring/alerts/webhooks/delivery.js';
 import { startWebhookDelivery, type RunningWebhookDelivery } from './monitoring/alerts/webhooks/start-webhook-delivery.js';
+
+/** The built dashboard: `dist/dashboard` beside `dist/main.js`, and the same folder when run from src/ by tsx. */
+const BUILT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/dashboard', import.meta.url));
 
 export interface RunningGateway {
   url: string;
@@ -171,6 +176,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   // Ends every subscription on close, before the drain waits for requests in flight (a stream would hold it to the grace period).
   const streams = new StreamGate({ maxPerCaller: config.edge.subscriptionsPerCaller, maxTotal: config.edge.subscriptionsTotal });
+  const dashboardDir = config.dashboard.enabled ? (config.dashboard.dir ?? BUILT_DASHBOARD_DIR) : null;
   const { yoga, hotPath } = buildGateway({
     registry,
     streams,
@@ -184,6 +190,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     responseCacheTtlMs: config.responseCacheTtlMs,
     authenticator,
     graphiql: config.exposure.graphiql,
+    dashboardDir,
     introspection: config.exposure.introspection,
     maxVendorCallsPerOperation: config.maxVendorCallsPerOperation,
     jit: config.graphqlJit,
@@ -196,7 +203,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       ...(shared === null ? {} : { callerWindows: shared.callerWindows }),
       persistedOperations: {
         mode: config.persistedOperations.mode,
-        manifest,
+        manifest: withDashboardDocuments(manifest, dashboardDocuments(dashboardDir)),
         apqMaxEntries: config.persistedOperations.apqMaxEntries,
         apqMaxBytes: config.persistedOperations.apqMaxBytes,
       },

@@ -94,6 +94,11 @@ export interface GatewayConfig {
    * spans the engine makes.
    */
   hotPath: boolean;
+  /**
+   * The dashboard under `/dashboard/`. `DASHBOARD` (`1`/`0`), default on; `DASHBOARD_DIR` the built
+   * dashboard to serve, default `dist/dashboard` beside the gateway's bundle.
+   */
+  dashboard: { enabled: boolean; dir: string | null };
   /** Browser rules (CORS, Host) and the limits of one request. */
   edge: EdgeConfig;
   /**
@@ -179,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
   const graphqlJit = reader.read('GRAPHQL_JIT', optionalFlag) ?? true;
   const hotPath = reader.read('HOT_PATH', optionalFlag) ?? true;
+  const dashboard = { enabled: reader.read('DASHBOARD', optionalFlag) ?? true, dir: reader.read('DASHBOARD_DIR', z.string().trim().min(1).optional()) ?? null };
   const shutdownGraceMs = reader.read('SHUTDOWN_GRACE_MS', integerIn(0, 300_000, 10_000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;
@@ -215,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxVendorCallsPerOperation,
     graphqlJit,
     hotPath,
+    dashboard,
     edge,
     shutdownGraceMs,
     tracing,

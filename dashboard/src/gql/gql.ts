@@ -1,0 +1,38 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}": typeof types.OverviewDocument,
+    "query Session {\n  providers {\n    id\n    kind\n    name\n    simulated\n  }\n  partnerUsers(first: 1) {\n    totalCount\n  }\n  me {\n    id\n    sub\n  }\n}": typeof types.SessionDocument,
+};
+const documents: Documents = {
+    "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}": types.OverviewDocument,
+    "query Session {\n  providers {\n    id\n    kind\n    name\n    simulated\n  }\n  partnerUsers(first: 1) {\n    totalCount\n  }\n  me {\n    id\n    sub\n  }\n}": types.SessionDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}"): typeof import('./graphql').OverviewDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Session {\n  providers {\n    id\n    kind\n    name\n    simulated\n  }\n  partnerUsers(first: 1) {\n    totalCount\n  }\n  me {\n    id\n    sub\n  }\n}"): typeof import('./graphql').SessionDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

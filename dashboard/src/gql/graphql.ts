@@ -1,0 +1,95 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What a threshold rule watches. */
+export type AlertRuleKind =
+  /** A counter reaches `value`, whatever the limit. */
+  | 'ABSOLUTE'
+  /** One partner user's calls on one UTC day, as the partner ledger counts them, reach `calls`. */
+  | 'PARTNER_DAILY_CALLS'
+  /** The forecast says the quota runs out before its counter resets, on two evaluations in a row. */
+  | 'PROJECTED_EXHAUSTION'
+  /** Usage reaches `percent` % of a quota's limit. */
+  | 'UTILIZATION';
+
+/** What a forecast can say: a projection (`OK`), or why there is none. */
+export type ForecastStatus =
+  /** The last sample is at or past the limit. The burn rate is still given. */
+  | 'EXHAUSTED'
+  /** No usage at all in the last 24 hours: at this pace the quota does not run out. */
+  | 'NOT_BURNING'
+  /** Too few samples of the current period in the last 24 hours (fewer than 4), or the reset time the last sample announced has passed and nothing of the new period has been sampled yet. */
+  | 'NOT_ENOUGH_DATA'
+  /** Nothing to run out of: no limit (a period counter, or a quota without one). The burn rate is still given when there are enough samples. */
+  | 'NO_LIMIT'
+  /** A projection: the burn rate, its band and when the quota runs out at each. */
+  | 'OK';
+
+/** Why a vendor could not answer. */
+export type ProviderErrorCode =
+  /** An unexpected failure of the gateway while reading the vendor; operators find it in the logs. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** The vendor is not configured on this gateway (no credential). */
+  | 'PROVIDER_NOT_CONFIGURED'
+  /** The vendor refused the gateway's configured credential. */
+  | 'UPSTREAM_AUTH_FAILED'
+  /** The vendor rejected the gateway's request; `fieldErrors` and `hint` carry its reasons. */
+  | 'UPSTREAM_BAD_REQUEST'
+  /** The vendor's answer broke its contract (shape, size or redirect); `fieldErrors` say where. */
+  | 'UPSTREAM_BAD_RESPONSE'
+  /** The call was abandoned because nobody waits for its answer any more. */
+  | 'UPSTREAM_CANCELLED'
+  /** The vendor answered that what was asked for does not exist. */
+  | 'UPSTREAM_NOT_FOUND'
+  /** The vendor's rate limit, or the gateway's budget for it, is spent; `retryAfterSeconds` says when to ask again. */
+  | 'UPSTREAM_RATE_LIMITED'
+  /** The vendor did not answer within the gateway's deadline. */
+  | 'UPSTREAM_TIMEOUT'
+  /** The vendor could not be reached, answered with a server error, or its circuit breaker is open. */
+  | 'UPSTREAM_UNAVAILABLE';
+
+/** A vendor the gateway knows how to read. */
+export type ProviderId =
+  /** Anylayer: API-key analytics (requests, errors, latency, rate limit, alerts). */
+  | 'ANYLAYER'
+  /** Arrays: per-user partner usage (calls, discoveries, tweets) from its usage stream. */
+  | 'ARRAYS'
+  /** Faraday: named account limits and monthly usage counters. */
+  | 'FARADAY'
+  /** Sharpe: plan, rate limit, monthly quota and last-24-hour endpoint usage. */
+  | 'SHARPE';
+
+export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OverviewQuery = { accounts: Array<{ id: string, provider: { id: string, kind: ProviderId, name: string, simulated: boolean }, error: { code: ProviderErrorCode, message: string, httpStatus: number | null, retryAfterSeconds: number | null, at: string | null } | null, account: { id: string, fetchedAt: string, ageSeconds: number, stale: boolean, staleReason: { code: ProviderErrorCode, message: string } | null, plan: { tier: string | null, monthlyLimit: number | null, requestsPerMinute: number | null } | null, rateLimit: { requestsPerMinute: number | null, remaining: number | null, resetsAt: string | null, tier: string | null } | null, quotas: Array<{ name: string, description: string | null, used: number, limit: number | null, remaining: number | null, utilization: number | null, resetsAt: string | null, forecast: { status: ForecastStatus, exhaustsAt: string | null, earliest: string | null, latest: string | null, exhaustsBeforeReset: boolean | null, burnRatePerHour: number | null, sampleCount: number } | null }> } | null }> | null, alertRules: Array<{ id: string, kind: AlertRuleKind, percent: number | null, provider: string | null, quota: string | null }> };
+
+export type SessionQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SessionQuery = { providers: Array<{ id: string, kind: ProviderId, name: string, simulated: boolean }> | null, partnerUsers: { totalCount: number } | null, me: { id: string, sub: string } | null };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const OverviewDocument = {"__meta__":{"hash":"387f88dfc5deb0548ccfd46615d3a408a3990bc9e209f578fef263f0e5167ae9"}} as unknown as TypedDocumentString<OverviewQuery, OverviewQueryVariables>;
+export const SessionDocument = {"__meta__":{"hash":"3f0b87e14b3be1c4bd5bf516debae61bdcd5383c90f6bd2d2a484e4830bff4f0"}} as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;

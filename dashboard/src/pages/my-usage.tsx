@@ -1,0 +1,4 @@
+/** My usage (to be built). */
+export function MyUsagePage(_props: { params: URLSearchParams }) {
+  return <h1>My usage</h1>;
+}

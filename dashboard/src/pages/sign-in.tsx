@@ -1,0 +1,35 @@
+import { useState } from 'preact/hooks';
+import { storeCredential } from '../api/credential';
+
+/**
+ * The sign-in form: a JWT or an API key, kept in this tab's session storage only. Shown when the
+ * gateway refuses the request's credential (or there is none); no data is shown beside it.
+ */
+export function SignIn(props: { reason: string | null; onSignedIn: () => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <main id="main" class="sign-in" data-testid="sign-in">
+      <h1>Sign in</h1>
+      <p>This gateway needs a credential: paste a token (JWT) or an API key.</p>
+      {props.reason ? (
+        <p class="state failure" role="alert" data-testid="sign-in-reason">
+          {props.reason}
+        </p>
+      ) : null}
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (value.trim() === '') return;
+          storeCredential(value);
+          setValue('');
+          props.onSignedIn();
+        }}
+      >
+        <label for="credential">Token or API key</label>
+        <input id="credential" name="credential" type="password" autocomplete="off" spellcheck={false} value={value} onInput={(event) => setValue(event.currentTarget.value)} required />
+        <button type="submit">Sign in</button>
+      </form>
+      <p class="hint">It is kept for this browser tab only and sent to this gateway alone.</p>
+    </main>
+  );
+}
