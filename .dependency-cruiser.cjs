@@ -1,5 +1,5 @@
 /**
- * The layer rules of src/, checked in CI (`npm run lint:layers`).
+ * The layer rules of src/, and the dashboard's distance from it, checked in CI (`npm run lint:layers`).
  *
  * Imports flow one way, top to bottom; nothing imports a layer above its own:
  *
@@ -165,6 +165,32 @@ module.exports = {
       to: { path: '^(test|bench)/' },
     },
     {
+      name: 'src-and-the-dashboard-are-apart',
+      comment: 'the gateway serves the dashboard as built files; it never imports its code',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^dashboard/' },
+    },
+    {
+      name: 'the-dashboard-is-a-browser-app',
+      comment: "dashboard/ runs in a browser and talks to the gateway over /graphql only: no src/, no Node built-in",
+      severity: 'error',
+      from: { path: '^dashboard/src/' },
+      to: { path: ['^src/', '^(test|bench|scripts)/'] },
+    },
+    {
+      name: 'the-dashboard-uses-no-node-built-in',
+      severity: 'error',
+      from: { path: '^dashboard/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'no-circular-in-the-dashboard',
+      severity: 'error',
+      from: { path: '^dashboard/src/' },
+      to: { circular: true },
+    },
+    {
       name: 'no-circular',
       comment: 'no circle of imports anywhere in src/, type-only imports included',
       severity: 'error',
@@ -177,7 +203,7 @@ module.exports = {
     // Type-only imports are arrows too: a layer that names another's types depends on it.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };
