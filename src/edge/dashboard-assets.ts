@@ -173,9 +173,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   if (dir !== null && assets === null) {
     options.logger?.warn('the dashboard is not built: /dashboard/ answers 404 until `npm run build` builds it (or DASHBOARD_DIR names a built one; DASHBOARD=0 turns it off)', { dir });
   }
+  if (dir === null) return { plugin: {}, served: false };
   const plugin: Plugin = {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (dir === null) return;
+    // Not async: every other request (each GraphQL one) passes through here and should not pay for a promise.
+    onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname === '/dashboard') {
         endResponse(new fetchAPI.Response(null, { status: 301, headers: { ...DASHBOARD_SECURITY_HEADERS, location: `${DASHBOARD_PATH}${url.search}` } }));
         return;
@@ -201,7 +202,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         endResponse(refusal(404, 'Not found.'));
         return;
       }
-      endResponse(await respond(asset, request, fetchAPI.Response));
+      return respond(asset, request, fetchAPI.Response).then(endResponse);
     },
   };
   return { plugin, served: assets !== null };
