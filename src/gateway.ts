@@ -6,7 +6,7 @@ import { DEFAULT_MAX_VENDOR_CALLS_PER_OPERATION, useDemandControl } from './edge
 import { corsFor, corsOriginRule, useCsrfPrevention, useHostCheck } from './edge/browser-rules.js';
 import { createCallerRateLimit } from './edge/caller-rate-limit.js';
 import { useRootIndex } from './edge/root-index.js';
-import { useDashboard } from './edge/dashboard-assets.js';
+import { createDashboard, DASHBOARD_PATH } from './edge/dashboard-assets.js';
 import { createCacheControl } from './edge/cache-control.js';
 import type { CallerWindows } from './edge/caller-windows.js';
 import { useIntrospectionPolicy } from './edge/exposure.js';
@@ -118,13 +118,23 @@ export interface EdgeOptions {
 
 
 /**
- * `defaultQuery` only seeds new tabs; yoga's GraphiQL opens its first tab on `query` (its welcome
- * text unless given), which its option type does not declare, so both are set.
+ * GraphiQL's corner logo, as a link to the dashboard: the one place yoga's GraphiQL takes markup
+ * (no script, so nothing a policy would refuse). A bar chart, labelled for screen readers.
  */
-const GRAPHIQL_OPTIONS: GraphiQLOptions = Object.assign(
-  { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
-  { query: GRAPHIQL_DEFAULT_QUERY },
-);
+const DASHBOARD_LOGO_LINK = `<a href="${DASHBOARD_PATH}" title="Open the usage dashboard" aria-label="Open the usage dashboard"><svg width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><rect x="3" y="12" width="4" height="9" rx="1"/><rect x="10" y="7" width="4" height="14" rx="1"/><rect x="17" y="3" width="4" height="18" rx="1"/></svg></a>`;
+
+/**
+ * `defaultQuery` only seeds new tabs; yoga's GraphiQL opens its first tab on `query` (its welcome
+ * text unless given), which its option type does not declare, so both are set. With a dashboard,
+ * the logo links to it.
+ */
+function graphiqlOptions(dashboard: boolean): GraphiQLOptions {
+  return Object.assign(
+    { title: 'Usage gateway', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    { query: GRAPHIQL_DEFAULT_QUERY },
+    dashboard ? { logo: DASHBOARD_LOGO_LINK } : {},
+  );
+}
 
 const GRAPHQL_ENDPOINT = '/graphql';
 const DEFAULT_HISTORY_RETENTION_DAYS = DEFAULT_RETENTION_MS / DAY_MS;
@@ -136,6 +146,8 @@ export interface BuiltGateway {
   yoga: Gateway;
   /** Answers cache hits in node:http with the engine's rules (see `createHotPath`); wraps the handler that serves `yoga`. */
   hotPath: HotPath;
+  /** Where the dashboard is served (`/dashboard/`); null when it is off or not built. */
+  dashboardPath: string | null;
 }
 
 /** The GraphQL engine with every edge rule; tests drive it with `yoga.fetch`. */
@@ -205,6 +217,8 @@ export function buildGateway({
     logger,
     onHit: countHit,
   });
+  const dashboard = createDashboard({ dir: dashboardDir, logger });
+  const dashboardPath = dashboard.served ? DASHBOARD_PATH : null;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -223,10 +237,10 @@ export function buildGateway({
       useHostCheck(edge.allowsHost ?? null),
       // Before identity: a scraper carries no credential.
       ...(metrics !== null && metricsEndpoint ? [useMetricsEndpoint(metrics)] : []),
-      // A person at the bare address: sent to GraphiQL, or shown where things are. After the Host check.
-      useRootIndex({ graphqlPath: GRAPHQL_ENDPOINT, graphiql, metricsPath: metrics !== null && metricsEndpoint ? METRICS_PATH : null, readyPath: '/ready', livePath: '/health' }),
+      // A person at the bare address: sent to the dashboard or GraphiQL, or shown where things are. After the Host check.
+      useRootIndex({ graphqlPath: GRAPHQL_ENDPOINT, graphiql, dashboardPath, metricsPath: metrics !== null && metricsEndpoint ? METRICS_PATH : null, readyPath: '/ready', livePath: '/health' }),
       // The dashboard's files hold no data (the data comes through /graphql): before identity.
-      useDashboard({ dir: dashboardDir }),
+      dashboard.plugin,
       identity.plugin,
       callerRateLimit.plugin,
       ...(metrics === null ? [] : [useGraphqlMetrics(metrics)]),
@@ -257,7 +271,7 @@ export function buildGateway({
       responseCache.plugin,
       ...(phaseMarks ? [usePhaseMarks()] : []),
     ],
-    graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
+    graphiql: graphiql ? graphiqlOptions(dashboard.served) : false,
     // GraphiQL's scripts served by the gateway itself, not from a CDN, so it works offline. The
     // bundle is megabytes of script: loaded on the first page view, not at start.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
@@ -270,7 +284,7 @@ export function buildGateway({
       error: (...args) => logger[loudest(args.map(errorLogLevel))](args.map(String).join(' ')),
     },
   });
-  return { yoga, hotPath };
+  return { yoga, hotPath, dashboardPath };
 }
 
 const LEVELS: readonly ErrorLogLevel[] = ['info', 'warn', 'error'];

@@ -177,7 +177,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Ends every subscription on close, before the drain waits for requests in flight (a stream would hold it to the grace period).
   const streams = new StreamGate({ maxPerCaller: config.edge.subscriptionsPerCaller, maxTotal: config.edge.subscriptionsTotal });
   const dashboardDir = config.dashboard.enabled ? (config.dashboard.dir ?? BUILT_DASHBOARD_DIR) : null;
-  const { yoga, hotPath } = buildGateway({
+  const { yoga, hotPath, dashboardPath } = buildGateway({
     registry,
     streams,
     alerting: alerting === null ? null : alertingReadModel(alerting, alertFeed),
@@ -270,9 +270,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     tracing: tracing !== null,
     persistedOperations: config.persistedOperations.mode,
     persistedDocuments: manifest?.current.size ?? 0,
-    endpoints: gatewayEndpoints(url, metricsUrl, config.exposure.graphiql),
+    endpoints: gatewayEndpoints(url, metricsUrl, config.exposure.graphiql, dashboardPath),
   });
-  if (logFormat === 'pretty') (options.writeBanner ?? writeToLogStream)(startBanner(gatewayEndpoints(url, metricsUrl, config.exposure.graphiql), { demo: config.demo }));
+  if (logFormat === 'pretty') (options.writeBanner ?? writeToLogStream)(startBanner(gatewayEndpoints(url, metricsUrl, config.exposure.graphiql, dashboardPath), { demo: config.demo }));
   return {
     url,
     metricsUrl,

@@ -4,6 +4,8 @@ export interface GatewayEndpoints {
   graphql: string;
   /** GraphiQL, for a browser: the GraphQL endpoint itself; null when `GRAPHIQL=0`. */
   graphiql: string | null;
+  /** The usage dashboard, for a browser; null when `DASHBOARD=0` or it is not built. */
+  dashboard: string | null;
   /** Prometheus exposition: on the public port, or on `METRICS_PORT`. */
   metrics: string;
   /** Readiness probe. */
@@ -12,11 +14,12 @@ export interface GatewayEndpoints {
   live: string;
 }
 
-/** The endpoints of a gateway whose GraphQL endpoint is `graphqlUrl`. */
-export function gatewayEndpoints(graphqlUrl: string, metricsUrl: string, graphiql: boolean): GatewayEndpoints {
+/** The endpoints of a gateway whose GraphQL endpoint is `graphqlUrl`; `dashboardPath` is null when it serves no dashboard. */
+export function gatewayEndpoints(graphqlUrl: string, metricsUrl: string, graphiql: boolean, dashboardPath: string | null = null): GatewayEndpoints {
   return {
     graphql: graphqlUrl,
     graphiql: graphiql ? graphqlUrl : null,
+    dashboard: dashboardPath === null ? null : new URL(dashboardPath, graphqlUrl).href,
     metrics: metricsUrl,
     ready: new URL('/ready', graphqlUrl).href,
     live: new URL('/health', graphqlUrl).href,
@@ -29,6 +32,7 @@ export function gatewayEndpoints(graphqlUrl: string, metricsUrl: string, graphiq
  */
 export function startBanner(endpoints: GatewayEndpoints, options: { demo: boolean }): string {
   const rows: [string, string][] = [
+    ...(endpoints.dashboard === null ? [] : ([['Dashboard', `${endpoints.dashboard}  (open in a browser)`]] as [string, string][])),
     ...(endpoints.graphiql === null ? [] : ([['GraphiQL', `${endpoints.graphiql}  (open in a browser)`]] as [string, string][])),
     ['GraphQL', endpoints.graphql],
     ['Metrics', endpoints.metrics],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readAlertsConfig, type AlertsConfig } from './alerts.js';
 import { readAuthConfig, type AuthConfig, type ExposureConfig } from './auth.js';
+import { readDashboardConfig, type DashboardConfig } from './dashboard.js';
 import { readEdgeConfig, type EdgeConfig } from './edge.js';
 import { readHistoryConfig, type HistoryConfig } from './history.js';
 import { LEDGER_DATABASE_SECRET_VARIABLES, readLedgerDatabaseConfig, type LedgerDatabaseConfig } from './ledger-database.js';
@@ -21,6 +22,7 @@ import type { ProviderId } from '../usage/model.js';
 export { ConfigError } from './environment-reader.js';
 export type { AlertsConfig } from './alerts.js';
 export type { AuthConfig, ExposureConfig } from './auth.js';
+export type { DashboardConfig } from './dashboard.js';
 export type { EdgeConfig, OperationLimits } from './edge.js';
 export type { HistoryConfig } from './history.js';
 export type { LedgerDatabaseConfig } from './ledger-database.js';
@@ -94,11 +96,8 @@ export interface GatewayConfig {
    * spans the engine makes.
    */
   hotPath: boolean;
-  /**
-   * The dashboard under `/dashboard/`. `DASHBOARD` (`1`/`0`), default on; `DASHBOARD_DIR` the built
-   * dashboard to serve, default `dist/dashboard` beside the gateway's bundle.
-   */
-  dashboard: { enabled: boolean; dir: string | null };
+  /** The dashboard under `/dashboard/` (`DASHBOARD`, `DASHBOARD_DIR`). */
+  dashboard: DashboardConfig;
   /** Browser rules (CORS, Host) and the limits of one request. */
   edge: EdgeConfig;
   /**
@@ -184,7 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const maxVendorCallsPerOperation = reader.read('MAX_VENDOR_CALLS_PER_OPERATION', integerIn(1, 1000, 10));
   const graphqlJit = reader.read('GRAPHQL_JIT', optionalFlag) ?? true;
   const hotPath = reader.read('HOT_PATH', optionalFlag) ?? true;
-  const dashboard = { enabled: reader.read('DASHBOARD', optionalFlag) ?? true, dir: reader.read('DASHBOARD_DIR', z.string().trim().min(1).optional()) ?? null };
+  const dashboard = readDashboardConfig(reader);
   const shutdownGraceMs = reader.read('SHUTDOWN_GRACE_MS', integerIn(0, 300_000, 10_000));
   const catalogue = readVendorCatalogue(reader, vendors);
   const demo = demoFlag ?? Object.keys(catalogue.configured).length === 0;

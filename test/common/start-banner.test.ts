@@ -9,6 +9,7 @@ describe('the start banner', () => {
     expect(endpoints).toEqual({
       graphql,
       graphiql: graphql,
+      dashboard: null,
       metrics: 'http://127.0.0.1:4000/metrics',
       ready: 'http://127.0.0.1:4000/ready',
       live: 'http://127.0.0.1:4000/health',
@@ -20,6 +21,13 @@ describe('the start banner', () => {
     expect(banner).toMatch(/Ready +http:\/\/127\.0\.0\.1:4000\/ready\n/);
     expect(banner).toMatch(/Live +http:\/\/127\.0\.0\.1:4000\/health\n/);
     expect(banner.endsWith('\n')).toBe(true);
+  });
+
+  it('names the dashboard first when one is served', () => {
+    const endpoints = gatewayEndpoints(graphql, 'http://127.0.0.1:4000/metrics', true, '/dashboard/');
+    expect(endpoints.dashboard).toBe('http://127.0.0.1:4000/dashboard/');
+    const banner = startBanner(endpoints, { demo: true });
+    expect(banner).toMatch(/\n {2}Dashboard +http:\/\/127\.0\.0\.1:4000\/dashboard\/ +\(open in a browser\)\n {2}GraphiQL/);
   });
 
   it('leaves GraphiQL out when it is off, and names a separate metrics port', () => {

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { hostRule } from '../../src/edge/browser-rules.js';
@@ -5,7 +8,7 @@ import { createGateway, type GatewayDeps } from '../../src/gateway.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
-/** `GET /`: a browser goes to GraphiQL, anything else reads where the endpoints are. */
+/** `GET /`: a browser goes to the dashboard (GraphiQL without one), anything else reads where the endpoints are. */
 describe('the root path', () => {
   let harness: Harness;
   beforeAll(async () => {
@@ -19,7 +22,7 @@ describe('the root path', () => {
     createGateway({ registry: harness.registry, logger: createLogger({ level: 'silent' }), metrics: new GatewayMetrics(), ...deps });
   const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
-  it('redirects a browser to GraphiQL', async () => {
+  it('redirects a browser to GraphiQL when no dashboard is served', async () => {
     const response = await gateway().fetch('http://127.0.0.1:4000/', { headers: { accept: BROWSER_ACCEPT }, redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/graphql');
@@ -35,7 +38,7 @@ describe('the root path', () => {
     expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.json()).toEqual({
       service: 'usage-gateway',
-      endpoints: { graphql: '/graphql', ready: '/ready', live: '/health', metrics: '/metrics' },
+      endpoints: { graphql: '/graphql', dashboard: null, ready: '/ready', live: '/health', metrics: '/metrics' },
     });
   });
 
@@ -50,7 +53,7 @@ describe('the root path', () => {
   it('sends no browser to a GraphiQL that is off, and lists no metrics served elsewhere', async () => {
     const response = await gateway({ graphiql: false, metricsEndpoint: false }).fetch('http://127.0.0.1:4000/', { headers: { accept: BROWSER_ACCEPT }, redirect: 'manual' });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { endpoints: unknown }).endpoints).toEqual({ graphql: '/graphql', ready: '/ready', live: '/health', metrics: null });
+    expect(((await response.json()) as { endpoints: unknown }).endpoints).toEqual({ graphql: '/graphql', dashboard: null, ready: '/ready', live: '/health', metrics: null });
   });
 
   it('keeps the Host check: a foreign Host gets 403 HOST_NOT_ALLOWED, not the index', async () => {
@@ -61,6 +64,41 @@ describe('the root path', () => {
       expect(JSON.stringify(await refused.json())).toContain('HOST_NOT_ALLOWED');
     }
     expect((await yoga.fetch('http://127.0.0.1:4000/', { headers: { host: '127.0.0.1:4000' } })).status).toBe(200);
+  });
+
+  describe('with a built dashboard', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'root-index-dashboard-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Usage dashboard</title>');
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('redirects a browser to the dashboard, and lists it in the index', async () => {
+      const yoga = gateway({ dashboardDir: dir });
+      const response = await yoga.fetch('http://127.0.0.1:4000/', { headers: { accept: BROWSER_ACCEPT }, redirect: 'manual' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe('/dashboard/');
+      expect((await yoga.fetch('http://127.0.0.1:4000/dashboard/', { headers: { accept: BROWSER_ACCEPT } })).status).toBe(200);
+      const index = await yoga.fetch('http://127.0.0.1:4000/', { headers: { accept: '*/*' } });
+      expect(((await index.json()) as { endpoints: unknown }).endpoints).toEqual({ graphql: '/graphql', dashboard: '/dashboard/', ready: '/ready', live: '/health', metrics: '/metrics' });
+    });
+
+    it('even with GraphiQL off', async () => {
+      const response = await gateway({ dashboardDir: dir, graphiql: false }).fetch('http://127.0.0.1:4000/', { headers: { accept: BROWSER_ACCEPT }, redirect: 'manual' });
+      expect(response.headers.get('location')).toBe('/dashboard/');
+    });
+
+    it('GraphiQL links to the dashboard from its logo; without a dashboard it does not', async () => {
+      const withDashboard = await (await gateway({ dashboardDir: dir }).fetch('http://127.0.0.1:4000/graphql', { headers: { accept: BROWSER_ACCEPT } })).text();
+      expect(withDashboard).toContain('<title>Usage gateway</title>');
+      expect(withDashboard).toContain('"logo":"<a href=\\"/dashboard/\\"');
+      const without = await (await gateway().fetch('http://127.0.0.1:4000/graphql', { headers: { accept: BROWSER_ACCEPT } })).text();
+      expect(without).not.toContain('/dashboard/');
+    });
+
+    it('a dashboard that is not built is not where a browser goes', async () => {
+      const response = await gateway({ dashboardDir: join(dir, 'missing') }).fetch('http://127.0.0.1:4000/', { headers: { accept: BROWSER_ACCEPT }, redirect: 'manual' });
+      expect(response.headers.get('location')).toBe('/graphql');
+    });
   });
 
   it('answers other methods and paths as before', async () => {

@@ -1,15 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { bundled } from '../support/bundle.js';
 
 /** What a person sees on `npm start`: a banner at a terminal, JSON otherwise, and a root path that leads somewhere. */
+
+// A built dashboard, so that what is tested does not depend on whether this checkout ran `npm run build`.
+const dashboardDir = mkdtempSync(join(tmpdir(), 'gateway-first-run-dashboard-'));
+writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>Usage dashboard</title>');
+afterAll(() => rmSync(dashboardDir, { recursive: true, force: true }));
 
 let running: { gateway: RunningGateway; dataDir: string } | undefined;
 afterEach(async () => {
@@ -24,7 +29,7 @@ async function start(env: Record<string, string>, stderrIsTerminal: boolean) {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-first-run-'));
   const lines: string[] = [];
   const banners: string[] = [];
-  const config = loadConfig({ GATEWAY_DEMO: '1', PORT: '0', DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ GATEWAY_DEMO: '1', PORT: '0', DATA_DIR: dataDir, DASHBOARD_DIR: dashboardDir, ...env });
   const gateway = await startGateway(config, {
     logger: createLogger({ write: (line) => lines.push(line) }),
     stderrIsTerminal,
@@ -39,7 +44,8 @@ describe('the first run', () => {
     const { gateway, banners } = await start({}, true);
     expect(banners).toHaveLength(1);
     const origin = new URL(gateway.url).origin;
-    expect(banners[0]).toContain(`GraphiQL  ${gateway.url}`);
+    expect(banners[0]).toContain(`Dashboard  ${origin}/dashboard/`);
+    expect(banners[0]).toContain(`GraphiQL   ${gateway.url}`);
     expect(banners[0]).toContain(`${origin}/metrics`);
     expect(banners[0]).toContain(`${origin}/ready`);
     expect(banners[0]).toContain(`${origin}/health`);
@@ -51,7 +57,7 @@ describe('the first run', () => {
       expect(banners).toEqual([]);
       const listening = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.message === 'gateway listening')!;
       const origin = new URL(gateway.url).origin;
-      expect(listening.endpoints).toEqual({ graphql: gateway.url, graphiql: gateway.url, metrics: `${origin}/metrics`, ready: `${origin}/ready`, live: `${origin}/health` });
+      expect(listening.endpoints).toEqual({ graphql: gateway.url, graphiql: gateway.url, dashboard: `${origin}/dashboard/`, metrics: `${origin}/metrics`, ready: `${origin}/ready`, live: `${origin}/health` });
       await running!.gateway.close();
       rmSync(running!.dataDir, { recursive: true, force: true });
       running = undefined;
@@ -63,12 +69,24 @@ describe('the first run', () => {
     expect(banners).toHaveLength(1);
   });
 
-  it('GET / over HTTP: a browser is redirected to GraphiQL, curl reads the endpoints', async () => {
+  it('with DASHBOARD=0: no dashboard in the banner or the listening line, and a browser at / goes to GraphiQL', async () => {
+    const { gateway, lines, banners } = await start({ DASHBOARD: '0' }, true);
+    expect(banners[0]).not.toContain('Dashboard');
+    const listening = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.message === 'gateway listening')!;
+    expect((listening.endpoints as Record<string, unknown>).dashboard).toBeNull();
+    const origin = new URL(gateway.url).origin;
+    const browser = await fetch(`${origin}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(new URL(browser.headers.get('location')!, origin).href).toBe(gateway.url);
+    expect((await fetch(`${origin}/dashboard/`)).status).toBe(404);
+  });
+
+  it('GET / over HTTP: a browser is redirected to the dashboard, curl reads the endpoints', async () => {
     const { gateway } = await start({}, false);
     const origin = new URL(gateway.url).origin;
     const browser = await fetch(`${origin}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
     expect(browser.status).toBe(302);
-    expect(new URL(browser.headers.get('location')!, origin).href).toBe(gateway.url);
+    expect(new URL(browser.headers.get('location')!, origin).href).toBe(`${origin}/dashboard/`);
+    expect((await fetch(`${origin}/dashboard/`)).status).toBe(200);
     const curl = await fetch(`${origin}/`, { headers: { accept: '*/*' } });
     expect(curl.status).toBe(200);
     expect(((await curl.json()) as { endpoints: { graphql: string } }).endpoints.graphql).toBe('/graphql');

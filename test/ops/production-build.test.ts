@@ -70,6 +70,17 @@ describe('the production sequence (npm ci && npm run build && npm prune --omit=d
       const page = await fetch(url, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('GraphiQL');
+      // The dashboard built by `npm run build` is served from dist/dashboard, its script with it.
+      const origin = new URL(url).origin;
+      const dashboard = await fetch(`${origin}/dashboard/`);
+      expect(dashboard.status).toBe(200);
+      expect(dashboard.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const script = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(await dashboard.text())?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${origin}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(started.lines().some((line) => String(line.message).startsWith('the dashboard is not built'))).toBe(false);
 
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');

@@ -24,7 +24,11 @@ export interface DemoProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `src/main.ts` in its own process (signals are the point) and waits for its listening line. */
+/**
+ * Starts `src/main.ts` in its own process (signals are the point) and waits for its listening line.
+ * The bundle lives in a temporary folder with no `dist/dashboard` beside it, so the child serves a
+ * dashboard only when `env` names one: `DASHBOARD_DIR: await builtDashboard()` (test/support/browser.ts).
+ */
 export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-ops-'));
   // Plain node on the bundled gateway, as `npm start` runs dist/main.js.
