@@ -158,6 +158,7 @@ describe('a partner user in demo mode', () => {
     for (const field of ['calls', 'discoveries', 'tweets'] as const) expect(countOf(await totals.locator(`[data-field="${field}"]`).textContent())).toBe(user[field]);
     expect(await totals.locator('[data-field="firstSeenAt"]').textContent()).toBe(instantText(user.firstSeenAt));
     expect(await totals.locator('[data-field="lastSeenAt"]').textContent()).toBe(instantText(user.lastSeenAt));
+    expect(countOf(await page.locator('[data-field="rangeTotal"]').textContent())).toBe(user.daily.reduce((sum: number, day: { calls: number }) => sum + day.calls, 0));
 
     // Another counter, from the select: the same days, the tweets.
     await page.getByTestId('metric-select').selectOption('tweets');

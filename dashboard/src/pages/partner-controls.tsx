@@ -11,6 +11,14 @@ export const DAY_RANGE_LABELS: Record<Range, string> = {
   '90d': 'Last 90 UTC days',
 };
 
+/** The same ranges at the end of a sentence ("calls in the last 7 UTC days"). */
+export const DAY_RANGE_PHRASES: Record<Range, string> = {
+  '24h': 'today (UTC)',
+  '7d': 'in the last 7 UTC days',
+  '30d': 'in the last 30 UTC days',
+  '90d': 'in the last 90 UTC days',
+};
+
 /** The counters a partner user has, by their URL value. */
 export const METRICS = { calls: 'Calls', discoveries: 'Discoveries', tweets: 'Tweets' } as const;
 export type Metric = keyof typeof METRICS;

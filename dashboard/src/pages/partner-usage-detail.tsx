@@ -3,7 +3,7 @@ import type { Range } from '../route';
 import { BarChart } from '../ui/charts/bar-chart';
 import { formatCount, formatInstant } from '../ui/format';
 import { DataTable, type Column } from '../ui/table';
-import { DAY_RANGE_LABELS, METRICS, ParamSelect, RangeSelect, type Metric } from './partner-controls';
+import { DAY_RANGE_PHRASES, METRICS, ParamSelect, RangeSelect, type Metric } from './partner-controls';
 
 type Day = PartnerUserDetailFragment['daily'][number];
 type Endpoint = PartnerUserDetailFragment['byEndpoint'][number];
@@ -24,7 +24,7 @@ const counterColumns = <Row extends Record<Metric, number>>(): Array<Column<Row>
  */
 export function PartnerUsageDetail(props: { user: PartnerUserDetailFragment; range: Range; metric: Metric }) {
   const { user, range, metric } = props;
-  const rangeLabel = DAY_RANGE_LABELS[range].toLowerCase();
+  const rangeLabel = DAY_RANGE_PHRASES[range];
   const inRange = user.daily.reduce((total, day) => total + day[metric], 0);
   const dayColumns: Array<Column<Day>> = [{ header: 'Date (UTC)', csv: (day) => day.date, cell: (day) => <span data-field="date">{day.date}</span> }, ...counterColumns<Day>()];
   const endpointColumns: Array<Column<Endpoint>> = [
@@ -55,12 +55,12 @@ export function PartnerUsageDetail(props: { user: PartnerUserDetailFragment; ran
         <ParamSelect id="metric" label="Counter" param="metric" value={metric} options={METRICS} testId="metric-select" />
       </div>
       <p>
-        <span data-field="rangeTotal">{formatCount(inRange)}</span> {METRICS[metric].toLowerCase()}, {rangeLabel}.
+        <span data-field="rangeTotal">{formatCount(inRange)}</span> {METRICS[metric].toLowerCase()} {rangeLabel}.
       </p>
-      <BarChart bars={user.daily.map((day) => ({ date: day.date, value: day[metric] }))} label={`${METRICS[metric]} per UTC day, ${rangeLabel}`} unit={METRICS[metric].toLowerCase()} testId="daily-chart" />
+      <BarChart bars={user.daily.map((day) => ({ date: day.date, value: day[metric] }))} label={`${METRICS[metric]} per UTC day ${rangeLabel}`} unit={METRICS[metric].toLowerCase()} testId="daily-chart" />
       <details class="chart-table" open>
         <summary>Table view</summary>
-        <DataTable caption={`Usage per UTC day, ${rangeLabel}`} testId="daily-table" columns={dayColumns} rows={user.daily} />
+        <DataTable caption={`Usage per UTC day ${rangeLabel}`} testId="daily-table" columns={dayColumns} rows={user.daily} />
       </details>
       <h2>Per endpoint, all time</h2>
       <DataTable caption="Usage per endpoint, all time" testId="partner-endpoints" columns={endpointColumns} rows={user.byEndpoint} empty="No endpoint usage counted." />

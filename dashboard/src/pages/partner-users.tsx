@@ -5,7 +5,7 @@ import { formatCount, formatInstant } from '../ui/format';
 import { Link } from '../ui/link';
 import { Failure, Loading } from '../ui/states';
 import { DataTable, type Column } from '../ui/table';
-import { DAY_RANGE_LABELS, ParamSelect, RangeSelect } from './partner-controls';
+import { DAY_RANGE_PHRASES, ParamSelect, RangeSelect } from './partner-controls';
 
 /** Users per page: a screenful, and a small answer for the ledger to page through. */
 const PAGE_SIZE = 25;
@@ -65,18 +65,18 @@ export function PartnerUsersPage(props: { params: URLSearchParams }) {
       {users.status === 'loading' ? <Loading what="partner users" /> : null}
       {users.status === 'failed' ? <Failure error={users.error} retry={users.refetch} /> : null}
       {connection ? (
-        <>
+        <div aria-busy={users.status === 'done' && users.refreshing}>
           <p>
-            <span data-field="totalCount">{formatCount(connection.totalCount)}</span> users with usage, {DAY_RANGE_LABELS[range].toLowerCase()}.
+            <span data-field="totalCount">{formatCount(connection.totalCount)}</span> users with usage {DAY_RANGE_PHRASES[range]}.
           </p>
           <DataTable
-            caption={`Partner users, ${DAY_RANGE_LABELS[range].toLowerCase()}, ${ORDERS[sort].toLowerCase()} first`}
+            caption={`Partner users with usage ${DAY_RANGE_PHRASES[range]}, ordered by ${ORDERS[sort].toLowerCase()}`}
             testId="partner-users"
             columns={columns}
             rows={connection.edges}
             empty="No partner user has usage in this range."
           />
-        </>
+        </div>
       ) : null}
       <nav class="pager" aria-label="Pages of partner users">
         {after !== null ? (

@@ -34,10 +34,15 @@ export function BarChart(props: { bars: readonly DayBar[]; label: string; unit: 
     <figure class="chart">
       <svg data-testid={testId} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} class="bar-chart">
         <line class="axis" x1={0} x2={width} y1={base + 0.5} y2={base + 0.5} />
+        {/* A tick under every day, so that a day at zero still shows where it is. */}
+        {bars.map((_bar, index) => (
+          <line class="axis" x1={index * slot + slot / 2} x2={index * slot + slot / 2} y1={base} y2={base + 5} />
+        ))}
         {bars.map((bar, index) => {
           const barHeight = max === 0 ? 0 : (bar.value / max) * PLOT_HEIGHT;
+          const x = index * slot + (slot - barWidth) / 2;
           return (
-            <rect class="bar" x={index * slot + (slot - barWidth) / 2} y={base - barHeight} width={barWidth} height={barHeight} data-date={bar.date} data-value={String(bar.value)}>
+            <rect class="bar" x={x} y={base - barHeight} width={barWidth} height={barHeight} data-date={bar.date} data-value={String(bar.value)}>
               <title>{`${bar.date}: ${formatCount(bar.value)} ${unit}`}</title>
             </rect>
           );
