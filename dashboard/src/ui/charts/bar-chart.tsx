@@ -22,7 +22,6 @@ const BOTTOM = 22;
 export function BarChart(props: { bars: readonly DayBar[]; label: string; unit: string; testId: string }) {
   const { bars, label, unit, testId } = props;
   const max = bars.reduce((highest, bar) => Math.max(highest, bar.value), 0);
-  const width = WIDTH;
   const slot = WIDTH / Math.max(bars.length, 1);
   const barWidth = Math.max(slot * 0.8, 1);
   const height = TOP + PLOT_HEIGHT + BOTTOM;
@@ -31,9 +30,9 @@ export function BarChart(props: { bars: readonly DayBar[]; label: string; unit: 
   const last = bars[bars.length - 1];
   const summary = `${label}: ${bars.length} days, highest ${formatCount(max)} ${unit}`;
   return (
-    <figure class="chart">
-      <svg data-testid={testId} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} class="bar-chart">
-        <line class="axis" x1={0} x2={width} y1={base + 0.5} y2={base + 0.5} />
+    <div class="day-bars">
+      <svg data-testid={testId} viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={summary} class="bar-chart">
+        <line class="axis" x1={0} x2={WIDTH} y1={base + 0.5} y2={base + 0.5} />
         {/* A tick under every day, so that a day at zero still shows where it is. */}
         {bars.map((_bar, index) => (
           <line class="axis" x1={index * slot + slot / 2} x2={index * slot + slot / 2} y1={base} y2={base + 5} />
@@ -50,12 +49,11 @@ export function BarChart(props: { bars: readonly DayBar[]; label: string; unit: 
         <text x={0} y={TOP - 4}>{`max ${formatCount(max)}`}</text>
         {first ? <text x={0} y={height - 6}>{first.date}</text> : null}
         {last && last !== first ? (
-          <text x={width} y={height - 6} text-anchor="end">
+          <text x={WIDTH} y={height - 6} text-anchor="end">
             {last.date}
           </text>
         ) : null}
       </svg>
-      <figcaption class="visually-hidden">{summary}</figcaption>
-    </figure>
+    </div>
   );
 }
