@@ -50,7 +50,11 @@ export function App() {
   const route = useRoute();
 
   useEffect(() => {
-    const onRefused = (event: Event) => setSignInReason((event as CustomEvent<string>).detail);
+    const onRefused = (event: Event) => {
+      // A refused credential (expired, revoked) is forgotten, so a reload does not send it again.
+      forgetCredential();
+      setSignInReason((event as CustomEvent<string>).detail);
+    };
     window.addEventListener(SIGN_IN_REQUIRED_EVENT, onRefused);
     return () => window.removeEventListener(SIGN_IN_REQUIRED_EVENT, onRefused);
   }, []);

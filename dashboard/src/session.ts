@@ -12,7 +12,7 @@ export interface Access {
   usage: boolean;
   /** `partners:read`: every partner user. */
   partners: boolean;
-  /** `me` answers: the caller's own partner usage (`partners:self`, or a partner reader with a sub). */
+  /** `me` answers: the caller's own partner usage (`partners:self`, or a partner reader with a sub and usage). */
   self: boolean;
   /** The caller's own sub, when the ledger has counted it. */
   sub: string | null;
@@ -22,10 +22,12 @@ export interface Access {
 export function accessOf(answer: Answer<SessionQuery>): Access {
   const refused = (field: string) => answer.errors.some((error) => error.path?.[0] === field);
   const data = answer.data;
+  const partners = data?.partnerUsers != null && !refused('partnerUsers');
   return {
     usage: data?.providers != null && !refused('providers'),
-    partners: data?.partnerUsers != null && !refused('partnerUsers'),
-    self: !refused('me') && data?.me != null,
+    partners,
+    // An end user whose usage the ledger has not counted yet still gets its page (saying so).
+    self: !refused('me') && (data?.me != null || !partners),
     sub: data?.me?.sub ?? null,
     providers: data?.providers ?? [],
   };

@@ -15,18 +15,42 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "query MyUsage($since: Date!, $until: Date!) {\n  me {\n    ...PartnerUserDetail\n  }\n}": typeof types.MyUsageDocument,
     "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}": typeof types.OverviewDocument,
+    "fragment PartnerUserDetail on PartnerUser {\n  id\n  sub\n  calls\n  discoveries\n  tweets\n  firstSeenAt\n  lastSeenAt\n  byEndpoint {\n    endpoint\n    calls\n    discoveries\n    tweets\n  }\n  daily(since: $since, until: $until) {\n    date\n    start\n    calls\n    discoveries\n    tweets\n  }\n}": typeof types.PartnerUserDetailFragmentDoc,
+    "query PartnerUser($sub: PartnerSub!, $since: Date!, $until: Date!) {\n  partnerUser(sub: $sub) {\n    ...PartnerUserDetail\n  }\n}": typeof types.PartnerUserDocument,
+    "query PartnerUsers($first: Int!, $after: String, $orderBy: PartnerUserOrder!, $since: Date!, $until: Date!) {\n  partnerUsers(\n    first: $first\n    after: $after\n    orderBy: $orderBy\n    since: $since\n    until: $until\n  ) {\n    totalCount\n    pageInfo {\n      endCursor\n      hasNextPage\n      hasPreviousPage\n    }\n    edges {\n      cursor\n      calls\n      discoveries\n      tweets\n      node {\n        id\n        sub\n        lastSeenAt\n      }\n    }\n  }\n}": typeof types.PartnerUsersDocument,
     "query Session {\n  providers {\n    id\n    kind\n    name\n    simulated\n  }\n  partnerUsers(first: 1) {\n    totalCount\n  }\n  me {\n    id\n    sub\n  }\n}": typeof types.SessionDocument,
 };
 const documents: Documents = {
+    "query MyUsage($since: Date!, $until: Date!) {\n  me {\n    ...PartnerUserDetail\n  }\n}": types.MyUsageDocument,
     "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}": types.OverviewDocument,
+    "fragment PartnerUserDetail on PartnerUser {\n  id\n  sub\n  calls\n  discoveries\n  tweets\n  firstSeenAt\n  lastSeenAt\n  byEndpoint {\n    endpoint\n    calls\n    discoveries\n    tweets\n  }\n  daily(since: $since, until: $until) {\n    date\n    start\n    calls\n    discoveries\n    tweets\n  }\n}": types.PartnerUserDetailFragmentDoc,
+    "query PartnerUser($sub: PartnerSub!, $since: Date!, $until: Date!) {\n  partnerUser(sub: $sub) {\n    ...PartnerUserDetail\n  }\n}": types.PartnerUserDocument,
+    "query PartnerUsers($first: Int!, $after: String, $orderBy: PartnerUserOrder!, $since: Date!, $until: Date!) {\n  partnerUsers(\n    first: $first\n    after: $after\n    orderBy: $orderBy\n    since: $since\n    until: $until\n  ) {\n    totalCount\n    pageInfo {\n      endCursor\n      hasNextPage\n      hasPreviousPage\n    }\n    edges {\n      cursor\n      calls\n      discoveries\n      tweets\n      node {\n        id\n        sub\n        lastSeenAt\n      }\n    }\n  }\n}": types.PartnerUsersDocument,
     "query Session {\n  providers {\n    id\n    kind\n    name\n    simulated\n  }\n  partnerUsers(first: 1) {\n    totalCount\n  }\n  me {\n    id\n    sub\n  }\n}": types.SessionDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query MyUsage($since: Date!, $until: Date!) {\n  me {\n    ...PartnerUserDetail\n  }\n}"): typeof import('./graphql').MyUsageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query Overview {\n  accounts {\n    id\n    provider {\n      id\n      kind\n      name\n      simulated\n    }\n    error {\n      code\n      message\n      httpStatus\n      retryAfterSeconds\n      at\n    }\n    account {\n      id\n      fetchedAt\n      ageSeconds\n      stale\n      staleReason {\n        code\n        message\n      }\n      plan {\n        tier\n        monthlyLimit\n        requestsPerMinute\n      }\n      rateLimit {\n        requestsPerMinute\n        remaining\n        resetsAt\n        tier\n      }\n      quotas {\n        name\n        description\n        used\n        limit\n        remaining\n        utilization\n        resetsAt\n        forecast {\n          status\n          exhaustsAt\n          earliest\n          latest\n          exhaustsBeforeReset\n          burnRatePerHour\n          sampleCount\n        }\n      }\n    }\n  }\n  alertRules {\n    id\n    kind\n    percent\n    provider\n    quota\n  }\n}"): typeof import('./graphql').OverviewDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment PartnerUserDetail on PartnerUser {\n  id\n  sub\n  calls\n  discoveries\n  tweets\n  firstSeenAt\n  lastSeenAt\n  byEndpoint {\n    endpoint\n    calls\n    discoveries\n    tweets\n  }\n  daily(since: $since, until: $until) {\n    date\n    start\n    calls\n    discoveries\n    tweets\n  }\n}"): typeof import('./graphql').PartnerUserDetailFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PartnerUser($sub: PartnerSub!, $since: Date!, $until: Date!) {\n  partnerUser(sub: $sub) {\n    ...PartnerUserDetail\n  }\n}"): typeof import('./graphql').PartnerUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PartnerUsers($first: Int!, $after: String, $orderBy: PartnerUserOrder!, $since: Date!, $until: Date!) {\n  partnerUsers(\n    first: $first\n    after: $after\n    orderBy: $orderBy\n    since: $since\n    until: $until\n  ) {\n    totalCount\n    pageInfo {\n      endCursor\n      hasNextPage\n      hasPreviousPage\n    }\n    edges {\n      cursor\n      calls\n      discoveries\n      tweets\n      node {\n        id\n        sub\n        lastSeenAt\n      }\n    }\n  }\n}"): typeof import('./graphql').PartnerUsersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -28,6 +28,17 @@ export type ForecastStatus =
   /** A projection: the burn rate, its band and when the quota runs out at each. */
   | 'OK';
 
+/** Order of `partnerUsers`: counters heaviest first (ties by sub), or by sub. */
+export type PartnerUserOrder =
+  /** Most calls first. */
+  | 'CALLS'
+  /** Most discoveries first. */
+  | 'DISCOVERIES'
+  /** By sub in UTF-16 code-unit order, as strings: `100003` sorts before `12…`, and ids are never compared as numbers. */
+  | 'SUB'
+  /** Most tweets first. */
+  | 'TWEETS';
+
 /** Why a vendor could not answer. */
 export type ProviderErrorCode =
   /** An unexpected failure of the gateway while reading the vendor; operators find it in the logs. */
@@ -62,10 +73,40 @@ export type ProviderId =
   /** Sharpe: plan, rate limit, monthly quota and last-24-hour endpoint usage. */
   | 'SHARPE';
 
+export type MyUsageQueryVariables = Exact<{
+  since: string;
+  until: string;
+}>;
+
+
+export type MyUsageQuery = { me: { id: string, sub: string, calls: number, discoveries: number, tweets: number, firstSeenAt: string | null, lastSeenAt: string | null, byEndpoint: Array<{ endpoint: string, calls: number, discoveries: number, tweets: number }>, daily: Array<{ date: string, start: string, calls: number, discoveries: number, tweets: number }> } | null };
+
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type OverviewQuery = { accounts: Array<{ id: string, provider: { id: string, kind: ProviderId, name: string, simulated: boolean }, error: { code: ProviderErrorCode, message: string, httpStatus: number | null, retryAfterSeconds: number | null, at: string | null } | null, account: { id: string, fetchedAt: string, ageSeconds: number, stale: boolean, staleReason: { code: ProviderErrorCode, message: string } | null, plan: { tier: string | null, monthlyLimit: number | null, requestsPerMinute: number | null } | null, rateLimit: { requestsPerMinute: number | null, remaining: number | null, resetsAt: string | null, tier: string | null } | null, quotas: Array<{ name: string, description: string | null, used: number, limit: number | null, remaining: number | null, utilization: number | null, resetsAt: string | null, forecast: { status: ForecastStatus, exhaustsAt: string | null, earliest: string | null, latest: string | null, exhaustsBeforeReset: boolean | null, burnRatePerHour: number | null, sampleCount: number } | null }> } | null }> | null, alertRules: Array<{ id: string, kind: AlertRuleKind, percent: number | null, provider: string | null, quota: string | null }> };
+
+export type PartnerUserDetailFragment = { id: string, sub: string, calls: number, discoveries: number, tweets: number, firstSeenAt: string | null, lastSeenAt: string | null, byEndpoint: Array<{ endpoint: string, calls: number, discoveries: number, tweets: number }>, daily: Array<{ date: string, start: string, calls: number, discoveries: number, tweets: number }> };
+
+export type PartnerUserQueryVariables = Exact<{
+  sub: string;
+  since: string;
+  until: string;
+}>;
+
+
+export type PartnerUserQuery = { partnerUser: { id: string, sub: string, calls: number, discoveries: number, tweets: number, firstSeenAt: string | null, lastSeenAt: string | null, byEndpoint: Array<{ endpoint: string, calls: number, discoveries: number, tweets: number }>, daily: Array<{ date: string, start: string, calls: number, discoveries: number, tweets: number }> } | null };
+
+export type PartnerUsersQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+  orderBy: PartnerUserOrder;
+  since: string;
+  until: string;
+}>;
+
+
+export type PartnerUsersQuery = { partnerUsers: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean }, edges: Array<{ cursor: string, calls: number, discoveries: number, tweets: number, node: { id: string, sub: string, lastSeenAt: string | null } }> } | null };
 
 export type SessionQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -90,6 +131,32 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const PartnerUserDetailFragmentDoc = new TypedDocumentString(`
+    fragment PartnerUserDetail on PartnerUser {
+  id
+  sub
+  calls
+  discoveries
+  tweets
+  firstSeenAt
+  lastSeenAt
+  byEndpoint {
+    endpoint
+    calls
+    discoveries
+    tweets
+  }
+  daily(since: $since, until: $until) {
+    date
+    start
+    calls
+    discoveries
+    tweets
+  }
+}
+    `, {"fragmentName":"PartnerUserDetail"}) as unknown as TypedDocumentString<PartnerUserDetailFragment, unknown>;
+export const MyUsageDocument = {"__meta__":{"hash":"a5212aa8c1ac53e6e3cdd36fee3b74b89e913e4c9550b0b73d0e672d5bc71f36"}} as unknown as TypedDocumentString<MyUsageQuery, MyUsageQueryVariables>;
 export const OverviewDocument = {"__meta__":{"hash":"387f88dfc5deb0548ccfd46615d3a408a3990bc9e209f578fef263f0e5167ae9"}} as unknown as TypedDocumentString<OverviewQuery, OverviewQueryVariables>;
+export const PartnerUserDocument = {"__meta__":{"hash":"5e92d3c8b25dcc3d17be8b26233f81048c1337b78ca28980eba5166dd9d48429"}} as unknown as TypedDocumentString<PartnerUserQuery, PartnerUserQueryVariables>;
+export const PartnerUsersDocument = {"__meta__":{"hash":"64d3eccf569d198548438ac3d2f9d038c6a5e534e8b3623866c562d064a6e334"}} as unknown as TypedDocumentString<PartnerUsersQuery, PartnerUsersQueryVariables>;
 export const SessionDocument = {"__meta__":{"hash":"3f0b87e14b3be1c4bd5bf516debae61bdcd5383c90f6bd2d2a484e4830bff4f0"}} as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;

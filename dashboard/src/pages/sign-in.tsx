@@ -16,7 +16,9 @@ export function SignIn(props: { reason: string | null; onSignedIn: () => void })
           {props.reason}
         </p>
       ) : null}
+      {/* POST, so that a submit the script did not catch could never put the credential in a URL. */}
       <form
+        method="post"
         onSubmit={(event) => {
           event.preventDefault();
           if (value.trim() === '') return;
