@@ -7,9 +7,9 @@ export interface LinePoint {
   value: number;
 }
 
-const WIDTH = 600;
-const HEIGHT = 160;
-const PAD = { top: 10, right: 10, bottom: 22, left: 10 };
+const WIDTH = 1000;
+const HEIGHT = 200;
+const PAD = { top: 10, right: 10, bottom: 24, left: 10 };
 
 /**
  * A counter over time as an SVG line: each point a `circle` with `data-at` and `data-value` (the
@@ -40,7 +40,7 @@ export function LineChart(props: { label: string; points: readonly LinePoint[]; 
         ) : null}
         <path class="line" d={path} />
         {points.map((point, index) => (
-          <circle class="point" cx={x(times[index]!)} cy={y(point.value)} r={3} data-at={point.at} data-value={point.value}>
+          <circle class="point" cx={x(times[index]!)} cy={y(point.value)} r={2.5} data-at={point.at} data-value={point.value}>
             <title>{`${formatInstant(point.at)}: ${formatCount(point.value)}`}</title>
           </circle>
         ))}
