@@ -50,7 +50,7 @@ interface Opened {
 }
 
 async function openAlerts(origin = gateway.origin): Promise<Opened> {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ colorScheme: 'light' });
   const watch = await watchContext(context, origin);
   const streams: string[] = [];
   context.on('request', (request) => {
@@ -67,8 +67,8 @@ function feedEvents(page: Page): Promise<Array<{ key: string; kind: string }>> {
   return page.getByTestId('alert-event').evaluateAll((items) => items.map((item) => ({ key: item.getAttribute('data-key')!, kind: item.getAttribute('data-kind')! })));
 }
 
-async function recordedEvents(): Promise<Array<{ key: string; kind: string; ruleId: string; value: number }>> {
-  const body = (await postQuery(gateway, '{ alertEvents(first: 500) { events { key kind ruleId value } } }')).body;
+async function recordedEvents(): Promise<Array<{ key: string; kind: string; ruleId: string; provider: string; value: number }>> {
+  const body = (await postQuery(gateway, '{ alertEvents(first: 500) { events { key kind ruleId provider value } } }')).body;
   return body.data.alertEvents.events;
 }
 
@@ -80,6 +80,7 @@ describe('alerts feed', () => {
     expect(await page.getByTestId('alert-event').count()).toBe(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByTestId('theme-toggle').click();
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     expect(await seriousAxeViolations(page)).toEqual([]);
 
     // Past the request deadline before anything fires: an answer would have been cut off by now.
@@ -127,6 +128,16 @@ describe('alerts feed', () => {
     expect(new Set(shown.map((event) => `${event.kind} ${event.key}`)).size).toBe(shown.length);
     expect(shown.map((event) => `${event.kind} ${event.key}`).sort()).toEqual(recorded.map((event) => `${event.kind} ${event.key}`).sort());
     expect(streams.length).toBeGreaterThan(1);
+
+    // The vendor filter is URL state over the same stream: each vendor's view holds exactly its events.
+    for (const vendor of ['FARADAY', 'SHARPE']) {
+      await page.getByLabel('Vendor').selectOption(vendor);
+      await page.waitForURL((url) => url.searchParams.get('vendor') === vendor);
+      const own = recorded.filter((event) => event.provider === vendor).map((event) => `${event.kind} ${event.key}`);
+      expect((await feedEvents(page)).map((event) => `${event.kind} ${event.key}`).sort()).toEqual(own.sort());
+    }
+    expect(recorded.some((event) => event.provider === 'SHARPE')).toBe(true);
+    expect(await page.getByTestId('live-status').getAttribute('data-state')).toBe('live');
     expect(watch.foreignRequests).toEqual([]);
     expect(watch.cspViolations).toEqual([]);
     await context.close();

@@ -1,4 +1,6 @@
 import { useQuery } from '../api/use-query';
+import { setParams } from '../route';
+import { useAccess } from '../session';
 import { AlertsFeedDocument, type AlertsFeedQuery } from '../gql/graphql';
 import { formatCount, formatInstant, formatInstantSeconds } from '../ui/format';
 import { Empty, Failure, Loading } from '../ui/states';
@@ -73,26 +75,52 @@ function EventItem(props: { event: AlertEvent; rules: readonly Rule[] }) {
   );
 }
 
-/** Alerts: the alerts firing now and every recorded event, kept current by the live subscription. */
-export function AlertsPage(_props: { params: URLSearchParams }) {
+/** The vendor filter (`?vendor=`), offered to callers who may read the vendors. */
+function VendorFilter(props: { vendor: string | null }) {
+  const access = useAccess();
+  if (access.providers.length === 0) return null;
+  return (
+    <div class="toolbar">
+      <div>
+        <label for="alert-vendor">Vendor</label>
+        <select id="alert-vendor" data-testid="alert-vendor" value={props.vendor ?? ''} onChange={(event) => setParams({ vendor: event.currentTarget.value || null })}>
+          <option value="">All vendors</option>
+          {access.providers.map((provider) => (
+            <option value={provider.kind}>{provider.name}</option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Alerts: the alerts firing now and every recorded event, kept current by the live subscription;
+ * `?vendor=` narrows both to one vendor (the stream stays whole, so a change of filter loses nothing).
+ */
+export function AlertsPage(props: { params: URLSearchParams }) {
   const overview = useQuery(AlertsFeedDocument);
   const feed = useAlertFeed();
+  const vendor = props.params.get('vendor');
+  const shown = (event: AlertEvent) => vendor === null || event.provider === vendor;
   if (overview.status === 'loading') return <Loading what="alerts" />;
   if (overview.status === 'failed') return <Failure error={overview.error} retry={overview.refetch} />;
   const rules = overview.answer.data?.alertRules ?? [];
   // The stream's first message replaces the firing set the query read, and events keep it current.
-  const firing = feed.status.state === 'connecting' && feed.firing.length === 0 ? (overview.answer.data?.firingAlerts ?? []) : feed.firing;
+  const firing = (feed.status.state === 'connecting' && feed.firing.length === 0 ? (overview.answer.data?.firingAlerts ?? []) : feed.firing).filter(shown);
+  const events = feed.events.filter(shown);
   return (
     <>
       <h1>Alerts</h1>
       <StatusLine status={feed.status} />
+      <VendorFilter vendor={vendor} />
       <h2>Firing now</h2>
       <DataTable caption="Alerts firing now" testId="firing-alerts" columns={FIRING_COLUMNS(rules)} rows={firing} empty="No alert is firing." />
       <h2>Events</h2>
       {feed.historyError ? <p class="state failure">The recorded events cannot be read just now: {feed.historyError}</p> : null}
-      {feed.events.length === 0 ? <Empty>No alert has fired yet.</Empty> : null}
+      {events.length === 0 ? <Empty>{vendor === null ? 'No alert has fired yet.' : `No alert of ${vendor} has fired yet.`}</Empty> : null}
       <ol class="alert-feed" data-testid="alert-feed" aria-label="Alert events, newest first">
-        {feed.events.map((event) => (
+        {events.map((event) => (
           <EventItem key={event.id} event={event} rules={rules} />
         ))}
       </ol>
