@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtDashboard, launchBrowser, seriousAxeViolations, watchContext, type PageWatch } from '../support/browser.js';
 import { postQuery, startDemoProcess, type DemoProcess } from '../support/demo-process.js';
+import { eventually } from '../support/eventually.js';
 import { CARD_QUERY, cardMismatches, countOf, readCards } from './vendor-cards.js';
 
 /**
@@ -108,9 +109,14 @@ describe('vendor detail in demo mode', () => {
   }, 60_000);
 
   it('charts each quota history point by point as the API tells it, with the same numbers in its table', async () => {
+    // The demo's past is seeded at its first sampling tick, an interval after the start.
+    await eventually(async () => (await postQuery(gateway, '{ account(provider: SHARPE) { quotas { history { at } } } }')).body.data.account.quotas[0].history.length > 10, {
+      withinMs: 60_000,
+      what: 'a seeded Sharpe history',
+    });
     const { context, page, watch } = await open('/dashboard/vendor?vendor=SHARPE&range=7d');
     const chart = page.getByTestId('history-0-chart');
-    await chart.locator('circle').first().waitFor();
+    await chart.locator('circle').first().waitFor({ state: 'attached' });
     const points = await chart.locator('circle').evaluateAll((circles) => circles.map((circle) => ({ at: circle.getAttribute('data-at')!, value: circle.getAttribute('data-value')!, title: circle.querySelector('title')?.textContent ?? '' })));
     expect(points.length).toBeGreaterThan(10);
     // The last bucket may still be filling; every earlier one is settled.
