@@ -4,6 +4,24 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Whether an event opens or closes an alert. */
+export type AlertEventKind =
+  /** The threshold was crossed: the alert is firing. It fires once per period and limit. */
+  | 'FIRED'
+  /** The alert went back to OK; `reason` says why. */
+  | 'RESOLVED';
+
+/** Why a firing alert resolved. */
+export type AlertResolveReason =
+  /** The limit was raised above the usage: the threshold is armed again against the new limit. */
+  | 'LIMIT_RAISED'
+  /** The quota's period ended (its counter reset): the threshold is armed again for the new period. */
+  | 'PERIOD_RESET'
+  /** The forecast no longer says the quota runs out before its reset. */
+  | 'PROJECTION_CLEARED'
+  /** The counter fell below the threshold within the period (a correction by the vendor). */
+  | 'USAGE_FELL';
+
 /** What a threshold rule watches. */
 export type AlertRuleKind =
   /** A counter reaches `value`, whatever the limit. */
@@ -73,6 +91,36 @@ export type ProviderId =
   /** Sharpe: plan, rate limit, monthly quota and last-24-hour endpoint usage. */
   | 'SHARPE';
 
+/** The kind of span a `UsageWindow` is. */
+export type UsageWindowKind =
+  /** Everything the vendor has recorded. */
+  | 'ALL_TIME'
+  /** The trailing 24 hours before the vendor answered. */
+  | 'LAST_24_HOURS'
+  /** The stream entries between two cursors (Arrays). */
+  | 'STREAM_WINDOW'
+  /** A timeframe the caller chose (Anylayer `timeframe`). */
+  | 'TIMEFRAME';
+
+export type AlertEventFieldsFragment = { id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string };
+
+export type AlertsFeedQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AlertsFeedQuery = { firingAlerts: Array<{ id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string }>, alertRules: Array<{ id: string, kind: AlertRuleKind, percent: number | null, provider: string | null, quota: string | null }> };
+
+export type AlertEventsAfterQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type AlertEventsAfterQuery = { alertEvents: { endCursor: string | null, hasMore: boolean, events: Array<{ id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string }> } };
+
+export type AlertEventsLiveSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AlertEventsLiveSubscription = { alertEvents: { firing: Array<{ id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string }> | null, event: { id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string } | null } };
+
 export type MyUsageQueryVariables = Exact<{
   since: string;
   until: string;
@@ -84,7 +132,7 @@ export type MyUsageQuery = { me: { id: string, sub: string, calls: number, disco
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OverviewQuery = { accounts: Array<{ id: string, provider: { id: string, kind: ProviderId, name: string, simulated: boolean }, error: { code: ProviderErrorCode, message: string, httpStatus: number | null, retryAfterSeconds: number | null, at: string | null } | null, account: { id: string, fetchedAt: string, ageSeconds: number, stale: boolean, staleReason: { code: ProviderErrorCode, message: string } | null, plan: { tier: string | null, monthlyLimit: number | null, requestsPerMinute: number | null } | null, rateLimit: { requestsPerMinute: number | null, remaining: number | null, resetsAt: string | null, tier: string | null } | null, quotas: Array<{ name: string, description: string | null, used: number, limit: number | null, remaining: number | null, utilization: number | null, resetsAt: string | null, forecast: { status: ForecastStatus, exhaustsAt: string | null, earliest: string | null, latest: string | null, exhaustsBeforeReset: boolean | null, burnRatePerHour: number | null, sampleCount: number } | null }> } | null }> | null, alertRules: Array<{ id: string, kind: AlertRuleKind, percent: number | null, provider: string | null, quota: string | null }> };
+export type OverviewQuery = { accounts: Array<{ id: string, provider: { id: string, kind: ProviderId, name: string, simulated: boolean }, error: { code: ProviderErrorCode, message: string, httpStatus: number | null, retryAfterSeconds: number | null, at: string | null } | null, account: { id: string, fetchedAt: string, ageSeconds: number, stale: boolean, staleReason: { code: ProviderErrorCode, message: string, httpStatus: number | null, retryAfterSeconds: number | null } | null, plan: { tier: string | null, monthlyLimit: number | null, requestsPerMinute: number | null } | null, rateLimit: { requestsPerMinute: number | null, remaining: number | null, resetsAt: string | null, tier: string | null } | null, quotas: Array<{ name: string, description: string | null, used: number, limit: number | null, remaining: number | null, utilization: number | null, resetsAt: string | null, forecast: { status: ForecastStatus, exhaustsAt: string | null, earliest: string | null, latest: string | null, exhaustsBeforeReset: boolean | null, burnRatePerHour: number | null, confidence: number, sampleCount: number } | null }> } | null }> | null, alertRules: Array<{ id: string, kind: AlertRuleKind, percent: number | null, provider: string | null, quota: string | null, series: string | null }> };
 
 export type PartnerUserDetailFragment = { id: string, sub: string, calls: number, discoveries: number, tweets: number, firstSeenAt: string | null, lastSeenAt: string | null, byEndpoint: Array<{ endpoint: string, calls: number, discoveries: number, tweets: number }>, daily: Array<{ date: string, start: string, calls: number, discoveries: number, tweets: number }> };
 
@@ -113,6 +161,15 @@ export type SessionQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type SessionQuery = { providers: Array<{ id: string, kind: ProviderId, name: string, simulated: boolean }> | null, partnerUsers: { totalCount: number } | null, me: { id: string, sub: string } | null };
 
+export type VendorDetailQueryVariables = Exact<{
+  provider: ProviderId;
+  since: string;
+  until: string;
+}>;
+
+
+export type VendorDetailQuery = { account: { id: string, fetchedAt: string, ageSeconds: number, stale: boolean, staleReason: { code: ProviderErrorCode, message: string } | null, provider: { id: string, kind: ProviderId, name: string }, quotas: Array<{ name: string, description: string | null, used: number, limit: number | null, utilization: number | null, resetsAt: string | null, history: Array<{ at: string, used: number, limit: number | null, increase: number, max: number, samples: number }> | null }>, endpoints: Array<{ path: string, method: string | null, requests: number, errors: number | null, errorRate: number | null, avgLatencyMs: number | null, window: { label: string, kind: UsageWindowKind, start: string | null, end: string | null } }>, periods: Array<{ group: string, metric: string, resourceId: string | null, resourceType: string | null, monthToDate: number | null, lastMonth: number | null, last12Months: number | null, termPeriodToLastMonth: number | null, history: Array<{ at: string, used: number, increase: number, max: number, samples: number }> | null }> } | null };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -131,6 +188,23 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const AlertEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AlertEventFields on AlertEvent {
+  id
+  key
+  kind
+  ruleId
+  provider
+  series
+  threshold
+  limit
+  period
+  value
+  reason
+  at
+  cursor
+}
+    `, {"fragmentName":"AlertEventFields"}) as unknown as TypedDocumentString<AlertEventFieldsFragment, unknown>;
 export const PartnerUserDetailFragmentDoc = new TypedDocumentString(`
     fragment PartnerUserDetail on PartnerUser {
   id
@@ -155,8 +229,12 @@ export const PartnerUserDetailFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"PartnerUserDetail"}) as unknown as TypedDocumentString<PartnerUserDetailFragment, unknown>;
+export const AlertsFeedDocument = {"__meta__":{"hash":"2556e44610710215905dc6303dde55445798617d1057ac403e30b49f33100155"}} as unknown as TypedDocumentString<AlertsFeedQuery, AlertsFeedQueryVariables>;
+export const AlertEventsAfterDocument = {"__meta__":{"hash":"0dea4386d273bfb4ecba5952f4a0c0f58c13e80644bbaba1ab3bf435271e3b52"}} as unknown as TypedDocumentString<AlertEventsAfterQuery, AlertEventsAfterQueryVariables>;
+export const AlertEventsLiveDocument = {"__meta__":{"hash":"dae85512cec3444cd64416825125317feaf0c36ddb4abed82efe9ba60ff7edab"}} as unknown as TypedDocumentString<AlertEventsLiveSubscription, AlertEventsLiveSubscriptionVariables>;
 export const MyUsageDocument = {"__meta__":{"hash":"a5212aa8c1ac53e6e3cdd36fee3b74b89e913e4c9550b0b73d0e672d5bc71f36"}} as unknown as TypedDocumentString<MyUsageQuery, MyUsageQueryVariables>;
-export const OverviewDocument = {"__meta__":{"hash":"387f88dfc5deb0548ccfd46615d3a408a3990bc9e209f578fef263f0e5167ae9"}} as unknown as TypedDocumentString<OverviewQuery, OverviewQueryVariables>;
+export const OverviewDocument = {"__meta__":{"hash":"7120e631b97bed35072771bf2eff74ee3abddbbf857bfea94850bf71d3a8b968"}} as unknown as TypedDocumentString<OverviewQuery, OverviewQueryVariables>;
 export const PartnerUserDocument = {"__meta__":{"hash":"5e92d3c8b25dcc3d17be8b26233f81048c1337b78ca28980eba5166dd9d48429"}} as unknown as TypedDocumentString<PartnerUserQuery, PartnerUserQueryVariables>;
 export const PartnerUsersDocument = {"__meta__":{"hash":"64d3eccf569d198548438ac3d2f9d038c6a5e534e8b3623866c562d064a6e334"}} as unknown as TypedDocumentString<PartnerUsersQuery, PartnerUsersQueryVariables>;
 export const SessionDocument = {"__meta__":{"hash":"3f0b87e14b3be1c4bd5bf516debae61bdcd5383c90f6bd2d2a484e4830bff4f0"}} as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
+export const VendorDetailDocument = {"__meta__":{"hash":"d974fdd4ddeab5bd4869f954c29d3ce120b7cb18a3a96a130e4642faf830058d"}} as unknown as TypedDocumentString<VendorDetailQuery, VendorDetailQueryVariables>;

@@ -37,3 +37,11 @@ export function formatAge(seconds: number | null | undefined): string {
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
   return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
 }
+
+/** An instant to the second (`YYYY-MM-DD HH:MM:SS UTC`), where seconds matter: when a vendor's answer arrived. */
+export function formatInstantSeconds(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
