@@ -76,6 +76,38 @@ afterAll(async () => {
 });
 
 describe('partner users in demo mode', () => {
+  it("opens on all time by default, so a stream that stopped days ago still lists its users, and a user's bars are its own days", async () => {
+    // The browser's real clock: the demo stream ended before today, and the default view must not be empty.
+    const context = await browser.newContext();
+    const watch = await watchContext(context, gateway.origin);
+    const page = await context.newPage();
+    await page.goto(`${gateway.origin}/dashboard/partners`);
+    const allTime = (
+      await ask<{ partnerUsers: UsersPage }>(
+        gateway.url,
+        `{ partnerUsers(first: 25, orderBy: CALLS) { totalCount pageInfo { endCursor hasNextPage } edges { calls discoveries tweets node { sub lastSeenAt } } } }`,
+      )
+    ).partnerUsers;
+    expect(allTime.totalCount).toBeGreaterThan(0);
+    expect(await shownUsers(page, allTime)).toEqual(expectedRows(allTime));
+    expect(countOf(await page.locator('[data-field="totalCount"]').textContent())).toBe(allTime.totalCount);
+    expect(await page.getByTestId('range-select').inputValue()).toBe('all');
+
+    const sub = allTime.edges[0]!.node.sub;
+    await page.getByTestId('partner-users').getByRole('link', { name: sub, exact: true }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('user')).toBe(sub);
+    const own = (await ask<{ partnerUser: { daily: Array<{ date: string; calls: number }> } }>(gateway.url, `query($sub: PartnerSub!) { partnerUser(sub: $sub) { daily { date calls } } }`, { sub })).partnerUser.daily;
+    expect(own.length).toBeGreaterThan(0);
+    const bars = page.getByTestId('daily-chart').locator('rect[data-date]');
+    await expect.poll(() => bars.count()).toBe(own.length);
+    const shown = await bars.evaluateAll((rects) => rects.map((rect) => ({ date: rect.getAttribute('data-date'), calls: Number(rect.getAttribute('data-value')) })));
+    expect(shown).toEqual(own);
+    expect(watch.foreignRequests).toEqual([]);
+    expect(watch.cspViolations).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('shows the page of partnerUsers the URL names: range, order and cursor; Next and First page move through the connection', async () => {
     const { context, watch, page } = await freshContext();
     await page.goto(`${gateway.origin}/dashboard/partners?range=7d`);

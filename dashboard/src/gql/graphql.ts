@@ -122,8 +122,8 @@ export type AlertEventsLiveSubscriptionVariables = Exact<{ [key: string]: never;
 export type AlertEventsLiveSubscription = { alertEvents: { firing: Array<{ id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string }> | null, event: { id: string, key: string, kind: AlertEventKind, ruleId: string, provider: ProviderId, series: string, threshold: number | null, limit: number | null, period: number, value: number, reason: AlertResolveReason | null, at: string, cursor: string } | null } };
 
 export type MyUsageQueryVariables = Exact<{
-  since: string;
-  until: string;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
 }>;
 
 
@@ -138,8 +138,8 @@ export type PartnerUserDetailFragment = { id: string, sub: string, calls: number
 
 export type PartnerUserQueryVariables = Exact<{
   sub: string;
-  since: string;
-  until: string;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
 }>;
 
 
@@ -149,8 +149,8 @@ export type PartnerUsersQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
   orderBy: PartnerUserOrder;
-  since: string;
-  until: string;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
 }>;
 
 
@@ -232,9 +232,9 @@ export const PartnerUserDetailFragmentDoc = new TypedDocumentString(`
 export const AlertsFeedDocument = {"__meta__":{"hash":"2556e44610710215905dc6303dde55445798617d1057ac403e30b49f33100155"}} as unknown as TypedDocumentString<AlertsFeedQuery, AlertsFeedQueryVariables>;
 export const AlertEventsAfterDocument = {"__meta__":{"hash":"0dea4386d273bfb4ecba5952f4a0c0f58c13e80644bbaba1ab3bf435271e3b52"}} as unknown as TypedDocumentString<AlertEventsAfterQuery, AlertEventsAfterQueryVariables>;
 export const AlertEventsLiveDocument = {"__meta__":{"hash":"dae85512cec3444cd64416825125317feaf0c36ddb4abed82efe9ba60ff7edab"}} as unknown as TypedDocumentString<AlertEventsLiveSubscription, AlertEventsLiveSubscriptionVariables>;
-export const MyUsageDocument = {"__meta__":{"hash":"a5212aa8c1ac53e6e3cdd36fee3b74b89e913e4c9550b0b73d0e672d5bc71f36"}} as unknown as TypedDocumentString<MyUsageQuery, MyUsageQueryVariables>;
+export const MyUsageDocument = {"__meta__":{"hash":"5600f7bc28ee2fca94abed0a97920f5b9a87e565aeb43774e7e669a7eeab0db2"}} as unknown as TypedDocumentString<MyUsageQuery, MyUsageQueryVariables>;
 export const OverviewDocument = {"__meta__":{"hash":"7120e631b97bed35072771bf2eff74ee3abddbbf857bfea94850bf71d3a8b968"}} as unknown as TypedDocumentString<OverviewQuery, OverviewQueryVariables>;
-export const PartnerUserDocument = {"__meta__":{"hash":"5e92d3c8b25dcc3d17be8b26233f81048c1337b78ca28980eba5166dd9d48429"}} as unknown as TypedDocumentString<PartnerUserQuery, PartnerUserQueryVariables>;
-export const PartnerUsersDocument = {"__meta__":{"hash":"64d3eccf569d198548438ac3d2f9d038c6a5e534e8b3623866c562d064a6e334"}} as unknown as TypedDocumentString<PartnerUsersQuery, PartnerUsersQueryVariables>;
+export const PartnerUserDocument = {"__meta__":{"hash":"4074a91d64ea1c215d13e7b5889fcda22da07672707042f50b74256bcb821bcd"}} as unknown as TypedDocumentString<PartnerUserQuery, PartnerUserQueryVariables>;
+export const PartnerUsersDocument = {"__meta__":{"hash":"e6f49bdd5d4c1a920898e1372df9d0d3a324e2402b5b1a5c1400e3451a488879"}} as unknown as TypedDocumentString<PartnerUsersQuery, PartnerUsersQueryVariables>;
 export const SessionDocument = {"__meta__":{"hash":"3f0b87e14b3be1c4bd5bf516debae61bdcd5383c90f6bd2d2a484e4830bff4f0"}} as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
 export const VendorDetailDocument = {"__meta__":{"hash":"d974fdd4ddeab5bd4869f954c29d3ce120b7cb18a3a96a130e4642faf830058d"}} as unknown as TypedDocumentString<VendorDetailQuery, VendorDetailQueryVariables>;

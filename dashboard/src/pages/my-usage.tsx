@@ -1,8 +1,7 @@
 import { useQuery } from '../api/use-query';
 import { MyUsageDocument } from '../gql/graphql';
-import { rangeBounds, rangeOf } from '../route';
 import { Empty, Failure, Loading } from '../ui/states';
-import { metricOf } from './partner-controls';
+import { metricOf, partnerDays, partnerRangeOf } from './partner-controls';
 import { PartnerUsageDetail } from './partner-usage-detail';
 
 /**
@@ -10,10 +9,9 @@ import { PartnerUsageDetail } from './partner-usage-detail';
  * else, so the page holds no other user's id and no vendor's account.
  */
 export function MyUsagePage(props: { params: URLSearchParams }) {
-  const range = rangeOf(props.params);
+  const range = partnerRangeOf(props.params);
   const metric = metricOf(props.params);
-  const { sinceDay, untilDay } = rangeBounds(range);
-  const me = useQuery(MyUsageDocument, { since: sinceDay, until: untilDay });
+  const me = useQuery(MyUsageDocument, partnerDays(range));
   let body;
   if (me.status === 'loading') body = <Loading what="your usage" />;
   else if (me.status === 'failed') body = <Failure error={me.error} retry={me.refetch} />;

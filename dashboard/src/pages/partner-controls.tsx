@@ -1,10 +1,29 @@
-import { setParams, type Range } from '../route';
+import { rangeBounds, RANGES, setParams, type Range } from '../route';
 
 /**
- * Partner counters are kept per UTC day, so a range is a number of whole UTC days ending today
- * (see `rangeBounds`): "24h" is today so far.
+ * A partner view's range: all time (the default: a partner's stream may have stopped days ago, and
+ * its users should not look empty), or a number of whole UTC days ending today (see `rangeBounds`;
+ * "24h" is today so far).
  */
-export const DAY_RANGE_LABELS: Record<Range, string> = {
+export type PartnerRange = Range | 'all';
+
+export function partnerRangeOf(params: URLSearchParams): PartnerRange {
+  const value = params.get('range');
+  return value !== null && value in RANGES ? (value as Range) : 'all';
+}
+
+/**
+ * The UTC days a partner range asks for: none for all time (`partnerUsers` then counts every day,
+ * and `daily` answers the user's own days), else the range's first day and the day after its last.
+ */
+export function partnerDays(range: PartnerRange): { since: string | null; until: string | null } {
+  if (range === 'all') return { since: null, until: null };
+  const { sinceDay, untilDay } = rangeBounds(range);
+  return { since: sinceDay, until: untilDay };
+}
+
+export const DAY_RANGE_LABELS: Record<PartnerRange, string> = {
+  all: 'All time',
   '24h': 'Today (UTC)',
   '7d': 'Last 7 UTC days',
   '30d': 'Last 30 UTC days',
@@ -12,7 +31,8 @@ export const DAY_RANGE_LABELS: Record<Range, string> = {
 };
 
 /** The same ranges at the end of a sentence ("calls in the last 7 UTC days"). */
-export const DAY_RANGE_PHRASES: Record<Range, string> = {
+export const DAY_RANGE_PHRASES: Record<PartnerRange, string> = {
+  all: 'all time',
   '24h': 'today (UTC)',
   '7d': 'in the last 7 UTC days',
   '30d': 'in the last 30 UTC days',
@@ -45,6 +65,6 @@ export function ParamSelect<Value extends string>(props: { id: string; label: st
   );
 }
 
-export function RangeSelect(props: { value: Range }) {
+export function RangeSelect(props: { value: PartnerRange }) {
   return <ParamSelect id="range" label="Range" param="range" value={props.value} options={DAY_RANGE_LABELS} testId="range-select" />;
 }

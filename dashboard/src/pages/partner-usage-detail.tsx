@@ -1,9 +1,8 @@
 import type { PartnerUserDetailFragment } from '../gql/graphql';
-import type { Range } from '../route';
 import { BarChart } from '../ui/charts/bar-chart';
 import { formatCount, formatInstant } from '../ui/format';
 import { DataTable, type Column } from '../ui/table';
-import { DAY_RANGE_PHRASES, METRICS, ParamSelect, RangeSelect, type Metric } from './partner-controls';
+import { DAY_RANGE_PHRASES, METRICS, ParamSelect, RangeSelect, type Metric, type PartnerRange } from './partner-controls';
 
 type Day = PartnerUserDetailFragment['daily'][number];
 type Endpoint = PartnerUserDetailFragment['byEndpoint'][number];
@@ -22,7 +21,7 @@ const counterColumns = <Row extends Record<Metric, number>>(): Array<Column<Row>
  * by a reader's view of any user and an end user's own page, which differ only in where the
  * user comes from.
  */
-export function PartnerUsageDetail(props: { user: PartnerUserDetailFragment; range: Range; metric: Metric }) {
+export function PartnerUsageDetail(props: { user: PartnerUserDetailFragment; range: PartnerRange; metric: Metric }) {
   const { user, range, metric } = props;
   const rangeLabel = DAY_RANGE_PHRASES[range];
   const inRange = user.daily.reduce((total, day) => total + day[metric], 0);

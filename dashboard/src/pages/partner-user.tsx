@@ -1,9 +1,9 @@
 import { useQuery } from '../api/use-query';
 import { PartnerUserDocument } from '../gql/graphql';
-import { hrefFor, rangeBounds, rangeOf } from '../route';
+import { hrefFor } from '../route';
 import { Link } from '../ui/link';
 import { Empty, Failure, Loading } from '../ui/states';
-import { metricOf } from './partner-controls';
+import { metricOf, partnerDays, partnerRangeOf } from './partner-controls';
 import { PartnerUsageDetail } from './partner-usage-detail';
 
 /**
@@ -12,13 +12,13 @@ import { PartnerUsageDetail } from './partner-usage-detail';
  */
 export function PartnerUserPage(props: { params: URLSearchParams }) {
   const sub = props.params.get('user') ?? '';
-  const range = rangeOf(props.params);
+  const range = partnerRangeOf(props.params);
   const metric = metricOf(props.params);
-  const { sinceDay, untilDay } = rangeBounds(range);
-  const user = useQuery(PartnerUserDocument, { sub, since: sinceDay, until: untilDay }, { skip: sub === '' });
+  const { since, until } = partnerDays(range);
+  const user = useQuery(PartnerUserDocument, { sub, since, until }, { skip: sub === '' });
   const back = (
     <p>
-      <Link href={hrefFor('partners', { range })} testId="back-to-partners">
+      <Link href={hrefFor('partners', { range: range === 'all' ? null : range })} testId="back-to-partners">
         All partner users
       </Link>
     </p>

@@ -1,11 +1,11 @@
 import { useQuery } from '../api/use-query';
 import { PartnerUsersDocument, type PartnerUserOrder, type PartnerUsersQuery } from '../gql/graphql';
-import { hrefFor, rangeBounds, rangeOf } from '../route';
+import { hrefFor } from '../route';
 import { formatCount, formatInstant } from '../ui/format';
 import { Link } from '../ui/link';
 import { Failure, Loading } from '../ui/states';
 import { DataTable, type Column } from '../ui/table';
-import { DAY_RANGE_PHRASES, ParamSelect, RangeSelect } from './partner-controls';
+import { DAY_RANGE_PHRASES, ParamSelect, partnerDays, partnerRangeOf, RangeSelect } from './partner-controls';
 
 /** Users per page: a screenful, and a small answer for the ledger to page through. */
 const PAGE_SIZE = 25;
@@ -30,18 +30,18 @@ type Edge = NonNullable<PartnerUsersQuery['partnerUsers']>['edges'][number];
  * opens the same page; the counters are the range's, each user links to its detail.
  */
 export function PartnerUsersPage(props: { params: URLSearchParams }) {
-  const range = rangeOf(props.params);
+  const range = partnerRangeOf(props.params);
   const sort = orderOf(props.params);
   const after = props.params.get('after');
-  const { sinceDay, untilDay } = rangeBounds(range);
-  const users = useQuery(PartnerUsersDocument, { first: PAGE_SIZE, after, orderBy: sort, since: sinceDay, until: untilDay });
+  const { since, until } = partnerDays(range);
+  const users = useQuery(PartnerUsersDocument, { first: PAGE_SIZE, after, orderBy: sort, since, until });
 
   const columns: Array<Column<Edge>> = [
     {
       header: 'User',
       csv: (edge) => edge.node.sub,
       cell: (edge) => (
-        <Link href={hrefFor('partner', { user: edge.node.sub, range })}>
+        <Link href={hrefFor('partner', { user: edge.node.sub, range: range === 'all' ? null : range })}>
           <span class="mono" data-field="sub">
             {edge.node.sub}
           </span>
@@ -80,12 +80,12 @@ export function PartnerUsersPage(props: { params: URLSearchParams }) {
       ) : null}
       <nav class="pager" aria-label="Pages of partner users">
         {after !== null ? (
-          <Link href={hrefFor('partners', { range, sort, after: null })} testId="first-page">
+          <Link href={hrefFor('partners', { range: range === 'all' ? null : range, sort, after: null })} testId="first-page">
             First page
           </Link>
         ) : null}
         {connection?.pageInfo.hasNextPage && connection.pageInfo.endCursor ? (
-          <Link href={hrefFor('partners', { range, sort, after: connection.pageInfo.endCursor })} testId="next-page">
+          <Link href={hrefFor('partners', { range: range === 'all' ? null : range, sort, after: connection.pageInfo.endCursor })} testId="next-page">
             Next page
           </Link>
         ) : null}
