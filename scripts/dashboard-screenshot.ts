@@ -47,6 +47,13 @@ try {
     await page.goto(new URL('/dashboard/', gateway.url).href);
     await page.waitForFunction((cards) => document.querySelectorAll('[data-testid^="vendor-card-"]').length === cards, VENDOR_CARDS, { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="loading"]').length === 0, undefined, { timeout: 60_000 });
+    // The picture should show a forecast band: the demo samples every 10 s and forecasts from the
+    // second sample on, so reload until one is drawn (or take the picture without it after a minute).
+    for (let attempt = 0; attempt < 12 && (await page.locator('[data-testid="forecast-band"]').count()) === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await page.reload();
+      await page.waitForFunction((cards) => document.querySelectorAll('[data-testid^="vendor-card-"]').length === cards, VENDOR_CARDS, { timeout: 60_000 });
+    }
     mkdirSync(dirname(out), { recursive: true });
     await page.screenshot({ path: out, type: 'png' });
     await context.close();
