@@ -174,6 +174,36 @@ describe('vendor detail in demo mode', () => {
     await context.close();
   }, 60_000);
 
+  it("never shows one vendor's detail under another's name while the new vendor's answer is on its way", async () => {
+    const { context, page, watch } = await open('/dashboard/vendor?vendor=FARADAY&range=7d');
+    await page.getByTestId('vendor-detail').waitFor();
+    // Sharpe's answer is held until the page has been read, so the wait cannot be too short on a slow machine.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let heldRequests = 0;
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postDataJSON() as { variables?: { provider?: string } } | null;
+      if (body?.variables?.provider === 'SHARPE') {
+        heldRequests++;
+        await held;
+      }
+      await route.continue();
+    });
+    await page.getByTestId('vendor-tab-SHARPE').click();
+    await page.waitForURL((url) => url.searchParams.get('vendor') === 'SHARPE');
+    await eventually(async () => heldRequests === 1, { withinMs: 10_000, what: "Sharpe's detail requested" });
+    expect(await page.getByTestId('loading').count()).toBe(1);
+    expect(await page.getByTestId('vendor-detail').count()).toBe(0);
+    release();
+    await page.locator('[data-testid="vendor-detail"][data-vendor="SHARPE"]').waitFor();
+    const api = (await postQuery(gateway, '{ account(provider: SHARPE) { endpoints { path } } }')).body.data.account.endpoints;
+    const rows = page.getByTestId('endpoints').locator('tbody tr');
+    expect(await rows.count()).toBe(Math.max(api.length, 1));
+    if (api.length > 0) expect(await rows.first().locator('td').first().textContent()).toBe(api[0].path);
+    expectClean(watch);
+    await context.close();
+  }, 60_000);
+
   it('keeps vendor and range in the URL: the picker changes it, and the URL opened in a fresh context shows the same view', async () => {
     const { context, page, watch } = await open('/dashboard/vendor?vendor=FARADAY&range=7d');
     await page.getByTestId('vendor-detail').waitFor();
