@@ -86,13 +86,17 @@ export function useAlertFeed(): AlertFeed {
       }
     };
 
+    // Each wait takes its abort listener off again: a page left open through many reconnects
+    // would otherwise pile one listener per attempt onto the signal.
     const wait = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
+        const done = () => {
           clearTimeout(timer);
+          signal.removeEventListener('abort', done);
           resolve();
-        });
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener('abort', done, { once: true });
       });
 
     const signInRequired = (error: SignInRequired) => {
