@@ -78,6 +78,7 @@ describe('alerts feed', () => {
     const openedAt = Date.now();
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     expect(await page.getByTestId('alert-event').count()).toBe(0);
+    expect(await page.getByTestId('alert-announcement').textContent()).toBe('');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByTestId('theme-toggle').click();
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
@@ -97,6 +98,17 @@ describe('alerts feed', () => {
     const item = page.locator(`[data-testid="alert-event"][data-key='${eighty.key}']`);
     expect(await item.getAttribute('data-kind')).toBe('FIRED');
     expect((await item.locator('[data-field="value"]').textContent())?.replace(/,/g, '')).toBe(String(eighty.value));
+    // A screen reader hears the live event: the polite announcement names one the feed lists.
+    const announcement = page.getByTestId('alert-announcement');
+    expect(await announcement.getAttribute('aria-live')).toBe('polite');
+    const announcedId = await announcement.getAttribute('data-id');
+    expect(announcedId).toBeTruthy();
+    const announced = page.locator(`[data-testid="alert-event"][data-id="${announcedId}"]`);
+    expect(await announced.count()).toBe(1);
+    const announcedText = (await announcement.textContent()) ?? '';
+    expect(announcedText).toMatch(/^(Fired|Resolved): /);
+    expect(announcedText).toContain((await announced.locator('[data-field="series"]').textContent())!);
+    expect(announcedText).toContain(`${await announced.getAttribute('data-kind') === 'FIRED' ? 'Fired' : 'Resolved'}: `);
     // The firing table follows the stream too.
     expect(await page.getByTestId('firing-alerts').locator('tbody').textContent()).toContain('utilization-80');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

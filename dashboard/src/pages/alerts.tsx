@@ -75,6 +75,21 @@ function EventItem(props: { event: AlertEvent; rules: readonly Rule[] }) {
   );
 }
 
+/**
+ * Says each event the live stream brings, politely, to a screen reader. The list itself is not a
+ * live region: the recorded events it fills with on opening (hundreds) would all be read out.
+ */
+function LiveAnnouncement(props: { event: AlertEvent | null; rules: readonly Rule[] }) {
+  const { event } = props;
+  return (
+    <p class="visually-hidden" aria-live="polite" data-testid="alert-announcement" data-id={event?.id}>
+      {event
+        ? `${event.kind === 'FIRED' ? 'Fired' : 'Resolved'}: ${event.provider} ${event.series} (${event.ruleId}, ${thresholdText(event, props.rules)}), ${formatCount(event.value)}${event.limit !== null && event.limit !== undefined ? ` of ${formatCount(event.limit)}` : ''}.`
+        : ''}
+    </p>
+  );
+}
+
 /** The vendor filter (`?vendor=`), offered to callers who may read the vendors. */
 function VendorFilter(props: { vendor: string | null }) {
   const access = useAccess();
@@ -106,13 +121,15 @@ export function AlertsPage(props: { params: URLSearchParams }) {
   if (overview.status === 'loading') return <Loading what="alerts" />;
   if (overview.status === 'failed') return <Failure error={overview.error} retry={overview.refetch} />;
   const rules = overview.answer.data?.alertRules ?? [];
-  // The stream's first message replaces the firing set the query read, and events keep it current.
-  const firing = (feed.status.state === 'connecting' && feed.firing.length === 0 ? (overview.answer.data?.firingAlerts ?? []) : feed.firing).filter(shown);
+  // The stream's first message replaces the firing set the query read, and events keep it current
+  // (through a reconnect too: an empty set then means nothing fires, not "ask the query again").
+  const firing = (feed.firing ?? overview.answer.data?.firingAlerts ?? []).filter(shown);
   const events = feed.events.filter(shown);
   return (
     <>
       <h1>Alerts</h1>
       <StatusLine status={feed.status} />
+      <LiveAnnouncement event={feed.latestLive && shown(feed.latestLive) ? feed.latestLive : null} rules={rules} />
       <VendorFilter vendor={vendor} />
       <h2>Firing now</h2>
       <DataTable caption="Alerts firing now" testId="firing-alerts" columns={FIRING_COLUMNS(rules)} rows={firing} empty="No alert is firing." />

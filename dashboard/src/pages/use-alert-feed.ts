@@ -11,12 +11,17 @@ export type FeedStatus = { state: 'connecting' } | { state: 'live' } | { state: 
 
 export interface AlertFeed {
   status: FeedStatus;
-  /** The alerts firing now, oldest first. */
-  firing: AlertEvent[];
+  /**
+   * The alerts firing now, oldest first; null until a stream's first message has said, since the
+   * recorded events read before it may be too few to tell what still fires.
+   */
+  firing: AlertEvent[] | null;
   /** Every event seen, newest first, each once. */
   events: AlertEvent[];
   /** Why the recorded events could not be read, when they could not. */
   historyError: string | null;
+  /** The newest event the live stream delivered (not one read from the record), for a screen reader to announce. */
+  latestLive: AlertEvent | null;
 }
 
 /** Most recorded events read on opening; older ones stay in the store (and in `alertEvents`). */
@@ -31,7 +36,7 @@ const KEPT = 1000;
  * Events are kept by id (an alert's key and kind, recorded once), so none is shown twice.
  */
 export function useAlertFeed(): AlertFeed {
-  const [feed, setFeed] = useState<AlertFeed>({ status: { state: 'connecting' }, firing: [], events: [], historyError: null });
+  const [feed, setFeed] = useState<AlertFeed>({ status: { state: 'connecting' }, firing: null, events: [], historyError: null, latestLive: null });
 
   useEffect(() => {
     const controller = new AbortController();
@@ -52,6 +57,7 @@ export function useAlertFeed(): AlertFeed {
       setFeed((previous) => {
         let firing = previous.firing;
         for (const event of fresh) {
+          if (firing === null) break;
           firing = firing.filter((alert) => alert.key !== event.key);
           if (event.kind === 'FIRED' && !resolved.has(event.key)) firing = [...firing, event];
         }
@@ -122,7 +128,9 @@ export function useAlertFeed(): AlertFeed {
                 catchUp().catch((error: unknown) => error instanceof SignInRequired && signInRequired(error));
               }
               if (message.event) {
-                add([message.event]);
+                const event = message.event;
+                if (!seen.has(event.id)) setFeed((previous) => ({ ...previous, latestLive: event }));
+                add([event]);
                 if (!catchingUp) lastCursor = message.event.cursor;
               }
             },
