@@ -133,7 +133,7 @@ export function App() {
       {header(access)}
       <main id="main" data-view={view ?? 'none'}>
         {view === null ? <p class="state empty">This credential may not read any usage.</p> : null}
-        {view === 'overview' ? <OverviewPage /> : null}
+        {view === 'overview' ? <OverviewPage params={route.params} /> : null}
         {view === 'vendor' ? <VendorPage params={route.params} /> : null}
         {view === 'partners' ? <PartnerUsersPage params={route.params} /> : null}
         {view === 'partner' ? <PartnerUserPage params={route.params} /> : null}

@@ -55,6 +55,11 @@ function operationNameOf(document: TypedDocumentString<any, any>): string | unde
 
 const UNAUTHENTICATED = new Set(['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'INVALID_TOKEN']);
 
+/** True when an answer's errors say the credential was refused (missing, wrong or expired), for queries and streams alike. */
+export function refusesCredential(status: number, errors: readonly GraphQLFailure[]): boolean {
+  return status === 401 || errors.some((error) => UNAUTHENTICATED.has(error.extensions?.code ?? ''));
+}
+
 /**
  * Runs a persisted document: POST `{ documentId, variables }` to `/graphql` with the stored
  * credential. Resolves with data and errors (a partial answer is an answer); rejects with
@@ -87,7 +92,7 @@ export async function execute<TResult, TVariables>(
     json = null;
   }
   const errors = json?.errors ?? [];
-  if (response.status === 401 || errors.some((error) => UNAUTHENTICATED.has(error.extensions?.code ?? ''))) {
+  if (refusesCredential(response.status, errors)) {
     throw new SignInRequired(errors[0]?.message ?? 'Sign in to see usage.');
   }
   if (json === null || (json.data == null && errors.length > 0) || (!response.ok && json.data == null)) {

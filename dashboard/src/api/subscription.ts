@@ -1,5 +1,5 @@
 import type { TypedDocumentString } from '../gql/graphql';
-import { documentIdOf, GRAPHQL_PATH, RequestFailed, SignInRequired, type Answer, type GraphQLFailure } from './client';
+import { documentIdOf, GRAPHQL_PATH, refusesCredential, RequestFailed, SignInRequired, type Answer, type GraphQLFailure } from './client';
 import { credentialHeaders, storedCredential } from './credential';
 
 /**
@@ -11,8 +11,6 @@ import { credentialHeaders, storedCredential } from './credential';
 
 /** How a stream ended: the server completed it, or the connection dropped. */
 export type StreamEnd = 'complete' | 'dropped';
-
-const AUTH_CODES = new Set(['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'INVALID_TOKEN']);
 
 /** One SSE message block's event name and data. */
 function parseBlock(block: string): { event: string; data: string } {
@@ -62,7 +60,7 @@ export async function streamOnce<TResult, TVariables>(
       .then((body: { errors?: GraphQLFailure[] }) => body.errors ?? [])
       .catch(() => [] as GraphQLFailure[]);
     const first = errors[0];
-    if (response.status === 401 || errors.some((error) => AUTH_CODES.has(error.extensions?.code ?? ''))) throw new SignInRequired(first?.message ?? 'Sign in to see alerts.');
+    if (refusesCredential(response.status, errors)) throw new SignInRequired(first?.message ?? 'Sign in to see alerts.');
     throw new RequestFailed(first?.message ?? `The gateway answered HTTP ${response.status}.`, first?.extensions?.code ?? `HTTP_${response.status}`, response.status);
   }
   const reader = response.body.getReader();
@@ -86,7 +84,7 @@ export async function streamOnce<TResult, TVariables>(
         if (event !== 'next' || data === '') continue;
         const result = JSON.parse(data) as { data?: TResult | null; errors?: GraphQLFailure[] };
         const errors = result.errors ?? [];
-        if (errors.some((error) => AUTH_CODES.has(error.extensions?.code ?? ''))) throw new SignInRequired(errors[0]?.message ?? 'Sign in again.');
+        if (refusesCredential(response.status, errors)) throw new SignInRequired(errors[0]?.message ?? 'Sign in again.');
         if (result.data == null && errors.length > 0) throw new RequestFailed(errors[0]!.message, errors[0]!.extensions?.code ?? 'SUBSCRIPTION_FAILED', response.status);
         onNext({ data: result.data ?? null, errors });
       }

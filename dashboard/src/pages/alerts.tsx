@@ -4,11 +4,11 @@ import { useAccess } from '../session';
 import { AlertsFeedDocument, type AlertsFeedQuery } from '../gql/graphql';
 import { formatCount, formatInstant, formatInstantSeconds } from '../ui/format';
 import { Empty, Failure, Loading } from '../ui/states';
+import { csvNumber } from '../ui/csv';
 import { DataTable, type Column } from '../ui/table';
 import { useAlertFeed, type AlertEvent, type FeedStatus } from './use-alert-feed';
 
 type Rule = AlertsFeedQuery['alertRules'][number];
-const raw = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
 
 /** A rule's threshold in words: `80 %`, `1,000,000 calls`, or the projection. */
 function thresholdText(event: Pick<AlertEvent, 'threshold' | 'ruleId'>, rules: readonly Rule[]): string {
@@ -21,16 +21,16 @@ const FIRING_COLUMNS = (rules: readonly Rule[]): ReadonlyArray<Column<AlertEvent
   { header: 'Vendor', csv: (row) => row.provider },
   { header: 'Series', csv: (row) => row.series, cell: (row) => <span class="mono">{row.series}</span> },
   { header: 'Rule', csv: (row) => row.ruleId },
-  { header: 'Threshold', csv: (row) => raw(row.threshold), cell: (row) => <span data-field="threshold">{thresholdText(row, rules)}</span> },
+  { header: 'Threshold', csv: (row) => csvNumber(row.threshold), cell: (row) => <span data-field="threshold">{thresholdText(row, rules)}</span> },
   { header: 'Value', csv: (row) => String(row.value), cell: (row) => <span data-field="value">{formatCount(row.value)}</span>, numeric: true },
-  { header: 'Limit', csv: (row) => raw(row.limit), cell: (row) => <span data-field="limit">{formatCount(row.limit)}</span>, numeric: true },
+  { header: 'Limit', csv: (row) => csvNumber(row.limit), cell: (row) => <span data-field="limit">{formatCount(row.limit)}</span>, numeric: true },
   { header: 'Fired at', csv: (row) => row.at, cell: (row) => <time dateTime={row.at} data-field="at">{formatInstant(row.at)}</time> },
 ];
 
 const RULE_COLUMNS: ReadonlyArray<Column<Rule>> = [
   { header: 'Rule', csv: (row) => row.id },
   { header: 'Kind', csv: (row) => row.kind },
-  { header: 'Percent', csv: (row) => raw(row.percent), cell: (row) => (row.percent === null || row.percent === undefined ? '—' : `${row.percent} %`), numeric: true },
+  { header: 'Percent', csv: (row) => csvNumber(row.percent), cell: (row) => (row.percent === null || row.percent === undefined ? '—' : `${row.percent} %`), numeric: true },
   { header: 'Vendor', csv: (row) => row.provider ?? '', cell: (row) => row.provider ?? 'every vendor' },
   { header: 'Quota', csv: (row) => row.quota ?? '', cell: (row) => row.quota ?? 'every quota' },
 ];

@@ -1,7 +1,7 @@
 import { useQuery } from '../api/use-query';
 import type { OverviewQuery } from '../gql/graphql';
 import { OverviewDocument } from '../gql/graphql';
-import { hrefFor, rangeOf, useRoute } from '../route';
+import { hrefFor, rangeOf } from '../route';
 import { ForecastBand, QuotaGauge, type GaugeThreshold } from '../ui/charts/gauge';
 import { formatAge, formatCount, formatInstant, formatInstantSeconds, formatPercent } from '../ui/format';
 import { Link } from '../ui/link';
@@ -144,10 +144,9 @@ function VendorCard(props: { result: AccountResult; rules: readonly Rule[]; rang
 }
 
 /** Overview: a card per configured vendor; a failing vendor's card shows its error and never hides the others. */
-export function OverviewPage() {
+export function OverviewPage(props: { params: URLSearchParams }) {
   const overview = useQuery(OverviewDocument);
-  const { params } = useRoute();
-  const range = rangeOf(params);
+  const range = rangeOf(props.params);
   if (overview.status === 'loading') return <Loading what="vendors" />;
   if (overview.status === 'failed') return <Failure error={overview.error} retry={overview.refetch} />;
   const accounts = overview.answer.data?.accounts;

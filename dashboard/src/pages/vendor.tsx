@@ -9,6 +9,7 @@ import { LineChart } from '../ui/charts/line-chart';
 import { formatAge, formatCount, formatDecimal, formatInstant, formatInstantSeconds, formatPercent } from '../ui/format';
 import { Link } from '../ui/link';
 import { Empty, Failure, Loading } from '../ui/states';
+import { csvNumber } from '../ui/csv';
 import { DataTable, type Column } from '../ui/table';
 
 type Account = NonNullable<VendorDetailQuery['account']>;
@@ -20,15 +21,14 @@ const RANGE_LABELS: Record<Range, string> = { '24h': 'Last 24 hours', '7d': 'Las
 
 /** A number cell: the formatted value, in an element naming its field. */
 const num = (field: string, text: string) => <span data-field={field}>{text}</span>;
-const raw = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
 
 const ENDPOINT_COLUMNS: ReadonlyArray<Column<Endpoint>> = [
   { header: 'Path', csv: (row) => row.path, cell: (row) => <span class="mono">{row.path}</span> },
   { header: 'Method', csv: (row) => row.method ?? '' },
-  { header: 'Requests', csv: (row) => raw(row.requests), cell: (row) => num('requests', formatCount(row.requests)), numeric: true },
-  { header: 'Errors', csv: (row) => raw(row.errors), cell: (row) => num('errors', formatCount(row.errors)), numeric: true },
-  { header: 'Error rate', csv: (row) => raw(row.errorRate), cell: (row) => num('errorRate', formatPercent(row.errorRate)), numeric: true },
-  { header: 'Avg latency (ms)', csv: (row) => raw(row.avgLatencyMs), cell: (row) => num('avgLatencyMs', formatDecimal(row.avgLatencyMs)), numeric: true },
+  { header: 'Requests', csv: (row) => csvNumber(row.requests), cell: (row) => num('requests', formatCount(row.requests)), numeric: true },
+  { header: 'Errors', csv: (row) => csvNumber(row.errors), cell: (row) => num('errors', formatCount(row.errors)), numeric: true },
+  { header: 'Error rate', csv: (row) => csvNumber(row.errorRate), cell: (row) => num('errorRate', formatPercent(row.errorRate)), numeric: true },
+  { header: 'Avg latency (ms)', csv: (row) => csvNumber(row.avgLatencyMs), cell: (row) => num('avgLatencyMs', formatDecimal(row.avgLatencyMs)), numeric: true },
   { header: 'Window', csv: (row) => row.window.label },
 ];
 
@@ -44,10 +44,10 @@ const PERIOD_COLUMNS: ReadonlyArray<Column<Period>> = [
   { header: 'Group', csv: (row) => row.group },
   { header: 'Metric', csv: (row) => row.metric, cell: (row) => <span class="mono">{row.metric}</span> },
   { header: 'Resource', csv: (row) => (row.resourceId ? `${row.resourceType ?? ''}:${row.resourceId}` : ''), cell: (row) => (row.resourceId ? <span data-field="resourceId">{row.resourceId}</span> : '—') },
-  { header: 'Month to date', csv: (row) => raw(row.monthToDate), cell: (row) => num('monthToDate', formatCount(row.monthToDate)), numeric: true },
-  { header: 'Last month', csv: (row) => raw(row.lastMonth), cell: (row) => num('lastMonth', formatCount(row.lastMonth)), numeric: true },
-  { header: 'Last 12 months', csv: (row) => raw(row.last12Months), cell: (row) => num('last12Months', formatCount(row.last12Months)), numeric: true },
-  { header: 'Term to last month', csv: (row) => raw(row.termPeriodToLastMonth), cell: (row) => num('termPeriodToLastMonth', formatCount(row.termPeriodToLastMonth)), numeric: true },
+  { header: 'Month to date', csv: (row) => csvNumber(row.monthToDate), cell: (row) => num('monthToDate', formatCount(row.monthToDate)), numeric: true },
+  { header: 'Last month', csv: (row) => csvNumber(row.lastMonth), cell: (row) => num('lastMonth', formatCount(row.lastMonth)), numeric: true },
+  { header: 'Last 12 months', csv: (row) => csvNumber(row.last12Months), cell: (row) => num('last12Months', formatCount(row.last12Months)), numeric: true },
+  { header: 'Term to last month', csv: (row) => csvNumber(row.termPeriodToLastMonth), cell: (row) => num('termPeriodToLastMonth', formatCount(row.termPeriodToLastMonth)), numeric: true },
 ];
 
 /** A counter's history as a line chart with its table view; "no samples yet" when the range holds none. */

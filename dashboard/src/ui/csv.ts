@@ -4,6 +4,11 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
   return [header, ...rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';
 }
 
+/** A number as its CSV field: the raw digits (no separators), empty for null (the vendor does not say). */
+export function csvNumber(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
 /** Saves `text` as a file through a download link (no request leaves the page). */
 export function download(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
   const url = URL.createObjectURL(new Blob([text], { type }));

@@ -17,16 +17,22 @@ export function formatPercent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : PERCENT.format(value);
 }
 
+/** A measure with a fraction (a latency in ms) to two decimals at most. */
 export function formatDecimal(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : DECIMAL.format(value);
 }
 
-/** An instant as UTC `YYYY-MM-DD HH:MM UTC`: the same text for every viewer of a shared URL. */
-export function formatInstant(iso: string | null | undefined): string {
+/** An instant in UTC to `length` characters of its ISO form (16: minutes, 19: seconds); an unreadable one as sent. */
+function utcInstant(iso: string | null | undefined, length: 16 | 19): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${date.toISOString().slice(0, length).replace('T', ' ')} UTC`;
+}
+
+/** An instant as UTC `YYYY-MM-DD HH:MM UTC`: the same text for every viewer of a shared URL. */
+export function formatInstant(iso: string | null | undefined): string {
+  return utcInstant(iso, 16);
 }
 
 /** A duration in seconds as the largest whole unit or two (`42 s`, `3 min 5 s`, `2 h 10 min`, `4 d 2 h`). */
@@ -40,8 +46,5 @@ export function formatAge(seconds: number | null | undefined): string {
 
 /** An instant to the second (`YYYY-MM-DD HH:MM:SS UTC`), where seconds matter: when a vendor's answer arrived. */
 export function formatInstantSeconds(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return utcInstant(iso, 19);
 }
