@@ -10,7 +10,7 @@ import { PartnerUserPage } from './pages/partner-user';
 import { PartnerUsersPage } from './pages/partner-users';
 import { SignIn } from './pages/sign-in';
 import { VendorPage } from './pages/vendor';
-import { hrefFor, useRoute, type View } from './route';
+import { hrefFor, MAIN_ID, useRoute, type View } from './route';
 import { accessOf, SessionContext, type Access } from './session';
 import { useTheme } from './theme';
 import { Link } from './ui/link';
@@ -131,7 +131,7 @@ export function App() {
   return (
     <SessionContext.Provider value={access}>
       {header(access)}
-      <main id="main" data-view={view ?? 'none'}>
+      <main id={MAIN_ID} tabIndex={-1} data-view={view ?? 'none'}>
         {view === null ? <p class="state empty">This credential may not read any usage.</p> : null}
         {view === 'overview' ? <OverviewPage params={route.params} /> : null}
         {view === 'vendor' ? <VendorPage params={route.params} /> : null}

@@ -31,13 +31,23 @@ export function hrefFor(view: View, params: Record<string, string | null | undef
   return `${BASE}${view === 'overview' ? '' : view}${query ? `?${query}` : ''}`;
 }
 
-/** Goes to `href` without a reload (a new history entry, so Back works). */
+/**
+ * Goes to `href` without a reload (a new history entry, so Back works). A new view also moves the
+ * focus to the page's main region, as a page load would: otherwise a keyboard or screen-reader
+ * user stays on the link just followed, with nothing said of the view that replaced the page.
+ * A replaced entry (a select changing a parameter) leaves the focus on the control in use.
+ */
 export function navigate(href: string, replace = false): void {
   if (replace) history.replaceState(null, '', href);
   else history.pushState(null, '', href);
   window.dispatchEvent(new Event(CHANGE));
-  if (!replace) window.scrollTo(0, 0);
+  if (replace) return;
+  window.scrollTo(0, 0);
+  document.getElementById(MAIN_ID)?.focus({ preventScroll: true });
 }
+
+/** The id of the page's main region, the skip link's target and where a new view puts the focus. */
+export const MAIN_ID = 'main';
 
 /** Changes some parameters of the current view (null removes one); replaces the history entry. */
 export function setParams(patch: Record<string, string | null>, replace = true): void {

@@ -112,6 +112,28 @@ describe('every view of the dashboard', () => {
     });
   }
 
+  it('moves the focus to the new view when a menu link is followed, and leaves it on a select that changes a parameter', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ colorScheme: 'light' });
+    const page = await context.newPage();
+    await page.goto(`${gateway.origin}/dashboard/`);
+    await settled(page);
+    await page.getByTestId('nav-partners').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname === '/dashboard/partners');
+    await settled(page);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-view'))).toBe('partners');
+
+    const rangeSelect = page.getByTestId('range-select');
+    await rangeSelect.focus();
+    await rangeSelect.selectOption('30d');
+    await page.waitForURL((url) => url.searchParams.get('range') === '30d');
+    await settled(page);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('range-select');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await context.close();
+  });
+
   it('switches theme with the toggle, and keeps the choice across a reload', { timeout: 60_000 }, async () => {
     const context = await browser.newContext({ colorScheme: 'light' });
     const page = await context.newPage();
