@@ -26,6 +26,25 @@ function viewsFor(access: Access): Array<{ view: View; label: string }> {
   return views;
 }
 
+/** Each view's name in the browser's tab and history. */
+const VIEW_TITLES: Record<View, string> = {
+  overview: 'Overview',
+  vendor: 'Vendor',
+  partners: 'Partner users',
+  partner: 'Partner user',
+  me: 'My usage',
+  alerts: 'Alerts',
+};
+
+/** Names the tab after what it shows (`Sharpe · Vendor · Usage dashboard`), so tabs and history tell views apart. */
+function PageTitle(props: { parts: ReadonlyArray<string | null | undefined> }) {
+  const title = [...props.parts.filter((part): part is string => Boolean(part)), 'Usage dashboard'].join(' · ');
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  return null;
+}
+
 /** Whether `view` is open to the caller (detail views follow their list's scope). */
 function mayOpen(access: Access, view: View): boolean {
   switch (view) {
@@ -100,6 +119,7 @@ export function App() {
     return (
       <>
         {header(null)}
+        <PageTitle parts={['Sign in']} />
         <SignIn reason={signInReason ?? (session.status === 'failed' ? session.error.message : null)} onSignedIn={signedIn} />
       </>
     );
@@ -131,6 +151,7 @@ export function App() {
   return (
     <SessionContext.Provider value={access}>
       {header(access)}
+      <PageTitle parts={view === null ? [] : [view === 'vendor' ? route.params.get('vendor') : view === 'partner' ? route.params.get('user') : null, VIEW_TITLES[view]]} />
       <main id={MAIN_ID} tabIndex={-1} data-view={view ?? 'none'}>
         {view === null ? <p class="state empty">This credential may not read any usage.</p> : null}
         {view === 'overview' ? <OverviewPage params={route.params} /> : null}

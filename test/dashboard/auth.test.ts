@@ -154,6 +154,31 @@ describe('dashboard with authentication on', () => {
     await context.close();
   }, 60_000);
 
+  it('a browser that refuses session storage is told why signing in cannot work, and the credential is kept nowhere', async () => {
+    const { context, page, watch, responses } = await freshContext();
+    await context.addInitScript(() => {
+      Object.defineProperty(window, 'sessionStorage', {
+        get() {
+          throw new DOMException('The operation is insecure.', 'SecurityError');
+        },
+      });
+    });
+    await page.goto(`${gateway.origin}/dashboard/`);
+    await page.getByTestId('sign-in').waitFor();
+    expect(await page.title()).toBe('Sign in · Usage dashboard');
+    const token = await keys.sign({ sub: 'nobody', scope: 'usage:read' });
+    const before = (await responses()).length;
+    await signIn(page, token);
+    await page.getByTestId('sign-in-storage-refused').waitFor();
+    await page.getByTestId('sign-in').waitFor();
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
+    // Nothing was sent with the credential: it was never kept, so no request could carry it.
+    expect((await responses()).slice(before).filter((entry) => new URL(entry.url).pathname === '/graphql')).toEqual([]);
+    expect(watch.requests.some((url) => url.includes(token))).toBe(false);
+    expect(unexpectedConsoleErrors(watch)).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('a wrong API key, or a token signed by another key, brings the form back with the reason and no data, and is not kept', async () => {
     const { context, page, responses } = await freshContext();
     await page.goto(`${gateway.origin}/dashboard/`);

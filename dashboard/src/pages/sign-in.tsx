@@ -7,6 +7,7 @@ import { storeCredential } from '../api/credential';
  */
 export function SignIn(props: { reason: string | null; onSignedIn: () => void }) {
   const [value, setValue] = useState('');
+  const [refusedStorage, setRefusedStorage] = useState(false);
   return (
     <main id="main" class="sign-in" data-testid="sign-in">
       <h1>Sign in</h1>
@@ -16,13 +17,27 @@ export function SignIn(props: { reason: string | null; onSignedIn: () => void })
           {props.reason}
         </p>
       ) : null}
+      {refusedStorage ? (
+        <p class="state failure" role="alert" data-testid="sign-in-storage-refused">
+          This browser refuses to keep the credential for this tab (session storage is blocked), and the dashboard keeps it nowhere else. Allow site data for this
+          address, or use a normal window.
+        </p>
+      ) : null}
       {/* POST, so that a submit the script did not catch could never put the credential in a URL. */}
       <form
         method="post"
         onSubmit={(event) => {
           event.preventDefault();
           if (value.trim() === '') return;
-          storeCredential(value);
+          try {
+            storeCredential(value);
+          } catch {
+            // Session storage refused (some private modes, a storage policy): the credential is
+            // kept nowhere else, so say why signing in cannot work rather than do nothing.
+            setRefusedStorage(true);
+            return;
+          }
+          setRefusedStorage(false);
           setValue('');
           props.onSignedIn();
         }}
