@@ -151,7 +151,7 @@ export function App() {
   return (
     <SessionContext.Provider value={access}>
       {header(access)}
-      <PageTitle parts={view === null ? [] : [view === 'vendor' ? route.params.get('vendor') : view === 'partner' ? route.params.get('user') : null, VIEW_TITLES[view]]} />
+      <PageTitle parts={view === null ? [] : [view === 'vendor' ? (access.providers.find((provider) => provider.kind === route.params.get('vendor'))?.name ?? route.params.get('vendor')) : view === 'partner' ? route.params.get('user') : null, VIEW_TITLES[view]]} />
       <main id={MAIN_ID} tabIndex={-1} data-view={view ?? 'none'}>
         {view === null ? <p class="state empty">This credential may not read any usage.</p> : null}
         {view === 'overview' ? <OverviewPage params={route.params} /> : null}

@@ -220,6 +220,7 @@ describe('vendor detail in demo mode', () => {
     await fresh.page.getByTestId('vendor-detail').waitFor();
     expect(await fresh.page.getByTestId('vendor-detail').getAttribute('data-vendor')).toBe('FARADAY');
     expect(await fresh.page.getByLabel('Time range').inputValue()).toBe('30d');
+    expect(await fresh.page.title()).toBe('Faraday · Vendor · Usage dashboard');
     expect(await fresh.page.getByTestId('periods').locator('tbody tr').count()).toBe(periods);
     const api = (await postQuery(gateway, '{ account(provider: FARADAY) { periods { metric monthToDate } } }')).body.data.account.periods;
     expect(periods).toBe(api.length);

@@ -68,20 +68,29 @@ export function useAlertFeed(): AlertFeed {
 
     // Reads every event after `lastCursor`; live events meanwhile do not move the cursor, so the
     // pages read cover the whole gap, and the cursor lands after them.
+    // A catch-up asked for while one runs (a stream reopened meanwhile) is not dropped: it runs
+    // again from where the first ended, so the gap before the newer stream is read too.
+    let askedAgain = false;
     const catchUp = async () => {
-      if (catchingUp) return;
+      if (catchingUp) {
+        askedAgain = true;
+        return;
+      }
       catchingUp = true;
       try {
-        let after = lastCursor;
-        for (let page = 0; page < HISTORY_PAGES && !signal.aborted; page++) {
-          const answer = await execute(AlertEventsAfterDocument, { after }, signal);
-          const result = answer.data?.alertEvents;
-          if (!result) throw new Error(answer.errors[0]?.message ?? 'The alert events cannot be read.');
-          add(result.events);
-          after = result.endCursor ?? after;
-          if (!result.hasMore) break;
-        }
-        lastCursor = after;
+        do {
+          askedAgain = false;
+          let after = lastCursor;
+          for (let page = 0; page < HISTORY_PAGES && !signal.aborted; page++) {
+            const answer = await execute(AlertEventsAfterDocument, { after }, signal);
+            const result = answer.data?.alertEvents;
+            if (!result) throw new Error(answer.errors[0]?.message ?? 'The alert events cannot be read.');
+            add(result.events);
+            after = result.endCursor ?? after;
+            if (!result.hasMore) break;
+          }
+          lastCursor = after;
+        } while (askedAgain && !signal.aborted);
         setFeed((previous) => ({ ...previous, historyError: null }));
       } catch (error) {
         if ((error as Error).name === 'AbortError') return;
