@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { freePort } from './free-port.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,7 +64,9 @@ export async function startPostgres(database = 'ledger'): Promise<PostgresServer
     chownSync(dir, uid, gid);
     chownSync(socket, uid, gid);
   }
-  const port = await freePort();
+  // A port found free may be taken by another test file's server before PostgreSQL binds it: the
+  // first start then tries again on another one (below).
+  let port = await freePort();
   const pgCtl = (...args: string[]) => run(...command('pg_ctl', ['-D', data, ...args]), { timeout: 60_000 });
   const start = async () => {
     await pgCtl('-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${socket} -c fsync=off -c max_connections=60`, 'start');
@@ -74,9 +76,28 @@ export async function startPostgres(database = 'ledger'): Promise<PostgresServer
     await pgCtl('-m', mode, '-w', 'stop');
     running.delete(data);
   };
+  const serverLog = () => {
+    try {
+      return readFileSync(join(dir, 'server.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   try {
     await run(...command('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { timeout: 60_000 });
-    await start();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        break;
+      } catch (error) {
+        const log = serverLog();
+        if (attempt < 3 && /could not bind|could not create any TCP\/IP sockets|address already in use/i.test(log)) {
+          port = await freePort();
+          continue;
+        }
+        throw new Error(`${(error as Error).message}\nserver.log:\n${log.slice(-2000)}`);
+      }
+    }
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
