@@ -16,8 +16,8 @@ export interface DashboardConfig {
   dir: string | null;
 }
 
-/** Why `dir` cannot be served, or null when it holds a built dashboard. */
-function problemOf(dir: string): string | null {
+/** Why `dir` cannot be served, or null when it holds a built dashboard (a folder with an `index.html`). */
+export function dashboardDirProblem(dir: string): string | null {
   const kind = statSync(dir, { throwIfNoEntry: false });
   if (kind === undefined) return 'does not exist';
   if (!kind.isDirectory()) return 'is not a directory';
@@ -33,7 +33,7 @@ export function readDashboardConfig(reader: EnvironmentReader): DashboardConfig 
   const enabled = reader.read('DASHBOARD', optionalFlag) ?? true;
   const dir = reader.read('DASHBOARD_DIR', z.string().trim().optional()) ?? null;
   if (enabled && dir !== null) {
-    const problem = problemOf(dir);
+    const problem = dashboardDirProblem(dir);
     if (problem !== null) reader.report(`DASHBOARD_DIR: ${problem} (got ${JSON.stringify(dir)})`);
   }
   return { enabled, dir };

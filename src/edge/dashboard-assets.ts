@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../common/logger.js';
+import { dashboardDirProblem } from '../config/dashboard.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../config/persisted-operations.js';
 
 /** Where the dashboard is served. */
@@ -85,9 +86,9 @@ export interface Dashboard {
   served: boolean;
 }
 
-/** True when `dir` holds a built dashboard: a folder with an `index.html`. */
+/** True when `dir` holds a built dashboard: the configuration's own check of `DASHBOARD_DIR`. */
 export function isBuiltDashboard(dir: string): boolean {
-  return existsSync(join(dir, 'index.html')) && statSync(dir).isDirectory();
+  return dashboardDirProblem(dir) === null;
 }
 
 function readAssets(dir: string): Map<string, Asset> {
