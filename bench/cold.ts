@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
 import { buildGateway } from '../scripts/build.mjs';
 import { killAll, startService } from './lib/processes.js';
 import { coldPhasesLines } from './lib/report.js';

@@ -8,7 +8,6 @@ import { graphqlBody, OVERVIEW_QUERY, ourPartnerUsageQuery } from './lib/queries
 import { SimulatorsClient } from './lib/simulators.js';
 import { benchCallers } from './scenarios/edge-auth.js';
 import { VENDORS } from '../src/providers/vendors.js';
-// @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
 import { buildGateway } from '../scripts/build.mjs';
 
 /**

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error -- a plain ESM script (npm run build's), typed by its JSDoc only
 import { buildGateway } from '../scripts/build.mjs';
 import { isCleanAnswer, median, runLoad, post, round, waitForLedgerCaughtUp, type LoadResult } from './lib/load.js';
 import { killAll, startService, type Service } from './lib/processes.js';

@@ -26,12 +26,15 @@ export async function buildGateway() {
   cpSync(`${ROOT}src/ledger/postgres/migrations`, `${ROOT}dist/migrations`, { recursive: true });
 }
 
-/** Builds the dashboard (`dashboard/`) with Vite into `dist/dashboard`; rejects on any build error. */
-export async function buildDashboard() {
+/**
+ * Builds the dashboard (`dashboard/`) with Vite into `outDir` (default `dist/dashboard`), beside the
+ * manifest of the documents it sends by id, which the gateway trusts (src/edge/dashboard-assets.ts);
+ * rejects on any build error. Tests and the screenshot script build into folders of their own.
+ */
+export async function buildDashboard(outDir = `${ROOT}dist/dashboard`) {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: `${ROOT}dashboard/vite.config.ts`, logLevel: 'warn' });
-  // The documents the dashboard sends by id: the gateway trusts them (src/edge/dashboard-assets.ts).
-  cpSync(`${ROOT}dashboard/src/gql/persisted-documents.json`, `${ROOT}dist/dashboard/persisted-documents.json`);
+  await viteBuild({ configFile: `${ROOT}dashboard/vite.config.ts`, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  cpSync(`${ROOT}dashboard/src/gql/persisted-documents.json`, `${outDir}/persisted-documents.json`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

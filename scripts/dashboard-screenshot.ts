@@ -9,13 +9,13 @@
  * the built-in simulators and the browser is /usr/bin/chromium.
  */
 
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { build } from 'vite';
+import { buildDashboard } from './build.mjs';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/index.js';
 import { startGateway } from '../src/server.js';
@@ -31,8 +31,7 @@ const out = resolve(values.out!);
 const work = mkdtempSync(join(tmpdir(), 'dashboard-screenshot-'));
 const dashboardDir = join(work, 'dashboard');
 try {
-  await build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'error', build: { outDir: dashboardDir, emptyOutDir: true } });
-  cpSync(join(ROOT, 'dashboard', 'src', 'gql', 'persisted-documents.json'), join(dashboardDir, 'persisted-documents.json'));
+  await buildDashboard(dashboardDir);
   const config = loadConfig({ GATEWAY_DEMO: '1', HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(work, 'data'), DASHBOARD_DIR: dashboardDir, LOG_FORMAT: 'json' });
   const gateway = await startGateway(config, { logger: createLogger({ level: 'warn' }) });
   const browser = await chromium.launch({

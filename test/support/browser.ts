@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from '../../scripts/build.mjs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,9 +32,7 @@ export function builtDashboard(): Promise<string> {
   dashboard ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const { build } = await import('vite');
-    await build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'error', build: { outDir: dir, emptyOutDir: true } });
-    cpSync(join(ROOT, 'dashboard', 'src', 'gql', 'persisted-documents.json'), join(dir, 'persisted-documents.json'));
+    await buildDashboard(dir);
     return dir;
   })();
   return dashboard;
