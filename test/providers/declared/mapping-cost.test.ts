@@ -77,10 +77,10 @@ describe('the cost of an accepted mapping', () => {
     expect(checked).toBe(true);
     expect(check / parse.fastest).toBeLessThan(8);
     // Nanoseconds. Each mapping runs within one turn of the loop, so the longest delay bounds its
-    // longest run: 250 ms, or on a machine so loaded that JSON.parse of the body alone takes longer
-    // (150 to 500 ms seen here, with other test workers on the same cores), four of its slowest
+    // longest run: 500 ms, or on a machine so loaded that JSON.parse of the body alone takes longer
+    // (150 to 500 ms seen here, with other test workers on the same cores), eight of its slowest
     // parses — a bound on the mapping (a recursive or quadratic one holds the loop for seconds),
-    // not on the machine.
-    expect(delay.max / 1e6).toBeLessThan(Math.max(250, 4 * parse.slowest));
+    // not on the machine (four was crossed by 1 ms once, under CI's load on Node 24).
+    expect(delay.max / 1e6).toBeLessThan(Math.max(500, 8 * parse.slowest));
   });
 });
